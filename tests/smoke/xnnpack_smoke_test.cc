@@ -1,7 +1,7 @@
 // XNNPACK initializes and runs one operator (f32 fully connected) on the
 // shared pthreadpool, with the result checked against a plain loop.
-#include <xnnpack.h>
 #include <pthreadpool.h>
+#include <xnnpack.h>
 
 #include <cmath>
 #include <limits>
@@ -24,12 +24,12 @@ TEST(XnnpackSmokeTest, FullyConnectedF32MatchesReference) {
   for (float& v : bias) v = dist(rng);
 
   xnn_operator_t op = nullptr;
-  ASSERT_EQ(xnn_create_fully_connected_nc_f32(
-                kIn, kOut, /*input_stride=*/kIn, /*output_stride=*/kOut,
-                weights.data(), bias.data(),
-                -std::numeric_limits<float>::infinity(),
-                std::numeric_limits<float>::infinity(), /*flags=*/0, &op),
-            xnn_status_success);
+  ASSERT_EQ(
+      xnn_create_fully_connected_nc_f32(
+          kIn, kOut, /*input_stride=*/kIn, /*output_stride=*/kOut,
+          weights.data(), bias.data(), -std::numeric_limits<float>::infinity(),
+          std::numeric_limits<float>::infinity(), /*flags=*/0, &op),
+      xnn_status_success);
 
   pthreadpool_t pool = pthreadpool_create(2);
   ASSERT_NE(pool, nullptr);

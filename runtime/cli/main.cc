@@ -1,0 +1,12 @@
+// The `edgellm` program: one binary, many subcommands.
+#include <vector>
+
+#include "runtime/cli/commands.h"
+
+int main(int argc, char** argv) {
+  using namespace edgellm::cli;
+  const std::vector<Command> commands = {
+      VersionCommand(),
+  };
+  return RunMain(commands, argc, argv);
+}
