@@ -1,0 +1,29 @@
+// Finds ../shared (reference models, goldens, tokenizer suites) for tests.
+//
+// Order: $EDGELLM_SHARED; else the folder `shared` beside the workspace root
+// (found by resolving the WORKSPACE runfile to its real path). Tests that need
+// it depend on "//tests/testing:shared_dir" (which carries the WORKSPACE
+// runfile) and skip with a clear message when it is absent:
+//
+//   const std::string shared = edgellm::testing::SharedDirOrEmpty();
+//   if (shared.empty()) GTEST_SKIP() << edgellm::testing::kNoSharedMessage;
+#ifndef EDGELLM_TESTS_TESTING_SHARED_DIR_H_
+#define EDGELLM_TESTS_TESTING_SHARED_DIR_H_
+
+#include <string>
+
+namespace edgellm::testing {
+
+inline constexpr char kNoSharedMessage[] =
+    "../shared (reference data) not found beside the repository and "
+    "EDGELLM_SHARED is not set; skipping.";
+
+// The shared folder's absolute path, or "" if it cannot be found.
+std::string SharedDirOrEmpty();
+
+// A file under the shared folder, or "" if the folder or file is absent.
+std::string SharedFileOrEmpty(const std::string& relative_path);
+
+}  // namespace edgellm::testing
+
+#endif  // EDGELLM_TESTS_TESTING_SHARED_DIR_H_
