@@ -8,6 +8,7 @@ namespace edgellm::cli {
 
 Command VersionCommand();
 Command GenerateCommand();
+Command MakeModelCommand();
 
 }  // namespace edgellm::cli
 

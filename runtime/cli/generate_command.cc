@@ -83,7 +83,8 @@ int RunGenerate(const ParsedArgs& args) {
     std::cout << out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
               << "\n";
   } else {
-    std::cout << "\n";
+    std::fputs("\n", stdout);
+    std::fflush(stdout);
     std::fprintf(stderr,
                  "[%s] load %.1f ms, prompt %d tokens (%.1f tok/s), "
                  "generated %d tokens (%.1f tok/s), first token %.1f ms\n",
