@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs every Debian package the build, the tests and the examples need.
+# Idempotent: packages already present are skipped; prints what it installs;
+# fails loudly if apt fails. Works on Debian 12 and Raspberry Pi OS bookworm.
+set -euo pipefail
+
+PACKAGES=(
+  # Build: offline Bazel 4.2.3 and its Java rules.
+  bazel-bootstrap bazel-rules-java
+  g++ clang-format
+  # Libraries wired in through //third_party.
+  libabsl-dev
+  libprotobuf-dev protobuf-compiler
+  libgrpc++-dev protobuf-compiler-grpc
+  libxnnpack-dev libpthreadpool-dev libcpuinfo-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libpcre2-dev nlohmann-json3-dev
+  # Python client and tests (Debian's /usr/bin/python3).
+  python3 python3-numpy python3-grpcio python3-protobuf
+)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#PACKAGES[@]} packages already installed"
+else
+  echo "setup: installing ${#missing[@]} package(s): ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  if ! $SUDO apt-get update; then
+    echo "setup: apt-get update failed" >&2
+    exit 1
+  fi
+  if ! DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"; then
+    echo "setup: apt-get install failed for: ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "setup: installed ${missing[*]}"
+fi
