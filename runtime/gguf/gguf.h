@@ -35,7 +35,8 @@ namespace edgellm::gguf {
 class Value {
  public:
   ValueType type() const;
-  // For arrays: the element type and the number of elements.
+  // For arrays: the element type and the number of elements. For other
+  // values element_type() is type() and size() is 0.
   ValueType element_type() const;
   uint64_t size() const;
 
@@ -58,6 +59,8 @@ class Value {
   // Implementation detail: where the value's bytes start in the file.
   struct Rep;
   explicit Value(std::shared_ptr<const Rep> rep);
+  // Implementation detail (the writer copies a value's encoding); never null.
+  const Rep* rep() const;
 
  private:
   std::shared_ptr<const Rep> rep_;
@@ -69,8 +72,8 @@ struct TensorInfo {
   // Dimensions in GGUF order: dims[0] varies fastest (a row has dims[0]
   // elements). For a weight matrix of shape [out][in], dims = {in, out}.
   std::vector<int64_t> dims;
-  uint64_t offset = 0;      // from the start of the data section
-  uint64_t size_bytes = 0;  // validated to lie inside the file
+  uint64_t offset = 0;            // from the start of the data section
+  uint64_t size_bytes = 0;        // validated to lie inside the file
   const uint8_t* data = nullptr;  // into the mapping
 
   int64_t num_elements() const;
@@ -80,7 +83,8 @@ class GgufFile {
  public:
   // Maps and validates `path`. Errors: NOT_FOUND / PERMISSION_DENIED for the
   // file, INVALID_ARGUMENT / DATA_LOSS naming the byte offset for its content.
-  static absl::StatusOr<std::unique_ptr<GgufFile>> Open(const std::string& path);
+  static absl::StatusOr<std::unique_ptr<GgufFile>> Open(
+      const std::string& path);
 
   // Parses a GGUF image already in memory (not owned; must outlive the
   // result). For tests and fuzzers.
@@ -108,6 +112,10 @@ class GgufFile {
   absl::StatusOr<uint64_t> GetUint(std::string_view key) const;
   absl::StatusOr<double> GetFloat(std::string_view key) const;
   absl::StatusOr<bool> GetBool(std::string_view key) const;
+  absl::StatusOr<std::vector<std::string_view>> GetStringArray(
+      std::string_view key) const;
+  absl::StatusOr<std::vector<int64_t>> GetIntArray(std::string_view key) const;
+  absl::StatusOr<std::vector<float>> GetFloatArray(std::string_view key) const;
 
   // All tensors in file order; nullptr from FindTensor if absent.
   const std::vector<TensorInfo>& tensors() const;

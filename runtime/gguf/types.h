@@ -59,7 +59,15 @@ enum class TensorType : uint32_t {
   kF64 = 28,
   kIQ1_M = 29,
   kBF16 = 30,
+  // Codes 31..33 and 36..38 were ARM/AArch64 repacking layouts that ggml
+  // removed from GGUF; they are rejected as unknown.
+  kTQ1_0 = 34,
+  kTQ2_0 = 35,
+  kMXFP4 = 39,
 };
+
+// ggml tensors have at most GGML_MAX_DIMS = 4 dimensions (ggml.h).
+inline constexpr int kMaxDims = 4;
 
 struct TensorTypeTraits {
   std::string_view name;  // as ggml names it: "f32", "q8_0", ...
@@ -70,10 +78,20 @@ struct TensorTypeTraits {
 // Traits of a known type; INVALID_ARGUMENT for an unknown code.
 absl::StatusOr<TensorTypeTraits> GetTensorTypeTraits(uint32_t type_code);
 
+// "uint8", "string", "array", ...; "unknown" for a code outside the enum.
 std::string_view ValueTypeName(ValueType type);
 
+// Bytes of one scalar of `type` as stored in GGUF; 0 for string, array and
+// unknown codes (whose size depends on their content).
+uint64_t ScalarValueSize(ValueType type);
+
+// True for the 13 value types the spec defines.
+bool IsKnownValueType(uint32_t code);
+
 // Bytes of a tensor of this type and these dims (dims[0] fastest), checking
-// that dims[0] is a multiple of the block size and that nothing overflows.
+// that there are 1..4 dims, each positive, that dims[0] is a multiple of the
+// block size and that neither the element count (int64) nor the byte count
+// overflows.
 absl::StatusOr<uint64_t> TensorBytes(TensorType type,
                                      const std::vector<int64_t>& dims);
 

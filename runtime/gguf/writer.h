@@ -26,6 +26,8 @@ class GgufWriter {
  public:
   GgufWriter();
   ~GgufWriter();
+  GgufWriter(GgufWriter&&) noexcept;
+  GgufWriter& operator=(GgufWriter&&) noexcept;
 
   void SetString(std::string_view key, std::string_view value);
   void SetBool(std::string_view key, bool value);
@@ -39,7 +41,8 @@ class GgufWriter {
   void SetInt64(std::string_view key, int64_t value);
   void SetFloat32(std::string_view key, float value);
   void SetFloat64(std::string_view key, double value);
-  void SetStringArray(std::string_view key, const std::vector<std::string>& values);
+  void SetStringArray(std::string_view key,
+                      const std::vector<std::string>& values);
   void SetInt32Array(std::string_view key, const std::vector<int32_t>& values);
   void SetFloat32Array(std::string_view key, const std::vector<float>& values);
   // Copies every metadata entry of `value` (including nested arrays) as is.
