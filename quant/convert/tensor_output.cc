@@ -176,11 +176,11 @@ void AddTensors(std::vector<SourceTensor> tensors, OutputType type,
       progress->bytes += out->size() - before;
       if (progress->log != nullptr) {
         *progress->log << absl::StrFormat(
-            "[%*d/%d] %-32s %-5s {%s} -> %-5s %10s written\n",
+            "[%*d/%d] %-32s %-5s %-14s -> %-5s %10s written\n",
             static_cast<int>(std::to_string(progress->total).size()),
             progress->done, progress->total, source->name, source->source_type,
-            absl::StrJoin(source->dims, ", "), TypeName(out_type),
-            Megabytes(progress->bytes));
+            absl::StrCat("{", absl::StrJoin(source->dims, ", "), "}"),
+            TypeName(out_type), Megabytes(progress->bytes));
         progress->log->flush();
       }
       return absl::OkStatus();

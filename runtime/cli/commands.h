@@ -8,6 +8,8 @@ namespace edgellm::cli {
 
 Command VersionCommand();
 Command GenerateCommand();
+Command InspectCommand();
+Command QuantizeCommand();
 
 }  // namespace edgellm::cli
 

@@ -7,6 +7,8 @@ int main(int argc, char** argv) {
   using namespace edgellm::cli;
   const std::vector<Command> commands = {
       GenerateCommand(),
+      InspectCommand(),
+      QuantizeCommand(),
       VersionCommand(),
   };
   return RunMain(commands, argc, argv);
