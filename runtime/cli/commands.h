@@ -9,6 +9,8 @@ namespace edgellm::cli {
 Command VersionCommand();
 Command GenerateCommand();
 Command MakeModelCommand();
+Command InspectCommand();
+Command QuantizeCommand();
 
 }  // namespace edgellm::cli
 

@@ -8,6 +8,8 @@ int main(int argc, char** argv) {
   const std::vector<Command> commands = {
       GenerateCommand(),
       MakeModelCommand(),
+      InspectCommand(),
+      QuantizeCommand(),
       VersionCommand(),
   };
   return RunMain(commands, argc, argv);
