@@ -51,11 +51,6 @@ constexpr std::string_view kEogTexts[] = {"<|eot_id|>",
                                           "<end_of_utterance>",
                                           "<｜end▁of▁sentence｜>"};
 
-template <size_t N>
-bool OneOf(std::string_view s, const std::string_view (&set)[N]) {
-  return std::find(std::begin(set), std::end(set), s) != std::end(set);
-}
-
 uint32_t AttrFromType(TokenType type) {
   switch (type) {
     case TokenType::kUnknown:
@@ -188,36 +183,28 @@ absl::Status VocabTokenizer::Init(Vocab vocab) {
   }
 
   // Control tokens found by their text, and the end-of-generation set.
+  // llama.cpp takes the first match while walking an unordered_map, so its
+  // choice among several candidates (Llama 3 has both "<|eot_id|>" and
+  // "<|end_of_text|>") is unspecified; we take the one earliest in the list.
+  auto find_first = [&](auto& texts) {
+    for (std::string_view t : texts) {
+      if (TokenId id = index_->Find(t); id != kNoToken) return id;
+    }
+    return kNoToken;
+  };
   std::set<TokenId> eog;
-  TokenId fim_pad = kNoToken, fim_rep = kNoToken, fim_sep = kNoToken;
-  // llama.cpp walks an unordered_map; where several texts match, which one
-  // it takes first is unspecified. Ascending ids make the choice stable.
-  for (TokenId id = 0; id < static_cast<TokenId>(n); ++id) {
-    const std::string& text = tokens_[id];
-    auto mark_control = [&] { attrs_[id] |= kAttrControl; };
-    if (ids.eot == kNoToken && OneOf(text, kEotTexts)) {
-      ids.eot = id;
-      mark_control();
-    }
-    if (ids.eom == kNoToken && text == "<|eom_id|>") {
-      ids.eom = id;
-      mark_control();
-    }
-    if (fim_pad == kNoToken && OneOf(text, kFimPadTexts)) {
-      fim_pad = id;
-      mark_control();
-    }
-    if (fim_rep == kNoToken && OneOf(text, kFimRepTexts)) {
-      fim_rep = id;
-      mark_control();
-    }
-    if (fim_sep == kNoToken && OneOf(text, kFimSepTexts)) {
-      fim_sep = id;
-      mark_control();
-    }
-    if (OneOf(text, kEogTexts)) {
+  if (ids.eot == kNoToken) ids.eot = find_first(kEotTexts);
+  if (ids.eom == kNoToken) ids.eom = index_->Find("<|eom_id|>");
+  const TokenId fim_pad = find_first(kFimPadTexts);
+  const TokenId fim_rep = find_first(kFimRepTexts);
+  const TokenId fim_sep = find_first(kFimSepTexts);
+  for (TokenId id : {ids.eot, ids.eom, fim_pad, fim_rep, fim_sep}) {
+    if (id != kNoToken) attrs_[id] |= kAttrControl;
+  }
+  for (std::string_view t : kEogTexts) {
+    if (TokenId id = index_->Find(t); id != kNoToken) {
       eog.insert(id);
-      mark_control();
+      attrs_[id] |= kAttrControl;
     }
   }
   for (TokenId id : {fim_pad, fim_rep, fim_sep, ids.eos, ids.eot, ids.eom}) {
