@@ -7,6 +7,7 @@
 namespace edgellm::cli {
 
 Command VersionCommand();
+Command GenerateCommand();
 Command TokenizeCommand();
 
 }  // namespace edgellm::cli

@@ -1,0 +1,136 @@
+// `edgellm generate`: stream a completion of a prompt to stdout.
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "nlohmann/json.hpp"
+#include "runtime/cli/commands.h"
+#include "runtime/engine/engine.h"
+
+namespace edgellm::cli {
+namespace {
+
+int RunGenerate(const ParsedArgs& args) {
+  const bool json = args.GetBool("json");
+  engine::EngineOptions eopts;
+  eopts.model_path = args.GetString("model");
+  if (eopts.model_path.empty()) {
+    std::cerr << "edgellm generate: --model is required\n";
+    return 2;
+  }
+  eopts.threads = static_cast<int32_t>(args.GetInt("threads"));
+  eopts.context = static_cast<int32_t>(args.GetInt("ctx"));
+  eopts.max_batch = static_cast<int32_t>(args.GetInt("batch"));
+  const std::string kv_type = args.GetString("kv-type");
+  if (kv_type == "f16") {
+    eopts.kv_type = model::KvCacheType::kF16;
+  } else if (kv_type != "f32") {
+    std::cerr << "edgellm generate: --kv-type must be f32 or f16\n";
+    return 2;
+  }
+  absl::StatusOr<std::unique_ptr<engine::Engine>> engine =
+      engine::Engine::Load(eopts);
+  if (!engine.ok()) {
+    std::cerr << "edgellm generate: " << engine.status().message() << "\n";
+    return 1;
+  }
+  engine::GenerateOptions options;
+  options.max_tokens = static_cast<int32_t>(args.GetInt("max-tokens"));
+  options.ignore_eos = args.GetBool("ignore-eos");
+  if (!args.GetString("stop").empty()) options.stop = {args.GetString("stop")};
+  engine::SamplingParams& s = options.sampling;
+  s.temperature = static_cast<float>(args.GetDouble("temperature"));
+  s.top_k = static_cast<int>(args.GetInt("top-k"));
+  s.top_p = static_cast<float>(args.GetDouble("top-p"));
+  s.min_p = static_cast<float>(args.GetDouble("min-p"));
+  s.repetition_penalty = static_cast<float>(args.GetDouble("repeat-penalty"));
+  s.presence_penalty = static_cast<float>(args.GetDouble("presence-penalty"));
+  s.frequency_penalty = static_cast<float>(args.GetDouble("frequency-penalty"));
+  s.seed = static_cast<uint64_t>(args.GetInt("seed"));
+
+  const std::vector<int32_t> prompt_ids = (*engine)->Encode(
+      args.GetString("prompt"), args.GetBool("parse-special"));
+  absl::StatusOr<engine::GenerateResult> result = (*engine)->GenerateFromIds(
+      prompt_ids, options, [json](const engine::TokenEvent& e) {
+        if (!json) {
+          std::fwrite(e.text.data(), 1, e.text.size(), stdout);
+          std::fflush(stdout);
+        }
+        return true;
+      });
+  if (!result.ok()) {
+    std::cerr << "\nedgellm generate: " << result.status().message() << "\n";
+    return 1;
+  }
+  const double ttft_ms = absl::ToDoubleMilliseconds(result->stats.prompt_time);
+  const double load_ms = absl::ToDoubleMilliseconds((*engine)->load_time());
+  if (json) {
+    nlohmann::json out;
+    out["prompt_ids"] = result->prompt_ids;
+    out["output_ids"] = result->output_ids;
+    out["text"] = result->text;
+    out["finish_reason"] = std::string(FinishReasonName(result->finish_reason));
+    out["timings"] = {
+        {"load_ms", load_ms},
+        {"time_to_first_token_ms", ttft_ms},
+        {"prompt_tokens", result->stats.prompt_tokens},
+        {"prompt_tokens_per_second", result->prompt_tokens_per_second()},
+        {"generated_tokens", result->stats.generated_tokens},
+        {"generated_tokens_per_second", result->generated_tokens_per_second()},
+    };
+    // Invalid UTF-8 never reaches here (the detokenizer emits complete
+    // characters), but replace rather than throw if it does.
+    std::cout << out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+              << "\n";
+  } else {
+    std::cout << "\n";
+    std::fprintf(stderr,
+                 "[%s] load %.1f ms, prompt %d tokens (%.1f tok/s), "
+                 "generated %d tokens (%.1f tok/s), first token %.1f ms\n",
+                 std::string(FinishReasonName(result->finish_reason)).c_str(),
+                 load_ms, result->stats.prompt_tokens,
+                 result->prompt_tokens_per_second(),
+                 result->stats.generated_tokens,
+                 result->generated_tokens_per_second(), ttft_ms);
+  }
+  return 0;
+}
+
+}  // namespace
+
+Command GenerateCommand() {
+  return Command{
+      .name = "generate",
+      .summary = "generate text from a prompt, streamed to stdout",
+      .usage = "edgellm generate --model MODEL.gguf --prompt TEXT [flags]",
+      .details =
+          "The prompt is encoded as the model's tokenizer does by default (BOS\n"
+          "per the file's metadata). Text streams to stdout as it is generated;\n"
+          "a timing line goes to stderr. --temperature 0 is greedy decoding.",
+      .flags =
+          {
+              {"model", FlagKind::kString, "", "GGUF model file", 'm'},
+              {"prompt", FlagKind::kString, "", "prompt text", 'p'},
+              {"max-tokens", FlagKind::kInt, "128", "tokens to generate at most", 'n'},
+              {"temperature", FlagKind::kDouble, "0.8", "sampling temperature; 0 = greedy"},
+              {"top-k", FlagKind::kInt, "40", "keep the k most likely tokens; 0 = off"},
+              {"top-p", FlagKind::kDouble, "0.95", "nucleus sampling mass; 1 = off"},
+              {"min-p", FlagKind::kDouble, "0.05", "drop tokens below min-p x p(max); 0 = off"},
+              {"repeat-penalty", FlagKind::kDouble, "1.0", "repetition penalty; 1 = off"},
+              {"presence-penalty", FlagKind::kDouble, "0.0", "presence penalty"},
+              {"frequency-penalty", FlagKind::kDouble, "0.0", "frequency penalty"},
+              {"seed", FlagKind::kInt, "0", "random seed (same seed and inputs, same output)"},
+              {"stop", FlagKind::kString, "", "stop when this text is generated"},
+              {"ignore-eos", FlagKind::kBool, "false", "keep going past end-of-generation tokens"},
+              {"parse-special", FlagKind::kBool, "false", "recognise special-token text in the prompt"},
+              {"threads", FlagKind::kInt, "0", "worker threads; 0 = one per core", 't'},
+              {"ctx", FlagKind::kInt, "0", "context length; 0 = the model's, capped at 4096", 'c'},
+              {"batch", FlagKind::kInt, "64", "prompt tokens per forward pass"},
+              {"kv-type", FlagKind::kString, "f32", "KV cache type: f32 or f16"},
+              {"json", FlagKind::kBool, "false", "print one JSON object with ids, text and timings"},
+          },
+      .run = RunGenerate,
+  };
+}
+
+}  // namespace edgellm::cli

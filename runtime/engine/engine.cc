@@ -1,0 +1,116 @@
+#include "runtime/engine/engine.h"
+
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "runtime/model/weights.h"
+#include "util/status_macros.h"
+
+namespace edgellm::engine {
+
+double GenerateResult::prompt_tokens_per_second() const {
+  const double s = absl::ToDoubleSeconds(stats.prompt_time);
+  return s > 0 ? stats.prompt_tokens / s : 0.0;
+}
+
+double GenerateResult::generated_tokens_per_second() const {
+  const double s = absl::ToDoubleSeconds(stats.decode_time);
+  return s > 0 && stats.generated_tokens > 1
+             ? (stats.generated_tokens - 1) / s
+             : 0.0;
+}
+
+Engine::~Engine() = default;
+
+absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(
+    const EngineOptions& options) {
+  const absl::Time start = absl::Now();
+  if (options.threads < 0 || options.context < 0 || options.parallel <= 0 ||
+      options.max_batch <= 0) {
+    return absl::InvalidArgumentError(
+        "threads and context must be >= 0, parallel and max_batch > 0");
+  }
+  std::unique_ptr<Engine> e(new Engine());
+  EDGELLM_ASSIGN_OR_RETURN(e->file_, gguf::GgufFile::Open(options.model_path));
+  EDGELLM_ASSIGN_OR_RETURN(e->config_, model::ReadModelConfig(*e->file_));
+  EDGELLM_ASSIGN_OR_RETURN(e->tokenizer_,
+                           tokenizer::Tokenizer::FromGguf(*e->file_));
+  if (e->tokenizer_->vocab_size() > e->config_.vocab_size) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the tokenizer has ", e->tokenizer_->vocab_size(),
+        " tokens but the model only ", e->config_.vocab_size));
+  }
+  EDGELLM_ASSIGN_OR_RETURN(model::ModelWeights weights,
+                           model::BindWeights(*e->file_, e->config_));
+  EDGELLM_ASSIGN_OR_RETURN(e->pool_, ops::ThreadPool::Create(options.threads));
+  model::TransformerOptions topts;
+  topts.context = options.context;
+  topts.slots = options.parallel;
+  topts.max_batch = options.max_batch;
+  topts.kv_type = options.kv_type;
+  EDGELLM_ASSIGN_OR_RETURN(
+      e->transformer_, model::Transformer::Create(e->config_, weights, topts,
+                                                  e->pool_.get()));
+  e->batch_.reserve(options.max_batch);
+  e->logits_.resize(e->config_.vocab_size);
+  e->load_time_ = absl::Now() - start;
+  return e;
+}
+
+std::vector<int32_t> Engine::Encode(const std::string& text,
+                                    bool parse_special) const {
+  tokenizer::EncodeOptions options;
+  options.add_special = true;
+  options.parse_special = parse_special;
+  return tokenizer_->Encode(text, options);
+}
+
+absl::StatusOr<GenerateResult> Engine::Generate(const std::string& prompt,
+                                                const GenerateOptions& options,
+                                                TokenCallback callback) {
+  return GenerateFromIds(Encode(prompt), options, std::move(callback));
+}
+
+absl::StatusOr<GenerateResult> Engine::GenerateFromIds(
+    std::vector<int32_t> prompt_ids, const GenerateOptions& options,
+    TokenCallback callback) {
+  EDGELLM_ASSIGN_OR_RETURN(
+      std::unique_ptr<Sequence> seq,
+      Sequence::Create(*tokenizer_, config_.vocab_size, context(), /*slot=*/0,
+                       std::move(prompt_ids), options, std::move(callback)));
+  EDGELLM_RETURN_IF_ERROR(RunToCompletion(*seq));
+  GenerateResult result;
+  result.prompt_ids = seq->prompt_ids();
+  result.output_ids = seq->output_ids();
+  result.text = seq->text();
+  result.finish_reason = seq->finish_reason();
+  result.stats = seq->stats();
+  return result;
+}
+
+absl::Status Engine::RunToCompletion(Sequence& seq) {
+  while (!seq.finished()) {
+    const absl::Span<const int32_t> tokens =
+        seq.NextTokens(transformer_->max_batch());
+    batch_.clear();
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      model::BatchToken t;
+      t.token = tokens[i];
+      t.pos = seq.pos() + static_cast<int32_t>(i);
+      t.slot = seq.slot();
+      t.want_logits = i + 1 == tokens.size();
+      batch_.push_back(t);
+    }
+    absl::Status s = transformer_->Forward(batch_, logits_.data());
+    if (!s.ok()) {
+      seq.Cancel();
+      return s;
+    }
+    seq.MarkFed(static_cast<int32_t>(tokens.size()));
+    if (!seq.prefilling()) seq.OnLogits(logits_.data());
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace edgellm::engine

@@ -1,0 +1,161 @@
+#include "runtime/engine/sequence.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace edgellm::engine {
+
+std::string_view FinishReasonName(FinishReason reason) {
+  switch (reason) {
+    case FinishReason::kNone: return "none";
+    case FinishReason::kStop: return "stop";
+    case FinishReason::kLength: return "length";
+    case FinishReason::kContextFull: return "context_full";
+    case FinishReason::kEndOfGeneration: return "end_of_generation";
+    case FinishReason::kCancelled: return "cancelled";
+  }
+  return "unknown";
+}
+
+absl::StatusOr<std::unique_ptr<Sequence>> Sequence::Create(
+    const tokenizer::Tokenizer& tokenizer, int32_t vocab_size, int32_t context,
+    int32_t slot, std::vector<int32_t> prompt_ids,
+    const GenerateOptions& options, TokenCallback callback) {
+  if (prompt_ids.empty()) {
+    return absl::InvalidArgumentError(
+        "prompt: empty (no tokens to start from; give text or enable BOS)");
+  }
+  if (static_cast<int64_t>(prompt_ids.size()) >= context) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "prompt: ", prompt_ids.size(), " tokens do not fit the context of ",
+        context, " (leave room for at least one generated token)"));
+  }
+  for (int32_t id : prompt_ids) {
+    if (id < 0 || id >= vocab_size) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "prompt: token id ", id, " is outside [0, ", vocab_size, ")"));
+    }
+  }
+  if (options.max_tokens < 0) {
+    return absl::InvalidArgumentError("max_tokens: must not be negative");
+  }
+  absl::Status valid = options.sampling.Validate(vocab_size);
+  if (!valid.ok()) return valid;
+  absl::StatusOr<Sampler> sampler = Sampler::Create(options.sampling, vocab_size);
+  if (!sampler.ok()) return sampler.status();
+  return std::unique_ptr<Sequence>(
+      new Sequence(tokenizer, context, slot, std::move(prompt_ids), options,
+                   std::move(*sampler), std::move(callback)));
+}
+
+Sequence::Sequence(const tokenizer::Tokenizer& tokenizer, int32_t context,
+                   int32_t slot, std::vector<int32_t> prompt_ids,
+                   const GenerateOptions& options, Sampler sampler,
+                   TokenCallback callback)
+    : tokenizer_(tokenizer),
+      context_(context),
+      slot_(slot),
+      prompt_ids_(std::move(prompt_ids)),
+      options_(options),
+      sampler_(std::move(sampler)),
+      decoder_(tokenizer),
+      stops_(options.stop),
+      callback_(std::move(callback)) {
+  stats_.start = absl::Now();
+  stats_.prompt_tokens = static_cast<int32_t>(prompt_ids_.size());
+  output_ids_.reserve(std::max(0, options.max_tokens));
+  // Penalties look back over the prompt too, as llama.cpp's do.
+  for (int32_t id : prompt_ids_) sampler_.Accept(id);
+  if (options_.max_tokens == 0) finish_ = FinishReason::kLength;
+}
+
+absl::Span<const int32_t> Sequence::NextTokens(int32_t max) const {
+  if (finished()) return {};
+  if (prefilling()) {
+    const size_t n = std::min<size_t>(max, prompt_ids_.size() - fed_);
+    return absl::MakeConstSpan(prompt_ids_.data() + fed_, n);
+  }
+  return absl::MakeConstSpan(&last_token_, 1);
+}
+
+void Sequence::MarkFed(int32_t n) {
+  if (prefilling()) {
+    fed_ += n;
+  }
+  pos_ += n;
+}
+
+void Sequence::Emit(int32_t token, std::string_view text) {
+  TokenEvent event;
+  event.token = token;
+  event.text = text;
+  event.index = static_cast<int32_t>(output_ids_.size()) - 1;
+  text_.append(text);
+  if (callback_ && !callback_(event)) Finish(FinishReason::kCancelled);
+}
+
+int32_t Sequence::OnLogits(float* logits) {
+  if (finished() || prefilling()) return -1;
+  const int32_t token = sampler_.Sample(logits);
+  if (token == Sampler::kNoToken) {
+    // Every logit was NaN, -inf or banned: nothing can be sampled.
+    Finish(FinishReason::kCancelled);
+    return -1;
+  }
+  if (output_ids_.empty()) {
+    first_token_time_ = absl::Now();
+    stats_.prompt_time = first_token_time_ - stats_.start;
+  }
+  sampler_.Accept(token);
+  last_token_ = token;
+  const bool eog = !options_.ignore_eos && tokenizer_.IsEndOfGeneration(token);
+  if (eog) {
+    // The end-of-generation token is reported but not rendered as text.
+    output_ids_.push_back(token);
+    StopStringMatcher::Result rest = stops_.Flush();
+    std::string tail = std::string(rest.text) + decoder_.Flush();
+    Emit(token, tail);
+    if (!finished()) Finish(FinishReason::kEndOfGeneration);
+    return token;
+  }
+  output_ids_.push_back(token);
+  const std::string piece = decoder_.Push(token);
+  StopStringMatcher::Result released = stops_.Feed(piece);
+  if (released.stopped) {
+    Emit(token, released.text);
+    if (!finished()) Finish(FinishReason::kStop);
+    return token;
+  }
+  const bool at_length =
+      static_cast<int32_t>(output_ids_.size()) >= options_.max_tokens;
+  // The next position would be pos_; it must be inside the context.
+  const bool at_context = pos_ >= context_;
+  if (at_length || at_context) {
+    std::string text(released.text);
+    StopStringMatcher::Result rest = stops_.Flush();
+    text.append(rest.text);
+    text.append(decoder_.Flush());
+    Emit(token, text);
+    if (!finished()) {
+      Finish(at_length ? FinishReason::kLength : FinishReason::kContextFull);
+    }
+    return token;
+  }
+  Emit(token, released.text);
+  return token;
+}
+
+void Sequence::Cancel() {
+  if (!finished()) Finish(FinishReason::kCancelled);
+}
+
+void Sequence::Finish(FinishReason reason) {
+  finish_ = reason;
+  stats_.generated_tokens = static_cast<int32_t>(output_ids_.size());
+  if (!output_ids_.empty()) stats_.decode_time = absl::Now() - first_token_time_;
+}
+
+}  // namespace edgellm::engine

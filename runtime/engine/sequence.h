@@ -1,0 +1,131 @@
+// One generation request as it moves through the decode loop: its prompt,
+// position in its KV slot, sampler, UTF-8-safe detokenizer and stop strings.
+//
+// The loop that drives it (Engine::Generate for one sequence, the server's
+// scheduler for many at once) asks NextTokens() what to feed, runs the
+// transformer, and hands the logits of the last fed token to OnLogits(),
+// which samples, emits text through the callback and decides whether the
+// sequence is finished. Sequence knows nothing of batching.
+//
+// Not thread-safe; owned by the loop that drives it.
+#ifndef EDGELLM_RUNTIME_ENGINE_SEQUENCE_H_
+#define EDGELLM_RUNTIME_ENGINE_SEQUENCE_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "runtime/engine/sampler.h"
+#include "runtime/engine/stop_string_matcher.h"
+#include "runtime/tokenizer/tokenizer.h"
+
+namespace edgellm::engine {
+
+enum class FinishReason {
+  kNone,             // still running
+  kStop,             // a stop string was produced
+  kLength,           // max_tokens reached
+  kContextFull,      // the KV cache of the slot is full
+  kEndOfGeneration,  // the model produced an end-of-generation token
+  kCancelled,        // the callback or the caller stopped it
+};
+
+std::string_view FinishReasonName(FinishReason reason);
+
+struct GenerateOptions {
+  SamplingParams sampling;
+  int32_t max_tokens = 128;
+  std::vector<std::string> stop;  // stop strings (not included in the text)
+  bool ignore_eos = false;        // keep going past end-of-generation tokens
+};
+
+// What the callback sees for each generated token.
+struct TokenEvent {
+  int32_t token = 0;
+  std::string_view text;  // complete UTF-8 text released by this token
+  int32_t index = 0;      // 0 for the first generated token
+};
+
+// Return false to stop the generation (FinishReason::kCancelled).
+using TokenCallback = std::function<bool(const TokenEvent&)>;
+
+struct SequenceStats {
+  absl::Time start;               // when the sequence was created
+  absl::Duration prompt_time;     // start -> first token sampled
+  absl::Duration decode_time;     // first token -> finish
+  int32_t prompt_tokens = 0;
+  int32_t generated_tokens = 0;
+};
+
+class Sequence {
+ public:
+  // Validates options against the model (sampling values, an empty prompt,
+  // a prompt that does not fit the context) with INVALID_ARGUMENT naming the
+  // field.
+  static absl::StatusOr<std::unique_ptr<Sequence>> Create(
+      const tokenizer::Tokenizer& tokenizer, int32_t vocab_size,
+      int32_t context, int32_t slot, std::vector<int32_t> prompt_ids,
+      const GenerateOptions& options, TokenCallback callback);
+
+  int32_t slot() const { return slot_; }
+  // Tokens fed so far (= the next position).
+  int32_t pos() const { return pos_; }
+  bool prefilling() const { return fed_ < prompt_ids_.size(); }
+  bool finished() const { return finish_ != FinishReason::kNone; }
+  FinishReason finish_reason() const { return finish_; }
+
+  // The next tokens to feed, at positions pos().. : up to `max` prompt
+  // tokens while prefilling, else the last sampled token. MarkFed(n) records
+  // that the first n of them were run.
+  // The span stays valid until the next call on this sequence.
+  absl::Span<const int32_t> NextTokens(int32_t max) const;
+  void MarkFed(int32_t n);
+
+  // Samples from the logits of the last fed token and advances. Returns the
+  // sampled token (or -1 once finished without one).
+  int32_t OnLogits(float* logits);
+
+  // Ends the sequence (client cancel, deadline, shutdown).
+  void Cancel();
+
+  const std::vector<int32_t>& prompt_ids() const { return prompt_ids_; }
+  const std::vector<int32_t>& output_ids() const { return output_ids_; }
+  const std::string& text() const { return text_; }
+  const SequenceStats& stats() const { return stats_; }
+
+ private:
+  Sequence(const tokenizer::Tokenizer& tokenizer, int32_t context,
+           int32_t slot, std::vector<int32_t> prompt_ids,
+           const GenerateOptions& options, Sampler sampler,
+           TokenCallback callback);
+  void Finish(FinishReason reason);
+  void Emit(int32_t token, std::string_view text);
+
+  const tokenizer::Tokenizer& tokenizer_;
+  const int32_t context_;
+  const int32_t slot_;
+  const std::vector<int32_t> prompt_ids_;
+  const GenerateOptions options_;
+  Sampler sampler_;
+  tokenizer::StreamDecoder decoder_;
+  StopStringMatcher stops_;
+  TokenCallback callback_;
+  size_t fed_ = 0;
+  int32_t pos_ = 0;
+  int32_t last_token_ = -1;
+  std::vector<int32_t> output_ids_;
+  std::string text_;
+  FinishReason finish_ = FinishReason::kNone;
+  SequenceStats stats_;
+  absl::Time first_token_time_;
+};
+
+}  // namespace edgellm::engine
+
+#endif  // EDGELLM_RUNTIME_ENGINE_SEQUENCE_H_

@@ -1,0 +1,345 @@
+#include "runtime/model/transformer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "ops/activation.h"
+#include "ops/attention.h"
+#include "ops/linear.h"
+#include "ops/norm.h"
+#include "ops/rope.h"
+#include "quant/fp16.h"
+#include "quant/q8_0.h"
+#include "util/status_macros.h"
+
+namespace edgellm::model {
+
+using gguf::TensorType;
+
+// Q8_0 weights are used in place from the mapped file. F32/F16/BF16 weights
+// go through XNNPACK's f32 fully connected operator, which packs its own copy
+// at load (PLATFORM.md: the XNNPACK operator is the default where one fits).
+struct Transformer::Linear {
+  const Tensor* tensor = nullptr;
+  std::unique_ptr<ops::PackedLinear> packed;
+};
+
+struct Transformer::LayerLinears {
+  std::unique_ptr<Linear> wq, wk, wv, wo, w_gate, w_up, w_down;
+};
+
+namespace {
+
+absl::StatusOr<std::unique_ptr<Transformer::Linear>> PrepareLinear(
+    const Tensor& t) {
+  auto linear = std::make_unique<Transformer::Linear>();
+  linear->tensor = &t;
+  switch (t.type) {
+    case TensorType::kQ8_0:
+      if (t.cols % quant::kQ8_0BlockSize != 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "tensor ", t.name, ": q8_0 rows of ", t.cols,
+            " values are not a multiple of 32"));
+      }
+      return linear;
+    case TensorType::kF32: {
+      EDGELLM_ASSIGN_OR_RETURN(
+          linear->packed,
+          ops::PackedLinear::CreateF32(t.f32(), t.cols, t.rows, nullptr));
+      return linear;
+    }
+    case TensorType::kF16: {
+      EDGELLM_ASSIGN_OR_RETURN(
+          linear->packed,
+          ops::PackedLinear::CreateF16(
+              reinterpret_cast<const uint16_t*>(t.data), t.cols, t.rows,
+              nullptr));
+      return linear;
+    }
+    case TensorType::kBF16: {
+      std::vector<float> f32(size_t(t.rows) * t.cols);
+      const auto* src = reinterpret_cast<const uint16_t*>(t.data);
+      for (size_t i = 0; i < f32.size(); ++i) f32[i] = quant::Bf16ToFp32(src[i]);
+      EDGELLM_ASSIGN_OR_RETURN(
+          linear->packed,
+          ops::PackedLinear::CreateF32(f32.data(), t.cols, t.rows, nullptr));
+      return linear;
+    }
+    default:
+      return absl::UnimplementedError(
+          absl::StrCat("tensor ", t.name, ": unsupported weight type"));
+  }
+}
+
+}  // namespace
+
+Transformer::Transformer(const ModelConfig& config, const ModelWeights& weights,
+                         ops::ThreadPool* pool)
+    : config_(config), weights_(weights), pool_(pool) {}
+
+Transformer::~Transformer() = default;
+
+absl::StatusOr<std::unique_ptr<Transformer>> Transformer::Create(
+    const ModelConfig& config, const ModelWeights& weights,
+    const TransformerOptions& options, ops::ThreadPool* pool) {
+  if (options.slots <= 0 || options.max_batch <= 0 || options.context < 0) {
+    return absl::InvalidArgumentError(
+        "slots and max_batch must be positive, context non-negative");
+  }
+  std::unique_ptr<Transformer> t(new Transformer(config, weights, pool));
+  const ModelConfig& c = t->config_;
+  int32_t context = options.context;
+  if (context == 0) context = std::min(c.context_length, kDefaultContextCap);
+  EDGELLM_ASSIGN_OR_RETURN(
+      t->kv_, KvCache::Create(c.block_count, options.slots, context,
+                              c.kv_dim(), options.kv_type));
+  t->max_batch_ = options.max_batch;
+
+  // Prepare every linear from the copy of the weights this object owns, so
+  // the Tensor pointers stay valid.
+  t->layers_.resize(c.block_count);
+  for (int i = 0; i < c.block_count; ++i) {
+    const LayerWeights& w = t->weights_.layers[i];
+    LayerLinears& l = t->layers_[i];
+    EDGELLM_ASSIGN_OR_RETURN(l.wq, PrepareLinear(w.wq));
+    EDGELLM_ASSIGN_OR_RETURN(l.wk, PrepareLinear(w.wk));
+    EDGELLM_ASSIGN_OR_RETURN(l.wv, PrepareLinear(w.wv));
+    EDGELLM_ASSIGN_OR_RETURN(l.wo, PrepareLinear(w.wo));
+    EDGELLM_ASSIGN_OR_RETURN(l.w_gate, PrepareLinear(w.w_gate));
+    EDGELLM_ASSIGN_OR_RETURN(l.w_up, PrepareLinear(w.w_up));
+    EDGELLM_ASSIGN_OR_RETURN(l.w_down, PrepareLinear(w.w_down));
+  }
+  EDGELLM_ASSIGN_OR_RETURN(t->output_, PrepareLinear(t->weights_.output));
+  t->rope_.head_dim = c.head_dim;
+  t->rope_.rot_dims = c.rope_dimension_count;
+  t->rope_.freq_base = c.rope_freq_base;
+  t->rope_.layout = c.rope_style == RopeStyle::kNeox ? ops::RopeLayout::kNeox
+                                                     : ops::RopeLayout::kNormal;
+  if (c.rope_scaling.factor > 0) {
+    const Llama3RopeScaling& s = c.rope_scaling;
+    t->rope_freq_factors_ = ops::Llama3RopeFreqFactors(
+        c.rope_dimension_count, c.rope_freq_base, s.factor, s.low_freq_factor,
+        s.high_freq_factor, s.original_context_length);
+    t->rope_.freq_factors = t->rope_freq_factors_.data();
+  }
+  t->attention_.n_heads = c.head_count;
+  t->attention_.n_kv_heads = c.head_count_kv;
+  t->attention_.head_dim = c.head_dim;
+  t->attention_.n_ctx = context;
+
+  const size_t b = options.max_batch;
+  t->x_.resize(b * c.embedding_length);
+  t->xb_.resize(b * std::max(c.embedding_length, c.q_dim()));
+  t->q_.resize(b * c.q_dim());
+  t->k_.resize(b * c.kv_dim());
+  t->v_.resize(b * c.kv_dim());
+  t->att_.resize(b * c.q_dim());
+  t->ff_gate_.resize(b * c.feed_forward_length);
+  t->ff_up_.resize(b * c.feed_forward_length);
+  t->head_in_.resize(b * c.embedding_length);
+  t->att_scratch_.resize(ops::AttentionScratchFloats(t->attention_));
+  // Grow the pool's scratch once to what the largest linear needs, so that
+  // Forward never allocates.
+  if (pool != nullptr) {
+    const size_t widest = std::max<size_t>(
+        {size_t(c.embedding_length), size_t(c.q_dim()),
+         size_t(c.feed_forward_length)});
+    if (pool->Scratch(ops::LinearQ8_0ScratchBytes(b, widest)) == nullptr) {
+      return absl::ResourceExhaustedError("cannot allocate linear scratch");
+    }
+  }
+  return t;
+}
+
+absl::Status Transformer::RunLinear(const Linear& linear, const float* x,
+                                    int32_t batch, const float* bias,
+                                    float* y) {
+  const Tensor& t = *linear.tensor;
+  if (linear.packed != nullptr) {
+    EDGELLM_RETURN_IF_ERROR(linear.packed->Run(x, batch, y, pool_));
+    if (bias != nullptr) {
+      for (int32_t b = 0; b < batch; ++b) {
+        for (int64_t o = 0; o < t.rows; ++o) y[b * t.rows + o] += bias[o];
+      }
+    }
+    return absl::OkStatus();
+  }
+  return ops::LinearQ8_0(x, batch, t.cols,
+                         reinterpret_cast<const quant::BlockQ8_0*>(t.data),
+                         t.rows, bias, y, pool_);
+}
+
+absl::Status Transformer::Embed(absl::Span<const BatchToken> batch, float* x) {
+  const Tensor& e = weights_.token_embd;
+  const int64_t d = config_.embedding_length;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const int64_t id = batch[i].token;
+    float* row = x + i * d;
+    switch (e.type) {
+      case TensorType::kF32:
+        std::memcpy(row, e.f32() + id * d, d * sizeof(float));
+        break;
+      case TensorType::kF16: {
+        const auto* src = reinterpret_cast<const uint16_t*>(e.data) + id * d;
+        for (int64_t j = 0; j < d; ++j) row[j] = quant::Fp16ToFp32(src[j]);
+        break;
+      }
+      case TensorType::kBF16: {
+        const auto* src = reinterpret_cast<const uint16_t*>(e.data) + id * d;
+        for (int64_t j = 0; j < d; ++j) row[j] = quant::Bf16ToFp32(src[j]);
+        break;
+      }
+      case TensorType::kQ8_0:
+        quant::DequantizeRowQ8_0(
+            reinterpret_cast<const quant::BlockQ8_0*>(e.data) +
+                id * (d / quant::kQ8_0BlockSize),
+            row, d);
+        break;
+      default:
+        return absl::UnimplementedError("unsupported embedding type");
+    }
+  }
+  return absl::OkStatus();
+}
+
+void Transformer::StoreKv(int32_t layer, int32_t slot, int32_t pos,
+                          const float* k, const float* v) {
+  const int32_t kv_dim = config_.kv_dim();
+  if (kv_->type() == KvCacheType::kF32) {
+    std::memcpy(kv_->key(layer, slot, pos), k, kv_dim * sizeof(float));
+    std::memcpy(kv_->value(layer, slot, pos), v, kv_dim * sizeof(float));
+    return;
+  }
+  auto* kd = static_cast<uint16_t*>(kv_->key(layer, slot, pos));
+  auto* vd = static_cast<uint16_t*>(kv_->value(layer, slot, pos));
+  for (int32_t i = 0; i < kv_dim; ++i) {
+    kd[i] = quant::Fp32ToFp16(k[i]);
+    vd[i] = quant::Fp32ToFp16(v[i]);
+  }
+}
+
+absl::Status Transformer::AttentionRun(int32_t layer,
+                                       absl::Span<const BatchToken> batch,
+                                       int32_t begin, int32_t end) {
+  const ModelConfig& c = config_;
+  const int32_t q_dim = c.q_dim();
+  const int32_t kv_dim = c.kv_dim();
+  const int32_t slot = batch[begin].slot;
+  const int32_t pos0 = batch[begin].pos;
+  const size_t count = end - begin;
+  float* q = q_.data() + size_t(begin) * q_dim;
+  float* k = k_.data() + size_t(begin) * kv_dim;
+  float* v = v_.data() + size_t(begin) * kv_dim;
+  EDGELLM_RETURN_IF_ERROR(
+      ops::Rope(rope_, q, count, c.head_count, q_dim, pos0, pool_));
+  EDGELLM_RETURN_IF_ERROR(
+      ops::Rope(rope_, k, count, c.head_count_kv, kv_dim, pos0, pool_));
+  for (size_t i = 0; i < count; ++i) {
+    StoreKv(layer, slot, pos0 + i, k + i * kv_dim, v + i * kv_dim);
+  }
+  float* out = att_.data() + size_t(begin) * q_dim;
+  if (kv_->type() == KvCacheType::kF32) {
+    return ops::Attention(
+        attention_, q, count, pos0,
+        static_cast<const float*>(kv_->key(layer, slot, 0)),
+        static_cast<const float*>(kv_->value(layer, slot, 0)), out,
+        att_scratch_.data(), att_scratch_.size(), pool_);
+  }
+  return ops::AttentionF16(
+      attention_, q, count, pos0,
+      static_cast<const uint16_t*>(kv_->key(layer, slot, 0)),
+      static_cast<const uint16_t*>(kv_->value(layer, slot, 0)), out,
+      att_scratch_.data(), att_scratch_.size(), pool_);
+}
+
+absl::Status Transformer::Forward(absl::Span<const BatchToken> batch,
+                                  float* logits) {
+  const ModelConfig& c = config_;
+  const int32_t n = static_cast<int32_t>(batch.size());
+  if (n <= 0 || n > max_batch_) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "batch of ", n, " tokens; must be 1..", max_batch_));
+  }
+  for (const BatchToken& t : batch) {
+    if (t.token < 0 || t.token >= c.vocab_size) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "token id ", t.token, " is outside the vocabulary [0, ",
+          c.vocab_size, ")"));
+    }
+    if (t.slot < 0 || t.slot >= kv_->slots()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("slot ", t.slot, " is outside [0, ", kv_->slots(), ")"));
+    }
+    if (t.pos < 0 || t.pos >= kv_->context()) {
+      return absl::OutOfRangeError(absl::StrCat(
+          "position ", t.pos, " is past the context of ", kv_->context(),
+          " tokens"));
+    }
+  }
+  const int32_t d = c.embedding_length;
+  const int32_t kv_dim = c.kv_dim();
+  const int32_t q_dim = c.q_dim();
+  const int32_t ff = c.feed_forward_length;
+  float* x = x_.data();
+  EDGELLM_RETURN_IF_ERROR(Embed(batch, x));
+
+  for (int32_t l = 0; l < c.block_count; ++l) {
+    const LayerWeights& w = weights_.layers[l];
+    const LayerLinears& lin = layers_[l];
+    // Attention block.
+    ops::RmsNorm(x, w.attn_norm.f32(), n, d, c.rms_norm_eps, xb_.data(), pool_);
+    EDGELLM_RETURN_IF_ERROR(RunLinear(*lin.wq, xb_.data(), n,
+                                      w.bq.present() ? w.bq.f32() : nullptr,
+                                      q_.data()));
+    EDGELLM_RETURN_IF_ERROR(RunLinear(*lin.wk, xb_.data(), n,
+                                      w.bk.present() ? w.bk.f32() : nullptr,
+                                      k_.data()));
+    EDGELLM_RETURN_IF_ERROR(RunLinear(*lin.wv, xb_.data(), n,
+                                      w.bv.present() ? w.bv.f32() : nullptr,
+                                      v_.data()));
+    // Runs of consecutive positions of one slot share RoPE and attention
+    // calls: a prompt chunk is one run, a decode batch one run per slot.
+    for (int32_t begin = 0; begin < n;) {
+      int32_t end = begin + 1;
+      while (end < n && batch[end].slot == batch[begin].slot &&
+             batch[end].pos == batch[end - 1].pos + 1) {
+        ++end;
+      }
+      EDGELLM_RETURN_IF_ERROR(AttentionRun(l, batch, begin, end));
+      begin = end;
+    }
+    EDGELLM_RETURN_IF_ERROR(
+        RunLinear(*lin.wo, att_.data(), n, nullptr, xb_.data()));
+    for (size_t i = 0; i < size_t(n) * d; ++i) x[i] += xb_[i];
+
+    // Feed-forward block.
+    ops::RmsNorm(x, w.ffn_norm.f32(), n, d, c.rms_norm_eps, xb_.data(), pool_);
+    EDGELLM_RETURN_IF_ERROR(
+        RunLinear(*lin.w_gate, xb_.data(), n, nullptr, ff_gate_.data()));
+    EDGELLM_RETURN_IF_ERROR(
+        RunLinear(*lin.w_up, xb_.data(), n, nullptr, ff_up_.data()));
+    ops::SwiGlu(ff_gate_.data(), ff_up_.data(), size_t(n) * ff,
+                ff_gate_.data(), pool_);
+    EDGELLM_RETURN_IF_ERROR(
+        RunLinear(*lin.w_down, ff_gate_.data(), n, nullptr, xb_.data()));
+    for (size_t i = 0; i < size_t(n) * d; ++i) x[i] += xb_[i];
+  }
+
+  // Final norm and output head, only for the rows that want logits.
+  int32_t rows = 0;
+  for (int32_t i = 0; i < n; ++i) {
+    if (!batch[i].want_logits) continue;
+    std::memcpy(head_in_.data() + size_t(rows) * d, x + size_t(i) * d,
+                d * sizeof(float));
+    ++rows;
+  }
+  if (rows == 0) return absl::OkStatus();
+  ops::RmsNorm(head_in_.data(), weights_.output_norm.f32(), rows, d,
+               c.rms_norm_eps, xb_.data(), pool_);
+  return RunLinear(*output_, xb_.data(), rows, nullptr, logits);
+}
+
+}  // namespace edgellm::model

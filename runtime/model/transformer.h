@@ -1,0 +1,107 @@
+// The decoder-only transformer: one forward pass over a batch of tokens.
+//
+// Read this file with llama2.c's run.c in mind: embed -> for each layer
+// (RMSNorm -> Q/K/V -> RoPE -> causal GQA attention over the KV cache ->
+// output projection -> residual -> RMSNorm -> SwiGLU FFN -> residual) ->
+// final RMSNorm -> output head. The arithmetic lives in ops/; this file only
+// wires it together.
+//
+// A batch may mix sequences: every token names its KV-cache slot and
+// position, so one call can prefill a prompt (many positions of one slot) or
+// advance many sequences by one token each (continuous batching). Within a
+// batch, a token attends to cache positions 0..pos of its own slot, which
+// includes the keys written by earlier tokens of the same call.
+//
+// Not thread-safe: one Transformer runs one Forward at a time. All buffers
+// are allocated at Create; Forward does not allocate.
+#ifndef EDGELLM_RUNTIME_MODEL_TRANSFORMER_H_
+#define EDGELLM_RUNTIME_MODEL_TRANSFORMER_H_
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "ops/attention.h"
+#include "ops/rope.h"
+#include "ops/thread_pool.h"
+#include "runtime/model/config.h"
+#include "runtime/model/kv_cache.h"
+#include "runtime/model/weights.h"
+
+namespace edgellm::model {
+
+struct TransformerOptions {
+  int32_t context = 0;     // KV positions per slot; 0 = the model's (capped)
+  int32_t slots = 1;       // concurrent sequences
+  int32_t max_batch = 64;  // tokens per Forward call
+  KvCacheType kv_type = KvCacheType::kF32;
+};
+
+// Caps the default context so a model trained for 128k does not allocate a
+// 128k cache unless asked.
+inline constexpr int32_t kDefaultContextCap = 4096;
+
+struct BatchToken {
+  int32_t token = 0;
+  int32_t pos = 0;
+  int32_t slot = 0;
+  bool want_logits = false;
+};
+
+class Transformer {
+ public:
+  // `weights` views must outlive the Transformer (they point into the
+  // model file). `pool` is shared and must outlive it too.
+  static absl::StatusOr<std::unique_ptr<Transformer>> Create(
+      const ModelConfig& config, const ModelWeights& weights,
+      const TransformerOptions& options, ops::ThreadPool* pool);
+  ~Transformer();
+
+  // Runs `batch` (1..max_batch tokens). For each token with want_logits, in
+  // batch order, writes vocab_size logits to consecutive rows of `logits`.
+  // Errors: INVALID_ARGUMENT for a bad token id, slot or position (a
+  // position at or past context() is OUT_OF_RANGE).
+  absl::Status Forward(absl::Span<const BatchToken> batch, float* logits);
+
+  const ModelConfig& config() const { return config_; }
+  int32_t context() const { return kv_->context(); }
+  int32_t max_batch() const { return max_batch_; }
+  const KvCache& kv_cache() const { return *kv_; }
+
+  struct Linear;  // a weight matrix prepared for its kernel
+
+ private:
+  Transformer(const ModelConfig& config, const ModelWeights& weights,
+              ops::ThreadPool* pool);
+  absl::Status RunLinear(const Linear& linear, const float* x, int32_t batch,
+                         const float* bias, float* y);
+  absl::Status Embed(absl::Span<const BatchToken> batch, float* x);
+  // RoPE, KV store and attention for batch[begin, end): one slot,
+  // consecutive positions.
+  absl::Status AttentionRun(int32_t layer, absl::Span<const BatchToken> batch,
+                            int32_t begin, int32_t end);
+  void StoreKv(int32_t layer, int32_t slot, int32_t pos, const float* k,
+               const float* v);
+
+  const ModelConfig config_;
+  const ModelWeights weights_;
+  ops::ThreadPool* const pool_;
+  std::unique_ptr<KvCache> kv_;
+  int32_t max_batch_ = 0;
+  struct LayerLinears;
+  std::vector<LayerLinears> layers_;
+  std::unique_ptr<Linear> output_;
+  ops::RopeConfig rope_;
+  std::vector<float> rope_freq_factors_;  // llama3 scaling, else empty
+  ops::AttentionShape attention_;
+  // Activations, [max_batch][...] each.
+  std::vector<float> x_, xb_, q_, k_, v_, att_, ff_gate_, ff_up_, head_in_;
+  std::vector<float> att_scratch_;
+};
+
+}  // namespace edgellm::model
+
+#endif  // EDGELLM_RUNTIME_MODEL_TRANSFORMER_H_

@@ -1,0 +1,53 @@
+// The model's weight tensors, bound by name from a GGUF file and checked
+// against the config. Views into the mapped file: nothing is copied here.
+//
+// Tensor names and shapes are llama.cpp's (GGUF dims order, dims[0] = row
+// length): token_embd.weight {d, vocab}, blk.N.attn_q.weight {d, q_dim}, ...
+#ifndef EDGELLM_RUNTIME_MODEL_WEIGHTS_H_
+#define EDGELLM_RUNTIME_MODEL_WEIGHTS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "runtime/gguf/gguf.h"
+#include "runtime/model/config.h"
+
+namespace edgellm::model {
+
+// A 2-D weight [rows][cols] (cols = GGUF dims[0]) or a 1-D vector (rows 1).
+struct Tensor {
+  std::string name;
+  gguf::TensorType type = gguf::TensorType::kF32;
+  int64_t rows = 0;
+  int64_t cols = 0;
+  const uint8_t* data = nullptr;
+  uint64_t size_bytes = 0;
+  bool present() const { return data != nullptr; }
+  const float* f32() const { return reinterpret_cast<const float*>(data); }
+};
+
+struct LayerWeights {
+  Tensor attn_norm;              // {d}
+  Tensor wq, wk, wv, wo;         // [q_dim][d], [kv_dim][d] x2, [d][q_dim]
+  Tensor bq, bk, bv;             // qwen2 only: {q_dim}, {kv_dim} x2
+  Tensor ffn_norm;               // {d}
+  Tensor w_gate, w_up, w_down;   // [ff][d] x2, [d][ff]
+};
+
+struct ModelWeights {
+  Tensor token_embd;   // [vocab][d]
+  std::vector<LayerWeights> layers;
+  Tensor output_norm;  // {d}
+  Tensor output;       // [vocab][d]; the token_embd view when tied
+};
+
+// Binds and validates every tensor the config needs: presence, shape, and a
+// type we can compute with (matrices: F32, F16, BF16, Q8_0; vectors: F32).
+absl::StatusOr<ModelWeights> BindWeights(const gguf::GgufFile& file,
+                                         const ModelConfig& config);
+
+}  // namespace edgellm::model
+
+#endif  // EDGELLM_RUNTIME_MODEL_WEIGHTS_H_

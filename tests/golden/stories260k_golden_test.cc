@@ -1,0 +1,156 @@
+// stories260K against outside references (../shared/golden, see its README):
+//  - F32: llama2.c run.c's greedy generations. prompt_ids and output_ids
+//    must match exactly; the top-5 logits at the recorded positions within
+//    1e-4 (fp32 with a different summation order).
+//  - Q8_0: llama.cpp's greedy generations on its own Q8_0 quantization. The
+//    first 20 generated ids of every prompt must match; the full agreement is
+//    printed.
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "runtime/engine/engine.h"
+#include "tests/testing/shared_dir.h"
+
+namespace edgellm {
+namespace {
+
+using nlohmann::json;
+
+std::vector<json> ReadJsonLines(const std::string& path) {
+  std::vector<json> lines;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty()) lines.push_back(json::parse(line));
+  }
+  return lines;
+}
+
+std::unique_ptr<engine::Engine> LoadOrDie(const std::string& path) {
+  engine::EngineOptions options;
+  options.model_path = path;
+  options.threads = 2;
+  options.context = 512;
+  options.max_batch = 16;  // prompts longer than this prefill in chunks
+  absl::StatusOr<std::unique_ptr<engine::Engine>> e =
+      engine::Engine::Load(options);
+  EXPECT_TRUE(e.ok()) << e.status();
+  return e.ok() ? std::move(*e) : nullptr;
+}
+
+// Greedy generation as run.c does it: positions 0..steps-1, stop on BOS (1).
+engine::GenerateResult GreedyLikeRunC(engine::Engine& engine,
+                                      const json& golden) {
+  const std::vector<int32_t> prompt_ids =
+      golden["prompt_ids"].get<std::vector<int32_t>>();
+  const int steps = golden["steps"].get<int>();
+  engine::GenerateOptions options;
+  options.sampling.temperature = 0.0f;
+  options.max_tokens = steps + 1 - static_cast<int>(prompt_ids.size());
+  options.ignore_eos = true;
+  absl::StatusOr<engine::GenerateResult> result = engine.GenerateFromIds(
+      prompt_ids, options,
+      [](const engine::TokenEvent& e) { return e.token != 1; });
+  EXPECT_TRUE(result.ok()) << result.status();
+  if (!result.ok()) return {};
+  if (!result->output_ids.empty() && result->output_ids.back() == 1) {
+    result->output_ids.pop_back();  // run.c does not print the final BOS
+  }
+  return *result;
+}
+
+// Feeds prompt+output one token at a time and checks the golden top-5
+// logits at the positions the golden file records.
+void CheckTop5(engine::Engine& engine, const json& golden, double tolerance) {
+  std::vector<int32_t> tokens = golden["prompt_ids"].get<std::vector<int32_t>>();
+  for (int32_t id : golden["output_ids"]) tokens.push_back(id);
+  std::map<int, json> wanted;
+  for (const char* key : {"top5_first_steps", "top5_first_sampled"}) {
+    for (const json& entry : golden[key]) wanted[entry["pos"].get<int>()] = entry;
+  }
+  const int last = wanted.rbegin()->first;
+  std::vector<float> logits(engine.config().vocab_size);
+  for (int pos = 0; pos <= last; ++pos) {
+    model::BatchToken t;
+    t.token = tokens[pos];
+    t.pos = pos;
+    t.slot = 0;
+    t.want_logits = true;
+    ASSERT_TRUE(engine.transformer().Forward({t}, logits.data()).ok());
+    auto it = wanted.find(pos);
+    if (it == wanted.end()) continue;
+    ASSERT_EQ(it->second["input_id"].get<int>(), tokens[pos]);
+    for (const json& pair : it->second["top5"]) {
+      const int id = pair[0].get<int>();
+      const double want = pair[1].get<double>();
+      EXPECT_NEAR(logits[id], want, tolerance)
+          << "prompt '" << golden["prompt"].get<std::string>() << "' pos "
+          << pos << " id " << id;
+    }
+  }
+}
+
+class Stories260kF32Test : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(Stories260kF32Test, MatchesRunCGreedyIdsAndLogits) {
+  const std::string model = testing::SharedFileOrEmpty(GetParam());
+  const std::string golden_path =
+      testing::SharedFileOrEmpty("golden/stories260K_greedy.jsonl");
+  if (model.empty() || golden_path.empty()) {
+    GTEST_SKIP() << testing::kNoSharedMessage;
+  }
+  std::unique_ptr<engine::Engine> engine = LoadOrDie(model);
+  ASSERT_NE(engine, nullptr);
+  const std::vector<json> goldens = ReadJsonLines(golden_path);
+  ASSERT_EQ(goldens.size(), 8u);
+  for (const json& golden : goldens) {
+    const std::string prompt = golden["prompt"].get<std::string>();
+    SCOPED_TRACE("prompt: " + prompt);
+    EXPECT_EQ(engine->Encode(prompt),
+              golden["prompt_ids"].get<std::vector<int32_t>>());
+    engine::GenerateResult result = GreedyLikeRunC(*engine, golden);
+    EXPECT_EQ(result.output_ids,
+              golden["output_ids"].get<std::vector<int32_t>>());
+    CheckTop5(*engine, golden, 1e-4);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(SharedGguf, Stories260kF32Test,
+                         ::testing::Values("models/stories260K/stories260K-f32.gguf"));
+
+TEST(Stories260kQ8_0Test, AgreesWithLlamaCppQ8_0Greedy) {
+  const std::string model =
+      testing::SharedFileOrEmpty("models/stories260K/stories260K-q8_0.gguf");
+  const std::string golden_path =
+      testing::SharedFileOrEmpty("golden/stories260K_q8_0_llamacpp.jsonl");
+  if (model.empty() || golden_path.empty()) {
+    GTEST_SKIP() << testing::kNoSharedMessage;
+  }
+  std::unique_ptr<engine::Engine> engine = LoadOrDie(model);
+  ASSERT_NE(engine, nullptr);
+  int total = 0, agreeing = 0;
+  for (const json& golden : ReadJsonLines(golden_path)) {
+    const std::string prompt = golden["prompt"].get<std::string>();
+    SCOPED_TRACE("prompt: " + prompt);
+    const std::vector<int32_t> want =
+        golden["output_ids"].get<std::vector<int32_t>>();
+    engine::GenerateResult result = GreedyLikeRunC(*engine, golden);
+    size_t lead = 0;
+    while (lead < want.size() && lead < result.output_ids.size() &&
+           want[lead] == result.output_ids[lead]) {
+      ++lead;
+    }
+    std::printf("q8_0 '%s': %zu of %zu leading ids agree\n", prompt.c_str(),
+                lead, want.size());
+    total += want.size();
+    agreeing += lead;
+    EXPECT_GE(lead, std::min<size_t>(20, want.size()));
+  }
+  std::printf("q8_0 total: %d of %d leading ids agree\n", agreeing, total);
+}
+
+}  // namespace
+}  // namespace edgellm
