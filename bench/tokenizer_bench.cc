@@ -132,12 +132,7 @@ int main(int argc, char** argv) {
       continue;
     }
     r["kind"] = kKinds[static_cast<int>((*tok)->kind())];
-    // llama2.c's encoder is run.c's O(n^2) merge loop, meant for prompts:
-    // time it on the first 20 KB only.
-    const std::string_view input =
-        (*tok)->kind() == edgellm::tokenizer::TokenizerKind::kLlama2c
-            ? std::string_view(text).substr(0, 20000)
-            : std::string_view(text);
+    const std::string_view input = text;
     double best = 1e30;
     size_t n_tokens = 0;
     for (int run = 0; run < 3; ++run) {
