@@ -11,6 +11,7 @@ Command GenerateCommand();
 Command MakeModelCommand();
 Command InspectCommand();
 Command QuantizeCommand();
+Command TokenizeCommand();
 
 }  // namespace edgellm::cli
 

@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
       InspectCommand(),
       QuantizeCommand(),
       VersionCommand(),
+      TokenizeCommand(),
   };
   return RunMain(commands, argc, argv);
 }
