@@ -8,6 +8,7 @@ namespace edgellm::cli {
 
 Command VersionCommand();
 Command GenerateCommand();
+Command ServeCommand();
 
 }  // namespace edgellm::cli
 
