@@ -1,0 +1,159 @@
+#include "ops/attention.h"
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "quant/fp16.h"
+
+namespace edgellm::ops {
+namespace {
+
+std::vector<float> Random(size_t n, std::mt19937& rng) {
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  std::vector<float> v(n);
+  for (float& x : v) x = nd(rng);
+  return v;
+}
+
+// Independent double-precision attention.
+std::vector<double> Exact(const AttentionShape& s, const std::vector<float>& q,
+                          size_t n_tokens, size_t pos0,
+                          const std::vector<float>& k,
+                          const std::vector<float>& v) {
+  const size_t d = s.head_dim, group = s.n_heads / s.n_kv_heads;
+  std::vector<double> out(n_tokens * s.n_heads * d, 0.0);
+  for (size_t t = 0; t < n_tokens; ++t) {
+    for (size_t h = 0; h < s.n_heads; ++h) {
+      const size_t g = h / group;
+      const size_t n_keys = pos0 + t + 1;
+      std::vector<double> sc(n_keys);
+      double max = -1e300;
+      for (size_t j = 0; j < n_keys; ++j) {
+        double dot = 0;
+        for (size_t i = 0; i < d; ++i) {
+          dot += double{q[(t * s.n_heads + h) * d + i]} *
+                 k[(j * s.n_kv_heads + g) * d + i];
+        }
+        sc[j] = dot / std::sqrt(double(d));
+        max = std::max(max, sc[j]);
+      }
+      double sum = 0;
+      for (double& x : sc) sum += (x = std::exp(x - max));
+      for (size_t j = 0; j < n_keys; ++j) {
+        for (size_t i = 0; i < d; ++i) {
+          out[(t * s.n_heads + h) * d + i] +=
+              sc[j] / sum * v[(j * s.n_kv_heads + g) * d + i];
+        }
+      }
+    }
+  }
+  return out;
+}
+
+struct Case {
+  size_t n_heads, n_kv_heads, head_dim, n_tokens, pos0;
+};
+constexpr Case kCases[] = {{1, 1, 1, 1, 0},   {6, 2, 5, 3, 7},
+                           {6, 3, 16, 1, 40}, {6, 6, 64, 4, 0},
+                           {4, 1, 33, 2, 17}, {8, 2, 128, 1, 100}};
+
+TEST(AttentionTest, F32ReferenceAndFastMatchDoubleMath) {
+  auto pool = std::move(ThreadPool::Create(2)).value();
+  std::mt19937 rng(20);
+  for (const Case& c : kCases) {
+    AttentionShape s{c.n_heads, c.n_kv_heads, c.head_dim,
+                     c.pos0 + c.n_tokens + 3};
+    const auto q = Random(c.n_tokens * c.n_heads * c.head_dim, rng);
+    const auto k = Random(s.n_ctx * c.n_kv_heads * c.head_dim, rng);
+    const auto v = Random(s.n_ctx * c.n_kv_heads * c.head_dim, rng);
+    std::vector<float> scratch(AttentionScratchFloats(s));
+    std::vector<float> a(q.size()), b(q.size());
+    ASSERT_TRUE(AttentionRef(s, q.data(), c.n_tokens, c.pos0, k.data(),
+                             v.data(), a.data(), scratch.data(), scratch.size())
+                    .ok());
+    ASSERT_TRUE(Attention(s, q.data(), c.n_tokens, c.pos0, k.data(), v.data(),
+                          b.data(), scratch.data(), scratch.size(), pool.get())
+                    .ok());
+    const auto want = Exact(s, q, c.n_tokens, c.pos0, k, v);
+    for (size_t i = 0; i < want.size(); ++i) {
+      ASSERT_NEAR(a[i], want[i], 2e-5) << "head_dim=" << c.head_dim << " " << i;
+      ASSERT_NEAR(b[i], want[i], 2e-5) << "head_dim=" << c.head_dim << " " << i;
+    }
+  }
+}
+
+TEST(AttentionTest, F16CacheMatchesDoubleMathOnRoundedValues) {
+  auto pool = std::move(ThreadPool::Create(2)).value();
+  std::mt19937 rng(21);
+  for (const Case& c : kCases) {
+    AttentionShape s{c.n_heads, c.n_kv_heads, c.head_dim, c.pos0 + c.n_tokens};
+    auto q = Random(c.n_tokens * c.n_heads * c.head_dim, rng);
+    auto k = Random(s.n_ctx * c.n_kv_heads * c.head_dim, rng);
+    auto v = Random(s.n_ctx * c.n_kv_heads * c.head_dim, rng);
+    std::vector<uint16_t> k16(k.size()), v16(v.size());
+    for (size_t i = 0; i < k.size(); ++i) {
+      k16[i] = quant::Fp32ToFp16(k[i]);
+      v16[i] = quant::Fp32ToFp16(v[i]);
+      k[i] = quant::Fp16ToFp32(k16[i]);
+      v[i] = quant::Fp16ToFp32(v16[i]);
+    }
+    std::vector<float> scratch(AttentionScratchFloats(s));
+    std::vector<float> a(q.size()), b(q.size());
+    ASSERT_TRUE(AttentionF16Ref(s, q.data(), c.n_tokens, c.pos0, k16.data(),
+                                v16.data(), a.data(), scratch.data(),
+                                scratch.size())
+                    .ok());
+    ASSERT_TRUE(AttentionF16(s, q.data(), c.n_tokens, c.pos0, k16.data(),
+                             v16.data(), b.data(), scratch.data(),
+                             scratch.size(), pool.get())
+                    .ok());
+    for (float& x : q) x = quant::Fp16ToFp32(quant::Fp32ToFp16(x));
+    const auto want = Exact(s, q, c.n_tokens, c.pos0, k, v);
+    for (size_t i = 0; i < want.size(); ++i) {
+      ASSERT_NEAR(a[i], want[i], 2e-5) << i;
+      ASSERT_NEAR(b[i], want[i], 2e-5) << i;
+    }
+  }
+}
+
+TEST(AttentionTest, CausalFutureRowsAreIgnored) {
+  std::mt19937 rng(22);
+  AttentionShape s{2, 1, 8, 10};
+  const auto q = Random(3 * 2 * 8, rng);
+  auto k = Random(10 * 8, rng), v = Random(10 * 8, rng);
+  std::vector<float> scratch(AttentionScratchFloats(s)), a(q.size()),
+      b(q.size());
+  ASSERT_TRUE(Attention(s, q.data(), 3, 2, k.data(), v.data(), a.data(),
+                        scratch.data(), scratch.size(), nullptr)
+                  .ok());
+  // Rows 5.. are beyond the last token (position 4): garbage there changes
+  // nothing.
+  for (size_t i = 5 * 8; i < k.size(); ++i) k[i] = v[i] = 1e6f;
+  ASSERT_TRUE(Attention(s, q.data(), 3, 2, k.data(), v.data(), b.data(),
+                        scratch.data(), scratch.size(), nullptr)
+                  .ok());
+  EXPECT_EQ(a, b);
+}
+
+TEST(AttentionTest, RejectsBadArguments) {
+  AttentionShape s{6, 4, 8, 4};
+  std::vector<float> buf(1000);
+  EXPECT_EQ(Attention(s, buf.data(), 1, 0, buf.data(), buf.data(), buf.data(),
+                      buf.data(), buf.size(), nullptr)
+                .code(),
+            absl::StatusCode::kInvalidArgument);  // 4 does not divide 6
+  s.n_kv_heads = 2;
+  EXPECT_EQ(Attention(s, buf.data(), 2, 3, buf.data(), buf.data(), buf.data(),
+                      buf.data(), buf.size(), nullptr)
+                .code(),
+            absl::StatusCode::kInvalidArgument);  // position 4 >= n_ctx
+  EXPECT_EQ(Attention(s, buf.data(), 1, 0, buf.data(), buf.data(), buf.data(),
+                      buf.data(), 3, nullptr)
+                .code(),
+            absl::StatusCode::kInvalidArgument);  // scratch too small
+}
+
+}  // namespace
+}  // namespace edgellm::ops

@@ -1,0 +1,54 @@
+#include "ops/kernels/dispatch.h"
+
+#include <cpuinfo.h>
+
+namespace edgellm::ops::kernels {
+namespace {
+
+bool Always() { return true; }
+
+#if defined(__x86_64__)
+bool HasAvx2() {
+  // The AVX2 kernel also uses FMA (the contract's fused multiply-add) and
+  // F16C (scale conversion); every AVX2 CPU has them, but check anyway.
+  return cpuinfo_initialize() && cpuinfo_has_x86_avx2() &&
+         cpuinfo_has_x86_fma3() && cpuinfo_has_x86_f16c();
+}
+bool HasAvx512Vnni() {
+  return HasAvx2() && cpuinfo_has_x86_avx512f() && cpuinfo_has_x86_avx512bw() &&
+         cpuinfo_has_x86_avx512vl() && cpuinfo_has_x86_avx512vnni();
+}
+#endif
+
+#if defined(__aarch64__)
+bool HasNeonDot() { return cpuinfo_initialize() && cpuinfo_has_arm_neon_dot(); }
+#endif
+
+constexpr Q8_0GemmKernel kQ8_0Kernels[] = {
+    {"ref", &Q8_0GemmRef, &Always},
+#if defined(__x86_64__)
+    {"avx2", &Q8_0GemmAvx2, &HasAvx2},
+    {"avx512vnni", &Q8_0GemmAvx512Vnni, &HasAvx512Vnni},
+#endif
+#if defined(__aarch64__)
+    {"neon", &Q8_0GemmNeon, &Always},  // NEON is part of ARMv8-A
+    {"neon_dotprod", &Q8_0GemmNeonDotprod, &HasNeonDot},
+#endif
+};
+
+}  // namespace
+
+absl::Span<const Q8_0GemmKernel> Q8_0GemmKernels() { return kQ8_0Kernels; }
+
+const Q8_0GemmKernel& BestQ8_0GemmKernel() {
+  static const Q8_0GemmKernel* const best = [] {
+    const Q8_0GemmKernel* k = &kQ8_0Kernels[0];
+    for (const Q8_0GemmKernel& c : kQ8_0Kernels) {
+      if (c.supported()) k = &c;
+    }
+    return k;
+  }();
+  return *best;
+}
+
+}  // namespace edgellm::ops::kernels

@@ -1,0 +1,30 @@
+// Runtime kernel selection by CPU features (internal to ops/).
+//
+// Every kernel compiled into the binary is listed with a predicate saying
+// whether this CPU can run it; the fastest supported one is chosen once, on
+// first use, and cached. Tests and benchmarks iterate the whole table.
+#ifndef EDGELLM_OPS_KERNELS_DISPATCH_H_
+#define EDGELLM_OPS_KERNELS_DISPATCH_H_
+
+#include "absl/types/span.h"
+#include "ops/kernels/q8_0_gemm.h"
+
+namespace edgellm::ops::kernels {
+
+struct Q8_0GemmKernel {
+  const char* name;  // "ref", "avx2", "avx512vnni", "neon", "neon_dotprod"
+  Q8_0GemmFn fn;
+  bool (*supported)();  // may be called before cpuinfo_initialize()
+};
+
+// All Q8_0 kernels built for this architecture, slowest (the reference)
+// first, fastest last.
+absl::Span<const Q8_0GemmKernel> Q8_0GemmKernels();
+
+// The fastest supported kernel; chosen on the first call, then constant.
+// Thread-safe.
+const Q8_0GemmKernel& BestQ8_0GemmKernel();
+
+}  // namespace edgellm::ops::kernels
+
+#endif  // EDGELLM_OPS_KERNELS_DISPATCH_H_

@@ -1,0 +1,248 @@
+// Every Q8_0 GEMM kernel against the reference, on odd shapes. The kernels
+// share one arithmetic contract (q8_0_gemm.h), so results must be
+// bit-identical, which also pins the int32 lane sums. Kernels the CPU lacks
+// are skipped, not failed.
+#include "ops/kernels/q8_0_gemm.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "ops/kernels/dispatch.h"
+#include "quant/fp16.h"
+#include "quant/q8_0.h"
+
+namespace edgellm::ops::kernels {
+namespace {
+
+using quant::BlockQ8_0;
+using quant::kQ8_0BlockSize;
+
+constexpr size_t kIns[] = {32, 64, 96, 2080};
+constexpr size_t kOuts[] = {1, 3, 17, 257};
+constexpr size_t kBatches[] = {1, 2, 7};
+
+uint32_t Bits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof(u));
+  return u;
+}
+
+// Random weight blocks: all int8 values (incl. -128, which a file may hold),
+// scales of varied magnitude, some blocks all zero.
+std::vector<BlockQ8_0> RandomWeights(size_t rows, size_t in,
+                                     std::mt19937& rng) {
+  std::vector<BlockQ8_0> w(rows * in / kQ8_0BlockSize);
+  std::uniform_int_distribution<int> q(-128, 127);
+  std::uniform_real_distribution<float> scale(-8.0f, 2.0f);
+  for (size_t i = 0; i < w.size(); ++i) {
+    const bool zero = i % 13 == 5;
+    w[i].d = quant::Fp32ToFp16(zero ? 0.0f : std::exp2(scale(rng)) / 127.0f);
+    for (int8_t& v : w[i].qs) v = zero ? 0 : static_cast<int8_t>(q(rng));
+  }
+  return w;
+}
+
+// Random activations quantized like the op does (values in [-127, 127]),
+// with outliers and an all-zero block now and then.
+std::vector<BlockQ8_0> RandomActivations(size_t rows, size_t in,
+                                         std::mt19937& rng) {
+  std::vector<float> x(rows * in);
+  std::normal_distribution<float> n(0.0f, 1.0f);
+  for (size_t i = 0; i < x.size(); ++i) {
+    x[i] = n(rng);
+    if (i % 97 == 3) x[i] *= 100.0f;
+  }
+  for (size_t i = 0; i + kQ8_0BlockSize <= x.size() && i < 2 * kQ8_0BlockSize;
+       ++i) {
+    if (rows * in > 4 * kQ8_0BlockSize && i >= kQ8_0BlockSize) x[i] = 0.0f;
+  }
+  std::vector<BlockQ8_0> xq(rows * in / kQ8_0BlockSize);
+  for (size_t r = 0; r < rows; ++r) {
+    QuantizeRowQ8_0Activations(x.data() + r * in,
+                               xq.data() + r * in / kQ8_0BlockSize, in);
+  }
+  return xq;
+}
+
+std::vector<float> RunKernel(Q8_0GemmFn fn, const std::vector<BlockQ8_0>& w,
+                             const std::vector<BlockQ8_0>& x, size_t in,
+                             size_t out, size_t batch, const float* bias,
+                             bool split) {
+  std::vector<float> y(batch * out, -1.0f);
+  const Q8_0GemmArgs args{w.data(), x.data(), in / kQ8_0BlockSize, batch, bias,
+                          y.data(), out};
+  if (split && out > 2) {  // as two threads would call it
+    const size_t mid = out / 2 + 1;
+    fn(args, 0, mid);
+    fn(args, mid, out);
+  } else {
+    fn(args, 0, out);
+  }
+  return y;
+}
+
+class Q8_0GemmKernelTest : public ::testing::TestWithParam<Q8_0GemmKernel> {
+ protected:
+  void SetUp() override {
+    if (!GetParam().supported()) {
+      GTEST_SKIP() << "CPU lacks the features of kernel " << GetParam().name;
+    }
+  }
+};
+
+TEST_P(Q8_0GemmKernelTest, BitIdenticalToReferenceOnOddShapes) {
+  std::mt19937 rng(1234);
+  for (size_t in : kIns) {
+    for (size_t out : kOuts) {
+      for (size_t batch : kBatches) {
+        const auto w = RandomWeights(out, in, rng);
+        const auto x = RandomActivations(batch, in, rng);
+        std::vector<float> bias(out);
+        std::normal_distribution<float> n(0.0f, 1.0f);
+        for (float& b : bias) b = n(rng);
+        for (const float* bp : {static_cast<const float*>(nullptr),
+                                static_cast<const float*>(bias.data())}) {
+          const auto want = RunKernel(&Q8_0GemmRef, w, x, in, out, batch, bp,
+                                      /*split=*/false);
+          const auto got = RunKernel(GetParam().fn, w, x, in, out, batch, bp,
+                                     /*split=*/true);
+          for (size_t i = 0; i < want.size(); ++i) {
+            ASSERT_EQ(Bits(got[i]), Bits(want[i]))
+                << GetParam().name << " in=" << in << " out=" << out
+                << " batch=" << batch << " bias=" << (bp != nullptr)
+                << " b=" << i / out << " o=" << i % out << ": " << got[i]
+                << " vs " << want[i];
+          }
+        }
+      }
+    }
+  }
+}
+
+// With unit scales the result is the exact integer dot product (it stays
+// below 2^24, so every f32 step is exact): the int32 lane sums are checked
+// against an int64 sum computed here, independent of the reference.
+TEST_P(Q8_0GemmKernelTest, IntegerSumsExact) {
+  std::mt19937 rng(99);
+  const uint16_t kOne = quant::Fp32ToFp16(1.0f);
+  for (size_t in : kIns) {
+    // Bound |values| so that in * bound^2 < 2^24.
+    const int bound = in <= 96 ? 127 : 60;
+    std::uniform_int_distribution<int> wq(in <= 96 ? -128 : -bound, bound);
+    std::uniform_int_distribution<int> xq(-bound, bound);
+    for (size_t out : kOuts) {
+      const size_t batch = 2;
+      std::vector<BlockQ8_0> w(out * in / kQ8_0BlockSize);
+      std::vector<BlockQ8_0> x(batch * in / kQ8_0BlockSize);
+      for (auto& blk : w) {
+        blk.d = kOne;
+        for (int8_t& v : blk.qs) v = static_cast<int8_t>(wq(rng));
+      }
+      for (auto& blk : x) {
+        blk.d = kOne;
+        for (int8_t& v : blk.qs) v = static_cast<int8_t>(xq(rng));
+      }
+      const auto got = RunKernel(GetParam().fn, w, x, in, out, batch, nullptr,
+                                 /*split=*/false);
+      for (size_t b = 0; b < batch; ++b) {
+        for (size_t o = 0; o < out; ++o) {
+          int64_t want = 0;
+          for (size_t i = 0; i < in; ++i) {
+            want += int64_t{w[o * in / 32 + i / 32].qs[i % 32]} *
+                    x[b * in / 32 + i / 32].qs[i % 32];
+          }
+          ASSERT_EQ(got[b * out + o], static_cast<float>(want))
+              << GetParam().name << " in=" << in << " o=" << o;
+        }
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    AllKernels, Q8_0GemmKernelTest, ::testing::ValuesIn(Q8_0GemmKernels()),
+    [](const ::testing::TestParamInfo<Q8_0GemmKernel>& info) {
+      return std::string(info.param.name);
+    });
+
+TEST(Q8_0GemmDispatchTest, BestIsSupportedAndLastSupported) {
+  const Q8_0GemmKernel& best = BestQ8_0GemmKernel();
+  EXPECT_TRUE(best.supported());
+  const Q8_0GemmKernel* last = nullptr;
+  for (const auto& k : Q8_0GemmKernels()) {
+    if (k.supported()) last = &k;
+  }
+  ASSERT_NE(last, nullptr);
+  EXPECT_STREQ(best.name, last->name);
+}
+
+// The activation quantizer follows llama.cpp's x86 AVX2 path: ties round to
+// even, id = 127/amax. quant::QuantizeRowQ8_0 (ggml's scalar reference, for
+// weights) rounds ties away from zero.
+TEST(QuantizeRowQ8_0ActivationsTest, TiesRoundToEvenLikeAvx2) {
+  float x[kQ8_0BlockSize] = {};
+  x[0] = 127.0f;  // amax = 127 -> d = 1, id = 1
+  x[1] = 2.5f;
+  x[2] = 3.5f;
+  x[3] = -2.5f;
+  x[4] = 0.5f;
+  x[5] = -126.5f;
+  BlockQ8_0 got;
+  QuantizeRowQ8_0Activations(x, &got, kQ8_0BlockSize);
+  EXPECT_EQ(got.d, quant::Fp32ToFp16(1.0f));
+  EXPECT_EQ(got.qs[0], 127);
+  EXPECT_EQ(got.qs[1], 2);
+  EXPECT_EQ(got.qs[2], 4);
+  EXPECT_EQ(got.qs[3], -2);
+  EXPECT_EQ(got.qs[4], 0);
+  EXPECT_EQ(got.qs[5], -126);
+
+  BlockQ8_0 ref;
+  quant::QuantizeRowQ8_0(x, &ref, kQ8_0BlockSize);
+  EXPECT_EQ(ref.qs[1], 3);  // roundf: half away from zero
+}
+
+TEST(QuantizeRowQ8_0ActivationsTest, ZeroBlockAndNonFinite) {
+  float x[2 * kQ8_0BlockSize] = {};
+  x[kQ8_0BlockSize] = std::nanf("");
+  BlockQ8_0 y[2];
+  QuantizeRowQ8_0Activations(x, y, 2 * kQ8_0BlockSize);
+  EXPECT_EQ(y[0].d, 0);
+  for (int8_t v : y[0].qs) EXPECT_EQ(v, 0);
+  // No UB on NaN; the value itself is unspecified garbage, like llama.cpp's.
+}
+
+// Matches the formula of llama.cpp's AVX2 quantize_row_q8_0 written out with
+// SSE-free scalar code on random data (guards against refactors).
+TEST(QuantizeRowQ8_0ActivationsTest, MatchesX86Formula) {
+  std::mt19937 rng(7);
+  std::normal_distribution<float> n(0.0f, 3.0f);
+  std::vector<float> x(64 * kQ8_0BlockSize);
+  for (float& v : x) v = n(rng);
+  std::vector<BlockQ8_0> y(64);
+  QuantizeRowQ8_0Activations(x.data(), y.data(), x.size());
+  for (size_t b = 0; b < y.size(); ++b) {
+    float amax = 0.0f;
+    for (int i = 0; i < kQ8_0BlockSize; ++i) {
+      amax = std::max(amax, std::fabs(x[b * kQ8_0BlockSize + i]));
+    }
+    ASSERT_EQ(y[b].d, quant::Fp32ToFp16(amax / 127.0f));
+    const float id = 127.0f / amax;
+    for (int i = 0; i < kQ8_0BlockSize; ++i) {
+      const float v = x[b * kQ8_0BlockSize + i] * id;
+      float r = std::floor(v);
+      const float frac = v - r;
+      if (frac > 0.5f || (frac == 0.5f && std::fmod(r, 2.0f) != 0.0f)) r += 1;
+      ASSERT_EQ(y[b].qs[i], static_cast<int>(r)) << "block " << b << " i " << i;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace edgellm::ops::kernels

@@ -1,0 +1,150 @@
+#include "ops/linear.h"
+
+#include <cstdint>
+#include <type_traits>
+
+#include "absl/strings/str_cat.h"
+#include "quant/fp16.h"
+
+namespace edgellm::ops {
+namespace {
+
+// Smallest number of output rows per task: below this the pool's dispatch
+// cost (~1 us) outweighs the work of a GEMV row group.
+constexpr size_t kMinRowsPerTask = 16;
+// Row tasks are a multiple of the kernels' row tile so no task ends in the
+// one-row tail loop except the last.
+constexpr size_t kRowTaskMultiple = 4;
+// Below this batch, quantizing activations on the calling thread is cheaper
+// than waking the pool.
+constexpr size_t kParallelQuantizeMinBatch = 4;
+
+absl::Status CheckPointers(const char* op, const void* x, const void* w,
+                           const void* y) {
+  if (x == nullptr || w == nullptr || y == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(op, ": null x, w or y pointer"));
+  }
+  return absl::OkStatus();
+}
+
+size_t RowTile(const ThreadPool* pool, size_t out) {
+  const size_t tile = BalancedTile(pool, out, kMinRowsPerTask);
+  return (tile + kRowTaskMultiple - 1) / kRowTaskMultiple * kRowTaskMultiple;
+}
+
+// Plain f32 dot product of `in` values, in index order; WeightT is float or
+// uint16_t (IEEE half).
+template <typename WeightT>
+void LinearRefRows(const float* x, size_t batch, size_t in, const WeightT* w,
+                   size_t out, const float* bias, float* y, size_t o_begin,
+                   size_t o_end) {
+  for (size_t o = o_begin; o < o_end; ++o) {
+    const WeightT* wo = w + o * in;
+    for (size_t b = 0; b < batch; ++b) {
+      const float* xb = x + b * in;
+      float acc = 0.0f;
+      for (size_t i = 0; i < in; ++i) {
+        if constexpr (std::is_same_v<WeightT, float>) {
+          acc += xb[i] * wo[i];
+        } else {
+          acc += xb[i] * quant::Fp16ToFp32(wo[i]);
+        }
+      }
+      y[b * out + o] = bias != nullptr ? acc + bias[o] : acc;
+    }
+  }
+}
+
+template <typename WeightT>
+absl::Status LinearRef(const char* op, const float* x, size_t batch, size_t in,
+                       const WeightT* w, size_t out, const float* bias,
+                       float* y, ThreadPool* pool) {
+  if (absl::Status s = CheckPointers(op, x, w, y); !s.ok()) return s;
+  ParallelFor(pool, out, RowTile(pool, out), [&](size_t o0, size_t o1) {
+    LinearRefRows(x, batch, in, w, out, bias, y, o0, o1);
+  });
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+size_t LinearQ8_0ScratchBytes(size_t batch, size_t in) {
+  return batch * quant::Q8_0RowBytes(in);
+}
+
+absl::Status LinearQ8_0WithKernel(const kernels::Q8_0GemmKernel& kernel,
+                                  const float* x, size_t batch, size_t in,
+                                  const quant::BlockQ8_0* w, size_t out,
+                                  const float* bias, float* y, ThreadPool* pool,
+                                  void* scratch) {
+  if (in % quant::kQ8_0BlockSize != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("LinearQ8_0: in = ", in, " is not a multiple of ",
+                     quant::kQ8_0BlockSize, " (Q8_0 block size)"));
+  }
+  if (absl::Status s = CheckPointers("LinearQ8_0", x, w, y); !s.ok()) {
+    return s;
+  }
+  if (batch == 0 || out == 0) return absl::OkStatus();
+  if (in == 0) {  // empty sum
+    for (size_t b = 0; b < batch; ++b) {
+      for (size_t o = 0; o < out; ++o) {
+        y[b * out + o] = bias != nullptr ? bias[o] : 0.0f;
+      }
+    }
+    return absl::OkStatus();
+  }
+  if (scratch == nullptr && pool != nullptr) {
+    scratch = pool->Scratch(LinearQ8_0ScratchBytes(batch, in));
+  }
+  if (scratch == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "LinearQ8_0: no scratch for ", LinearQ8_0ScratchBytes(batch, in),
+        " bytes of quantized activations (pass scratch or a ThreadPool)"));
+  }
+  if (reinterpret_cast<uintptr_t>(scratch) % alignof(quant::BlockQ8_0) != 0) {
+    return absl::InvalidArgumentError("LinearQ8_0: scratch is misaligned");
+  }
+  auto* xq = static_cast<quant::BlockQ8_0*>(scratch);
+  const size_t n_blocks = in / quant::kQ8_0BlockSize;
+
+  auto quantize = [&](size_t b0, size_t b1) {
+    for (size_t b = b0; b < b1; ++b) {
+      kernels::QuantizeRowQ8_0Activations(x + b * in, xq + b * n_blocks, in);
+    }
+  };
+  if (batch < kParallelQuantizeMinBatch) {
+    quantize(0, batch);
+  } else {
+    ParallelFor(pool, batch, 1, quantize);
+  }
+
+  const kernels::Q8_0GemmArgs args{w, xq, n_blocks, batch, bias, y, out};
+  const kernels::Q8_0GemmFn fn = kernel.fn;
+  ParallelFor(pool, out, RowTile(pool, out),
+              [&](size_t o0, size_t o1) { fn(args, o0, o1); });
+  return absl::OkStatus();
+}
+
+absl::Status LinearQ8_0(const float* x, size_t batch, size_t in,
+                        const quant::BlockQ8_0* w, size_t out,
+                        const float* bias, float* y, ThreadPool* pool,
+                        void* scratch) {
+  return LinearQ8_0WithKernel(kernels::BestQ8_0GemmKernel(), x, batch, in, w,
+                              out, bias, y, pool, scratch);
+}
+
+absl::Status LinearF32Ref(const float* x, size_t batch, size_t in,
+                          const float* w, size_t out, const float* bias,
+                          float* y, ThreadPool* pool) {
+  return LinearRef("LinearF32Ref", x, batch, in, w, out, bias, y, pool);
+}
+
+absl::Status LinearF16Ref(const float* x, size_t batch, size_t in,
+                          const uint16_t* w, size_t out, const float* bias,
+                          float* y, ThreadPool* pool) {
+  return LinearRef("LinearF16Ref", x, batch, in, w, out, bias, y, pool);
+}
+
+}  // namespace edgellm::ops

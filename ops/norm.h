@@ -1,0 +1,30 @@
+// RMSNorm (Zhang & Sennrich 2019), as llama.cpp's ggml_rms_norm followed by
+// the weight multiply:
+//   y[i] = (x[i] * scale) * weight[i],  scale = 1 / sqrtf(mean + eps),
+//   mean = float(sum_i double(x[i] * x[i]) / n)
+// (ggml-cpu ops.cpp rms_norm_f32 sums the squares in ggml_float = double).
+//
+// Layout: `rows` rows of `n` floats, row r at x + r * n. In place (y == x) is
+// allowed. Threading: rows split over `pool` (nullptr = calling thread).
+#ifndef EDGELLM_OPS_NORM_H_
+#define EDGELLM_OPS_NORM_H_
+
+#include <cstddef>
+
+#include "ops/thread_pool.h"
+
+namespace edgellm::ops {
+
+// One row at a time on the calling thread; the definition of the result.
+void RmsNormRef(const float* x, const float* weight, size_t rows, size_t n,
+                float eps, float* y);
+
+// Same results as RmsNormRef (bit for bit), rows in parallel. RMSNorm is
+// O(n) per token, far below the linear layers, so there is no SIMD variant
+// (see docs/ops_xnnpack_vs_own.md).
+void RmsNorm(const float* x, const float* weight, size_t rows, size_t n,
+             float eps, float* y, ThreadPool* pool);
+
+}  // namespace edgellm::ops
+
+#endif  // EDGELLM_OPS_NORM_H_

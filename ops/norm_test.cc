@@ -1,0 +1,52 @@
+#include "ops/norm.h"
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace edgellm::ops {
+namespace {
+
+TEST(RmsNormTest, ReferenceMatchesDoubleMathAndFastIsIdentical) {
+  auto pool = std::move(ThreadPool::Create(2)).value();
+  std::mt19937 rng(1);
+  std::normal_distribution<float> nd(0.0f, 2.0f);
+  for (size_t n : {1, 7, 33, 2049}) {
+    for (size_t rows : {1, 3, 17}) {
+      std::vector<float> x(rows * n), w(n), y(rows * n), y2(rows * n);
+      for (float& v : x) v = nd(rng);
+      for (float& v : w) v = nd(rng);
+      const float eps = 1e-5f;
+      RmsNormRef(x.data(), w.data(), rows, n, eps, y.data());
+      RmsNorm(x.data(), w.data(), rows, n, eps, y2.data(), pool.get());
+      EXPECT_EQ(0, std::memcmp(y.data(), y2.data(), y.size() * 4));
+      for (size_t r = 0; r < rows; ++r) {
+        double ss = 0;
+        for (size_t i = 0; i < n; ++i)
+          ss += double{x[r * n + i]} * x[r * n + i];
+        const double scale = 1.0 / std::sqrt(ss / n + eps);
+        for (size_t i = 0; i < n; ++i) {
+          const double want = x[r * n + i] * scale * w[i];
+          ASSERT_NEAR(y[r * n + i], want, 1e-5 * (1 + std::fabs(want)))
+              << "n=" << n << " r=" << r << " i=" << i;
+        }
+      }
+      // In place gives the same.
+      std::vector<float> z = x;
+      RmsNorm(z.data(), w.data(), rows, n, eps, z.data(), pool.get());
+      EXPECT_EQ(z, y);
+    }
+  }
+}
+
+TEST(RmsNormTest, ZeroRowGivesZeros) {
+  std::vector<float> x(8, 0.0f), w(8, 1.0f), y(8, 5.0f);
+  RmsNormRef(x.data(), w.data(), 1, 8, 1e-6f, y.data());
+  for (float v : y) EXPECT_EQ(v, 0.0f);
+}
+
+}  // namespace
+}  // namespace edgellm::ops
