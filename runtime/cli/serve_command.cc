@@ -63,8 +63,9 @@ Command ServeCommand() {
   return Command{
       .name = "serve",
       .summary = "serve the model over gRPC (edgellm.v1.EdgeLlm)",
-      .usage = "edgellm serve --model MODEL.gguf [--listen 127.0.0.1:50051] "
-               "[flags]",
+      .usage =
+          "edgellm serve --model MODEL.gguf [--listen 127.0.0.1:50051] "
+          "[flags]",
       .details =
           "Serves Generate, Chat, Tokenize, Detokenize and GetModelInfo (see\n"
           "proto/edgellm/v1/edgellm.proto), grpc.health.v1.Health and server\n"
@@ -78,23 +79,30 @@ Command ServeCommand() {
               {"model", FlagKind::kString, "", "GGUF model file", 'm'},
               {"listen", FlagKind::kString, "127.0.0.1:50051",
                "address to listen on (port 0 = chosen by the OS)"},
-              {"threads", FlagKind::kInt, "0", "worker threads; 0 = one per core", 't'},
-              {"parallel", FlagKind::kInt, "4", "requests decoded together (KV slots)"},
-              {"queue", FlagKind::kInt, "16", "requests that may wait for a slot"},
+              {"threads", FlagKind::kInt, "0",
+               "worker threads; 0 = one per core", 't'},
+              {"parallel", FlagKind::kInt, "4",
+               "requests decoded together (KV slots)"},
+              {"queue", FlagKind::kInt, "16",
+               "requests that may wait for a slot"},
               {"ctx", FlagKind::kInt, "0",
                "context per request; 0 = the model's, capped at 4096", 'c'},
               {"batch", FlagKind::kInt, "64", "tokens per forward pass"},
-              {"kv-type", FlagKind::kString, "f32", "KV cache type: f32 or f16"},
+              {"kv-type", FlagKind::kString, "f32",
+               "KV cache type: f32 or f16"},
               {"max-tokens", FlagKind::kInt, "128",
                "generated tokens when a request does not say"},
-              {"tls-cert", FlagKind::kString, "", "PEM certificate chain (enables TLS)"},
-              {"tls-key", FlagKind::kString, "", "PEM private key for --tls-cert"},
+              {"tls-cert", FlagKind::kString, "",
+               "PEM certificate chain (enables TLS)"},
+              {"tls-key", FlagKind::kString, "",
+               "PEM private key for --tls-cert"},
               {"auth-token-file", FlagKind::kString, "",
                "require `authorization: Bearer <first line of this file>`"},
               {"grace-seconds", FlagKind::kDouble, "10",
                "on SIGTERM, how long running requests may finish"},
               {"chat-template", FlagKind::kString, "",
-               "chat template family overriding the model's (chatml, llama3, ...)"},
+               "chat template family overriding the model's (chatml, llama3, "
+               "...)"},
           },
       .run = RunServe,
   };

@@ -274,9 +274,9 @@ void Scheduler::ReapCancelled(absl::Time now) {
     if (a->stream->cancelled()) {
       status = absl::CancelledError("cancelled by the client");
     } else if (now >= a->deadline) {
-      status = absl::DeadlineExceededError(absl::StrCat(
-          "deadline passed after ", a->sequence->output_ids().size(),
-          " generated tokens"));
+      status = absl::DeadlineExceededError(
+          absl::StrCat("deadline passed after ",
+                       a->sequence->output_ids().size(), " generated tokens"));
     }
     if (status.ok()) continue;
     a->sequence->Cancel();

@@ -172,8 +172,8 @@ class Scheduler {
     int32_t active = 0;
     int32_t queued = 0;
     int64_t finished = 0;
-    int64_t steps = 0;          // forward passes run
-    int64_t batched_tokens = 0; // tokens over all forward passes
+    int64_t steps = 0;           // forward passes run
+    int64_t batched_tokens = 0;  // tokens over all forward passes
   };
   Counters counters() const;
 

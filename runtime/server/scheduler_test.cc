@@ -74,9 +74,9 @@ class FakeModel : public BatchModel {
       }
       // A new sequence on a slot starts at 0; otherwise positions follow on.
       if (t.pos != 0 && t.pos != next_pos_[t.slot]) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "slot ", t.slot, " got pos ", t.pos, ", expected ",
-            next_pos_[t.slot]));
+        return absl::InvalidArgumentError(
+            absl::StrCat("slot ", t.slot, " got pos ", t.pos, ", expected ",
+                         next_pos_[t.slot]));
       }
       next_pos_[t.slot] = t.pos + 1;
       if (t.want_logits) {
@@ -119,7 +119,8 @@ struct Collected {
   bool got_final = false;
 };
 
-Collected Drain(RequestStream& stream, absl::Duration limit = absl::Seconds(20)) {
+Collected Drain(RequestStream& stream,
+                absl::Duration limit = absl::Seconds(20)) {
   Collected c;
   const absl::Time end = absl::Now() + limit;
   while (absl::Now() < end) {
@@ -187,8 +188,8 @@ TEST_F(SchedulerTest, OneRequestStreamsGreedyTokensThenLength) {
   ASSERT_TRUE(c.got_final);
   EXPECT_TRUE(c.final.status.ok()) << c.final.status;
   EXPECT_EQ(c.text, "bcdef");
-  EXPECT_EQ(c.tokens, (std::vector<int32_t>{kA + 1, kA + 2, kA + 3, kA + 4,
-                                            kA + 5}));
+  EXPECT_EQ(c.tokens,
+            (std::vector<int32_t>{kA + 1, kA + 2, kA + 3, kA + 4, kA + 5}));
   EXPECT_EQ(c.final.finish_reason, engine::FinishReason::kLength);
   EXPECT_EQ(c.final.stats.prompt_tokens, 1);
   EXPECT_EQ(c.final.stats.generated_tokens, 5);

@@ -49,7 +49,7 @@ absl::StatusOr<std::string> ReadFile(const std::string& path,
 absl::StatusOr<std::string> ReadToken(const std::string& path) {
   absl::StatusOr<std::string> text = ReadFile(path, "--auth-token-file");
   if (!text.ok()) return text.status();
-  std::string_view first = *text;
+  absl::string_view first = *text;
   first = first.substr(0, first.find('\n'));
   first = absl::StripAsciiWhitespace(first);
   if (first.empty()) {
@@ -75,7 +75,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
   return grpc::SslServerCredentials(ssl);
 }
 
-bool IsLoopback(std::string_view host) {
+bool IsLoopback(absl::string_view host) {
   return absl::StartsWith(host, "127.") || host == "localhost" ||
          host == "[::1]" || absl::StartsWith(host, "unix:");
 }
@@ -149,8 +149,8 @@ int RunServer(const ServerOptions& o) {
   const std::string host = o.listen.substr(0, o.listen.rfind(':'));
   Log(absl::StrCat("listening on ", host, ":", port,
                    o.tls_cert_file.empty() ? "" : " (TLS)"));
-  if (!IsLoopback(host) && (o.tls_cert_file.empty() ||
-                            service_options.auth_token.empty())) {
+  if (!IsLoopback(host) &&
+      (o.tls_cert_file.empty() || service_options.auth_token.empty())) {
     Log("warning: listening beyond loopback without TLS and a bearer token");
   }
   grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();

@@ -98,7 +98,8 @@ absl::StatusOr<engine::GenerateOptions> ToGenerateOptions(
   if (sampling.has_frequency_penalty()) {
     s.frequency_penalty = sampling.frequency_penalty();
   }
-  if (sampling.has_penalty_last_n()) s.penalty_last_n = sampling.penalty_last_n();
+  if (sampling.has_penalty_last_n())
+    s.penalty_last_n = sampling.penalty_last_n();
   if (sampling.has_seed()) s.seed = sampling.seed();
   // Sorted by id so the sampler sees the same order on every call.
   std::map<int32_t, float> bias(sampling.logit_bias().begin(),
@@ -106,9 +107,9 @@ absl::StatusOr<engine::GenerateOptions> ToGenerateOptions(
   for (const auto& [id, value] : bias) s.logit_bias.emplace_back(id, value);
 
   if (limits.max_tokens() < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "limits.max_tokens: ", limits.max_tokens(),
-        " is negative (0 means the server default)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("limits.max_tokens: ", limits.max_tokens(),
+                     " is negative (0 means the server default)"));
   }
   o.max_tokens =
       limits.max_tokens() > 0 ? limits.max_tokens() : default_max_tokens;
@@ -191,9 +192,9 @@ absl::Status EdgeLlmService::Admit(grpc::ServerContext* context) const {
 
 grpc::Status EdgeLlmService::Finish(CallLog& log, const absl::Status& status) {
   if (options_.log_requests) {
-    std::string line = absl::StrFormat(
-        "request %d %s peer=%s status=%s", log.id, log.method, log.peer,
-        absl::StatusCodeToString(status.code()));
+    std::string line =
+        absl::StrFormat("request %d %s peer=%s status=%s", log.id, log.method,
+                        log.peer, absl::StatusCodeToString(status.code()));
     if (log.has_stats) {
       absl::StrAppendFormat(
           &line,
@@ -204,7 +205,8 @@ grpc::Status EdgeLlmService::Finish(CallLog& log, const absl::Status& status) {
           Ms(log.stats.time_to_first_token), log.stats.tokens_per_second());
     }
     absl::StrAppendFormat(&line, " total_ms=%.1f", Ms(absl::Now() - log.start));
-    if (!status.ok()) absl::StrAppend(&line, " error=\"", status.message(), "\"");
+    if (!status.ok())
+      absl::StrAppend(&line, " error=\"", status.message(), "\"");
     std::fprintf(stderr, "%s\n", line.c_str());
     std::fflush(stderr);
   }
@@ -291,9 +293,9 @@ grpc::Status EdgeLlmService::Generate(
     prompt_ids.assign(request->prompt_token_ids().begin(),
                       request->prompt_token_ids().end());
   } else if (request->prompt().empty()) {
-    return Finish(log, absl::InvalidArgumentError(
-                           "prompt: empty; give prompt text or "
-                           "prompt_token_ids"));
+    return Finish(
+        log, absl::InvalidArgumentError("prompt: empty; give prompt text or "
+                                        "prompt_token_ids"));
   } else {
     prompt_ids = engine_->Encode(request->prompt(), request->parse_special());
   }
@@ -319,20 +321,18 @@ grpc::Status EdgeLlmService::Chat(
   if (!options.ok()) return Finish(log, options.status());
 
   std::vector<ChatMessage> messages;
-  const bool has_system =
-      request->messages(0).role() == "system";
+  const bool has_system = request->messages(0).role() == "system";
   if (!has_system && default_system_prompt_.has_value()) {
     messages.push_back({"system", *default_system_prompt_});
   }
   for (const v1::ChatMessage& m : request->messages()) {
     messages.push_back({m.role(), m.content()});
   }
-  absl::StatusOr<std::string> prompt =
-      RenderChat(*chat_family_, messages, /*add_generation_prompt=*/true,
-                 bos_text_);
+  absl::StatusOr<std::string> prompt = RenderChat(
+      *chat_family_, messages, /*add_generation_prompt=*/true, bos_text_);
   if (!prompt.ok()) {
-    return Finish(log, absl::InvalidArgumentError(
-                           absl::StrCat("messages: ", prompt.status().message())));
+    return Finish(log, absl::InvalidArgumentError(absl::StrCat(
+                           "messages: ", prompt.status().message())));
   }
   // The template places BOS itself; special-token text is real tokens here.
   tokenizer::EncodeOptions encode;
@@ -391,9 +391,9 @@ grpc::Status EdgeLlmService::Detokenize(grpc::ServerContext* context,
   for (int i = 0; i < request->token_ids_size(); ++i) {
     const int32_t id = request->token_ids(i);
     if (id < 0 || id >= vocab) {
-      return Finish(log, absl::InvalidArgumentError(absl::StrCat(
-                             "token_ids[", i, "]: ", id, " is outside [0, ",
-                             vocab, ")")));
+      return Finish(log, absl::InvalidArgumentError(
+                             absl::StrCat("token_ids[", i, "]: ", id,
+                                          " is outside [0, ", vocab, ")")));
     }
   }
   // The streaming decoder, not Decode(): it always yields valid UTF-8
@@ -432,15 +432,17 @@ grpc::Status EdgeLlmService::GetModelInfo(grpc::ServerContext* context,
     absl::StatusOr<gguf::TensorTypeTraits> traits =
         gguf::GetTensorTypeTraits(static_cast<uint32_t>(t.type));
     std::string name =
-        traits.ok() ? std::string(traits->name) : absl::StrCat("type", static_cast<uint32_t>(t.type));
+        traits.ok() ? std::string(traits->name)
+                    : absl::StrCat("type", static_cast<uint32_t>(t.type));
     for (char& ch : name) ch = static_cast<char>(std::toupper(ch));
     ++types[name];
   }
   std::vector<std::pair<std::string, int>> sorted(types.begin(), types.end());
-  std::stable_sort(sorted.begin(), sorted.end(),
-                   [](const auto& a, const auto& b) { return a.second > b.second; });
-  info->set_quantization(absl::StrJoin(
-      sorted, ", ", [](std::string* out, const auto& p) {
+  std::stable_sort(
+      sorted.begin(), sorted.end(),
+      [](const auto& a, const auto& b) { return a.second > b.second; });
+  info->set_quantization(
+      absl::StrJoin(sorted, ", ", [](std::string* out, const auto& p) {
         absl::StrAppend(out, p.first, " x", p.second);
       }));
   info->set_model_bytes(static_cast<int64_t>(engine_->file().file_size()));
@@ -449,7 +451,8 @@ grpc::Status EdgeLlmService::GetModelInfo(grpc::ServerContext* context,
   if (chat_family_.ok()) {
     info->set_chat_template(std::string(ChatTemplateFamilyName(*chat_family_)));
   }
-  info->set_tokenizer(std::string(TokenizerKindName(engine_->tokenizer().kind())));
+  info->set_tokenizer(
+      std::string(TokenizerKindName(engine_->tokenizer().kind())));
   info->set_parallel(options_.parallel);
   info->set_queue(options_.queue);
   return Finish(log, absl::OkStatus());

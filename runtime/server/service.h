@@ -68,10 +68,9 @@ class EdgeLlmService final : public v1::EdgeLlm::Service {
   // New calls get UNAVAILABLE from now on.
   void StartDraining() { draining_.store(true); }
 
-  grpc::Status Generate(grpc::ServerContext* context,
-                        const v1::GenerateRequest* request,
-                        grpc::ServerWriter<v1::GenerateResponse>* writer)
-      override;
+  grpc::Status Generate(
+      grpc::ServerContext* context, const v1::GenerateRequest* request,
+      grpc::ServerWriter<v1::GenerateResponse>* writer) override;
   grpc::Status Chat(grpc::ServerContext* context,
                     const v1::ChatRequest* request,
                     grpc::ServerWriter<v1::GenerateResponse>* writer) override;
@@ -105,8 +104,8 @@ class EdgeLlmService final : public v1::EdgeLlm::Service {
   std::atomic<bool> ready_{false};
   std::atomic<bool> draining_{false};
   std::atomic<uint64_t> next_call_id_{1};
-  engine::Engine* engine_ = nullptr;   // set once before ready_
-  Scheduler* scheduler_ = nullptr;     // set once before ready_
+  engine::Engine* engine_ = nullptr;  // set once before ready_
+  Scheduler* scheduler_ = nullptr;    // set once before ready_
   absl::StatusOr<ChatTemplateFamily> chat_family_ =
       absl::FailedPreconditionError("model loading");
   std::optional<std::string> default_system_prompt_;
