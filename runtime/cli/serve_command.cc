@@ -1,4 +1,5 @@
 // `edgellm serve`: the gRPC server (runtime/server/server.h).
+#include <algorithm>
 #include <iostream>
 #include <string>
 
@@ -39,6 +40,8 @@ int RunServe(const ParsedArgs& args) {
     return 2;
   }
   o.grace = absl::Seconds(grace);
+  o.debug_step_delay =
+      absl::Milliseconds(std::max(0.0, args.GetDouble("debug-step-delay-ms")));
   if (o.parallel < 1 || o.queue < 0 || o.default_max_tokens < 1) {
     std::cerr << "edgellm serve: --parallel and --max-tokens must be >= 1, "
                  "--queue >= 0\n";
@@ -103,6 +106,8 @@ Command ServeCommand() {
               {"chat-template", FlagKind::kString, "",
                "chat template family overriding the model's (chatml, llama3, "
                "...)"},
+              {"debug-step-delay-ms", FlagKind::kDouble, "0",
+               "testing aid: sleep after every forward pass"},
           },
       .run = RunServe,
   };

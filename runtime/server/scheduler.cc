@@ -396,10 +396,14 @@ StreamEvent Scheduler::MakeFinal(const Active& a, absl::Status status) {
 
 void Scheduler::FinishActive(int32_t slot, absl::Status status) {
   std::unique_ptr<Active> a = std::move(slots_[slot]);
-  a->stream->Push(MakeFinal(*a, std::move(status)));
-  absl::MutexLock lock(&mu_);
-  --active_count_;
-  ++counters_.finished;
+  StreamEvent final = MakeFinal(*a, std::move(status));
+  {
+    // Counted before the reader can see the final event.
+    absl::MutexLock lock(&mu_);
+    --active_count_;
+    ++counters_.finished;
+  }
+  a->stream->Push(std::move(final));
 }
 
 }  // namespace edgellm::server

@@ -28,7 +28,11 @@ namespace {
 constexpr char kServiceName[] = "edgellm.v1.EdgeLlm";
 // After the scheduler has ended every generation, handlers only have to
 // write their last message; this bounds that.
-constexpr absl::Duration kRpcShutdownGrace = absl::Seconds(5);
+constexpr absl::Duration kHandlerExitGrace = absl::Seconds(5);
+// Then gRPC gets this long to send trailers before it cancels what is left.
+// Short, because an idle client connection would otherwise hold Shutdown
+// for the whole deadline.
+constexpr absl::Duration kRpcShutdownGrace = absl::Milliseconds(250);
 
 void Log(const std::string& line) {
   std::fprintf(stderr, "edgellm serve: %s\n", line.c_str());
@@ -105,6 +109,27 @@ std::shared_ptr<SignalWaiter> StartSignalWaiter() {
   return waiter;
 }
 
+// Sleeps after each forward pass (ServerOptions::debug_step_delay).
+class DelayedBatchModel : public BatchModel {
+ public:
+  DelayedBatchModel(BatchModel* inner, absl::Duration delay)
+      : inner_(inner), delay_(delay) {}
+  absl::Status Forward(absl::Span<const model::BatchToken> batch,
+                       float* logits) override {
+    absl::Status status = inner_->Forward(batch, logits);
+    absl::SleepFor(delay_);
+    return status;
+  }
+  int32_t vocab_size() const override { return inner_->vocab_size(); }
+  int32_t context() const override { return inner_->context(); }
+  int32_t slots() const override { return inner_->slots(); }
+  int32_t max_batch() const override { return inner_->max_batch(); }
+
+ private:
+  BatchModel* const inner_;
+  const absl::Duration delay_;
+};
+
 }  // namespace
 
 int RunServer(const ServerOptions& o) {
@@ -168,7 +193,12 @@ int RunServer(const ServerOptions& o) {
     server->Shutdown();
     return 1;
   }
-  TransformerBatchModel model(&(*engine)->transformer(), o.parallel);
+  TransformerBatchModel transformer_model(&(*engine)->transformer(),
+                                          o.parallel);
+  DelayedBatchModel delayed_model(&transformer_model, o.debug_step_delay);
+  BatchModel& model = o.debug_step_delay > absl::ZeroDuration()
+                          ? static_cast<BatchModel&>(delayed_model)
+                          : transformer_model;
   SchedulerOptions scheduler_options;
   scheduler_options.parallel = o.parallel;
   scheduler_options.queue = o.queue;
@@ -199,6 +229,9 @@ int RunServer(const ServerOptions& o) {
   health->SetServingStatus(kServiceName, false);
   service.StartDraining();
   (*scheduler)->Shutdown(o.grace);
+  if (!service.WaitIdle(kHandlerExitGrace)) {
+    Log("some handlers did not return in time; cancelling them");
+  }
   server->Shutdown(absl::ToChronoTime(absl::Now() + kRpcShutdownGrace));
   server->Wait();
   Log("stopped");

@@ -35,6 +35,9 @@ struct ServerOptions {
   std::string auth_token_file;
   absl::Duration grace = absl::Seconds(10);
   std::optional<ChatTemplateFamily> chat_template;
+  // Testing aid: sleep this long after every forward pass, so tests of
+  // cancellation, deadlines and draining can run on a tiny, fast model.
+  absl::Duration debug_step_delay = absl::ZeroDuration();
 };
 
 // Runs the server until a signal; returns the process exit code (0 after a

@@ -140,8 +140,27 @@ struct EdgeLlmService::CallLog {
   RequestStats stats;
 };
 
+// Counts a running handler for WaitIdle.
+class EdgeLlmService::InFlight {
+ public:
+  explicit InFlight(std::atomic<int>& count) : count_(count) { ++count_; }
+  ~InFlight() { --count_; }
+
+ private:
+  std::atomic<int>& count_;
+};
+
 EdgeLlmService::EdgeLlmService(ServiceOptions options)
     : options_(std::move(options)) {}
+
+bool EdgeLlmService::WaitIdle(absl::Duration timeout) const {
+  const absl::Time end = absl::Now() + timeout;
+  while (in_flight_.load() > 0) {
+    if (absl::Now() >= end) return false;
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  return true;
+}
 
 void EdgeLlmService::SetBackend(engine::Engine* engine, Scheduler* scheduler) {
   engine_ = engine;
@@ -221,8 +240,10 @@ absl::Status EdgeLlmService::RunGeneration(
   request.prompt_ids = std::move(prompt_ids);
   request.options = options;
   const auto deadline = context->deadline();
+  absl::Time deadline_time = absl::InfiniteFuture();
   if (deadline != std::chrono::system_clock::time_point::max()) {
-    request.deadline = absl::FromChrono(deadline);
+    deadline_time = absl::FromChrono(deadline);
+    request.deadline = deadline_time;
   }
   absl::StatusOr<std::shared_ptr<RequestStream>> stream =
       scheduler_->Submit(std::move(request));
@@ -261,6 +282,12 @@ absl::Status EdgeLlmService::RunGeneration(
     // The last response goes out on errors too (finish reason CANCELLED),
     // so a client sees the usage before the status.
     if (!client_gone) writer->Write(response);
+    // gRPC cancels a call whose deadline passed; report the cause.
+    if (absl::IsCancelled(event->status) && absl::Now() >= deadline_time) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("deadline passed after ", event->stats.generated_tokens,
+                       " generated tokens"));
+    }
     return event->status;
   }
 }
@@ -268,6 +295,7 @@ absl::Status EdgeLlmService::RunGeneration(
 grpc::Status EdgeLlmService::Generate(
     grpc::ServerContext* context, const v1::GenerateRequest* request,
     grpc::ServerWriter<v1::GenerateResponse>* writer) {
+  InFlight in_flight(in_flight_);
   CallLog log;
   log.id = next_call_id_.fetch_add(1);
   log.method = "Generate";
@@ -306,6 +334,7 @@ grpc::Status EdgeLlmService::Generate(
 grpc::Status EdgeLlmService::Chat(
     grpc::ServerContext* context, const v1::ChatRequest* request,
     grpc::ServerWriter<v1::GenerateResponse>* writer) {
+  InFlight in_flight(in_flight_);
   CallLog log;
   log.id = next_call_id_.fetch_add(1);
   log.method = "Chat";
@@ -346,6 +375,7 @@ grpc::Status EdgeLlmService::Chat(
 grpc::Status EdgeLlmService::Embed(grpc::ServerContext* context,
                                    const v1::EmbedRequest* request,
                                    v1::EmbedResponse* response) {
+  InFlight in_flight(in_flight_);
   CallLog log;
   log.id = next_call_id_.fetch_add(1);
   log.method = "Embed";
@@ -360,6 +390,7 @@ grpc::Status EdgeLlmService::Embed(grpc::ServerContext* context,
 grpc::Status EdgeLlmService::Tokenize(grpc::ServerContext* context,
                                       const v1::TokenizeRequest* request,
                                       v1::TokenizeResponse* response) {
+  InFlight in_flight(in_flight_);
   CallLog log;
   log.id = next_call_id_.fetch_add(1);
   log.method = "Tokenize";
@@ -380,6 +411,7 @@ grpc::Status EdgeLlmService::Tokenize(grpc::ServerContext* context,
 grpc::Status EdgeLlmService::Detokenize(grpc::ServerContext* context,
                                         const v1::DetokenizeRequest* request,
                                         v1::DetokenizeResponse* response) {
+  InFlight in_flight(in_flight_);
   CallLog log;
   log.id = next_call_id_.fetch_add(1);
   log.method = "Detokenize";
@@ -411,6 +443,7 @@ grpc::Status EdgeLlmService::Detokenize(grpc::ServerContext* context,
 grpc::Status EdgeLlmService::GetModelInfo(grpc::ServerContext* context,
                                           const v1::GetModelInfoRequest*,
                                           v1::ModelInfo* info) {
+  InFlight in_flight(in_flight_);
   CallLog log;
   log.id = next_call_id_.fetch_add(1);
   log.method = "GetModelInfo";

@@ -67,6 +67,9 @@ class EdgeLlmService final : public v1::EdgeLlm::Service {
   void SetBackend(engine::Engine* engine, Scheduler* scheduler);
   // New calls get UNAVAILABLE from now on.
   void StartDraining() { draining_.store(true); }
+  // Waits until no handler runs (or `timeout` passes); true if idle. Used at
+  // shutdown so no call is cut off while writing its last message.
+  bool WaitIdle(absl::Duration timeout) const;
 
   grpc::Status Generate(
       grpc::ServerContext* context, const v1::GenerateRequest* request,
@@ -89,6 +92,7 @@ class EdgeLlmService final : public v1::EdgeLlm::Service {
 
  private:
   struct CallLog;
+  class InFlight;
 
   // Auth, readiness and draining checks shared by every call.
   absl::Status Admit(grpc::ServerContext* context) const;
@@ -104,6 +108,7 @@ class EdgeLlmService final : public v1::EdgeLlm::Service {
   std::atomic<bool> ready_{false};
   std::atomic<bool> draining_{false};
   std::atomic<uint64_t> next_call_id_{1};
+  std::atomic<int> in_flight_{0};
   engine::Engine* engine_ = nullptr;  // set once before ready_
   Scheduler* scheduler_ = nullptr;    // set once before ready_
   absl::StatusOr<ChatTemplateFamily> chat_family_ =
