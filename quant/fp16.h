@@ -47,8 +47,11 @@ inline uint16_t Fp32ToFp16(float f) {
   const uint32_t sign = (x >> 16) & 0x8000u;
   const uint32_t abs = x & 0x7fffffffu;
   if (abs >= 0x7f800000u) {  // Inf or NaN
-    return static_cast<uint16_t>(sign | 0x7c00u |
-                                 (abs > 0x7f800000u ? 0x200u : 0u));
+    // NaN: quiet it and keep the top payload bits, as VCVTPS2PH and ARM
+    // FCVT do.
+    const uint32_t payload =
+        abs > 0x7f800000u ? (0x200u | ((abs >> 13) & 0x3ffu)) : 0u;
+    return static_cast<uint16_t>(sign | 0x7c00u | payload);
   }
   if (abs >= 0x477ff000u)
     return static_cast<uint16_t>(sign | 0x7c00u);  // overflow

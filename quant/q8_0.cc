@@ -16,7 +16,12 @@ void QuantizeRowQ8_0(const float* x, BlockQ8_0* y, size_t k) {
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
     y[b].d = Fp32ToFp16(d);
     for (int i = 0; i < kQ8_0BlockSize; ++i) {
-      y[b].qs[i] = static_cast<int8_t>(std::lround(xb[i] * id));
+      // |x * id| <= 127 up to rounding for finite input. When d is an f32
+      // subnormal, id overflows to Inf; d16 is then 0 and the block
+      // dequantizes to 0 whatever qs holds, so clamp instead of invoking
+      // undefined float -> int conversion (NaN -> 0).
+      const float v = std::fmin(std::fmax(xb[i] * id, -127.0f), 127.0f);
+      y[b].qs[i] = static_cast<int8_t>(std::isnan(v) ? 0 : std::lround(v));
     }
   }
 }

@@ -9,6 +9,10 @@ namespace edgellm::cli {
 Command VersionCommand();
 Command GenerateCommand();
 Command ServeCommand();
+Command MakeModelCommand();
+Command InspectCommand();
+Command QuantizeCommand();
+Command TokenizeCommand();
 
 }  // namespace edgellm::cli
 
