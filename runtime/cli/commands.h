@@ -8,6 +8,7 @@ namespace edgellm::cli {
 
 Command VersionCommand();
 Command GenerateCommand();
+Command ServeCommand();
 Command MakeModelCommand();
 Command InspectCommand();
 Command QuantizeCommand();

@@ -7,6 +7,7 @@ int main(int argc, char** argv) {
   using namespace edgellm::cli;
   const std::vector<Command> commands = {
       GenerateCommand(),
+      ServeCommand(),
       MakeModelCommand(),
       InspectCommand(),
       QuantizeCommand(),
