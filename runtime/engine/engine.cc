@@ -16,9 +16,8 @@ double GenerateResult::prompt_tokens_per_second() const {
 
 double GenerateResult::generated_tokens_per_second() const {
   const double s = absl::ToDoubleSeconds(stats.decode_time);
-  return s > 0 && stats.generated_tokens > 1
-             ? (stats.generated_tokens - 1) / s
-             : 0.0;
+  return s > 0 && stats.generated_tokens > 1 ? (stats.generated_tokens - 1) / s
+                                             : 0.0;
 }
 
 Engine::~Engine() = default;
@@ -37,9 +36,9 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(
   EDGELLM_ASSIGN_OR_RETURN(e->tokenizer_,
                            tokenizer::Tokenizer::FromGguf(*e->file_));
   if (e->tokenizer_->vocab_size() > e->config_.vocab_size) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the tokenizer has ", e->tokenizer_->vocab_size(),
-        " tokens but the model only ", e->config_.vocab_size));
+    return absl::InvalidArgumentError(
+        absl::StrCat("the tokenizer has ", e->tokenizer_->vocab_size(),
+                     " tokens but the model only ", e->config_.vocab_size));
   }
   EDGELLM_ASSIGN_OR_RETURN(model::ModelWeights weights,
                            model::BindWeights(*e->file_, e->config_));
@@ -50,10 +49,16 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(
   topts.max_batch = options.max_batch;
   topts.kv_type = options.kv_type;
   EDGELLM_ASSIGN_OR_RETURN(
-      e->transformer_, model::Transformer::Create(e->config_, weights, topts,
-                                                  e->pool_.get()));
+      e->transformer_,
+      model::Transformer::Create(e->config_, weights, topts, e->pool_.get()));
   e->batch_.reserve(options.max_batch);
   e->logits_.resize(e->config_.vocab_size);
+  e->embedding_ = std::make_unique<EmbeddingPass>(e->config_.embedding_length,
+                                                  options.max_batch);
+  e->hidden_.resize(e->embedding_->hidden_floats());
+  absl::StatusOr<int64_t> pooling = e->file_->GetInt(
+      absl::StrCat(e->config_.architecture_name, ".pooling_type"));
+  if (pooling.ok()) e->default_pooling_ = PoolingFromGgufValue(*pooling);
   e->load_time_ = absl::Now() - start;
   return e;
 }
@@ -87,6 +92,28 @@ absl::StatusOr<GenerateResult> Engine::GenerateFromIds(
   result.finish_reason = seq->finish_reason();
   result.stats = seq->stats();
   return result;
+}
+
+absl::StatusOr<std::vector<float>> Engine::Embed(const std::string& text,
+                                                 const EmbedOptions& options) {
+  if (text.empty()) return absl::InvalidArgumentError("text: empty");
+  const std::vector<int32_t> ids = Encode(text);
+  EDGELLM_RETURN_IF_ERROR(
+      ValidateEmbedIds(ids, config_.vocab_size, context(), "text"));
+  return EmbedIds(ids, options);
+}
+
+absl::StatusOr<std::vector<float>> Engine::EmbedIds(
+    absl::Span<const int32_t> ids, const EmbedOptions& options) {
+  EDGELLM_RETURN_IF_ERROR(
+      ValidateEmbedIds(ids, config_.vocab_size, context(), "ids"));
+  embedding_->Start(ids, /*slot=*/0, options);
+  while (!embedding_->done()) {
+    EDGELLM_RETURN_IF_ERROR(
+        transformer_->ForwardHidden(embedding_->NextBatch(), hidden_.data()));
+    embedding_->Consume(hidden_.data());
+  }
+  return embedding_->Result();
 }
 
 absl::Status Engine::RunToCompletion(Sequence& seq) {

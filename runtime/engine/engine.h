@@ -11,7 +11,12 @@
 // as it is produced and can stop the run. The decode loop allocates nothing
 // per token.
 //
-// Thread-safety: Generate is not reentrant (one sequence at a time, slot 0);
+// Embed runs a text causally on slot 0 and pools the final hidden states
+// (mean, last token or first token; optionally L2-normalised), see
+// embedding.h.
+//
+// Thread-safety: Generate and Embed are not reentrant (one sequence at a
+// time, slot 0);
 // the server's scheduler drives many sequences through transformer() and
 // Sequence instead. Accessors are safe from any thread.
 #ifndef EDGELLM_RUNTIME_ENGINE_ENGINE_H_
@@ -25,6 +30,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "ops/thread_pool.h"
+#include "runtime/engine/embedding.h"
 #include "runtime/engine/sequence.h"
 #include "runtime/gguf/gguf.h"
 #include "runtime/model/config.h"
@@ -35,10 +41,10 @@ namespace edgellm::engine {
 
 struct EngineOptions {
   std::string model_path;
-  int32_t threads = 0;    // 0 = one per core
-  int32_t context = 0;    // KV positions per sequence; 0 = model's, capped
-  int32_t parallel = 1;   // sequences that can be decoded together (slots)
-  int32_t max_batch = 64; // tokens per forward pass (prompt chunk size)
+  int32_t threads = 0;     // 0 = one per core
+  int32_t context = 0;     // KV positions per sequence; 0 = model's, capped
+  int32_t parallel = 1;    // sequences that can be decoded together (slots)
+  int32_t max_batch = 64;  // tokens per forward pass (prompt chunk size)
   model::KvCacheType kv_type = model::KvCacheType::kF32;
 };
 
@@ -66,9 +72,20 @@ class Engine {
   absl::StatusOr<GenerateResult> Generate(const std::string& prompt,
                                           const GenerateOptions& options,
                                           TokenCallback callback);
-  absl::StatusOr<GenerateResult> GenerateFromIds(std::vector<int32_t> prompt_ids,
-                                                 const GenerateOptions& options,
-                                                 TokenCallback callback);
+  absl::StatusOr<GenerateResult> GenerateFromIds(
+      std::vector<int32_t> prompt_ids, const GenerateOptions& options,
+      TokenCallback callback);
+
+  // One vector of config().embedding_length floats for `text` (encoded like
+  // a Generate prompt). INVALID_ARGUMENT naming `text` when it is empty or
+  // longer than the context.
+  absl::StatusOr<std::vector<float>> Embed(const std::string& text,
+                                           const EmbedOptions& options);
+  // The same for token ids fed as given; errors name `ids`.
+  absl::StatusOr<std::vector<float>> EmbedIds(absl::Span<const int32_t> ids,
+                                              const EmbedOptions& options);
+  // The pooling the model file asks for (`<arch>.pooling_type`), else mean.
+  Pooling default_pooling() const { return default_pooling_; }
 
   // Runs `sequence` (on its slot) to the end: prefill in chunks of
   // max_batch, then one token per step.
@@ -92,6 +109,9 @@ class Engine {
   std::unique_ptr<model::Transformer> transformer_;
   std::vector<model::BatchToken> batch_;  // reused by RunToCompletion
   std::vector<float> logits_;             // one row
+  std::unique_ptr<EmbeddingPass> embedding_;
+  std::vector<float> hidden_;  // max_batch hidden rows, for Embed
+  Pooling default_pooling_ = Pooling::kMean;
   absl::Duration load_time_;
 };
 

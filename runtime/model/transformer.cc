@@ -40,9 +40,9 @@ absl::StatusOr<std::unique_ptr<Transformer::Linear>> PrepareLinear(
   switch (t.type) {
     case TensorType::kQ8_0:
       if (t.cols % quant::kQ8_0BlockSize != 0) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "tensor ", t.name, ": q8_0 rows of ", t.cols,
-            " values are not a multiple of 32"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("tensor ", t.name, ": q8_0 rows of ", t.cols,
+                         " values are not a multiple of 32"));
       }
       return linear;
     case TensorType::kF32: {
@@ -53,16 +53,16 @@ absl::StatusOr<std::unique_ptr<Transformer::Linear>> PrepareLinear(
     }
     case TensorType::kF16: {
       EDGELLM_ASSIGN_OR_RETURN(
-          linear->packed,
-          ops::PackedLinear::CreateF16(
-              reinterpret_cast<const uint16_t*>(t.data), t.cols, t.rows,
-              nullptr));
+          linear->packed, ops::PackedLinear::CreateF16(
+                              reinterpret_cast<const uint16_t*>(t.data), t.cols,
+                              t.rows, nullptr));
       return linear;
     }
     case TensorType::kBF16: {
       std::vector<float> f32(size_t(t.rows) * t.cols);
       const auto* src = reinterpret_cast<const uint16_t*>(t.data);
-      for (size_t i = 0; i < f32.size(); ++i) f32[i] = quant::Bf16ToFp32(src[i]);
+      for (size_t i = 0; i < f32.size(); ++i)
+        f32[i] = quant::Bf16ToFp32(src[i]);
       EDGELLM_ASSIGN_OR_RETURN(
           linear->packed,
           ops::PackedLinear::CreateF32(f32.data(), t.cols, t.rows, nullptr));
@@ -94,8 +94,8 @@ absl::StatusOr<std::unique_ptr<Transformer>> Transformer::Create(
   int32_t context = options.context;
   if (context == 0) context = std::min(c.context_length, kDefaultContextCap);
   EDGELLM_ASSIGN_OR_RETURN(
-      t->kv_, KvCache::Create(c.block_count, options.slots, context,
-                              c.kv_dim(), options.kv_type));
+      t->kv_, KvCache::Create(c.block_count, options.slots, context, c.kv_dim(),
+                              options.kv_type));
   t->max_batch_ = options.max_batch;
 
   // Prepare every linear from the copy of the weights this object owns, so
@@ -144,9 +144,9 @@ absl::StatusOr<std::unique_ptr<Transformer>> Transformer::Create(
   // Grow the pool's scratch once to what the largest linear needs, so that
   // Forward never allocates.
   if (pool != nullptr) {
-    const size_t widest = std::max<size_t>(
-        {size_t(c.embedding_length), size_t(c.q_dim()),
-         size_t(c.feed_forward_length)});
+    const size_t widest =
+        std::max<size_t>({size_t(c.embedding_length), size_t(c.q_dim()),
+                          size_t(c.feed_forward_length)});
     if (pool->Scratch(ops::LinearQ8_0ScratchBytes(b, widest)) == nullptr) {
       return absl::ResourceExhaustedError("cannot allocate linear scratch");
     }
@@ -242,11 +242,10 @@ absl::Status Transformer::AttentionRun(int32_t layer,
   }
   float* out = att_.data() + size_t(begin) * q_dim;
   if (kv_->type() == KvCacheType::kF32) {
-    return ops::Attention(
-        attention_, q, count, pos0,
-        static_cast<const float*>(kv_->key(layer, slot, 0)),
-        static_cast<const float*>(kv_->value(layer, slot, 0)), out,
-        att_scratch_.data(), att_scratch_.size(), pool_);
+    return ops::Attention(attention_, q, count, pos0,
+                          static_cast<const float*>(kv_->key(layer, slot, 0)),
+                          static_cast<const float*>(kv_->value(layer, slot, 0)),
+                          out, att_scratch_.data(), att_scratch_.size(), pool_);
   }
   return ops::AttentionF16(
       attention_, q, count, pos0,
@@ -257,26 +256,41 @@ absl::Status Transformer::AttentionRun(int32_t layer,
 
 absl::Status Transformer::Forward(absl::Span<const BatchToken> batch,
                                   float* logits) {
+  int32_t rows = 0;
+  EDGELLM_RETURN_IF_ERROR(ForwardToHidden(batch, xb_.data(), &rows));
+  if (rows == 0) return absl::OkStatus();
+  return RunLinear(*output_, xb_.data(), rows, nullptr, logits);
+}
+
+absl::Status Transformer::ForwardHidden(absl::Span<const BatchToken> batch,
+                                        float* hidden) {
+  int32_t rows = 0;
+  return ForwardToHidden(batch, hidden, &rows);
+}
+
+absl::Status Transformer::ForwardToHidden(absl::Span<const BatchToken> batch,
+                                          float* out, int32_t* rows_out) {
+  *rows_out = 0;
   const ModelConfig& c = config_;
   const int32_t n = static_cast<int32_t>(batch.size());
   if (n <= 0 || n > max_batch_) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "batch of ", n, " tokens; must be 1..", max_batch_));
+    return absl::InvalidArgumentError(
+        absl::StrCat("batch of ", n, " tokens; must be 1..", max_batch_));
   }
   for (const BatchToken& t : batch) {
     if (t.token < 0 || t.token >= c.vocab_size) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "token id ", t.token, " is outside the vocabulary [0, ",
-          c.vocab_size, ")"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("token id ", t.token, " is outside the vocabulary [0, ",
+                       c.vocab_size, ")"));
     }
     if (t.slot < 0 || t.slot >= kv_->slots()) {
       return absl::InvalidArgumentError(
           absl::StrCat("slot ", t.slot, " is outside [0, ", kv_->slots(), ")"));
     }
     if (t.pos < 0 || t.pos >= kv_->context()) {
-      return absl::OutOfRangeError(absl::StrCat(
-          "position ", t.pos, " is past the context of ", kv_->context(),
-          " tokens"));
+      return absl::OutOfRangeError(absl::StrCat("position ", t.pos,
+                                                " is past the context of ",
+                                                kv_->context(), " tokens"));
     }
   }
   const int32_t d = c.embedding_length;
@@ -321,14 +335,14 @@ absl::Status Transformer::Forward(absl::Span<const BatchToken> batch,
         RunLinear(*lin.w_gate, xb_.data(), n, nullptr, ff_gate_.data()));
     EDGELLM_RETURN_IF_ERROR(
         RunLinear(*lin.w_up, xb_.data(), n, nullptr, ff_up_.data()));
-    ops::SwiGlu(ff_gate_.data(), ff_up_.data(), size_t(n) * ff,
-                ff_gate_.data(), pool_);
+    ops::SwiGlu(ff_gate_.data(), ff_up_.data(), size_t(n) * ff, ff_gate_.data(),
+                pool_);
     EDGELLM_RETURN_IF_ERROR(
         RunLinear(*lin.w_down, ff_gate_.data(), n, nullptr, xb_.data()));
     for (size_t i = 0; i < size_t(n) * d; ++i) x[i] += xb_[i];
   }
 
-  // Final norm and output head, only for the rows that want logits.
+  // Final norm, only for the rows that want an output.
   int32_t rows = 0;
   for (int32_t i = 0; i < n; ++i) {
     if (!batch[i].want_logits) continue;
@@ -338,8 +352,9 @@ absl::Status Transformer::Forward(absl::Span<const BatchToken> batch,
   }
   if (rows == 0) return absl::OkStatus();
   ops::RmsNorm(head_in_.data(), weights_.output_norm.f32(), rows, d,
-               c.rms_norm_eps, xb_.data(), pool_);
-  return RunLinear(*output_, xb_.data(), rows, nullptr, logits);
+               c.rms_norm_eps, out, pool_);
+  *rows_out = rows;
+  return absl::OkStatus();
 }
 
 }  // namespace edgellm::model

@@ -48,6 +48,8 @@ struct BatchToken {
   int32_t token = 0;
   int32_t pos = 0;
   int32_t slot = 0;
+  // This token produces an output row: logits in Forward, its final hidden
+  // state in ForwardHidden.
   bool want_logits = false;
 };
 
@@ -66,6 +68,12 @@ class Transformer {
   // position at or past context() is OUT_OF_RANGE).
   absl::Status Forward(absl::Span<const BatchToken> batch, float* logits);
 
+  // Like Forward (the same KV-cache writes and errors) but stops before the
+  // output head: for each token with want_logits, in batch order, writes its
+  // final-RMSNormed hidden state (the output head's input, embedding_length
+  // floats) to consecutive rows of `hidden`. For embeddings; no allocation.
+  absl::Status ForwardHidden(absl::Span<const BatchToken> batch, float* hidden);
+
   const ModelConfig& config() const { return config_; }
   int32_t context() const { return kv_->context(); }
   int32_t max_batch() const { return max_batch_; }
@@ -79,6 +87,11 @@ class Transformer {
   absl::Status RunLinear(const Linear& linear, const float* x, int32_t batch,
                          const float* bias, float* y);
   absl::Status Embed(absl::Span<const BatchToken> batch, float* x);
+  // Forward's common part: validates `batch`, runs every layer, and writes
+  // the final-normed hidden states of the want_logits tokens to `out`.
+  // Sets `*rows` to how many rows were written.
+  absl::Status ForwardToHidden(absl::Span<const BatchToken> batch, float* out,
+                               int32_t* rows);
   // RoPE, KV store and attention for batch[begin, end): one slot,
   // consecutive positions.
   absl::Status AttentionRun(int32_t layer, absl::Span<const BatchToken> batch,

@@ -35,12 +35,42 @@ std::optional<StreamEvent> RequestStream::Next(absl::Duration timeout) {
 }
 
 // ---------------------------------------------------------------------------
+// EmbedCall
+
+void EmbedCall::Finish(EmbedResult result) {
+  absl::MutexLock lock(&mu_);
+  result_ = std::move(result);
+}
+
+std::optional<EmbedResult> EmbedCall::Wait(absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  if (taken_) return std::nullopt;
+  const auto done = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return result_.has_value();
+  };
+  mu_.AwaitWithTimeout(absl::Condition(&done), timeout);
+  if (!result_.has_value()) return std::nullopt;
+  taken_ = true;
+  std::optional<EmbedResult> out = std::move(result_);
+  result_.reset();
+  return out;
+}
+
+// ---------------------------------------------------------------------------
 // Scheduler
 
 struct Scheduler::Pending {
   std::shared_ptr<RequestStream> stream;
   Request request;
   absl::Time arrival;
+};
+
+struct Scheduler::PendingEmbed {
+  std::shared_ptr<EmbedCall> call;
+  EmbedRequest request;
+  absl::Time arrival;
+  absl::Time started;
+  size_t next_text = 0;  // index of the text running (or next to run)
 };
 
 struct Scheduler::Active {
@@ -74,10 +104,20 @@ absl::Status ShutdownStatus() {
 
 Scheduler::Scheduler(BatchModel* model, const tokenizer::Tokenizer* tokenizer,
                      const SchedulerOptions& options)
-    : model_(model), tokenizer_(tokenizer), options_(options) {
+    : model_(model),
+      tokenizer_(tokenizer),
+      options_(options),
+      embed_slot_(model->slots() > options.parallel && model->hidden_size() > 0
+                      ? options.parallel
+                      : -1) {
   slots_.resize(options.parallel);
   batch_.reserve(model->max_batch());
   logits_.resize(static_cast<size_t>(options.parallel) * model->vocab_size());
+  if (embed_slot_ >= 0) {
+    embed_pass_ = std::make_unique<engine::EmbeddingPass>(model->hidden_size(),
+                                                          model->max_batch());
+    hidden_.resize(embed_pass_->hidden_floats());
+  }
 }
 
 absl::StatusOr<std::unique_ptr<Scheduler>> Scheduler::Create(
@@ -126,18 +166,63 @@ absl::StatusOr<std::shared_ptr<RequestStream>> Scheduler::Submit(
   if (!accepting_) {
     return absl::UnavailableError("server shutting down: not accepting");
   }
-  const int64_t in_system =
-      static_cast<int64_t>(pending_.size()) + active_count_;
-  if (in_system >= options_.parallel + options_.queue) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "all ", options_.parallel, " slots are busy and the wait queue of ",
-        options_.queue, " is full; retry later"));
-  }
+  if (absl::Status s = CheckCapacityLocked(/*embed=*/false); !s.ok()) return s;
   pending->stream =
       std::shared_ptr<RequestStream>(new RequestStream(next_id_++));
   std::shared_ptr<RequestStream> stream = pending->stream;
   pending_.push_back(std::move(pending));
   return stream;
+}
+
+absl::Status Scheduler::CheckCapacityLocked(bool embed) const {
+  // Requests that would wait: generations beyond the `parallel` slots and
+  // embeddings behind the one on the embedding slot.
+  const int64_t generations =
+      static_cast<int64_t>(pending_.size()) + active_count_ + (embed ? 0 : 1);
+  const int64_t embeddings = static_cast<int64_t>(embed_pending_.size()) +
+                             (embed_running_ ? 1 : 0) + (embed ? 1 : 0);
+  const int64_t waiting =
+      std::max<int64_t>(0, generations - options_.parallel) +
+      std::max<int64_t>(0, embeddings - 1);
+  if (waiting <= options_.queue) return absl::OkStatus();
+  return absl::ResourceExhaustedError(absl::StrCat(
+      embed ? "the embedding slot is busy"
+            : absl::StrCat("all ", options_.parallel, " slots are busy"),
+      " and the wait queue of ", options_.queue, " is full; retry later"));
+}
+
+absl::StatusOr<std::shared_ptr<EmbedCall>> Scheduler::SubmitEmbed(
+    EmbedRequest request) {
+  if (embed_slot_ < 0) {
+    return absl::UnimplementedError(
+        model_->hidden_size() > 0
+            ? "embeddings need a spare KV slot beyond --parallel; this "
+              "scheduler has none"
+            : "the loaded model does not expose hidden states");
+  }
+  if (request.texts.empty()) {
+    return absl::InvalidArgumentError("texts: empty; give at least one text");
+  }
+  int64_t tokens = 0;
+  for (size_t i = 0; i < request.texts.size(); ++i) {
+    absl::Status s = engine::ValidateEmbedIds(
+        request.texts[i], model_->vocab_size(), model_->context(),
+        absl::StrCat("texts[", i, "]"));
+    if (!s.ok()) return s;
+    tokens += static_cast<int64_t>(request.texts[i].size());
+  }
+  auto pending = std::make_unique<PendingEmbed>();
+  pending->request = std::move(request);
+  pending->arrival = absl::Now();
+  absl::MutexLock lock(&mu_);
+  if (!accepting_) {
+    return absl::UnavailableError("server shutting down: not accepting");
+  }
+  if (absl::Status s = CheckCapacityLocked(/*embed=*/true); !s.ok()) return s;
+  pending->call = std::shared_ptr<EmbedCall>(new EmbedCall());
+  std::shared_ptr<EmbedCall> call = pending->call;
+  embed_pending_.push_back(std::move(pending));
+  return call;
 }
 
 void Scheduler::Shutdown(absl::Duration grace) {
@@ -147,7 +232,8 @@ void Scheduler::Shutdown(absl::Duration grace) {
     if (joined_) return;
     accepting_ = false;
     const auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return pending_.empty() && active_count_ == 0;
+      return pending_.empty() && active_count_ == 0 && embed_pending_.empty() &&
+             !embed_running_;
     };
     mu_.AwaitWithTimeout(absl::Condition(&idle), grace);
     force_cancel_ = true;
@@ -163,6 +249,8 @@ Scheduler::Counters Scheduler::counters() const {
   Counters c = counters_;
   c.active = active_count_;
   c.queued = static_cast<int32_t>(pending_.size());
+  c.embed_active = embed_running_ ? 1 : 0;
+  c.embed_queued = static_cast<int32_t>(embed_pending_.size());
   return c;
 }
 
@@ -172,12 +260,18 @@ void Scheduler::Loop() {
     {
       absl::MutexLock lock(&mu_);
       const auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return stop_ || !pending_.empty() || active_count_ > 0;
+        return stop_ || !pending_.empty() || active_count_ > 0 ||
+               !embed_pending_.empty() || embed_running_;
       };
       mu_.Await(absl::Condition(&has_work));
       force = force_cancel_;
-      AdmitLocked(absl::Now());
-      if (stop_ && pending_.empty() && active_count_ == 0) break;
+      const absl::Time now = absl::Now();
+      AdmitLocked(now);
+      AdmitEmbedLocked(now);
+      if (stop_ && pending_.empty() && active_count_ == 0 &&
+          embed_pending_.empty() && !embed_running_) {
+        break;
+      }
     }
     if (force) {
       for (size_t slot = 0; slot < slots_.size(); ++slot) {
@@ -185,9 +279,11 @@ void Scheduler::Loop() {
         slots_[slot]->sequence->Cancel();
         FinishActive(static_cast<int32_t>(slot), ShutdownStatus());
       }
+      if (embed_ != nullptr) FinishEmbed(ShutdownStatus());
       continue;
     }
     ReapCancelled(absl::Now());
+    EmbedStep(absl::Now());
     Step();
   }
 }
@@ -264,6 +360,96 @@ void Scheduler::AdmitLocked(absl::Time now) {
     slots_[slot] = std::move(active);
     ++active_count_;
   }
+}
+
+void Scheduler::AdmitEmbedLocked(absl::Time now) {
+  for (auto it = embed_pending_.begin(); it != embed_pending_.end();) {
+    PendingEmbed& p = **it;
+    absl::Status status;
+    if (force_cancel_) {
+      status = ShutdownStatus();
+    } else if (p.call->cancelled()) {
+      status = absl::CancelledError("cancelled by the client while queued");
+    } else if (now >= p.request.deadline) {
+      status = absl::DeadlineExceededError(
+          "deadline passed while waiting for the embedding slot");
+    }
+    if (status.ok()) {
+      ++it;
+      continue;
+    }
+    EmbedResult result;
+    result.status = std::move(status);
+    result.queue_time = result.total_time = now - p.arrival;
+    p.call->Finish(std::move(result));
+    ++counters_.finished;
+    it = embed_pending_.erase(it);
+  }
+  if (embed_running_ || embed_pending_.empty()) return;
+  embed_ = std::move(embed_pending_.front());
+  embed_pending_.pop_front();
+  embed_running_ = true;
+  embed_->started = now;
+  embed_->next_text = 0;
+  embed_result_ = EmbedResult();
+  embed_result_.vectors.reserve(embed_->request.texts.size());
+  embed_pass_->Start(embed_->request.texts[0], embed_slot_,
+                     embed_->request.options);
+}
+
+bool Scheduler::EmbedStep(absl::Time now) {
+  if (embed_ == nullptr) return false;
+  if (embed_->call->cancelled()) {
+    FinishEmbed(absl::CancelledError("cancelled by the client"));
+    return false;
+  }
+  if (now >= embed_->request.deadline) {
+    FinishEmbed(absl::DeadlineExceededError(
+        absl::StrCat("deadline passed after embedding ", embed_->next_text,
+                     " of ", embed_->request.texts.size(), " texts")));
+    return false;
+  }
+  const absl::Span<const model::BatchToken> batch = embed_pass_->NextBatch();
+  const absl::Status status = model_->ForwardHidden(batch, hidden_.data());
+  {
+    absl::MutexLock lock(&mu_);
+    ++counters_.steps;
+    counters_.batched_tokens += static_cast<int64_t>(batch.size());
+  }
+  if (!status.ok()) {
+    FinishEmbed(absl::InternalError(
+        absl::StrCat("embedding forward pass failed: ", status.ToString())));
+    return true;
+  }
+  embed_pass_->Consume(hidden_.data());
+  if (!embed_pass_->done()) return true;
+  const std::vector<std::vector<int32_t>>& texts = embed_->request.texts;
+  embed_result_.vectors.push_back(embed_pass_->Result());
+  embed_result_.tokens += static_cast<int32_t>(texts[embed_->next_text].size());
+  if (++embed_->next_text == texts.size()) {
+    FinishEmbed(absl::OkStatus());
+  } else {
+    embed_pass_->Start(texts[embed_->next_text], embed_slot_,
+                       embed_->request.options);
+  }
+  return true;
+}
+
+void Scheduler::FinishEmbed(absl::Status status) {
+  std::unique_ptr<PendingEmbed> e = std::move(embed_);
+  EmbedResult result = std::move(embed_result_);
+  embed_result_ = EmbedResult();
+  if (!status.ok()) result.vectors.clear();
+  result.status = std::move(status);
+  result.queue_time = e->started - e->arrival;
+  result.total_time = absl::Now() - e->arrival;
+  {
+    // Counted before the reader can see the result.
+    absl::MutexLock lock(&mu_);
+    embed_running_ = false;
+    ++counters_.finished;
+  }
+  e->call->Finish(std::move(result));
 }
 
 void Scheduler::ReapCancelled(absl::Time now) {

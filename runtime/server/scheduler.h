@@ -15,6 +15,16 @@
 //   - Validation: Submit checks the request against the model (empty prompt,
 //     prompt longer than the context, token ids, sampling ranges) and fails
 //     with INVALID_ARGUMENT naming the field, before queueing.
+//   - Embeddings: SubmitEmbed queues an embedding request. One runs at a
+//     time on a KV slot reserved for it (slot `parallel`; the model needs
+//     parallel + 1 slots, else SubmitEmbed is UNIMPLEMENTED), so it never
+//     takes a generation's slot. Each loop iteration runs one chunk of it
+//     (at most max_batch tokens, BatchModel::ForwardHidden) before the
+//     decode step, so a long text delays decoding by one forward pass per
+//     step, not by the whole text. Cancellation and deadlines are checked
+//     between chunks. Embeddings share the wait queue: a request is refused
+//     with RESOURCE_EXHAUSTED when the generations waiting for a slot plus
+//     the embeddings waiting behind the running one would exceed `queue`.
 //
 // Knows nothing of gRPC: the server's handler threads Submit() and read
 // events from the returned RequestStream; tests drive it with a fake model.
@@ -39,6 +49,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "runtime/engine/embedding.h"
 #include "runtime/engine/sequence.h"
 #include "runtime/model/transformer.h"
 #include "runtime/tokenizer/tokenizer.h"
@@ -58,6 +69,14 @@ class BatchModel {
   virtual int32_t context() const = 0;    // KV positions per slot
   virtual int32_t slots() const = 0;      // KV slots
   virtual int32_t max_batch() const = 0;  // tokens per Forward
+  // Same contract as model::Transformer::ForwardHidden: one row of
+  // hidden_size() floats (the final-normed hidden state) per token with
+  // want_logits. Models without it answer UNIMPLEMENTED.
+  virtual absl::Status ForwardHidden(absl::Span<const model::BatchToken>,
+                                     float*) {
+    return absl::UnimplementedError("this model has no hidden-state output");
+  }
+  virtual int32_t hidden_size() const { return 0; }
 };
 
 // Adapts a model::Transformer (not owned; must outlive the adapter).
@@ -75,6 +94,13 @@ class TransformerBatchModel : public BatchModel {
   int32_t context() const override { return transformer_->context(); }
   int32_t slots() const override { return slots_; }
   int32_t max_batch() const override { return transformer_->max_batch(); }
+  absl::Status ForwardHidden(absl::Span<const model::BatchToken> batch,
+                             float* hidden) override {
+    return transformer_->ForwardHidden(batch, hidden);
+  }
+  int32_t hidden_size() const override {
+    return transformer_->config().embedding_length;
+  }
 
  private:
   model::Transformer* const transformer_;
@@ -148,6 +174,47 @@ class RequestStream {
   bool final_taken_ ABSL_GUARDED_BY(mu_) = false;
 };
 
+// One embedding request: texts already encoded.
+struct EmbedRequest {
+  std::vector<std::vector<int32_t>> texts;
+  engine::EmbedOptions options;
+  // Ended with DEADLINE_EXCEEDED once this passes, queued or running.
+  absl::Time deadline = absl::InfiniteFuture();
+};
+
+struct EmbedResult {
+  // OK, CANCELLED (client), DEADLINE_EXCEEDED, UNAVAILABLE (shutdown) or
+  // INTERNAL (model failure).
+  absl::Status status;
+  // On OK: one vector of hidden_size() floats per text, in order.
+  std::vector<std::vector<float>> vectors;
+  int32_t tokens = 0;         // tokens over all texts
+  absl::Duration queue_time;  // arrival -> start on the embedding slot
+  absl::Duration total_time;  // arrival -> result
+};
+
+// The completion of one embedding request, between the scheduler thread
+// (producer) and one reader (the RPC handler). Thread-safe.
+class EmbedCall {
+ public:
+  // Waits up to `timeout` for the result; nullopt on timeout. The result is
+  // handed out once; later calls return nullopt at once.
+  std::optional<EmbedResult> Wait(absl::Duration timeout);
+  // Asks the scheduler to stop this request; the result is then CANCELLED.
+  void Cancel() { cancelled_.store(true, std::memory_order_relaxed); }
+  bool cancelled() const { return cancelled_.load(std::memory_order_relaxed); }
+
+ private:
+  friend class Scheduler;
+  EmbedCall() = default;
+  void Finish(EmbedResult result);
+
+  std::atomic<bool> cancelled_{false};
+  absl::Mutex mu_;
+  std::optional<EmbedResult> result_ ABSL_GUARDED_BY(mu_);
+  bool taken_ ABSL_GUARDED_BY(mu_) = false;
+};
+
 class Scheduler {
  public:
   // Starts the scheduler thread. `model` and `tokenizer` are not owned and
@@ -163,6 +230,14 @@ class Scheduler {
   // RESOURCE_EXHAUSTED (queue full) or UNAVAILABLE (shutting down).
   absl::StatusOr<std::shared_ptr<RequestStream>> Submit(Request request);
 
+  // Validates and queues an embedding request. INVALID_ARGUMENT naming the
+  // field ("texts", "texts[3]": no texts, an empty or too long text, a bad
+  // token id), UNIMPLEMENTED (no embedding slot or hidden-state output),
+  // RESOURCE_EXHAUSTED (queue full) or UNAVAILABLE (shutting down).
+  absl::StatusOr<std::shared_ptr<EmbedCall>> SubmitEmbed(EmbedRequest request);
+  // Whether SubmitEmbed can succeed with this model.
+  bool embeddings_available() const { return embed_slot_ >= 0; }
+
   // Stops accepting requests, lets active and queued ones run for up to
   // `grace`, then ends the rest with UNAVAILABLE and stops the thread.
   // Idempotent; returns once the thread has stopped.
@@ -174,12 +249,15 @@ class Scheduler {
     int64_t finished = 0;
     int64_t steps = 0;           // forward passes run
     int64_t batched_tokens = 0;  // tokens over all forward passes
+    int32_t embed_active = 0;    // 0 or 1
+    int32_t embed_queued = 0;
   };
   Counters counters() const;
 
  private:
   struct Pending;
   struct Active;
+  struct PendingEmbed;
 
   Scheduler(BatchModel* model, const tokenizer::Tokenizer* tokenizer,
             const SchedulerOptions& options);
@@ -194,6 +272,18 @@ class Scheduler {
   // Ends the sequence on `slot`: pushes its final event, frees the slot.
   void FinishActive(int32_t slot, absl::Status status);
   static StreamEvent MakeFinal(const Active& active, absl::Status status);
+  // Whether one more generation (or embedding) fits in slots plus queue.
+  // Called with mu_ held.
+  absl::Status CheckCapacityLocked(bool embed) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Ends queued embeddings that were cancelled or timed out and starts the
+  // next one when the embedding slot is idle. Called with mu_ held.
+  void AdmitEmbedLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Runs one chunk of the running embedding (after checking cancellation
+  // and the deadline). False if none runs.
+  bool EmbedStep(absl::Time now);
+  // Ends the running embedding with `status`.
+  void FinishEmbed(absl::Status status);
 
   BatchModel* const model_;
   const tokenizer::Tokenizer* const tokenizer_;
@@ -208,11 +298,19 @@ class Scheduler {
   bool joined_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
   Counters counters_ ABSL_GUARDED_BY(mu_);
+  std::deque<std::unique_ptr<PendingEmbed>> embed_pending_ ABSL_GUARDED_BY(mu_);
+  bool embed_running_ ABSL_GUARDED_BY(mu_) = false;
 
   // Owned by the scheduler thread.
   std::vector<std::unique_ptr<Active>> slots_;  // index = KV slot
   std::vector<model::BatchToken> batch_;
   std::vector<float> logits_;
+  // The KV slot for embeddings, or -1 when the model has none to spare.
+  const int32_t embed_slot_;
+  std::unique_ptr<PendingEmbed> embed_;  // the running embedding
+  EmbedResult embed_result_;             // being filled for embed_
+  std::unique_ptr<engine::EmbeddingPass> embed_pass_;
+  std::vector<float> hidden_;  // max_batch rows of hidden_size()
   std::thread thread_;
   absl::Mutex shutdown_mu_;  // serializes Shutdown calls
 };

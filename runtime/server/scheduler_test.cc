@@ -2,9 +2,11 @@
 // the input token ("a" -> "b" -> ... -> "z" -> end of text), so every
 // request's greedy output is known without a real model. The fake model also
 // checks the KV-slot discipline: every slot is fed consecutive positions
-// from 0, and each Forward stays within max_batch.
+// from 0, and each Forward stays within max_batch. Its hidden state for a
+// token is {token, pos, slot, 1}, so pooled embeddings are known too.
 #include "runtime/server/scheduler.h"
 
+#include <algorithm>
 #include <atomic>
 #include <string>
 #include <thread>
@@ -53,9 +55,13 @@ int32_t NextOf(int32_t token) {
 
 class FakeModel : public BatchModel {
  public:
+  static constexpr int32_t kHidden = 4;
+
   FakeModel(int32_t slots, int32_t context, int32_t max_batch,
-            absl::Duration step_time = absl::ZeroDuration())
-      : slots_(slots),
+            absl::Duration step_time = absl::ZeroDuration(),
+            bool hidden = false)
+      : hidden_(hidden),
+        slots_(slots),
         context_(context),
         max_batch_(max_batch),
         step_time_(step_time),
@@ -94,6 +100,35 @@ class FakeModel : public BatchModel {
     if (step_time_ > absl::ZeroDuration()) absl::SleepFor(step_time_);
     return absl::OkStatus();
   }
+  absl::Status ForwardHidden(absl::Span<const model::BatchToken> batch,
+                             float* hidden) override {
+    if (!hidden_) return BatchModel::ForwardHidden(batch, hidden);
+    if (batch.empty() || batch.size() > static_cast<size_t>(max_batch_)) {
+      return absl::InvalidArgumentError("bad batch size");
+    }
+    if (fail_.load()) return absl::InternalError("injected failure");
+    for (const model::BatchToken& t : batch) {
+      if (t.slot < 0 || t.slot >= slots_ || t.pos < 0 || t.pos >= context_) {
+        return absl::OutOfRangeError("slot or position out of range");
+      }
+      if (t.pos != 0 && t.pos != next_pos_[t.slot]) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("slot ", t.slot, " got pos ", t.pos, ", expected ",
+                         next_pos_[t.slot]));
+      }
+      next_pos_[t.slot] = t.pos + 1;
+      if (!t.want_logits) continue;
+      hidden[0] = static_cast<float>(t.token);
+      hidden[1] = static_cast<float>(t.pos);
+      hidden[2] = static_cast<float>(t.slot);
+      hidden[3] = 1.0f;
+      hidden += kHidden;
+    }
+    hidden_forwards_.fetch_add(1);
+    if (step_time_ > absl::ZeroDuration()) absl::SleepFor(step_time_);
+    return absl::OkStatus();
+  }
+  int32_t hidden_size() const override { return hidden_ ? kHidden : 0; }
   int32_t vocab_size() const override { return kVocab; }
   int32_t context() const override { return context_; }
   int32_t slots() const override { return slots_; }
@@ -101,14 +136,17 @@ class FakeModel : public BatchModel {
 
   int32_t max_rows() const { return max_rows_.load(); }
   int64_t forwards() const { return forwards_.load(); }
+  int64_t hidden_forwards() const { return hidden_forwards_.load(); }
   void set_fail(bool fail) { fail_.store(fail); }
 
  private:
+  const bool hidden_;
   const int32_t slots_, context_, max_batch_;
   const absl::Duration step_time_;
   std::vector<int32_t> next_pos_;  // scheduler thread only
   std::atomic<int32_t> max_rows_{0};
   std::atomic<int64_t> forwards_{0};
+  std::atomic<int64_t> hidden_forwards_{0};
   std::atomic<bool> fail_{false};
 };
 
@@ -158,11 +196,14 @@ std::string Expected(int32_t last, int32_t n) {
 
 class SchedulerTest : public ::testing::Test {
  protected:
+  // With `embed_slot`, the model has hidden states and one KV slot more
+  // than `parallel`, for embeddings.
   void Start(int32_t parallel, int32_t queue, int32_t context = 64,
-             int32_t max_batch = 16,
-             absl::Duration step = absl::ZeroDuration()) {
+             int32_t max_batch = 16, absl::Duration step = absl::ZeroDuration(),
+             bool embed_slot = false) {
     tokenizer_ = LetterTokenizer();
-    model_ = std::make_unique<FakeModel>(parallel, context, max_batch, step);
+    model_ = std::make_unique<FakeModel>(parallel + (embed_slot ? 1 : 0),
+                                         context, max_batch, step, embed_slot);
     SchedulerOptions o;
     o.parallel = parallel;
     o.queue = queue;
@@ -406,6 +447,179 @@ TEST_F(SchedulerTest, RejectsParallelBeyondTheModel) {
   auto s = Scheduler::Create(model_.get(), tokenizer_.get(), o);
   ASSERT_FALSE(s.ok());
   EXPECT_THAT(s.status().message(), HasSubstr("parallel"));
+}
+
+// ---------------------------------------------------------------------------
+// Embeddings
+
+EmbedRequest Embed(std::vector<std::vector<int32_t>> texts,
+                   engine::Pooling pooling, bool normalize = false) {
+  EmbedRequest r;
+  r.texts = std::move(texts);
+  r.options.pooling = pooling;
+  r.options.normalize = normalize;
+  return r;
+}
+
+EmbedResult WaitFor(EmbedCall& call, absl::Duration limit = absl::Seconds(20)) {
+  std::optional<EmbedResult> r = call.Wait(limit);
+  EXPECT_TRUE(r.has_value()) << "no embedding result in time";
+  return r.has_value() ? std::move(*r) : EmbedResult{};
+}
+
+TEST_F(SchedulerTest, EmbedPoolsHiddenRowsOnItsOwnSlot) {
+  Start(/*parallel=*/1, /*queue=*/0, 64, /*max_batch=*/4, absl::ZeroDuration(),
+        /*embed_slot=*/true);
+  ASSERT_TRUE(scheduler_->embeddings_available());
+  // Six tokens: two chunks of at most four.
+  const std::vector<int32_t> six = {kA, kA + 1, kA + 2, kA + 3, kA + 4, kA + 5};
+  const std::vector<int32_t> one = {kA + 7};
+  struct Case {
+    engine::Pooling pooling;
+    std::vector<float> first, second;
+  };
+  // Rows are {token, pos, slot, 1}; the embedding slot is 1 (= parallel).
+  const std::vector<Case> cases = {
+      {engine::Pooling::kMean, {kA + 2.5f, 2.5f, 1, 1}, {kA + 7.0f, 0, 1, 1}},
+      {engine::Pooling::kLastToken, {kA + 5.0f, 5, 1, 1}, {kA + 7.0f, 0, 1, 1}},
+      {engine::Pooling::kCls, {kA + 0.0f, 0, 1, 1}, {kA + 7.0f, 0, 1, 1}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(std::string(engine::PoolingName(c.pooling)));
+    auto call = scheduler_->SubmitEmbed(Embed({six, one}, c.pooling));
+    ASSERT_TRUE(call.ok()) << call.status();
+    EmbedResult r = WaitFor(**call);
+    ASSERT_TRUE(r.status.ok()) << r.status;
+    ASSERT_EQ(r.vectors.size(), 2u);
+    EXPECT_EQ(r.vectors[0], c.first);
+    EXPECT_EQ(r.vectors[1], c.second);
+    EXPECT_EQ(r.tokens, 7);
+  }
+  auto call =
+      scheduler_->SubmitEmbed(Embed({six}, engine::Pooling::kMean, true));
+  ASSERT_TRUE(call.ok());
+  EmbedResult r = WaitFor(**call);
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  double sq = 0;
+  for (float x : r.vectors[0]) sq += double(x) * x;
+  EXPECT_NEAR(sq, 1.0, 1e-6);
+}
+
+TEST_F(SchedulerTest, EmbedRunsWhileGenerationsHoldEverySlot) {
+  Start(1, 0, 512, 4, absl::Milliseconds(1), true);
+  Request endless = Greedy({kA}, 400);
+  endless.options.ignore_eos = true;
+  auto running = scheduler_->Submit(endless);
+  ASSERT_TRUE(running.ok());
+  std::optional<StreamEvent> first = (*running)->Next(absl::Seconds(10));
+  ASSERT_TRUE(first.has_value());  // decoding
+  // The only generation slot is busy and the queue is 0, yet the embedding
+  // has a slot of its own.
+  auto call = scheduler_->SubmitEmbed(
+      Embed({std::vector<int32_t>(10, kA + 1)}, engine::Pooling::kMean));
+  ASSERT_TRUE(call.ok()) << call.status();
+  EmbedResult r = WaitFor(**call);
+  EXPECT_TRUE(r.status.ok()) << r.status;
+  EXPECT_EQ(scheduler_->Submit(Greedy({kA}, 5)).status().code(),
+            absl::StatusCode::kResourceExhausted);
+  (*running)->Cancel();
+  Collected c = Drain(**running);
+  EXPECT_EQ(c.final.status.code(), absl::StatusCode::kCancelled);
+  // The generation's tokens were not disturbed by the embedding's passes.
+  const std::string text = first->text + c.text;
+  const size_t n = std::min<size_t>(text.size(), 20);
+  EXPECT_EQ(text.substr(0, n), Expected(kA, 20).substr(0, n));
+  EXPECT_GT(model_->hidden_forwards(), 1);
+}
+
+TEST_F(SchedulerTest, EmbedQueueIsBounded) {
+  Start(1, 1, 512, 4, absl::Milliseconds(5), true);
+  const std::vector<int32_t> long_text(200, kA);  // 50 chunks, >= 250 ms
+  auto first =
+      scheduler_->SubmitEmbed(Embed({long_text}, engine::Pooling::kMean));
+  ASSERT_TRUE(first.ok());
+  auto second =
+      scheduler_->SubmitEmbed(Embed({long_text}, engine::Pooling::kMean));
+  ASSERT_TRUE(second.ok()) << second.status();
+  auto third =
+      scheduler_->SubmitEmbed(Embed({long_text}, engine::Pooling::kMean));
+  EXPECT_EQ(third.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(std::string(third.status().message()), HasSubstr("queue"));
+  // The queue entry is taken: a generation can run (free slot) but not wait.
+  auto gen = scheduler_->Submit(Greedy({kA}, 3));
+  ASSERT_TRUE(gen.ok()) << gen.status();
+  EXPECT_EQ(Drain(**gen).text, Expected(kA, 3));
+  (*first)->Cancel();
+  (*second)->Cancel();
+  EXPECT_EQ(WaitFor(**first).status.code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(WaitFor(**second).status.code(), absl::StatusCode::kCancelled);
+}
+
+TEST_F(SchedulerTest, EmbedDeadlineAndShutdownEndIt) {
+  Start(1, 4, 512, 4, absl::Milliseconds(5), true);
+  EmbedRequest timed =
+      Embed({std::vector<int32_t>(400, kA)}, engine::Pooling::kMean);
+  timed.deadline = absl::Now() + absl::Milliseconds(50);
+  auto call = scheduler_->SubmitEmbed(timed);
+  ASSERT_TRUE(call.ok());
+  const absl::Time start = absl::Now();
+  EXPECT_EQ(WaitFor(**call).status.code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+
+  auto running = scheduler_->SubmitEmbed(
+      Embed({std::vector<int32_t>(400, kA)}, engine::Pooling::kMean));
+  auto queued = scheduler_->SubmitEmbed(
+      Embed({std::vector<int32_t>(400, kA)}, engine::Pooling::kMean));
+  ASSERT_TRUE(running.ok() && queued.ok());
+  scheduler_->Shutdown(absl::ZeroDuration());
+  EXPECT_EQ(WaitFor(**running).status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(WaitFor(**queued).status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(scheduler_->SubmitEmbed(Embed({{kA}}, engine::Pooling::kMean))
+                .status()
+                .code(),
+            absl::StatusCode::kUnavailable);
+}
+
+TEST_F(SchedulerTest, BadEmbedRequestsAreInvalidArgumentNamingTheField) {
+  Start(1, 0, 64, 4, absl::ZeroDuration(), true);
+  struct Case {
+    EmbedRequest request;
+    std::string field;
+  };
+  const std::vector<Case> cases = {
+      {Embed({}, engine::Pooling::kMean), "texts"},
+      {Embed({{kA}, {}}, engine::Pooling::kMean), "texts[1]"},
+      {Embed({{kA}, std::vector<int32_t>(65, kA)}, engine::Pooling::kMean),
+       "texts[1]: 65 tokens exceed the context of 64"},
+      {Embed({{kA, kVocab}}, engine::Pooling::kMean), "texts[0]: token id"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.field);
+    auto call = scheduler_->SubmitEmbed(c.request);
+    EXPECT_EQ(call.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(call.status().message()), HasSubstr(c.field));
+  }
+  EXPECT_EQ(model_->hidden_forwards(), 0);
+}
+
+TEST_F(SchedulerTest, EmbedWithoutASpareSlotIsUnimplemented) {
+  Start(1, 0);
+  EXPECT_FALSE(scheduler_->embeddings_available());
+  EXPECT_EQ(scheduler_->SubmitEmbed(Embed({{kA}}, engine::Pooling::kMean))
+                .status()
+                .code(),
+            absl::StatusCode::kUnimplemented);
+}
+
+TEST_F(SchedulerTest, EmbedForwardFailureIsInternal) {
+  Start(1, 0, 64, 4, absl::ZeroDuration(), true);
+  model_->set_fail(true);
+  auto call =
+      scheduler_->SubmitEmbed(Embed({{kA, kA}}, engine::Pooling::kMean));
+  ASSERT_TRUE(call.ok());
+  EmbedResult r = WaitFor(**call);
+  EXPECT_EQ(r.status.code(), absl::StatusCode::kInternal);
+  EXPECT_TRUE(r.vectors.empty());
 }
 
 }  // namespace

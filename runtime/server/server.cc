@@ -124,6 +124,13 @@ class DelayedBatchModel : public BatchModel {
   int32_t context() const override { return inner_->context(); }
   int32_t slots() const override { return inner_->slots(); }
   int32_t max_batch() const override { return inner_->max_batch(); }
+  absl::Status ForwardHidden(absl::Span<const model::BatchToken> batch,
+                             float* hidden) override {
+    absl::Status status = inner_->ForwardHidden(batch, hidden);
+    absl::SleepFor(delay_);
+    return status;
+  }
+  int32_t hidden_size() const override { return inner_->hidden_size(); }
 
  private:
   BatchModel* const inner_;
@@ -183,7 +190,9 @@ int RunServer(const ServerOptions& o) {
   health->SetServingStatus(kServiceName, false);
 
   engine::EngineOptions engine_options = o.engine;
-  engine_options.parallel = o.parallel;
+  // One KV slot per generation, plus one the scheduler keeps for Embed
+  // (a context's worth of KV memory, reported in ModelInfo.kv_cache_bytes).
+  engine_options.parallel = o.parallel + 1;
   engine_options.max_batch = std::max(engine_options.max_batch, o.parallel);
   absl::StatusOr<std::unique_ptr<engine::Engine>> engine =
       engine::Engine::Load(engine_options);
@@ -194,7 +203,7 @@ int RunServer(const ServerOptions& o) {
     return 1;
   }
   TransformerBatchModel transformer_model(&(*engine)->transformer(),
-                                          o.parallel);
+                                          engine_options.parallel);
   DelayedBatchModel delayed_model(&transformer_model, o.debug_step_delay);
   BatchModel& model = o.debug_step_delay > absl::ZeroDuration()
                           ? static_cast<BatchModel&>(delayed_model)

@@ -138,6 +138,7 @@ struct EdgeLlmService::CallLog {
   bool has_stats = false;
   engine::FinishReason finish = engine::FinishReason::kNone;
   RequestStats stats;
+  std::string detail;  // appended to the line (non-generation calls)
 };
 
 // Counts a running handler for WaitIdle.
@@ -223,6 +224,7 @@ grpc::Status EdgeLlmService::Finish(CallLog& log, const absl::Status& status) {
           log.stats.generated_tokens, Ms(log.stats.queue_time),
           Ms(log.stats.time_to_first_token), log.stats.tokens_per_second());
     }
+    absl::StrAppend(&line, log.detail);
     absl::StrAppendFormat(&line, " total_ms=%.1f", Ms(absl::Now() - log.start));
     if (!status.ok())
       absl::StrAppend(&line, " error=\"", status.message(), "\"");
@@ -382,9 +384,85 @@ grpc::Status EdgeLlmService::Embed(grpc::ServerContext* context,
   log.peer = context->peer();
   absl::Status admitted = Admit(context);
   if (!admitted.ok()) return Finish(log, admitted);
-  return Finish(log, absl::UnimplementedError(
-                         "Embed: this build does not expose transformer "
-                         "hidden states yet; embeddings are not available"));
+  return Finish(log, RunEmbed(context, *request, response, log));
+}
+
+absl::Status EdgeLlmService::RunEmbed(grpc::ServerContext* context,
+                                      const v1::EmbedRequest& request,
+                                      v1::EmbedResponse* response,
+                                      CallLog& log) {
+  if (!scheduler_->embeddings_available()) {
+    return absl::UnimplementedError(
+        "Embed: the server has no KV slot reserved for embeddings");
+  }
+  EmbedRequest embed;
+  switch (request.pooling()) {
+    case v1::POOLING_UNSPECIFIED:
+      embed.options.pooling = engine_->default_pooling();
+      break;
+    case v1::POOLING_MEAN:
+      embed.options.pooling = engine::Pooling::kMean;
+      break;
+    case v1::POOLING_LAST:
+      embed.options.pooling = engine::Pooling::kLastToken;
+      break;
+    case v1::POOLING_CLS:
+      embed.options.pooling = engine::Pooling::kCls;
+      break;
+    default:
+      return absl::InvalidArgumentError(absl::StrCat(
+          "pooling: unknown value ", static_cast<int>(request.pooling()),
+          " (POOLING_MEAN, POOLING_LAST or POOLING_CLS)"));
+  }
+  embed.options.normalize = request.normalize();
+  const engine::Pooling embed_pooling = embed.options.pooling;
+  if (request.texts_size() == 0) {
+    return absl::InvalidArgumentError("texts: empty; give at least one text");
+  }
+  // Checked before encoding: BOS alone would otherwise embed "".
+  for (int i = 0; i < request.texts_size(); ++i) {
+    if (request.texts(i).empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("texts[", i, "]: empty"));
+    }
+  }
+  std::vector<int32_t> tokens;
+  for (const std::string& text : request.texts()) {
+    embed.texts.push_back(engine_->Encode(text));
+    tokens.push_back(static_cast<int32_t>(embed.texts.back().size()));
+  }
+  const auto deadline = context->deadline();
+  absl::Time deadline_time = absl::InfiniteFuture();
+  if (deadline != std::chrono::system_clock::time_point::max()) {
+    deadline_time = absl::FromChrono(deadline);
+    embed.deadline = deadline_time;
+  }
+  absl::StatusOr<std::shared_ptr<EmbedCall>> call =
+      scheduler_->SubmitEmbed(std::move(embed));
+  if (!call.ok()) return call.status();
+  std::optional<EmbedResult> result;
+  bool client_gone = false;
+  while (!(result = (*call)->Wait(kCancelPoll)).has_value()) {
+    if (!client_gone && context->IsCancelled()) {
+      client_gone = true;
+      (*call)->Cancel();
+    }
+  }
+  log.detail = absl::StrFormat(" texts=%d tokens=%d pooling=%s queue_ms=%.1f",
+                               request.texts_size(), result->tokens,
+                               std::string(engine::PoolingName(embed_pooling)),
+                               Ms(result->queue_time));
+  if (absl::IsCancelled(result->status) && absl::Now() >= deadline_time) {
+    return absl::DeadlineExceededError("deadline passed while embedding");
+  }
+  if (!result->status.ok()) return result->status;
+  response->set_dimensions(engine_->config().embedding_length);
+  for (size_t i = 0; i < result->vectors.size(); ++i) {
+    v1::Embedding* e = response->add_embeddings();
+    e->mutable_values()->Add(result->vectors[i].begin(),
+                             result->vectors[i].end());
+    e->set_tokens(tokens[i]);
+  }
+  return absl::OkStatus();
 }
 
 grpc::Status EdgeLlmService::Tokenize(grpc::ServerContext* context,

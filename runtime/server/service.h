@@ -12,6 +12,9 @@
 // (UNAUTHENTICATED otherwise) and logs one line to stderr when it ends:
 // id, method, peer, status, finish reason, token counts and timings.
 //
+// Embed encodes the texts on the handler's thread and hands them to the
+// scheduler, which runs them on its own KV slot between decode steps.
+//
 // Threading: handlers run on gRPC's threads, many at once. The engine's
 // tokenizer and config are immutable and shared; only the scheduler thread
 // touches the transformer.
@@ -102,6 +105,10 @@ class EdgeLlmService final : public v1::EdgeLlm::Service {
                              const engine::GenerateOptions& options,
                              grpc::ServerWriter<v1::GenerateResponse>* writer,
                              CallLog& log);
+  // Validates, queues and waits for one Embed request; fills `log`.
+  absl::Status RunEmbed(grpc::ServerContext* context,
+                        const v1::EmbedRequest& request,
+                        v1::EmbedResponse* response, CallLog& log);
   grpc::Status Finish(CallLog& log, const absl::Status& status);
 
   const ServiceOptions options_;

@@ -1,0 +1,131 @@
+#include "runtime/engine/embedding.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+
+namespace edgellm::engine {
+
+std::string_view PoolingName(Pooling pooling) {
+  switch (pooling) {
+    case Pooling::kMean:
+      return "mean";
+    case Pooling::kLastToken:
+      return "last";
+    case Pooling::kCls:
+      return "cls";
+  }
+  return "unknown";
+}
+
+Pooling PoolingFromGgufValue(int64_t value) {
+  // llama.h: LLAMA_POOLING_TYPE_MEAN = 1, _CLS = 2, _LAST = 3.
+  switch (value) {
+    case 2:
+      return Pooling::kCls;
+    case 3:
+      return Pooling::kLastToken;
+    default:
+      return Pooling::kMean;
+  }
+}
+
+absl::Status ValidateEmbedIds(absl::Span<const int32_t> ids, int32_t vocab_size,
+                              int32_t context, absl::string_view field) {
+  if (ids.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": no tokens"));
+  }
+  if (static_cast<int64_t>(ids.size()) > context) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": ", ids.size(), " tokens exceed the context of ",
+                     context, " tokens"));
+  }
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (ids[i] < 0 || ids[i] >= vocab_size) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": token id ", ids[i], " at index ", i,
+                       " is outside [0, ", vocab_size, ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+void L2Normalize(absl::Span<float> v) {
+  double sq = 0;
+  for (float x : v) sq += double(x) * x;
+  if (sq <= 0) return;
+  const double scale = 1.0 / std::sqrt(sq);
+  for (float& x : v) x = static_cast<float>(x * scale);
+}
+
+EmbeddingPass::EmbeddingPass(int32_t hidden_size, int32_t max_batch)
+    : hidden_size_(hidden_size), max_batch_(std::max(max_batch, 1)) {
+  batch_.reserve(max_batch_);
+  sum_.resize(hidden_size_);
+}
+
+void EmbeddingPass::Start(absl::Span<const int32_t> ids, int32_t slot,
+                          const EmbedOptions& options) {
+  ids_ = ids;
+  slot_ = slot;
+  options_ = options;
+  started_ = true;
+  fed_ = 0;
+  end_ = options.pooling == Pooling::kCls
+             ? std::min<int32_t>(1, static_cast<int32_t>(ids.size()))
+             : static_cast<int32_t>(ids.size());
+  batch_.clear();
+  std::fill(sum_.begin(), sum_.end(), 0.0);
+}
+
+absl::Span<const model::BatchToken> EmbeddingPass::NextBatch() {
+  batch_.clear();
+  const int32_t n = std::min(max_batch_, end_ - fed_);
+  const int32_t last = static_cast<int32_t>(ids_.size()) - 1;
+  for (int32_t i = 0; i < n; ++i) {
+    model::BatchToken t;
+    t.pos = fed_ + i;
+    t.token = ids_[t.pos];
+    t.slot = slot_;
+    switch (options_.pooling) {
+      case Pooling::kMean:
+        t.want_logits = true;
+        break;
+      case Pooling::kLastToken:
+        t.want_logits = t.pos == last;
+        break;
+      case Pooling::kCls:
+        t.want_logits = t.pos == 0;
+        break;
+    }
+    batch_.push_back(t);
+  }
+  return batch_;
+}
+
+void EmbeddingPass::Consume(const float* hidden) {
+  int32_t row = 0;
+  for (const model::BatchToken& t : batch_) {
+    if (!t.want_logits) continue;
+    const float* h = hidden + size_t(row) * hidden_size_;
+    // Mean sums every row; last and CLS see exactly one wanted row.
+    for (int32_t j = 0; j < hidden_size_; ++j) sum_[j] += h[j];
+    ++row;
+  }
+  fed_ += static_cast<int32_t>(batch_.size());
+  batch_.clear();
+}
+
+std::vector<float> EmbeddingPass::Result() const {
+  std::vector<float> out(hidden_size_);
+  const double count =
+      options_.pooling == Pooling::kMean ? static_cast<double>(end_) : 1.0;
+  for (int32_t j = 0; j < hidden_size_; ++j) {
+    out[j] = static_cast<float>(sum_[j] / count);
+  }
+  if (options_.normalize) L2Normalize(absl::MakeSpan(out));
+  return out;
+}
+
+}  // namespace edgellm::engine
