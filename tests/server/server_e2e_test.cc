@@ -6,11 +6,13 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -483,13 +485,131 @@ TEST_F(ServerE2eTest, TokenizeDetokenizeAndModelInfo) {
   EXPECT_GT(info.kv_cache_bytes(), 0);
   EXPECT_EQ(info.parallel(), 2);
   EXPECT_EQ(info.queue(), 3);
+  EXPECT_EQ(info.embedding_length(), engine_->config().embedding_length);
+}
 
-  grpc::ClientContext c5;
-  v1::EmbedRequest embed;
-  embed.add_texts("hello");
+grpc::Status CallEmbed(EdgeLlm::Stub& stub, const v1::EmbedRequest& request,
+                       v1::EmbedResponse* response) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+  return stub.Embed(&context, request, response);
+}
+
+double Norm(const v1::Embedding& e) {
+  double sq = 0;
+  for (float x : e.values()) sq += double(x) * x;
+  return std::sqrt(sq);
+}
+
+TEST_F(ServerE2eTest, EmbedReturnsOneUnitVectorPerTextLikeTheEngine) {
+  StartServer();
+  const std::vector<std::string> texts = {Prompts()[0], Prompts()[4],
+                                          Prompts()[0]};
+  const int d = engine_->config().embedding_length;
+  for (const auto& [pooling, engine_pooling] :
+       std::vector<std::pair<v1::Pooling, engine::Pooling>>{
+           {v1::POOLING_MEAN, engine::Pooling::kMean},
+           {v1::POOLING_LAST, engine::Pooling::kLastToken},
+           {v1::POOLING_CLS, engine::Pooling::kCls},
+           {v1::POOLING_UNSPECIFIED, engine::Pooling::kMean}}) {
+    SCOPED_TRACE(v1::Pooling_Name(pooling));
+    v1::EmbedRequest request;
+    for (const std::string& t : texts) request.add_texts(t);
+    request.set_pooling(pooling);
+    request.set_normalize(true);
+    v1::EmbedResponse response;
+    const grpc::Status status = CallEmbed(*stub_, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(response.dimensions(), d);
+    ASSERT_EQ(response.embeddings_size(), static_cast<int>(texts.size()));
+    for (size_t i = 0; i < texts.size(); ++i) {
+      const v1::Embedding& e = response.embeddings(static_cast<int>(i));
+      ASSERT_EQ(e.values_size(), d);
+      EXPECT_NEAR(Norm(e), 1.0, 1e-5);
+      EXPECT_EQ(e.tokens(), static_cast<int>(engine_->Encode(texts[i]).size()));
+      // The in-process engine (same model and context) agrees.
+      engine::EmbedOptions options;
+      options.pooling = engine_pooling;
+      options.normalize = true;
+      absl::StatusOr<std::vector<float>> want =
+          engine_->Embed(texts[i], options);
+      ASSERT_TRUE(want.ok()) << want.status();
+      for (int j = 0; j < d; ++j) {
+        EXPECT_NEAR(e.values(j), (*want)[j], 1e-5) << "text " << i << " " << j;
+      }
+    }
+    // The same text twice gives the same vector; different texts do not.
+    EXPECT_EQ(std::vector<float>(response.embeddings(0).values().begin(),
+                                 response.embeddings(0).values().end()),
+              std::vector<float>(response.embeddings(2).values().begin(),
+                                 response.embeddings(2).values().end()));
+    if (pooling != v1::POOLING_CLS) {  // CLS sees only the (shared) BOS
+      EXPECT_NE(response.embeddings(0).values(0),
+                response.embeddings(1).values(0));
+    }
+  }
+  EXPECT_TRUE(server_.WaitForLog("Embed peer="));
+  EXPECT_THAT(server_.log(), HasSubstr("texts=3"));
+}
+
+TEST_F(ServerE2eTest, EmbedRunsBesideAGenerationHoldingEverySlot) {
+  StartServer(
+      {"--parallel", "1", "--queue", "0", "--debug-step-delay-ms", "2"});
+  grpc::ClientContext running_context;
+  auto running = stub_->Generate(&running_context, Endless(Prompts()[0]));
+  GenerateResponse response;
+  ASSERT_TRUE(running->Read(&response));  // the only slot is decoding
+  v1::EmbedRequest request;
+  request.add_texts(Prompts()[1]);
+  request.set_pooling(v1::POOLING_MEAN);
   v1::EmbedResponse vectors;
-  EXPECT_EQ(stub_->Embed(&c5, embed, &vectors).error_code(),
-            grpc::StatusCode::UNIMPLEMENTED);
+  const grpc::Status status = CallEmbed(*stub_, request, &vectors);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(vectors.embeddings_size(), 1);
+  running_context.TryCancel();
+  while (running->Read(&response)) {
+  }
+  running->Finish();
+}
+
+TEST_F(ServerE2eTest, BadEmbedRequestsAreInvalidArgumentNamingTheField) {
+  StartServer();
+  struct Case {
+    v1::EmbedRequest request;
+    std::string field;
+    std::string also;  // a second part of the message, if any
+  };
+  std::vector<Case> cases;
+  cases.push_back({v1::EmbedRequest(), "texts"});
+  {
+    v1::EmbedRequest r;
+    r.add_texts("Once");
+    r.add_texts("");
+    cases.push_back({r, "texts[1]: empty"});
+  }
+  {
+    v1::EmbedRequest r;
+    std::string long_text;
+    for (int i = 0; i < kContext; ++i) long_text += " the dog";
+    r.add_texts(long_text);
+    cases.push_back({r, "texts[0]", "exceed the context"});
+  }
+  {
+    v1::EmbedRequest r;
+    r.add_texts("Once");
+    r.set_pooling(static_cast<v1::Pooling>(9));
+    cases.push_back({r, "pooling"});
+  }
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.field);
+    v1::EmbedResponse response;
+    const grpc::Status status = CallEmbed(*stub_, c.request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << status.error_message();
+    EXPECT_THAT(status.error_message(), HasSubstr(c.field));
+    EXPECT_THAT(status.error_message(), HasSubstr(c.also));
+    EXPECT_EQ(response.embeddings_size(), 0);
+  }
 }
 
 TEST_F(ServerE2eTest, ChatUsesTheTemplate) {
