@@ -4,6 +4,13 @@
     /usr/bin/python3 examples/python/client.py --server 127.0.0.1:50051 \
         --prompt "Once upon a time" --max-tokens 64 --temperature 0
 
+With --embed it calls Embed instead and prints one line per text: the
+vector's values separated by spaces (--text may be repeated; without it the
+--prompt is embedded):
+
+    /usr/bin/python3 examples/python/client.py --embed --normalize \
+        --pooling mean --text "a red ball" --text "the little dog"
+
 Uses Debian's python3-grpcio and python3-protobuf. The edgellm.v1 stubs are
 generated from proto/edgellm/v1/edgellm.proto at run time (protoc with
 --python_out plus Debian's grpc_python_plugin, package
@@ -53,6 +60,21 @@ def make_channel(grpc, args):
     return grpc.insecure_channel(args.server)
 
 
+def embed(pb2, stub, args, metadata):
+    """Embed: one line of space-separated floats per text on stdout."""
+    request = pb2.EmbedRequest(texts=args.text or [args.prompt],
+                               normalize=args.normalize)
+    if args.pooling:
+        request.pooling = pb2.Pooling.Value("POOLING_" + args.pooling.upper())
+    response = stub.Embed(request, metadata=metadata, timeout=args.timeout)
+    for e in response.embeddings:
+        print(" ".join("%.8g" % v for v in e.values))
+    print("# embeddings: %d x %d, tokens %s" % (
+        len(response.embeddings), response.dimensions,
+        [e.tokens for e in response.embeddings]), file=sys.stderr)
+    return 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--server", default="127.0.0.1:50051")
@@ -70,6 +92,15 @@ def main():
                         help="call deadline in seconds")
     parser.add_argument("--info", action="store_true",
                         help="print GetModelInfo first")
+    parser.add_argument("--embed", action="store_true",
+                        help="call Embed on the texts instead of Generate")
+    parser.add_argument("--text", action="append", default=[],
+                        help="a text to embed (repeatable; default --prompt)")
+    parser.add_argument("--pooling", default="",
+                        choices=["", "mean", "last", "cls"],
+                        help="Embed pooling; empty = the model's default")
+    parser.add_argument("--normalize", action="store_true",
+                        help="Embed: scale vectors to unit L2 norm")
     args = parser.parse_args()
 
     import grpc  # Debian's python3-grpcio
@@ -91,6 +122,8 @@ def main():
             print("# model: %s (%s), context %d, vocab %d, %s" % (
                 info.name, info.architecture, info.context_length,
                 info.vocab_size, info.quantization), file=sys.stderr)
+        if args.embed:
+            return embed(pb2, stub, args, metadata)
         final = None
         for response in stub.Generate(request, metadata=metadata,
                                       timeout=args.timeout):

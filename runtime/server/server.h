@@ -8,6 +8,10 @@
 // get UNAVAILABLE, running and queued generations get `grace` to finish and
 // are then ended with UNAVAILABLE ("server shutting down"); the process
 // returns 0.
+//
+// The engine gets `parallel` + 1 KV slots: the extra one is kept for Embed
+// requests, so embeddings never wait for a generation slot (it costs one
+// context's worth of KV memory, included in ModelInfo.kv_cache_bytes).
 #ifndef EDGELLM_RUNTIME_SERVER_SERVER_H_
 #define EDGELLM_RUNTIME_SERVER_SERVER_H_
 

@@ -2,7 +2,8 @@
 # Runs one example client (cpp, python or node) against a real `edgellm serve`
 # on a loopback port and checks that its streamed greedy text equals
 # `edgellm generate --temperature 0` on the same model. Also checks that the
-# client reports a server error (bad temperature) with a non-zero exit.
+# client reports a server error (bad temperature) with a non-zero exit, and
+# (Python) that --embed prints unit vectors of the model's width.
 #
 #   client_interop_test.sh cpp|python|node
 #
@@ -95,6 +96,19 @@ elif grep -q "temperature" "$tmp/client.err"; then
   echo "PASS: $lang client reports the server's error"
 else
   echo "FAIL: error not reported:"; cat "$tmp/client.err"; failures=$((failures + 1))
+fi
+
+if [ "$lang" == python ]; then
+  # Embed: two unit vectors of the model's width (stories260K: 64).
+  if "${client[@]}" --server "127.0.0.1:$port" --embed --normalize \
+      --pooling mean --text "Once upon a time" --text "The little dog" \
+      >"$tmp/embed.out" 2>"$tmp/client.err"; then
+    shape="$(awk '{ s = 0; for (i = 1; i <= NF; i++) s += $i * $i;
+                    printf "%d:%.4f\n", NF, sqrt(s) }' "$tmp/embed.out" | tr '\n' ' ')"
+    check "python embed: 2 unit vectors of 64" "64:1.0000 64:1.0000 " "$shape"
+  else
+    echo "FAIL: python --embed exited non-zero:"; cat "$tmp/client.err"; failures=$((failures + 1))
+  fi
 fi
 
 kill -TERM "$server_pid"
