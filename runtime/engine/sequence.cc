@@ -68,7 +68,15 @@ Sequence::Sequence(const tokenizer::Tokenizer& tokenizer, int32_t context,
       prompt_ids_(std::move(prompt_ids)),
       options_(options),
       sampler_(std::move(sampler)),
-      decoder_(tokenizer),
+      // Generated text continues the prompt, so a leading space is kept,
+      // except right after a lone BOS where the reference decoders (run.c,
+      // llama.cpp) drop it.
+      decoder_(tokenizer,
+               tokenizer::DecodeOptions{
+                   .render_special = false,
+                   .strip_leading_space =
+                       prompt_ids_.size() == 1 &&
+                       prompt_ids_[0] == tokenizer.special().bos}),
       stops_(options.stop),
       callback_(std::move(callback)) {
   stats_.start = absl::Now();
