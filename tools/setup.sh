@@ -21,6 +21,8 @@ PACKAGES=(
   python3 python3-numpy python3-grpcio python3-protobuf
   # Server TLS test: makes a self-signed certificate.
   openssl
+  # ARM cross test (tests/arm): AArch64 cross compiler and qemu-user.
+  g++-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-user-static
 )
 
 missing=()
