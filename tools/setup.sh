@@ -21,7 +21,15 @@ PACKAGES=(
   python3 python3-numpy python3-grpcio python3-protobuf
   # Server TLS test: makes a self-signed certificate.
   openssl
+  # ARM test (tests/arm): runs the AArch64 kernels under qemu-user.
+  qemu-user-static
 )
+# ... and compiles them with aarch64-linux-gnu-g++/-objdump: a cross
+# toolchain on other hosts; on arm64 (Raspberry Pi) g++ and binutils are
+# already the aarch64-linux-gnu toolchain, so no cross package is asked for.
+if [ "$(dpkg --print-architecture)" != arm64 ]; then
+  PACKAGES+=(g++-aarch64-linux-gnu binutils-aarch64-linux-gnu)
+fi
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

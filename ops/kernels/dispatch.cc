@@ -1,6 +1,18 @@
 #include "ops/kernels/dispatch.h"
 
+// On Linux/AArch64 the kernel's hardware capability bits are the
+// authoritative feature list (Documentation/arch/arm64/elf_hwcaps.rst): they
+// are what the CPU and kernel let user space execute, and qemu-user sets them
+// for the emulated -cpu, whereas cpuinfo parses /proc/cpuinfo, which under
+// qemu-user describes the host. getauxval also needs no library, so this file
+// cross-compiles statically for the ARM test (tests/arm/). Other systems use
+// cpuinfo.
+#if defined(__aarch64__) && defined(__linux__)
+#include <sys/auxv.h>
+#define EDGELLM_ARM_LINUX_HWCAP 1
+#else
 #include <cpuinfo.h>
+#endif
 
 namespace edgellm::ops::kernels {
 namespace {
@@ -21,7 +33,17 @@ bool HasAvx512Vnni() {
 #endif
 
 #if defined(__aarch64__)
-bool HasNeonDot() { return cpuinfo_initialize() && cpuinfo_has_arm_neon_dot(); }
+bool HasNeonDot() {
+#if defined(EDGELLM_ARM_LINUX_HWCAP)
+  // HWCAP_ASIMDDP: SDOT/UDOT (FEAT_DotProd). Spelled out in case the libc
+  // headers predate it; the bit is fixed ABI (arch/arm64/include/uapi/asm/
+  // hwcap.h).
+  constexpr unsigned long kHwcapAsimdDp = 1UL << 20;
+  return (getauxval(AT_HWCAP) & kHwcapAsimdDp) != 0;
+#else
+  return cpuinfo_initialize() && cpuinfo_has_arm_neon_dot();
+#endif
+}
 #endif
 
 constexpr Q8_0GemmKernel kQ8_0Kernels[] = {

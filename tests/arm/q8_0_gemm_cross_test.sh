@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# ARM correctness on an x86 box: cross-compiles the AArch64 Q8_0 GEMM kernels,
+# the real dispatcher (ops/kernels/dispatch.cc) and q8_0_gemm_cross_driver.cc
+# statically with Debian's aarch64-linux-gnu-g++ (flags as the Bazel build on
+# ARM: armv8-a baseline, armv8.2-a+dotprod for the dotprod file only), then
+#   1. disassembles the objects: no dotprod/i8mm/bf16 instruction outside the
+#      dotprod kernel, which must contain SDOT and export nothing but its own
+#      entry point (a shared inline copy could be picked by the linker for
+#      baseline callers);
+#   2. runs the driver under qemu-aarch64-static per -cpu: every supported
+#      kernel bit-identical to the reference, and the dispatcher's pick:
+#        cortex-a53, cortex-a72 (Raspberry Pi 3/4; NEON only)  -> neon
+#        neoverse-n1 (dotprod, no i8mm), max (dotprod + i8mm)  -> neon_dotprod
+#   3. shows the emulated CPU is real: forcing the dotprod kernel dies by
+#      SIGILL on cortex-a72 and completes on max.
+# Skips (exit 0, "SKIP: ...") where the cross compiler or qemu is missing
+# (tools/setup.sh installs g++-aarch64-linux-gnu and qemu-user-static).
+set -euo pipefail
+
+for tool in aarch64-linux-gnu-g++ aarch64-linux-gnu-objdump aarch64-linux-gnu-nm \
+  qemu-aarch64-static; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    echo "SKIP: $tool not found (run tools/setup.sh: it installs g++-aarch64-linux-gnu and qemu-user-static)"
+    exit 0
+  fi
+done
+# dispatch.h uses absl::Span (header-only); Debian's abseil headers are
+# architecture-independent, so the cross compiler may read them, but not the
+# rest of the host's /usr/include.
+if [ ! -f /usr/include/absl/types/span.h ]; then
+  echo "SKIP: /usr/include/absl not found (install libabsl-dev)"
+  exit 0
+fi
+
+if [ -n "${TEST_TMPDIR:-}" ]; then
+  work="$TEST_TMPDIR/arm"
+else  # run by hand from the workspace root
+  work="$(mktemp -d)"
+  trap 'rm -rf "$work"' EXIT
+fi
+rm -rf "$work"
+mkdir -p "$work/include"
+ln -s /usr/include/absl "$work/include/absl"
+ulimit -c 0  # qemu would write a core file for the intended SIGILL
+
+cxx=(aarch64-linux-gnu-g++ -std=c++20 -O2 -Wall -Werror -I. -isystem "$work/include")
+baseline=(-march=armv8-a)
+fail() {
+  echo "FAIL: $*"
+  exit 1
+}
+
+# name:source:flags (flags as ops/BUILD.bazel and the rules_cc shim give them).
+objects=(
+  "ref:ops/kernels/q8_0_gemm_ref.cc:${baseline[*]} -ffp-contract=off"
+  "quantize:ops/kernels/q8_0_quantize.cc:${baseline[*]}"
+  "neon:ops/kernels/q8_0_gemm_neon.cc:${baseline[*]}"
+  "neon_dotprod:ops/kernels/q8_0_gemm_neon_dotprod.cc:-march=armv8.2-a+dotprod"
+  "dispatch:ops/kernels/dispatch.cc:${baseline[*]}"
+  "driver:tests/arm/q8_0_gemm_cross_driver.cc:${baseline[*]}"
+)
+pids=()
+for spec in "${objects[@]}"; do
+  IFS=: read -r name src flags <<<"$spec"
+  read -ra flagv <<<"$flags"
+  "${cxx[@]}" "${flagv[@]}" -c "$src" -o "$work/$name.o" 2>"$work/$name.log" &
+  pids+=($!)
+done
+for i in "${!pids[@]}"; do
+  if ! wait "${pids[$i]}"; then
+    cat "$work"/*.log
+    fail "compiling ${objects[$i]%%:*}"
+  fi
+done
+bin="$work/q8_0_gemm_cross_driver"
+"${cxx[@]}" -static -o "$bin" "$work"/*.o || fail "linking"
+echo "built $bin (static aarch64)"
+
+# --- 1. Disassembly ----------------------------------------------------------
+# FEAT_DotProd (sdot, udot), FEAT_I8MM (smmla, ummla, usmmla, usdot, sudot),
+# FEAT_BF16 (bfdot, bfmmla): none exists on a Cortex-A72.
+extra='sdot|udot|usdot|sudot|smmla|ummla|usmmla|bfdot|bfmmla'
+count_extra() {
+  aarch64-linux-gnu-objdump -d --no-show-raw-insn "$1" |
+    grep -cE "^\s+[0-9a-f]+:\s+($extra)\s" || true
+}
+for spec in "${objects[@]}"; do
+  name="${spec%%:*}"
+  n="$(count_extra "$work/$name.o")"
+  if [ "$name" = neon_dotprod ]; then
+    [ "$n" -gt 0 ] || fail "no dotprod instruction in the dotprod kernel (check the disassembler)"
+    echo "disasm: neon_dotprod.o has $n dotprod instruction(s)"
+  else
+    [ "$n" -eq 0 ] || fail "$name.o (baseline armv8-a) contains $n dotprod/i8mm instruction(s)"
+    echo "disasm: $name.o has no dotprod/i8mm instruction"
+  fi
+done
+# Everything the dotprod object exports must be dotprod-only code.
+exported="$(aarch64-linux-gnu-nm --defined-only "$work/neon_dotprod.o" |
+  awk '$2 ~ /^[TWVu]$/ {print $3}')"
+for sym in $exported; do
+  case "$sym" in
+    *NeonDotprod*) ;;
+    *) fail "neon_dotprod.o exports $sym: a baseline caller could link to this armv8.2 copy" ;;
+  esac
+done
+# In the linked binary (incl. libc), such instructions only inside it.
+outside="$(aarch64-linux-gnu-objdump -d --no-show-raw-insn "$bin" |
+  awk -v re="^($extra)\$" '/^[0-9a-f]+ <.*>:$/ {fn = $2}
+    /^ +[0-9a-f]+:/ && $2 ~ re && fn !~ /NeonDotprod/ {print fn, $2}' | sort -u)"
+[ -z "$outside" ] || fail "dotprod/i8mm instructions outside the dotprod kernel: $outside"
+echo "disasm: linked binary has dotprod instructions only in Q8_0GemmNeonDotprod"
+
+# --- 2. Kernels and dispatch per CPU -----------------------------------------
+run_cpu() {
+  local cpu="$1" expect="$2"
+  # Sets the global out for the callers' greps.
+  echo "== qemu-aarch64-static -cpu $cpu (dispatch must pick $expect)"
+  if ! out="$(qemu-aarch64-static -cpu "$cpu" "$bin" --expect-best="$expect" 2>&1)"; then
+    echo "$out"
+    fail "-cpu $cpu"
+  fi
+  echo "$out"
+}
+run_cpu cortex-a53 neon
+run_cpu cortex-a72 neon
+grep -q "kernel neon_dotprod: not supported by this CPU, not run" <<<"$out" ||
+  fail "neon_dotprod was not reported as skipped on cortex-a72"
+run_cpu neoverse-n1 neon_dotprod
+run_cpu max neon_dotprod
+grep -q "kernel neon_dotprod: ran" <<<"$out" || fail "neon_dotprod did not run on max"
+
+# --- 3. The -cpu setting is real ---------------------------------------------
+echo "== forcing neon_dotprod on cortex-a72 (must die by SIGILL)"
+status=0
+qemu-aarch64-static -cpu cortex-a72 "$bin" --force=neon_dotprod >"$work/force.log" 2>&1 ||
+  status=$?
+cat "$work/force.log"
+[ "$status" -eq $((128 + 4)) ] || fail "expected SIGILL (exit 132), got exit $status"
+echo "== forcing neon_dotprod on max (must complete)"
+qemu-aarch64-static -cpu max "$bin" --force=neon_dotprod || fail "dotprod kernel on -cpu max"
+
+echo "PASS: ARM kernels and dispatch (cortex-a53, cortex-a72, neoverse-n1, max)"
