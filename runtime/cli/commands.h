@@ -9,6 +9,10 @@ namespace edgellm::cli {
 Command VersionCommand();
 Command BenchCommand();
 Command GenerateCommand();
+Command MakeModelCommand();
+Command InspectCommand();
+Command QuantizeCommand();
+Command TokenizeCommand();
 
 }  // namespace edgellm::cli
 

@@ -80,10 +80,12 @@ int RunGenerate(const ParsedArgs& args) {
     };
     // Invalid UTF-8 never reaches here (the detokenizer emits complete
     // characters), but replace rather than throw if it does.
-    std::cout << out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+    std::cout << out.dump(-1, ' ', false,
+                          nlohmann::json::error_handler_t::replace)
               << "\n";
   } else {
-    std::cout << "\n";
+    std::fputs("\n", stdout);
+    std::fflush(stdout);
     std::fprintf(stderr,
                  "[%s] load %.1f ms, prompt %d tokens (%.1f tok/s), "
                  "generated %d tokens (%.1f tok/s), first token %.1f ms\n",
@@ -104,30 +106,48 @@ Command GenerateCommand() {
       .summary = "generate text from a prompt, streamed to stdout",
       .usage = "edgellm generate --model MODEL.gguf --prompt TEXT [flags]",
       .details =
-          "The prompt is encoded as the model's tokenizer does by default (BOS\n"
-          "per the file's metadata). Text streams to stdout as it is generated;\n"
+          "The prompt is encoded as the model's tokenizer does by default "
+          "(BOS\n"
+          "per the file's metadata). Text streams to stdout as it is "
+          "generated;\n"
           "a timing line goes to stderr. --temperature 0 is greedy decoding.",
       .flags =
           {
               {"model", FlagKind::kString, "", "GGUF model file", 'm'},
               {"prompt", FlagKind::kString, "", "prompt text", 'p'},
-              {"max-tokens", FlagKind::kInt, "128", "tokens to generate at most", 'n'},
-              {"temperature", FlagKind::kDouble, "0.8", "sampling temperature; 0 = greedy"},
-              {"top-k", FlagKind::kInt, "40", "keep the k most likely tokens; 0 = off"},
-              {"top-p", FlagKind::kDouble, "0.95", "nucleus sampling mass; 1 = off"},
-              {"min-p", FlagKind::kDouble, "0.05", "drop tokens below min-p x p(max); 0 = off"},
-              {"repeat-penalty", FlagKind::kDouble, "1.0", "repetition penalty; 1 = off"},
-              {"presence-penalty", FlagKind::kDouble, "0.0", "presence penalty"},
-              {"frequency-penalty", FlagKind::kDouble, "0.0", "frequency penalty"},
-              {"seed", FlagKind::kInt, "0", "random seed (same seed and inputs, same output)"},
-              {"stop", FlagKind::kString, "", "stop when this text is generated"},
-              {"ignore-eos", FlagKind::kBool, "false", "keep going past end-of-generation tokens"},
-              {"parse-special", FlagKind::kBool, "false", "recognise special-token text in the prompt"},
-              {"threads", FlagKind::kInt, "0", "worker threads; 0 = one per core", 't'},
-              {"ctx", FlagKind::kInt, "0", "context length; 0 = the model's, capped at 4096", 'c'},
+              {"max-tokens", FlagKind::kInt, "128",
+               "tokens to generate at most", 'n'},
+              {"temperature", FlagKind::kDouble, "0.8",
+               "sampling temperature; 0 = greedy"},
+              {"top-k", FlagKind::kInt, "40",
+               "keep the k most likely tokens; 0 = off"},
+              {"top-p", FlagKind::kDouble, "0.95",
+               "nucleus sampling mass; 1 = off"},
+              {"min-p", FlagKind::kDouble, "0.05",
+               "drop tokens below min-p x p(max); 0 = off"},
+              {"repeat-penalty", FlagKind::kDouble, "1.0",
+               "repetition penalty; 1 = off"},
+              {"presence-penalty", FlagKind::kDouble, "0.0",
+               "presence penalty"},
+              {"frequency-penalty", FlagKind::kDouble, "0.0",
+               "frequency penalty"},
+              {"seed", FlagKind::kInt, "0",
+               "random seed (same seed and inputs, same output)"},
+              {"stop", FlagKind::kString, "",
+               "stop when this text is generated"},
+              {"ignore-eos", FlagKind::kBool, "false",
+               "keep going past end-of-generation tokens"},
+              {"parse-special", FlagKind::kBool, "false",
+               "recognise special-token text in the prompt"},
+              {"threads", FlagKind::kInt, "0",
+               "worker threads; 0 = one per core", 't'},
+              {"ctx", FlagKind::kInt, "0",
+               "context length; 0 = the model's, capped at 4096", 'c'},
               {"batch", FlagKind::kInt, "64", "prompt tokens per forward pass"},
-              {"kv-type", FlagKind::kString, "f32", "KV cache type: f32 or f16"},
-              {"json", FlagKind::kBool, "false", "print one JSON object with ids, text and timings"},
+              {"kv-type", FlagKind::kString, "f32",
+               "KV cache type: f32 or f16"},
+              {"json", FlagKind::kBool, "false",
+               "print one JSON object with ids, text and timings"},
           },
       .run = RunGenerate,
   };

@@ -8,7 +8,11 @@ int main(int argc, char** argv) {
   const std::vector<Command> commands = {
       BenchCommand(),
       GenerateCommand(),
+      MakeModelCommand(),
+      InspectCommand(),
+      QuantizeCommand(),
       VersionCommand(),
+      TokenizeCommand(),
   };
   return RunMain(commands, argc, argv);
 }

@@ -340,7 +340,7 @@ TEST(RoundTripTest, WriterErrors) {
     GgufWriter w;
     w.AddTensor("x", TensorType::kF32, {2}, std::string(8, '\0'));
     w.AddTensor("x", TensorType::kF32, {2}, std::string(8, '\0'));
-    EXPECT_THAT(w.WriteToString().status().message(),
+    EXPECT_THAT(std::string(w.WriteToString().status().message()),
                 HasSubstr("duplicate tensor name 'x'"));
   }
   {
@@ -360,7 +360,8 @@ TEST(RoundTripTest, WriterErrors) {
                   out->append(4, '\0');
                   return absl::OkStatus();
                 }));
-    EXPECT_THAT(w.WriteToString().status().message(), HasSubstr("producer"));
+    EXPECT_THAT(std::string(w.WriteToString().status().message()),
+                HasSubstr("producer"));
   }
   {
     GgufWriter w;
@@ -378,7 +379,7 @@ TEST(RoundTripTest, WriterErrors) {
                 GgufWriter::Producer(
                     [](std::string*) { return absl::InternalError("boom"); }));
     absl::Status s = w.Write(dir + "/out.gguf");
-    EXPECT_THAT(s.message(), HasSubstr("boom"));
+    EXPECT_THAT(std::string(s.message()), HasSubstr("boom"));
     EXPECT_EQ(::rmdir(dir.c_str()), 0) << "directory not empty";
   }
 }
@@ -397,13 +398,14 @@ TEST(RoundTripTest, TypedGetterErrors) {
   EXPECT_EQ(*g.GetFloat("u64"), 18446744073709551615.0);
   auto s = g.GetBool("u8");
   EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(s.status().message(), HasSubstr("'u8'"));
-  EXPECT_THAT(s.status().message(), HasSubstr("uint8"));
-  EXPECT_THAT(g.GetString("a.str").status().message(),
+  EXPECT_THAT(std::string(s.status().message()), HasSubstr("'u8'"));
+  EXPECT_THAT(std::string(s.status().message()), HasSubstr("uint8"));
+  EXPECT_THAT(std::string(g.GetString("a.str").status().message()),
               HasSubstr("array of string"));
   auto missing = g.GetInt("no.such.key");
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_THAT(missing.status().message(), HasSubstr("'no.such.key'"));
+  EXPECT_THAT(std::string(missing.status().message()),
+              HasSubstr("'no.such.key'"));
   EXPECT_FALSE(g.GetIntArray("a.str").ok());
   EXPECT_FALSE(g.GetStringArray("a.i32").ok());
   EXPECT_FALSE(g.Find("u8")->GetElement(0).ok());
@@ -441,17 +443,18 @@ TEST(RoundTripTest, LargeStringArrayIsFast) {
 TEST(OpenTest, FileSystemErrors) {
   auto missing = GgufFile::Open(TempPath("does-not-exist.gguf"));
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_THAT(missing.status().message(), HasSubstr("does-not-exist.gguf"));
+  EXPECT_THAT(std::string(missing.status().message()),
+              HasSubstr("does-not-exist.gguf"));
 
   auto dir = GgufFile::Open(TempPath(""));
   EXPECT_EQ(dir.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(dir.status().message(), HasSubstr("directory"));
+  EXPECT_THAT(std::string(dir.status().message()), HasSubstr("directory"));
 
   const std::string empty = TempPath("empty.gguf");
   { std::ofstream(empty, std::ios::binary); }
   auto e = GgufFile::Open(empty);
   EXPECT_EQ(e.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(e.status().message(), HasSubstr("empty"));
+  EXPECT_THAT(std::string(e.status().message()), HasSubstr("empty"));
   std::remove(empty.c_str());
 
   EXPECT_FALSE(GgufFile::FromBuffer("", 0).ok());

@@ -123,8 +123,9 @@ absl::Status Walk(Cursor& c, ValueType type, int depth, Value::Rep* rep) {
                          static_cast<uint32_t>(type), " at byte ", c.offset()));
       }
       const uint64_t at = c.offset();
-      if (absl::Status s = c.Skip(ScalarValueSize(type),
-                                  absl::StrCat(Sv(ValueTypeName(type)), " value"));
+      if (absl::Status s =
+              c.Skip(ScalarValueSize(type),
+                     absl::StrCat(Sv(ValueTypeName(type)), " value"));
           !s.ok()) {
         return s;
       }
@@ -255,8 +256,9 @@ absl::StatusOr<int64_t> Value::GetInt() const {
   }
   const absl::int128 v = IntegerAt(r.type, r.raw);
   if (v > std::numeric_limits<int64_t>::max()) {
-    return absl::OutOfRangeError(absl::StrCat(
-        Sv(ValueTypeName(r.type)), " value ", ToString(v), " does not fit int64"));
+    return absl::OutOfRangeError(absl::StrCat(Sv(ValueTypeName(r.type)),
+                                              " value ", ToString(v),
+                                              " does not fit int64"));
   }
   return static_cast<int64_t>(v);
 }
@@ -269,8 +271,8 @@ absl::StatusOr<uint64_t> Value::GetUint() const {
   }
   const absl::int128 v = IntegerAt(r.type, r.raw);
   if (v < 0) {
-    return absl::OutOfRangeError(absl::StrCat(Sv(ValueTypeName(r.type)), " value ",
-                                              ToString(v), " is negative"));
+    return absl::OutOfRangeError(absl::StrCat(
+        Sv(ValueTypeName(r.type)), " value ", ToString(v), " is negative"));
   }
   return static_cast<uint64_t>(v);
 }

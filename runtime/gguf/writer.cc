@@ -135,8 +135,9 @@ absl::StatusOr<uint64_t> GgufWriter::Impl::Alignment() const {
   for (const Kv& kv : kvs) {
     if (kv.key != kAlignmentKey) continue;
     if (kv.type != ValueType::kUint32) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "general.alignment must be uint32, got ", Sv(ValueTypeName(kv.type))));
+      return absl::InvalidArgumentError(
+          absl::StrCat("general.alignment must be uint32, got ",
+                       Sv(ValueTypeName(kv.type))));
     }
     uint32_t a;
     std::memcpy(&a, kv.payload.data(), sizeof(a));

@@ -1,6 +1,6 @@
 #include "runtime/tokenizer/bpe.h"
 
-#include <queue>
+#include <algorithm>
 
 #include "runtime/tokenizer/unicode.h"
 
@@ -10,8 +10,8 @@ namespace {
 struct Symbol {
   int prev;
   int next;
-  size_t start;  // into the byte-encoded word
-  size_t len;    // 0 once merged into its left neighbour
+  size_t start;  // into the raw word
+  size_t len;    // bytes; 0 once merged into its left neighbour
   TokenId id;    // token of the symbol's text, or kNoToken
 };
 
@@ -79,48 +79,79 @@ int32_t BpeModel::FindMerge(TokenId a_id, std::string_view a, TokenId b_id,
   return it->second.rank;
 }
 
+namespace {
+
+// Reused across words: no allocation per word in steady state.
+struct Scratch {
+  std::vector<Symbol> symbols;
+  std::vector<Bigram> heap;
+};
+
+// The GPT-2 characters of raw bytes.
+std::string EncodeBytes(std::string_view raw) {
+  std::string out;
+  out.reserve(raw.size() * 2);
+  for (char c : raw) out.append(ByteToUnicode(static_cast<uint8_t>(c)));
+  return out;
+}
+
+}  // namespace
+
 void BpeModel::EncodeWord(std::string_view word, bool ignore_merges,
                           std::vector<TokenId>* out) const {
   if (word.empty()) return;
-  // The byte-level text: each byte as its GPT-2 character.
-  std::string encoded;
-  encoded.reserve(word.size() * 2);
-  std::vector<Symbol> symbols;
-  symbols.reserve(word.size());
-  for (size_t i = 0; i < word.size(); ++i) {
-    const uint8_t byte = static_cast<uint8_t>(word[i]);
-    const std::string_view ch = ByteToUnicode(byte);
-    const int index = static_cast<int>(symbols.size());
-    symbols.push_back({index - 1, i + 1 == word.size() ? -1 : index + 1,
-                       encoded.size(), ch.size(), byte_tokens_[byte]});
-    encoded.append(ch);
-  }
-  const std::string_view text = encoded;
-
   if (ignore_merges) {
-    const TokenId whole = index_->Find(text);
+    const TokenId whole = index_->Find(EncodeBytes(word));
     if (whole != kNoToken) {
       out->push_back(whole);
       return;
     }
   }
+  if (word.size() == 1 &&
+      byte_tokens_[static_cast<uint8_t>(word[0])] != kNoToken) {
+    out->push_back(byte_tokens_[static_cast<uint8_t>(word[0])]);
+    return;
+  }
+  thread_local Scratch scratch;
+  // Symbols are ranges of the raw word; one per byte to start with (each
+  // byte is one GPT-2 character).
+  std::vector<Symbol>& symbols = scratch.symbols;
+  symbols.clear();
+  for (size_t i = 0; i < word.size(); ++i) {
+    const int index = static_cast<int>(i);
+    symbols.push_back({index - 1, i + 1 == word.size() ? -1 : index + 1, i, 1,
+                       byte_tokens_[static_cast<uint8_t>(word[i])]});
+  }
 
-  std::priority_queue<Bigram, std::vector<Bigram>, BigramGreater> queue;
+  std::vector<Bigram>& heap = scratch.heap;
+  heap.clear();
+  const BigramGreater greater;
   auto try_add = [&](int left, int right) {
     if (left < 0 || right < 0) return;
     const Symbol& l = symbols[left];
     const Symbol& r = symbols[right];
     TokenId result = kNoToken;
-    const int32_t rank = FindMerge(l.id, text.substr(l.start, l.len), r.id,
-                                   text.substr(r.start, r.len), &result);
-    if (rank < 0) return;
-    queue.push({rank, left, right, l.len, r.len, result});
+    int32_t rank;
+    if (l.id != kNoToken && r.id != kNoToken) {
+      auto it = by_ids_.find(Key(l.id, r.id));
+      if (it == by_ids_.end()) return;
+      rank = it->second.rank;
+      result = it->second.result;
+    } else {
+      if (by_text_.empty()) return;
+      rank = FindMerge(l.id, EncodeBytes(word.substr(l.start, l.len)), r.id,
+                       EncodeBytes(word.substr(r.start, r.len)), &result);
+      if (rank < 0) return;
+    }
+    heap.push_back({rank, left, right, l.len, r.len, result});
+    std::push_heap(heap.begin(), heap.end(), greater);
   };
   for (int i = 1; i < static_cast<int>(symbols.size()); ++i) try_add(i - 1, i);
 
-  while (!queue.empty()) {
-    const Bigram bigram = queue.top();
-    queue.pop();
+  while (!heap.empty()) {
+    std::pop_heap(heap.begin(), heap.end(), greater);
+    const Bigram bigram = heap.back();
+    heap.pop_back();
     Symbol& left = symbols[bigram.left];
     Symbol& right = symbols[bigram.right];
     if (left.len == 0 || right.len == 0 || left.len != bigram.left_len ||
@@ -144,7 +175,7 @@ void BpeModel::EncodeWord(std::string_view word, bool ignore_merges,
     }
     // Not a token: llama.cpp looks up each byte of the encoded text as a
     // one-byte token and drops the bytes that are not tokens.
-    for (char c : text.substr(s.start, s.len)) {
+    for (char c : EncodeBytes(word.substr(s.start, s.len))) {
       const TokenId id = index_->Find(std::string_view(&c, 1));
       if (id != kNoToken) out->push_back(id);
     }

@@ -1,5 +1,6 @@
 #include "runtime/tokenizer/llama2c.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
@@ -129,25 +130,62 @@ std::vector<TokenId> Llama2cTokenizer::Encode(
     }
     i += len;
   }
-  // Greedy merges by score; O(n^2) like run.c, fine for prompts.
+  // run.c merges, again and again, the adjacent pair whose concatenation
+  // has the highest score (strictly above -1e10; the leftmost on ties). A
+  // heap with lazy deletion makes the same choices in O(n log n) instead of
+  // run.c's O(n^2) rescans.
+  struct Node {
+    int prev, next;
+    TokenId id;
+  };
+  struct Pair {
+    float score;
+    int left, right;
+    TokenId left_id, right_id, merged;
+  };
+  auto worse = [](const Pair& a, const Pair& b) {
+    return a.score < b.score || (a.score == b.score && a.left > b.left);
+  };
+  std::vector<Node> nodes(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    nodes[i] = {static_cast<int>(i) - 1,
+                i + 1 < ids.size() ? static_cast<int>(i) + 1 : -1, ids[i]};
+  }
+  std::vector<Pair> heap;
   std::string pair;
-  while (true) {
-    float best_score = -1e10f;
-    TokenId best_id = kNoToken;
-    size_t best_idx = 0;
-    for (size_t i = 0; i + 1 < ids.size(); ++i) {
-      pair.assign(TokenText(ids[i]));
-      pair.append(TokenText(ids[i + 1]));
-      const TokenId id = index_->Find(pair);
-      if (id != kNoToken && scores_[id] > best_score) {
-        best_score = scores_[id];
-        best_id = id;
-        best_idx = i;
-      }
+  auto try_add = [&](int left, int right) {
+    if (left < 0 || right < 0) return;
+    pair.assign(TokenText(nodes[left].id));
+    pair.append(TokenText(nodes[right].id));
+    const TokenId id = index_->Find(pair);
+    if (id == kNoToken || !(scores_[id] > -1e10f)) return;
+    heap.push_back(
+        {scores_[id], left, right, nodes[left].id, nodes[right].id, id});
+    std::push_heap(heap.begin(), heap.end(), worse);
+  };
+  for (size_t i = 0; i + 1 < nodes.size(); ++i) {
+    try_add(static_cast<int>(i), static_cast<int>(i) + 1);
+  }
+  while (!heap.empty()) {
+    std::pop_heap(heap.begin(), heap.end(), worse);
+    const Pair p = heap.back();
+    heap.pop_back();
+    Node& l = nodes[p.left];
+    Node& r = nodes[p.right];
+    if (l.id == kNoToken || r.id == kNoToken || l.next != p.right ||
+        l.id != p.left_id || r.id != p.right_id) {
+      continue;  // stale: a side has been merged since
     }
-    if (best_id == kNoToken) break;
-    ids[best_idx] = best_id;
-    ids.erase(ids.begin() + best_idx + 1);
+    l.id = p.merged;
+    l.next = r.next;
+    if (r.next >= 0) nodes[r.next].prev = p.left;
+    r.id = kNoToken;
+    try_add(l.prev, p.left);
+    try_add(p.left, l.next);
+  }
+  ids.clear();
+  for (int i = nodes.empty() ? -1 : 0; i != -1; i = nodes[i].next) {
+    ids.push_back(nodes[i].id);
   }
   if (options.add_special && add_eos_) ids.push_back(kEos);
   return ids;

@@ -41,6 +41,21 @@ TEST(SpmTest, MergesHighestScoreFirst) {
               ElementsAre(1, 271, 274, 262, 266));
 }
 
+TEST(SpmTest, MergesAcrossWordStartsWhenTheVocabularyHasSuchTokens) {
+  // With "o▁" and "o▁w" in the vocabulary, words cannot be merged one by
+  // one: the result must be that of merging the whole text.
+  Vocab v = testing::SmallSpmVocab();
+  for (const char* t : {"o\xE2\x96\x81", "o\xE2\x96\x81w"}) {
+    v.tokens.push_back(t);
+    v.scores.push_back(v.tokens.size() == 279 ? -0.05f : -0.04f);
+    v.types.push_back(TokenType::kNormal);
+  }
+  auto tok = Tokenizer::FromVocab(std::move(v));
+  ASSERT_TRUE(tok.ok());
+  EXPECT_THAT((*tok)->Encode("hello world"),
+              ElementsAre(259, 269, 279, 273, 262, 266));
+}
+
 TEST(SpmTest, EqualScoresMergeLeftmostPair) {
   auto tok = Make();
   EXPECT_THAT(tok->Encode("aaa"), ElementsAre(259, 276, 275));

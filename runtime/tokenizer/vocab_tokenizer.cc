@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <set>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -50,11 +51,6 @@ constexpr std::string_view kEogTexts[] = {"<|eot_id|>",
                                           "<|end_of_text|>",
                                           "<end_of_utterance>",
                                           "<｜end▁of▁sentence｜>"};
-
-template <size_t N>
-bool OneOf(std::string_view s, const std::string_view (&set)[N]) {
-  return std::find(std::begin(set), std::end(set), s) != std::end(set);
-}
 
 uint32_t AttrFromType(TokenType type) {
   switch (type) {
@@ -188,36 +184,28 @@ absl::Status VocabTokenizer::Init(Vocab vocab) {
   }
 
   // Control tokens found by their text, and the end-of-generation set.
+  // llama.cpp takes the first match while walking an unordered_map, so its
+  // choice among several candidates (Llama 3 has both "<|eot_id|>" and
+  // "<|end_of_text|>") is unspecified; we take the one earliest in the list.
+  auto find_first = [&](auto& texts) {
+    for (std::string_view t : texts) {
+      if (TokenId id = index_->Find(t); id != kNoToken) return id;
+    }
+    return kNoToken;
+  };
   std::set<TokenId> eog;
-  TokenId fim_pad = kNoToken, fim_rep = kNoToken, fim_sep = kNoToken;
-  // llama.cpp walks an unordered_map; where several texts match, which one
-  // it takes first is unspecified. Ascending ids make the choice stable.
-  for (TokenId id = 0; id < static_cast<TokenId>(n); ++id) {
-    const std::string& text = tokens_[id];
-    auto mark_control = [&] { attrs_[id] |= kAttrControl; };
-    if (ids.eot == kNoToken && OneOf(text, kEotTexts)) {
-      ids.eot = id;
-      mark_control();
-    }
-    if (ids.eom == kNoToken && text == "<|eom_id|>") {
-      ids.eom = id;
-      mark_control();
-    }
-    if (fim_pad == kNoToken && OneOf(text, kFimPadTexts)) {
-      fim_pad = id;
-      mark_control();
-    }
-    if (fim_rep == kNoToken && OneOf(text, kFimRepTexts)) {
-      fim_rep = id;
-      mark_control();
-    }
-    if (fim_sep == kNoToken && OneOf(text, kFimSepTexts)) {
-      fim_sep = id;
-      mark_control();
-    }
-    if (OneOf(text, kEogTexts)) {
+  if (ids.eot == kNoToken) ids.eot = find_first(kEotTexts);
+  if (ids.eom == kNoToken) ids.eom = index_->Find("<|eom_id|>");
+  const TokenId fim_pad = find_first(kFimPadTexts);
+  const TokenId fim_rep = find_first(kFimRepTexts);
+  const TokenId fim_sep = find_first(kFimSepTexts);
+  for (TokenId id : {ids.eot, ids.eom, fim_pad, fim_rep, fim_sep}) {
+    if (id != kNoToken) attrs_[id] |= kAttrControl;
+  }
+  for (std::string_view t : kEogTexts) {
+    if (TokenId id = index_->Find(t); id != kNoToken) {
       eog.insert(id);
-      mark_control();
+      attrs_[id] |= kAttrControl;
     }
   }
   for (TokenId id : {fim_pad, fim_rep, fim_sep, ids.eos, ids.eot, ids.eom}) {
@@ -235,6 +223,21 @@ absl::Status VocabTokenizer::Init(Vocab vocab) {
                    [&](TokenId a, TokenId b) {
                      return tokens_[a].size() > tokens_[b].size();
                    });
+  trie_token_.push_back(kNoToken);  // the root
+  for (TokenId id : special_cache_) {
+    int32_t node = 0;
+    for (char c : tokens_[id]) {
+      const uint64_t key =
+          (static_cast<uint64_t>(node) << 8) | static_cast<uint8_t>(c);
+      auto [it, inserted] =
+          trie_.emplace(key, static_cast<int32_t>(trie_token_.size()));
+      if (inserted) trie_token_.push_back(kNoToken);
+      node = it->second;
+    }
+    if (trie_token_[node] == kNoToken) trie_token_[node] = id;
+    trie_first_byte_[static_cast<uint8_t>(tokens_[id][0])] = true;
+  }
+
   // Phi-3: llama.cpp strips whitespace after its special tokens (keyed on
   // general.name, as llama.cpp does).
   const std::string name = absl::AsciiStrToLower(vocab.name);
@@ -256,6 +259,17 @@ absl::Status VocabTokenizer::Init(Vocab vocab) {
       spm_.scores = scores_;
       spm_.unk = ids.unk;
       for (int b = 0; b < 256; ++b) spm_.byte_tokens[b] = ByteToken(b);
+      spm_split_words_ = true;
+      for (const std::string& t : tokens_) {
+        for (size_t p = t.find(kSpmSpace, 1); p != std::string::npos;
+             p = t.find(kSpmSpace, p + 1)) {
+          if (p < kSpmSpace.size() ||
+              std::string_view(t).substr(p - kSpmSpace.size(),
+                                         kSpmSpace.size()) != kSpmSpace) {
+            spm_split_words_ = false;
+          }
+        }
+      }
       break;
     case TokenizerKind::kBpe: {
       bpe_ = std::make_unique<BpeModel>(index_.get(), vocab.merges);
@@ -290,8 +304,24 @@ std::vector<VocabTokenizer::Fragment> VocabTokenizer::Partition(
   std::vector<Fragment> fragments;
   if (text.empty()) return fragments;
   fragments.push_back({kNoToken, 0, text.size()});
+  if (special_cache_.empty()) return fragments;
+  // Which special texts occur anywhere (each pass below only splits on one).
+  absl::flat_hash_set<TokenId> present;
+  for (size_t pos = 0; pos < text.size(); ++pos) {
+    if (!trie_first_byte_[static_cast<uint8_t>(text[pos])]) continue;
+    int32_t node = 0;
+    for (size_t i = pos; i < text.size(); ++i) {
+      auto it = trie_.find((static_cast<uint64_t>(node) << 8) |
+                           static_cast<uint8_t>(text[i]));
+      if (it == trie_.end()) break;
+      node = it->second;
+      if (trie_token_[node] != kNoToken) present.insert(trie_token_[node]);
+    }
+  }
+  if (present.empty()) return fragments;
   std::vector<Fragment> next;
   for (TokenId id : special_cache_) {
+    if (!present.contains(id)) continue;
     const uint32_t attr = attrs_[id];
     // Control and unknown tokens only with parse_special; user-defined
     // tokens always (Hugging Face added tokens).
@@ -359,7 +389,24 @@ std::vector<TokenId> VocabTokenizer::Encode(
         if (add_space_prefix_ && prev_special) escaped.append(kSpmSpace);
         escaped.append(
             ReplaceAll(text.substr(f.offset, f.length), " ", kSpmSpace));
-        SpmTokenize(spm_, escaped, &out);
+        if (!spm_split_words_) {
+          SpmTokenize(spm_, escaped, &out);
+        } else {
+          // Words start at a U+2581 that follows another character.
+          const std::string_view all = escaped;
+          size_t start = 0;
+          size_t p = all.find(kSpmSpace, 1);
+          for (; p != std::string_view::npos; p = all.find(kSpmSpace, p + 1)) {
+            if (p >= kSpmSpace.size() &&
+                all.substr(p - kSpmSpace.size(), kSpmSpace.size()) ==
+                    kSpmSpace) {
+              continue;
+            }
+            SpmTokenize(spm_, all.substr(start, p - start), &out);
+            start = p;
+          }
+          SpmTokenize(spm_, all.substr(start), &out);
+        }
         prev_special = false;
       }
       if (options.add_special && add_eos_) out.push_back(special_.eos);

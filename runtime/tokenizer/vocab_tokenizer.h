@@ -3,11 +3,13 @@
 #ifndef EDGELLM_RUNTIME_TOKENIZER_VOCAB_TOKENIZER_H_
 #define EDGELLM_RUNTIME_TOKENIZER_VOCAB_TOKENIZER_H_
 
+#include <array>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "runtime/tokenizer/bpe.h"
 #include "runtime/tokenizer/pretokenizer.h"
@@ -65,10 +67,19 @@ class VocabTokenizer final : public Tokenizer {
   std::vector<uint32_t> attrs_;
   std::unique_ptr<TokenIndex> index_;
   std::vector<TokenId> special_cache_;  // longest text first
+  // A byte trie of the special_cache_ texts, to find in one pass which of
+  // them occur in a text at all (only those need a splitting pass).
+  absl::flat_hash_map<uint64_t, int32_t> trie_;  // (node << 8 | byte) -> node
+  std::vector<TokenId> trie_token_;              // per node, or kNoToken
+  std::array<bool, 256> trie_first_byte_{};
   SpmModel spm_;
   std::unique_ptr<BpeModel> bpe_;
   std::unique_ptr<PreTokenizer> pre_;
   bool ignore_merges_ = false;
+  // True if no token holds U+2581 right after another character: then no
+  // SPM merge can cross the start of a "▁word", and each word can be merged
+  // on its own (same result, much smaller work queues).
+  bool spm_split_words_ = false;
 };
 
 }  // namespace edgellm::tokenizer

@@ -1,0 +1,144 @@
+// `edgellm quantize` and `edgellm inspect` through their Command objects:
+// exit codes, error messages for unsupported inputs, and a round trip on
+// the shared stories260K model.
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "runtime/cli/commands.h"
+#include "tests/testing/shared_dir.h"
+
+namespace edgellm::cli {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct CommandRun {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+CommandRun RunCommand(const Command& command,
+                      const std::vector<std::string>& args) {
+  absl::StatusOr<ParsedArgs> parsed = ParseArgs(command.flags, args);
+  EXPECT_TRUE(parsed.ok()) << parsed.status();
+  ::testing::internal::CaptureStdout();
+  ::testing::internal::CaptureStderr();
+  const int code = command.run(*parsed);
+  CommandRun r{code, ::testing::internal::GetCapturedStdout(),
+               ::testing::internal::GetCapturedStderr()};
+  return r;
+}
+
+std::string TempDir(const std::string& name) {
+  const std::filesystem::path dir =
+      std::filesystem::path(std::getenv("TEST_TMPDIR")) / name;
+  std::filesystem::create_directories(dir);
+  return dir.string();
+}
+
+void Write(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+TEST(QuantizeCommandTest, UsageErrors) {
+  CommandRun r = RunCommand(QuantizeCommand(), {"--output", "x.gguf"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--input and --output are required"));
+  r = RunCommand(QuantizeCommand(),
+                 {"-i", "in.bin", "-o", "x.gguf", "--type", "q4_k"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("unsupported output type 'q4_k' (supported: "
+                               "q8_0, f16, f32)"));
+}
+
+TEST(QuantizeCommandTest, UnsupportedInputs) {
+  const std::string dir = TempDir("unsupported");
+  const std::string out = dir + "/out.gguf";
+  CommandRun r =
+      RunCommand(QuantizeCommand(), {"-i", dir + "/missing", "-o", out});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("missing"));
+
+  // A folder without config.json.
+  r = RunCommand(QuantizeCommand(), {"-i", dir, "-o", out});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("no config.json"));
+
+  // An architecture we do not convert.
+  Write(dir + "/config.json", R"({"architectures": ["BertModel"]})");
+  r = RunCommand(QuantizeCommand(), {"-i", dir, "-o", out});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("unsupported model architecture 'BertModel'"));
+
+  // A llama2.c-looking file without --tokenizer.
+  Write(dir + "/model.bin", std::string(100, '\0'));
+  r = RunCommand(QuantizeCommand(), {"-i", dir + "/model.bin", "-o", out});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("--tokenizer"));
+
+  // A PyTorch pickle.
+  Write(dir + "/consolidated.00.pth", "PK");
+  r = RunCommand(QuantizeCommand(),
+                 {"-i", dir + "/consolidated.00.pth", "-o", out});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("PyTorch pickle, which is not supported"));
+  EXPECT_FALSE(std::filesystem::exists(out));
+}
+
+TEST(InspectCommandTest, Errors) {
+  CommandRun r = RunCommand(InspectCommand(), {});
+  EXPECT_EQ(r.code, 2);
+  const std::string dir = TempDir("inspect");
+  Write(dir + "/not.gguf", "definitely not a gguf file");
+  r = RunCommand(InspectCommand(), {dir + "/not.gguf"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("edgellm inspect: "));
+}
+
+TEST(QuantizeInspectTest, Stories260KRoundTrip) {
+  const std::string model =
+      edgellm::testing::SharedFileOrEmpty("models/stories260K/stories260K.bin");
+  const std::string tok =
+      edgellm::testing::SharedFileOrEmpty("models/stories260K/tok512.bin");
+  if (model.empty() || tok.empty()) {
+    GTEST_SKIP() << edgellm::testing::kNoSharedMessage;
+  }
+  const std::string out = TempDir("round_trip") + "/s-q8_0.gguf";
+  CommandRun q =
+      RunCommand(QuantizeCommand(), {"--input", model, "--tokenizer", tok,
+                                     "--output", out, "--type", "q8_0"});
+  ASSERT_EQ(q.code, 0) << q.err;
+  EXPECT_THAT(q.out, HasSubstr("[47/47]"));
+  EXPECT_THAT(q.out, HasSubstr("blk.0.ffn_down.weight: kept as f32"));
+  EXPECT_THAT(q.out, HasSubstr("wrote " + out));
+
+  CommandRun text = RunCommand(InspectCommand(), {out});
+  ASSERT_EQ(text.code, 0) << text.err;
+  EXPECT_THAT(text.out, HasSubstr("architecture: llama"));
+  EXPECT_THAT(text.out, HasSubstr("file type: 7 (mostly q8_0)"));
+  EXPECT_THAT(text.out, HasSubstr("tokenizer: llama, 512 tokens"));
+  EXPECT_THAT(text.out, HasSubstr("chat template: absent"));
+
+  CommandRun js = RunCommand(InspectCommand(), {out, "--json"});
+  ASSERT_EQ(js.code, 0) << js.err;
+  const nlohmann::json j = nlohmann::json::parse(js.out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << js.out;
+  EXPECT_EQ(j["architecture"], "llama");
+  EXPECT_EQ(j["hyperparameters"]["block_count"], 5);
+  EXPECT_EQ(j["tokenizer"]["tokens"], 512);
+  EXPECT_EQ(j["tokenizer"]["special_tokens"]["bos"]["text"], "<s>");
+  EXPECT_EQ(j["totals"]["tensors"], 47);
+  EXPECT_EQ(j["totals"]["by_type"]["q8_0"]["tensors"], 31);
+  EXPECT_EQ(j["totals"]["by_type"]["f32"]["tensors"], 16);
+  EXPECT_EQ(j["tensors"][0]["name"], "token_embd.weight");
+  EXPECT_EQ(j["tensors"][0]["shape"], nlohmann::json({64, 512}));
+}
+
+}  // namespace
+}  // namespace edgellm::cli

@@ -1,0 +1,273 @@
+#include "runtime/model/random_model.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "quant/q8_0.h"
+#include "runtime/gguf/writer.h"
+
+namespace edgellm::model {
+namespace {
+
+// xorshift64*: fast, seedable, and good enough for weights that only need to
+// look like weights.
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) : s_(seed * 0x9E3779B97F4A7C15ull + 1) {}
+  uint64_t Next() {
+    s_ ^= s_ >> 12;
+    s_ ^= s_ << 25;
+    s_ ^= s_ >> 27;
+    return s_ * 0x2545F4914F6CDD1Dull;
+  }
+  // Uniform in [-1, 1).
+  float Symmetric() {
+    return static_cast<float>(static_cast<int64_t>(Next() >> 11) -
+                              (int64_t{1} << 52)) /
+           static_cast<float>(int64_t{1} << 52);
+  }
+
+ private:
+  uint64_t s_;
+};
+
+// Common English words: the random model's vocabulary looks like text.
+constexpr const char* kWords[] = {
+    "the", "a", "and", "to", "of", "in", "was", "he", "she", "it", "they",
+    "with", "on", "for", "his", "her", "that", "is", "at", "said", "one",
+    "day", "little", "big", "girl", "boy", "dog", "cat", "tree", "sun",
+    "happy", "sad", "friend", "play", "park", "ball", "house", "mom", "dad",
+    "time", "upon", "once", "there", "saw", "wanted", "went", "very", "so",
+    "not", "but", "had", "were", "named", "loved", "looked", "found", "new",
+    "red", "blue", "green", "bird", "fish", "water", "sky", "home", "run",
+    "jump", "help", "good", "nice", "kind", "toy", "car", "book", "eat",
+    "cake", "apple", "flower", "garden", "story", "smile", "laugh", "learn"};
+
+struct VocabData {
+  std::vector<std::string> tokens;
+  std::vector<float> scores;
+  std::vector<int32_t> types;
+};
+
+// A SentencePiece-style vocabulary: <unk> <s> </s>, 256 byte-fallback
+// pieces, printable ASCII, then every "▁"-prefixed prefix of each word (so
+// BPE by score can build the words), padded with unused tokens.
+absl::StatusOr<VocabData> MakeVocab(int32_t vocab_size) {
+  constexpr int32_t kNormal = 1, kUnknown = 2, kControl = 3, kUnused = 5,
+                    kByte = 6;
+  VocabData v;
+  absl::flat_hash_set<std::string> seen;
+  auto add = [&v, &seen](std::string piece, float score, int32_t type) {
+    if (!seen.insert(piece).second) return;
+    v.tokens.push_back(std::move(piece));
+    v.scores.push_back(score);
+    v.types.push_back(type);
+  };
+  add("<unk>", 0, kUnknown);
+  add("<s>", 0, kControl);
+  add("</s>", 0, kControl);
+  for (int b = 0; b < 256; ++b) {
+    char buf[8];
+    std::snprintf(buf, sizeof(buf), "<0x%02X>", b);
+    add(buf, 0, kByte);
+  }
+  const std::string space = "\xE2\x96\x81";  // U+2581, SentencePiece's space
+  add(space, -1, kNormal);
+  for (char c = 33; c < 127; ++c) add(std::string(1, c), -2, kNormal);
+  for (const char* word : kWords) {
+    const std::string w = word;
+    for (size_t len = 1; len <= w.size(); ++len) {
+      add(space + w.substr(0, len), static_cast<float>(len), kNormal);
+    }
+  }
+  if (static_cast<int32_t>(v.tokens.size()) > vocab_size) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "vocab_size ", vocab_size, " is smaller than the ", v.tokens.size(),
+        " tokens of the built-in vocabulary"));
+  }
+  for (int32_t i = static_cast<int32_t>(v.tokens.size()); i < vocab_size; ++i) {
+    add(absl::StrCat("<unused", i, ">"), -1e9f, kUnused);
+  }
+  return v;
+}
+
+}  // namespace
+
+std::vector<std::string> RandomModelNames() {
+  return {"tiny", "smollm2-135m", "qwen2.5-0.5b", "tinyllama-1.1b"};
+}
+
+absl::StatusOr<RandomModelSpec> NamedRandomModelSpec(const std::string& name) {
+  RandomModelSpec s;
+  s.name = name;
+  if (name == "tiny") {
+    s.vocab_size = 1024;
+    s.embedding_length = 128;
+    s.block_count = 4;
+    s.head_count = 4;
+    s.head_count_kv = 2;
+    s.feed_forward_length = 384;
+    s.context_length = 1024;
+    s.tied_output = true;
+  } else if (name == "smollm2-135m") {
+    s.vocab_size = 49152;
+    s.embedding_length = 576;
+    s.block_count = 30;
+    s.head_count = 9;
+    s.head_count_kv = 3;
+    s.feed_forward_length = 1536;
+    s.context_length = 8192;
+    s.rope_freq_base = 100000.0f;
+    s.tied_output = true;
+  } else if (name == "qwen2.5-0.5b") {
+    s.architecture = "qwen2";
+    s.vocab_size = 151936;
+    s.embedding_length = 896;
+    s.block_count = 24;
+    s.head_count = 14;
+    s.head_count_kv = 2;
+    s.feed_forward_length = 4864;
+    s.context_length = 32768;
+    s.rope_freq_base = 1000000.0f;
+    s.tied_output = true;
+  } else if (name == "tinyllama-1.1b") {
+    s.vocab_size = 32000;
+    s.embedding_length = 2048;
+    s.block_count = 22;
+    s.head_count = 32;
+    s.head_count_kv = 4;
+    s.feed_forward_length = 5632;
+    s.context_length = 2048;
+    s.tied_output = false;
+  } else {
+    return absl::NotFoundError(
+        absl::StrCat("unknown model shape '", name,
+                     "' (known: ", absl::StrJoin(RandomModelNames(), ", "), ")"));
+  }
+  return s;
+}
+
+absl::Status WriteRandomModel(const RandomModelSpec& spec,
+                              const std::string& path, bool show_progress) {
+  if (spec.architecture != "llama" && spec.architecture != "qwen2") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("architecture '", spec.architecture,
+                     "' (supported: llama, qwen2)"));
+  }
+  if (spec.embedding_length % spec.head_count != 0 ||
+      spec.head_count % spec.head_count_kv != 0 ||
+      (spec.q8_0 && (spec.embedding_length % 32 != 0 ||
+                     spec.feed_forward_length % 32 != 0))) {
+    return absl::InvalidArgumentError(
+        "inconsistent shape: heads must divide the width, KV heads the "
+        "heads, and Q8_0 rows must be multiples of 32");
+  }
+  absl::StatusOr<VocabData> vocab = MakeVocab(spec.vocab_size);
+  if (!vocab.ok()) return vocab.status();
+
+  gguf::GgufWriter w;
+  const std::string& a = spec.architecture;
+  const int32_t head_dim = spec.embedding_length / spec.head_count;
+  w.SetString("general.architecture", a);
+  w.SetString("general.name",
+              absl::StrCat("edgellm random ", spec.name, " (random weights)"));
+  w.SetUint32("general.file_type", spec.q8_0 ? 7 : 0);  // MOSTLY_Q8_0 / ALL_F32
+  w.SetUint32("general.quantization_version", 2);
+  w.SetUint32(a + ".context_length", spec.context_length);
+  w.SetUint32(a + ".embedding_length", spec.embedding_length);
+  w.SetUint32(a + ".block_count", spec.block_count);
+  w.SetUint32(a + ".feed_forward_length", spec.feed_forward_length);
+  w.SetUint32(a + ".attention.head_count", spec.head_count);
+  w.SetUint32(a + ".attention.head_count_kv", spec.head_count_kv);
+  w.SetFloat32(a + ".attention.layer_norm_rms_epsilon", 1e-5f);
+  w.SetFloat32(a + ".rope.freq_base", spec.rope_freq_base);
+  w.SetUint32(a + ".rope.dimension_count", head_dim);
+  w.SetUint32(a + ".vocab_size", spec.vocab_size);
+  w.SetString("tokenizer.ggml.model", "llama");
+  w.SetString("tokenizer.ggml.pre", "default");
+  w.SetStringArray("tokenizer.ggml.tokens", vocab->tokens);
+  w.SetFloat32Array("tokenizer.ggml.scores", vocab->scores);
+  w.SetInt32Array("tokenizer.ggml.token_type", vocab->types);
+  w.SetUint32("tokenizer.ggml.unknown_token_id", 0);
+  w.SetUint32("tokenizer.ggml.bos_token_id", 1);
+  w.SetUint32("tokenizer.ggml.eos_token_id", 2);
+  w.SetBool("tokenizer.ggml.add_bos_token", true);
+  w.SetBool("tokenizer.ggml.add_eos_token", false);
+
+  struct Plan {
+    std::string name;
+    int64_t rows, cols;  // rows = 1 for vectors
+    float scale;         // uniform in [-scale, scale]; 0 = all ones
+  };
+  std::vector<Plan> plans;
+  const int64_t d = spec.embedding_length, ff = spec.feed_forward_length;
+  const int64_t q_dim = d, kv_dim = int64_t{spec.head_count_kv} * head_dim;
+  // Scales ~ 1/sqrt(fan_in) keep activations in a sane range.
+  const float sd = 1.0f / std::sqrt(static_cast<float>(d));
+  const float sff = 1.0f / std::sqrt(static_cast<float>(ff));
+  // Small embeddings keep the tied head from echoing the input token.
+  plans.push_back({"token_embd.weight", spec.vocab_size, d, 0.05f});
+  for (int i = 0; i < spec.block_count; ++i) {
+    auto n = [i](const char* s) { return absl::StrCat("blk.", i, ".", s); };
+    plans.push_back({n("attn_norm.weight"), 1, d, 0});
+    plans.push_back({n("attn_q.weight"), q_dim, d, sd});
+    plans.push_back({n("attn_k.weight"), kv_dim, d, sd});
+    plans.push_back({n("attn_v.weight"), kv_dim, d, sd});
+    if (a == "qwen2") {
+      plans.push_back({n("attn_q.bias"), 1, q_dim, 0.02f});
+      plans.push_back({n("attn_k.bias"), 1, kv_dim, 0.02f});
+      plans.push_back({n("attn_v.bias"), 1, kv_dim, 0.02f});
+    }
+    plans.push_back({n("attn_output.weight"), d, q_dim, sd});
+    plans.push_back({n("ffn_norm.weight"), 1, d, 0});
+    plans.push_back({n("ffn_gate.weight"), ff, d, sd});
+    plans.push_back({n("ffn_up.weight"), ff, d, sd});
+    plans.push_back({n("ffn_down.weight"), d, ff, sff});
+  }
+  plans.push_back({"output_norm.weight", 1, d, 0});
+  if (!spec.tied_output) plans.push_back({"output.weight", spec.vocab_size, d, sd});
+
+  const size_t total = plans.size();
+  for (size_t t = 0; t < total; ++t) {
+    const Plan p = plans[t];
+    const bool matrix = p.rows > 1;
+    const bool q8 = matrix && spec.q8_0;
+    const uint64_t seed = spec.seed * 1000003ull + t;
+    std::vector<int64_t> dims =
+        matrix ? std::vector<int64_t>{p.cols, p.rows} : std::vector<int64_t>{p.cols};
+    w.AddTensor(
+        p.name, q8 ? gguf::TensorType::kQ8_0 : gguf::TensorType::kF32, dims,
+        [p, q8, seed, t, total, show_progress](std::string* out) {
+          if (show_progress) {
+            std::fprintf(stderr, "\rwriting tensor %zu/%zu %-32s", t + 1,
+                         total, p.name.c_str());
+            if (t + 1 == total) std::fprintf(stderr, "\n");
+          }
+          Rng rng(seed);
+          std::vector<float> row(p.cols);
+          std::vector<quant::BlockQ8_0> blocks(p.cols / quant::kQ8_0BlockSize);
+          for (int64_t r = 0; r < p.rows; ++r) {
+            for (float& x : row) x = p.scale == 0 ? 1.0f : p.scale * rng.Symmetric();
+            if (q8) {
+              quant::QuantizeRowQ8_0(row.data(), blocks.data(), p.cols);
+              out->append(reinterpret_cast<const char*>(blocks.data()),
+                          blocks.size() * sizeof(quant::BlockQ8_0));
+            } else {
+              out->append(reinterpret_cast<const char*>(row.data()),
+                          row.size() * sizeof(float));
+            }
+          }
+          return absl::OkStatus();
+        });
+  }
+  return w.Write(path);
+}
+
+}  // namespace edgellm::model
