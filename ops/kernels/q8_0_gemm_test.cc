@@ -25,7 +25,8 @@ using quant::kQ8_0BlockSize;
 
 constexpr size_t kIns[] = {32, 64, 96, 2080};
 constexpr size_t kOuts[] = {1, 3, 17, 257};
-constexpr size_t kBatches[] = {1, 2, 7};
+// 9 and 20 reach the tiled prompt paths with partial row and pair tiles.
+constexpr size_t kBatches[] = {1, 2, 7, 9, 20};
 
 uint32_t Bits(float f) {
   uint32_t u;

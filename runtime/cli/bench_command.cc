@@ -295,10 +295,10 @@ int RunBench(const ParsedArgs& args) {
                      : (config.name.empty() ? model_path : config.name);
 
   if (args.GetBool("json")) {
-    nlohmann::json out = nlohmann::json::array();
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
     for (const TestResult& r : results) {
       const Stats& s = r.tokens_per_second;
-      nlohmann::json j = {
+      nlohmann::ordered_json j = {
           {"name", r.name},
           {"n_prompt", r.n_prompt},
           {"n_gen", r.n_gen},
