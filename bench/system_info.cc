@@ -50,6 +50,13 @@ int64_t PeakRssBytes() {
   return 0;
 }
 
+double ProcessCpuSeconds() {
+  struct rusage usage;
+  if (getrusage(RUSAGE_SELF, &usage) != 0) return 0;
+  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec * 1e-6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
 double LoadAverage1m() {
   double load[1];
   return getloadavg(load, 1) == 1 ? load[0] : -1.0;

@@ -15,6 +15,10 @@ std::string CpuModelName();
 // /proc/self/status, else getrusage's ru_maxrss.
 int64_t PeakRssBytes();
 
+// User + system CPU time of this process (all threads) so far, in seconds
+// (getrusage), or 0 if unknown.
+double ProcessCpuSeconds();
+
 // The 1-minute load average (getloadavg), or -1 if unknown. Other work on
 // the machine skews timings; reports carry this so a reader can tell.
 double LoadAverage1m();

@@ -16,6 +16,13 @@ TEST(SystemInfoTest, PeakRssGrowsWithTouchedMemory) {
   EXPECT_EQ(big[12345], 1);
 }
 
+TEST(SystemInfoTest, CpuTimeAdvancesWithWork) {
+  const double before = ProcessCpuSeconds();
+  volatile double x = 0;
+  for (int i = 0; i < 20000000; ++i) x = x + 1e-9 * i;
+  EXPECT_GT(ProcessCpuSeconds(), before);
+}
+
 TEST(SystemInfoTest, LoadAverageIsKnownOnLinux) {
 #if defined(__linux__)
   EXPECT_GE(LoadAverage1m(), 0.0);

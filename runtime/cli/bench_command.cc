@@ -47,6 +47,29 @@ constexpr char kName[] = "edgellm bench";
 struct Stats {
   double mean = 0, sd = 0, median = 0;
   std::vector<double> samples;
+  // Process CPU time over wall time x threads in the timed regions: 1 means
+  // every thread had a core all the time; well below 1 means other
+  // processes took the cores (or our threads slept) and tokens/s understates
+  // what this machine does when quiet.
+  double cpu_share = 0;
+};
+
+// Wall and process CPU time of one timed region.
+struct Timing {
+  absl::Duration wall;
+  double cpu_seconds = 0;
+};
+
+class Stopwatch {
+ public:
+  Stopwatch() : wall_(absl::Now()), cpu_(bench::ProcessCpuSeconds()) {}
+  Timing Elapsed() const {
+    return {absl::Now() - wall_, bench::ProcessCpuSeconds() - cpu_};
+  }
+
+ private:
+  absl::Time wall_;
+  double cpu_;
 };
 
 Stats Summarize(std::vector<double> v) {
@@ -98,9 +121,9 @@ class Bench {
       : engine_(engine), rng_(seed), logits_(engine.config().vocab_size) {}
 
   // One pass of pp: n tokens from position 0 in chunks of max_batch.
-  absl::StatusOr<absl::Duration> Prefill(int32_t n) {
+  absl::StatusOr<Timing> Prefill(int32_t n) {
     model::Transformer& t = engine_.transformer();
-    const absl::Time start = absl::Now();
+    const Stopwatch watch;
     for (int32_t begin = 0; begin < n; begin += t.max_batch()) {
       const int32_t end = std::min(n, begin + t.max_batch());
       batch_.clear();
@@ -112,15 +135,15 @@ class Bench {
       }
       EDGELLM_RETURN_IF_ERROR(t.Forward(batch_, logits_.data()));
     }
-    return absl::Now() - start;
+    return watch.Elapsed();
   }
 
   // One pass of tg: an untimed prompt of `prompt` tokens, then n timed
   // single-token steps.
-  absl::StatusOr<absl::Duration> Generate(int32_t prompt, int32_t n) {
+  absl::StatusOr<Timing> Generate(int32_t prompt, int32_t n) {
     if (prompt > 0) EDGELLM_RETURN_IF_ERROR(Prefill(prompt).status());
     model::Transformer& t = engine_.transformer();
-    const absl::Time start = absl::Now();
+    const Stopwatch watch;
     for (int32_t i = 0; i < n; ++i) {
       const model::BatchToken token{.token = RandomToken(),
                                     .pos = prompt + i,
@@ -128,7 +151,7 @@ class Bench {
                                     .want_logits = true};
       EDGELLM_RETURN_IF_ERROR(t.Forward({&token, 1}, logits_.data()));
     }
-    return absl::Now() - start;
+    return watch.Elapsed();
   }
 
  private:
@@ -145,14 +168,21 @@ class Bench {
 
 // Runs `pass` once to warm up, then `reps` times; tokens/s per repetition.
 template <typename Pass>
-absl::StatusOr<Stats> Repeat(int reps, int32_t tokens, const Pass& pass) {
+absl::StatusOr<Stats> Repeat(int reps, int32_t tokens, size_t threads,
+                             const Pass& pass) {
   EDGELLM_RETURN_IF_ERROR(pass().status());
   std::vector<double> tps;
+  double wall = 0, cpu = 0;
   for (int r = 0; r < reps; ++r) {
-    EDGELLM_ASSIGN_OR_RETURN(absl::Duration d, pass());
-    tps.push_back(tokens / absl::ToDoubleSeconds(d));
+    EDGELLM_ASSIGN_OR_RETURN(Timing t, pass());
+    const double sec = absl::ToDoubleSeconds(t.wall);
+    tps.push_back(tokens / sec);
+    wall += sec;
+    cpu += t.cpu_seconds;
   }
-  return Summarize(tps);
+  Stats s = Summarize(tps);
+  if (wall > 0) s.cpu_share = cpu / (wall * threads);
+  return s;
 }
 
 // The cached random model for --shape NAME: written on first use to
@@ -255,7 +285,8 @@ int RunBench(const ParsedArgs& args) {
   std::vector<TestResult> results;
   if (n_prompt > 0) {
     absl::StatusOr<Stats> s =
-        Repeat(reps, n_prompt, [&] { return bench.Prefill(n_prompt); });
+        Repeat(reps, n_prompt, engine.pool().num_threads(),
+               [&] { return bench.Prefill(n_prompt); });
     if (!s.ok()) {
       std::cerr << kName << ": pp: " << s.status().message() << "\n";
       return 1;
@@ -265,7 +296,8 @@ int RunBench(const ParsedArgs& args) {
   }
   if (n_gen > 0) {
     absl::StatusOr<Stats> s =
-        Repeat(reps, n_gen, [&] { return bench.Generate(tg_prompt, n_gen); });
+        Repeat(reps, n_gen, engine.pool().num_threads(),
+               [&] { return bench.Generate(tg_prompt, n_gen); });
     if (!s.ok()) {
       std::cerr << kName << ": tg: " << s.status().message() << "\n";
       return 1;
@@ -308,6 +340,7 @@ int RunBench(const ParsedArgs& args) {
             {"sd", s.sd},
             {"median", s.median},
             {"samples", s.samples}}},
+          {"cpu_share", s.cpu_share},
           {"peak_rss_bytes", r.peak_rss_bytes},
           {"model",
            {{"path", model_path},
@@ -348,11 +381,11 @@ int RunBench(const ParsedArgs& args) {
       "load average %.2f\n\n",
       model_name, Gb(file_bytes), Gb(bytes_per_token), cpu, threads, kernel,
       bandwidth_gbs, load);
-  std::cout << absl::StrFormat("| %-7s | %17s | %8s | %9s | %8s | %9s |\n",
-                               "test", "tokens/s", "median", "peak RSS",
-                               "weight", "roofline");
-  std::cout << "|---------|-------------------|----------|-----------|"
-               "----------|-----------|\n";
+  std::cout << absl::StrFormat(
+      "| %-7s | %17s | %8s | %5s | %9s | %8s | %11s |\n", "test", "tokens/s",
+      "median", "cpu", "peak RSS", "weight", "roofline");
+  std::cout << "|---------|-------------------|----------|-------|-----------|"
+               "----------|-------------|\n";
   for (const TestResult& r : results) {
     const Stats& s = r.tokens_per_second;
     std::string weight = "", roof = "";
@@ -365,8 +398,9 @@ int RunBench(const ParsedArgs& args) {
       }
     }
     std::cout << absl::StrFormat(
-        "| %-7s | %8.2f ± %6.2f | %8.2f | %6.0f MB | %8s | %9s |\n", r.name,
-        s.mean, s.sd, s.median, r.peak_rss_bytes / 1e6, weight, roof);
+        "| %-7s | %8.2f ± %6.2f | %8.2f | %4.0f%% | %6.0f MB | %8s | %11s |\n",
+        r.name, s.mean, s.sd, s.median, 100 * s.cpu_share,
+        r.peak_rss_bytes / 1e6, weight, roof);
   }
   return 0;
 }
@@ -382,7 +416,9 @@ Command BenchCommand() {
           "pp<N>: N random tokens prefilled in chunks of --batch. tg<N>: N\n"
           "single-token steps after a --tg-prompt token prompt. Each test "
           "runs\n"
-          "once to warm up, then -r times: tokens/s mean ± sd and median.\n"
+          "once to warm up, then -r times: tokens/s mean ± sd and median, and\n"
+          "cpu = process CPU time / (wall time x threads) while timed (well\n"
+          "below 100% means other processes had the cores).\n"
           "Generation is set against the memory roofline: weight bytes read "
           "per\n"
           "token x tokens/s, over the read bandwidth measured in-process (a\n"
