@@ -14,9 +14,13 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc
   libxnnpack-dev libpthreadpool-dev libcpuinfo-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libpcre2-dev nlohmann-json3-dev
+  libpcre2-dev nlohmann-json3-dev libutf8proc-dev
+  # Fuzzing (tools/fuzz_gguf.sh): clang with libFuzzer.
+  clang libclang-rt-14-dev
   # Python client and tests (Debian's /usr/bin/python3).
   python3 python3-numpy python3-grpcio python3-protobuf
+  # Server TLS test: makes a self-signed certificate.
+  openssl
 )
 
 missing=()
@@ -41,4 +45,38 @@ else
     exit 1
   fi
   echo "setup: installed ${missing[*]}"
+fi
+
+# Node.js example client (examples/node): @grpc/grpc-js and @grpc/proto-loader
+# at the versions pinned in package-lock.json, installed once per lock file
+# so tests never need the network.
+# Node.js and npm: Debian's, unless a node is already installed.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  echo "setup: installing Debian's nodejs and npm"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  if ! DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends nodejs npm; then
+    echo "setup: apt-get install nodejs npm failed" >&2
+    exit 1
+  fi
+fi
+
+node_dir="$(cd "$(dirname "$0")/.." && pwd)/examples/node"
+if [ -f "$node_dir/package-lock.json" ]; then
+  if command -v npm >/dev/null 2>&1; then
+    stamp="$node_dir/node_modules/.edgellm-lock-sha256"
+    want="$(sha256sum "$node_dir/package-lock.json" | cut -d' ' -f1)"
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+      echo "setup: examples/node dependencies already installed"
+    else
+      echo "setup: npm ci in examples/node"
+      if ! (cd "$node_dir" && npm ci --no-audit --no-fund); then
+        echo "setup: npm ci failed in examples/node" >&2
+        exit 1
+      fi
+      echo "$want" >"$stamp"
+    fi
+  else
+    echo "setup: npm not found; the Node.js client test will skip"
+  fi
 fi

@@ -104,6 +104,14 @@ bool LooksSpecial(const std::string& t) {
          wrapped("<unused", ">");
 }
 
+// obj[key] if obj is an object holding a string there, else "" (never
+// throws, unlike json::value on a wrongly typed field).
+std::string StringField(const json& obj, const char* key) {
+  if (!obj.is_object()) return "";
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 // A special-token entry of tokenizer_config.json: "text" or {"content": ..}.
 std::optional<std::string> TokenContent(const json& entry) {
   if (entry.is_string()) return entry.get<std::string>();
@@ -409,12 +417,12 @@ absl::Status ApplyTokenizerConfig(std::string_view tokenizer_config_json,
     const json* template_processing = nullptr;
     if (auto pp = tj.find("post_processor");
         pp != tj.end() && pp->is_object()) {
-      if (pp->value("type", "") == "TemplateProcessing") {
+      if (StringField(*pp, "type") == "TemplateProcessing") {
         template_processing = &*pp;
       } else if (auto list = pp->find("processors");
                  list != pp->end() && list->is_array()) {
         for (const json& p : *list) {
-          if (p.is_object() && p.value("type", "") == "TemplateProcessing") {
+          if (StringField(p, "type") == "TemplateProcessing") {
             template_processing = &p;
           }
         }
@@ -439,8 +447,8 @@ absl::Status ApplyTokenizerConfig(std::string_view tokenizer_config_json,
     } else if (ct->is_array()) {
       // [{"name": "default", "template": ...}, ...]
       for (const json& t : *ct) {
-        if (t.is_object() && t.value("name", "") == "default" &&
-            t.contains("template") && t["template"].is_string()) {
+        if (StringField(t, "name") == "default" && t.contains("template") &&
+            t["template"].is_string()) {
           vocab->chat_template = t["template"].get<std::string>();
         }
       }

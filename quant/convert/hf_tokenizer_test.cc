@@ -97,6 +97,24 @@ TEST(HfTokenizerTest, Unsupported) {
               HasSubstr("vocab_size is 2"));
 }
 
+TEST(HfTokenizerTest, WronglyTypedFieldsAreIgnoredNotFatal) {
+  auto v = ParseTokenizerJson(kLlama3Json, Config("llama", 10));
+  ASSERT_TRUE(v.ok());
+  const std::string tokenizer = R"({"post_processor": {"type": 5,
+      "processors": [7, {"type": []}]}, "added_tokens": [1, {"id": "x"}]})";
+  const std::string config = R"({"bos_token": 3, "eos_token": {"content": 4},
+      "add_bos_token": "yes", "chat_template": [{"name": 3}, 5]})";
+  EXPECT_TRUE(ApplyTokenizerConfig(config, tokenizer, &*v).ok());
+  EXPECT_FALSE(v->bos_id.has_value());
+  EXPECT_FALSE(v->add_bos.has_value());
+  EXPECT_EQ(v->chat_template, "");
+  EXPECT_FALSE(ApplyTokenizerConfig("[1, 2]", "", &*v).ok());
+  EXPECT_FALSE(ParseTokenizerJson(R"({"model": {"type": "BPE", "vocab": [],
+      "merges": {}}})",
+                                  Config("llama", 1))
+                   .ok());
+}
+
 // Protobuf wire encoding helpers for a hand-made SentencePiece model.
 std::string Varint(uint64_t v) {
   std::string s;

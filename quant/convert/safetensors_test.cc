@@ -71,6 +71,25 @@ TEST(SafetensorsTest, RejectsCorruptHeaders) {
   EXPECT_THAT(parse(garbage).message(), HasSubstr("not a JSON object"));
 }
 
+TEST(SafetensorsTest, RejectsWronglyTypedFields) {
+  for (const std::string header : {
+           R"({"a": 5})",
+           R"({"a": {"dtype": 5, "shape": [1], "data_offsets": [0, 4]}})",
+           R"({"a": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 4]}})",
+           R"({"a": {"dtype": "F32", "shape": 1, "data_offsets": [0, 4]}})",
+           R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [4, 0]}})",
+           R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": ["0", 4]}})",
+           R"({"__metadata__": 3})",
+           R"([1, 2, 3])",
+       }) {
+    const uint64_t n = header.size();
+    std::string image(reinterpret_cast<const char*>(&n), 8);
+    image += header + std::string(4, '\0');
+    auto file = SafetensorsFile::FromBuffer(image.data(), image.size(), "t");
+    EXPECT_FALSE(file.ok()) << header;
+  }
+}
+
 TEST(SafetensorsTest, RejectsOverlap) {
   std::string header =
       R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"

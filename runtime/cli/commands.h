@@ -9,6 +9,7 @@ namespace edgellm::cli {
 Command VersionCommand();
 Command BenchCommand();
 Command GenerateCommand();
+Command ServeCommand();
 Command MakeModelCommand();
 Command InspectCommand();
 Command QuantizeCommand();

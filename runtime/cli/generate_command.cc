@@ -70,6 +70,11 @@ int RunGenerate(const ParsedArgs& args) {
     out["output_ids"] = result->output_ids;
     out["text"] = result->text;
     out["finish_reason"] = std::string(FinishReasonName(result->finish_reason));
+    out["kv_cache"] = {
+        {"bytes", (*engine)->transformer().kv_cache().bytes()},
+        {"context", (*engine)->context()},
+        {"type", kv_type},
+    };
     out["timings"] = {
         {"load_ms", load_ms},
         {"time_to_first_token_ms", ttft_ms},
@@ -87,10 +92,13 @@ int RunGenerate(const ParsedArgs& args) {
     std::fputs("\n", stdout);
     std::fflush(stdout);
     std::fprintf(stderr,
-                 "[%s] load %.1f ms, prompt %d tokens (%.1f tok/s), "
+                 "[%s] load %.1f ms, KV cache %.1f MiB (%d positions, %s), "
+                 "prompt %d tokens (%.1f tok/s), "
                  "generated %d tokens (%.1f tok/s), first token %.1f ms\n",
                  std::string(FinishReasonName(result->finish_reason)).c_str(),
-                 load_ms, result->stats.prompt_tokens,
+                 load_ms,
+                 (*engine)->transformer().kv_cache().bytes() / 1048576.0,
+                 (*engine)->context(), kv_type.c_str(), result->stats.prompt_tokens,
                  result->prompt_tokens_per_second(),
                  result->stats.generated_tokens,
                  result->generated_tokens_per_second(), ttft_ms);

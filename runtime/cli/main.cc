@@ -8,6 +8,7 @@ int main(int argc, char** argv) {
   const std::vector<Command> commands = {
       BenchCommand(),
       GenerateCommand(),
+      ServeCommand(),
       MakeModelCommand(),
       InspectCommand(),
       QuantizeCommand(),

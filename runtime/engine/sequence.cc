@@ -10,12 +10,18 @@ namespace edgellm::engine {
 
 std::string_view FinishReasonName(FinishReason reason) {
   switch (reason) {
-    case FinishReason::kNone: return "none";
-    case FinishReason::kStop: return "stop";
-    case FinishReason::kLength: return "length";
-    case FinishReason::kContextFull: return "context_full";
-    case FinishReason::kEndOfGeneration: return "end_of_generation";
-    case FinishReason::kCancelled: return "cancelled";
+    case FinishReason::kNone:
+      return "none";
+    case FinishReason::kStop:
+      return "stop";
+    case FinishReason::kLength:
+      return "length";
+    case FinishReason::kContextFull:
+      return "context_full";
+    case FinishReason::kEndOfGeneration:
+      return "end_of_generation";
+    case FinishReason::kCancelled:
+      return "cancelled";
   }
   return "unknown";
 }
@@ -44,7 +50,8 @@ absl::StatusOr<std::unique_ptr<Sequence>> Sequence::Create(
   }
   absl::Status valid = options.sampling.Validate(vocab_size);
   if (!valid.ok()) return valid;
-  absl::StatusOr<Sampler> sampler = Sampler::Create(options.sampling, vocab_size);
+  absl::StatusOr<Sampler> sampler =
+      Sampler::Create(options.sampling, vocab_size);
   if (!sampler.ok()) return sampler.status();
   return std::unique_ptr<Sequence>(
       new Sequence(tokenizer, context, slot, std::move(prompt_ids), options,
@@ -61,12 +68,23 @@ Sequence::Sequence(const tokenizer::Tokenizer& tokenizer, int32_t context,
       prompt_ids_(std::move(prompt_ids)),
       options_(options),
       sampler_(std::move(sampler)),
-      decoder_(tokenizer),
+      // Generated text continues the prompt, so a leading space is kept,
+      // except right after a lone BOS where the reference decoders (run.c,
+      // llama.cpp) drop it.
+      decoder_(tokenizer,
+               tokenizer::DecodeOptions{
+                   .render_special = false,
+                   .strip_leading_space =
+                       prompt_ids_.size() == 1 &&
+                       prompt_ids_[0] == tokenizer.special().bos}),
       stops_(options.stop),
       callback_(std::move(callback)) {
   stats_.start = absl::Now();
   stats_.prompt_tokens = static_cast<int32_t>(prompt_ids_.size());
+  // Reserved up front so that the decode loop does not allocate per token
+  // (text grows past this only for unusually long pieces).
   output_ids_.reserve(std::max(0, options.max_tokens));
+  text_.reserve(size_t(std::max(0, options.max_tokens)) * 8);
   // Penalties look back over the prompt too, as llama.cpp's do.
   for (int32_t id : prompt_ids_) sampler_.Accept(id);
   if (options_.max_tokens == 0) finish_ = FinishReason::kLength;
@@ -155,7 +173,8 @@ void Sequence::Cancel() {
 void Sequence::Finish(FinishReason reason) {
   finish_ = reason;
   stats_.generated_tokens = static_cast<int32_t>(output_ids_.size());
-  if (!output_ids_.empty()) stats_.decode_time = absl::Now() - first_token_time_;
+  if (!output_ids_.empty())
+    stats_.decode_time = absl::Now() - first_token_time_;
 }
 
 }  // namespace edgellm::engine

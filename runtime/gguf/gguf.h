@@ -82,7 +82,12 @@ struct TensorInfo {
 class GgufFile {
  public:
   // Maps and validates `path`. Errors: NOT_FOUND / PERMISSION_DENIED for the
-  // file, INVALID_ARGUMENT / DATA_LOSS naming the byte offset for its content.
+  // file, INVALID_ARGUMENT / DATA_LOSS naming the byte offset for its content
+  // (DATA_LOSS when something extends past the end, i.e. truncation;
+  // INVALID_ARGUMENT for a bad field; a directory or an empty file is
+  // INVALID_ARGUMENT). Messages start with the path. The mapping is
+  // read-only and private; as with any mmap, truncating the file on disk
+  // while it is open makes later reads of the lost pages fault (SIGBUS).
   static absl::StatusOr<std::unique_ptr<GgufFile>> Open(
       const std::string& path);
 

@@ -39,8 +39,8 @@ class Cursor {
   absl::Status Need(uint64_t n, std::string_view what) const {
     if (n <= remaining()) return absl::OkStatus();
     return absl::DataLossError(
-        absl::StrCat("truncated at byte ", offset(), ": ", Sv(what), " needs ", n,
-                     " bytes but only ", remaining(),
+        absl::StrCat("truncated at byte ", offset(), ": ", Sv(what), " needs ",
+                     n, " bytes but only ", remaining(),
                      " remain (data ends at byte ", base_ + size_, ")"));
   }
 

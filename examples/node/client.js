@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+// Streams a generation from an edgellm server and prints tokens as they
+// arrive.
+//
+//   cd examples/node && npm ci
+//   node client.js --server 127.0.0.1:50051 --prompt "Once upon a time" \
+//       --max-tokens 64 --temperature 0
+//
+// The service definition is loaded from proto/edgellm/v1/edgellm.proto at run
+// time with @grpc/proto-loader (no generated code). Exit status: 0 on
+// success, 1 with the gRPC status on stderr otherwise.
+'use strict';
+
+const fs = require('fs');
+const path = require('path');
+const grpc = require('@grpc/grpc-js');
+const protoLoader = require('@grpc/proto-loader');
+
+const PROTO_ROOT = path.join(__dirname, '..', '..', 'proto');
+
+function parseArgs(argv) {
+  const args = {
+    server: '127.0.0.1:50051',
+    prompt: 'Once upon a time',
+    maxTokens: 64,
+    temperature: undefined,
+    seed: undefined,
+    stop: [],
+    token: '',
+    tlsCa: '',
+    timeout: 60,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) throw new Error(`${flag} needs a value`);
+      return argv[++i];
+    };
+    switch (flag) {
+      case '--server': args.server = value(); break;
+      case '--prompt': args.prompt = value(); break;
+      case '--max-tokens': args.maxTokens = parseInt(value(), 10); break;
+      case '--temperature': args.temperature = parseFloat(value()); break;
+      case '--seed': args.seed = value(); break;
+      case '--stop': args.stop.push(value()); break;
+      case '--token': args.token = value(); break;
+      case '--tls-ca': args.tlsCa = value(); break;
+      case '--timeout': args.timeout = parseFloat(value()); break;
+      case '--help':
+        console.log('usage: node client.js [--server HOST:PORT] [--prompt TEXT] ' +
+                    '[--max-tokens N] [--temperature T] [--seed S] [--stop TEXT] ' +
+                    '[--token TOKEN] [--tls-ca PEM] [--timeout SECONDS]');
+        process.exit(0);
+      default: throw new Error(`unknown flag ${flag}`);
+    }
+  }
+  return args;
+}
+
+function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const definition = protoLoader.loadSync('edgellm/v1/edgellm.proto', {
+    includeDirs: [PROTO_ROOT],
+    keepCase: true,
+    longs: String,
+    enums: String,
+    defaults: true,
+    oneofs: true,
+  });
+  const edgellm = grpc.loadPackageDefinition(definition).edgellm.v1;
+  const credentials = args.tlsCa
+      ? grpc.credentials.createSsl(fs.readFileSync(args.tlsCa))
+      : grpc.credentials.createInsecure();
+  const client = new edgellm.EdgeLlm(args.server, credentials);
+
+  const sampling = {};
+  if (args.temperature !== undefined) sampling.temperature = args.temperature;
+  if (args.seed !== undefined) sampling.seed = args.seed;
+  const request = {
+    prompt: args.prompt,
+    sampling,
+    limits: {max_tokens: args.maxTokens, stop: args.stop},
+  };
+  const metadata = new grpc.Metadata();
+  if (args.token) metadata.add('authorization', `Bearer ${args.token}`);
+  const deadline = new Date(Date.now() + args.timeout * 1000);
+
+  const call = client.Generate(request, metadata, {deadline});
+  let final = null;
+  call.on('data', (response) => {
+    process.stdout.write(response.text);
+    if (response.finish_reason !== 'FINISH_REASON_UNSPECIFIED') final = response;
+  });
+  call.on('error', (err) => {
+    process.stderr.write(`\nerror: ${grpc.status[err.code]}: ${err.details}\n`);
+    process.exitCode = 1;
+    client.close();
+  });
+  call.on('end', () => {
+    process.stdout.write('\n');
+    if (final) {
+      const u = final.usage;
+      process.stderr.write(
+          `# finish=${final.finish_reason} prompt_tokens=${u.prompt_tokens} ` +
+          `generated_tokens=${u.generated_tokens} ` +
+          `ttft_ms=${u.time_to_first_token_ms.toFixed(1)} ` +
+          `tokens_per_s=${u.tokens_per_second.toFixed(1)}\n`);
+    }
+    client.close();
+  });
+}
+
+try {
+  main();
+} catch (err) {
+  process.stderr.write(`error: ${err.message}\n`);
+  process.exit(1);
+}

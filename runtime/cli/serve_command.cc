@@ -1,0 +1,116 @@
+// `edgellm serve`: the gRPC server (runtime/server/server.h).
+#include <algorithm>
+#include <iostream>
+#include <string>
+
+#include "runtime/cli/commands.h"
+#include "runtime/server/chat_template.h"
+#include "runtime/server/server.h"
+
+namespace edgellm::cli {
+namespace {
+
+int RunServe(const ParsedArgs& args) {
+  server::ServerOptions o;
+  o.engine.model_path = args.GetString("model");
+  if (o.engine.model_path.empty()) {
+    std::cerr << "edgellm serve: --model is required\n";
+    return 2;
+  }
+  o.engine.threads = static_cast<int32_t>(args.GetInt("threads"));
+  o.engine.context = static_cast<int32_t>(args.GetInt("ctx"));
+  o.engine.max_batch = static_cast<int32_t>(args.GetInt("batch"));
+  const std::string kv_type = args.GetString("kv-type");
+  if (kv_type == "f16") {
+    o.engine.kv_type = model::KvCacheType::kF16;
+  } else if (kv_type != "f32") {
+    std::cerr << "edgellm serve: --kv-type must be f32 or f16\n";
+    return 2;
+  }
+  o.listen = args.GetString("listen");
+  o.parallel = static_cast<int32_t>(args.GetInt("parallel"));
+  o.queue = static_cast<int32_t>(args.GetInt("queue"));
+  o.default_max_tokens = static_cast<int32_t>(args.GetInt("max-tokens"));
+  o.tls_cert_file = args.GetString("tls-cert");
+  o.tls_key_file = args.GetString("tls-key");
+  o.auth_token_file = args.GetString("auth-token-file");
+  const double grace = args.GetDouble("grace-seconds");
+  if (grace < 0) {
+    std::cerr << "edgellm serve: --grace-seconds must not be negative\n";
+    return 2;
+  }
+  o.grace = absl::Seconds(grace);
+  o.debug_step_delay =
+      absl::Milliseconds(std::max(0.0, args.GetDouble("debug-step-delay-ms")));
+  if (o.parallel < 1 || o.queue < 0 || o.default_max_tokens < 1) {
+    std::cerr << "edgellm serve: --parallel and --max-tokens must be >= 1, "
+                 "--queue >= 0\n";
+    return 2;
+  }
+  if (!args.GetString("chat-template").empty()) {
+    absl::StatusOr<server::ChatTemplateFamily> family =
+        server::ChatTemplateFamilyFromName(args.GetString("chat-template"));
+    if (!family.ok()) {
+      std::cerr << "edgellm serve: --chat-template: "
+                << family.status().message() << "\n";
+      return 2;
+    }
+    o.chat_template = *family;
+  }
+  return server::RunServer(o);
+}
+
+}  // namespace
+
+Command ServeCommand() {
+  return Command{
+      .name = "serve",
+      .summary = "serve the model over gRPC (edgellm.v1.EdgeLlm)",
+      .usage =
+          "edgellm serve --model MODEL.gguf [--listen 127.0.0.1:50051] "
+          "[flags]",
+      .details =
+          "Serves Generate, Chat, Tokenize, Detokenize and GetModelInfo (see\n"
+          "proto/edgellm/v1/edgellm.proto), grpc.health.v1.Health and server\n"
+          "reflection. Up to --parallel requests are decoded together in one\n"
+          "batch; up to --queue more wait; beyond that RESOURCE_EXHAUSTED.\n"
+          "Prints \"listening on HOST:PORT\" to stderr (port 0 = any free\n"
+          "port) and one line per request. SIGTERM/SIGINT drain: running\n"
+          "requests get --grace-seconds to finish, then are cancelled.",
+      .flags =
+          {
+              {"model", FlagKind::kString, "", "GGUF model file", 'm'},
+              {"listen", FlagKind::kString, "127.0.0.1:50051",
+               "address to listen on (port 0 = chosen by the OS)"},
+              {"threads", FlagKind::kInt, "0",
+               "worker threads; 0 = one per core", 't'},
+              {"parallel", FlagKind::kInt, "4",
+               "requests decoded together (KV slots)"},
+              {"queue", FlagKind::kInt, "16",
+               "requests that may wait for a slot"},
+              {"ctx", FlagKind::kInt, "0",
+               "context per request; 0 = the model's, capped at 4096", 'c'},
+              {"batch", FlagKind::kInt, "64", "tokens per forward pass"},
+              {"kv-type", FlagKind::kString, "f32",
+               "KV cache type: f32 or f16"},
+              {"max-tokens", FlagKind::kInt, "128",
+               "generated tokens when a request does not say"},
+              {"tls-cert", FlagKind::kString, "",
+               "PEM certificate chain (enables TLS)"},
+              {"tls-key", FlagKind::kString, "",
+               "PEM private key for --tls-cert"},
+              {"auth-token-file", FlagKind::kString, "",
+               "require `authorization: Bearer <first line of this file>`"},
+              {"grace-seconds", FlagKind::kDouble, "10",
+               "on SIGTERM, how long running requests may finish"},
+              {"chat-template", FlagKind::kString, "",
+               "chat template family overriding the model's (chatml, llama3, "
+               "...)"},
+              {"debug-step-delay-ms", FlagKind::kDouble, "0",
+               "testing aid: sleep after every forward pass"},
+          },
+      .run = RunServe,
+  };
+}
+
+}  // namespace edgellm::cli

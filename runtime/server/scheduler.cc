@@ -1,0 +1,409 @@
+#include "runtime/server/scheduler.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace edgellm::server {
+
+double RequestStats::tokens_per_second() const {
+  const double s = absl::ToDoubleSeconds(decode_time);
+  return s > 0 && generated_tokens > 1 ? (generated_tokens - 1) / s : 0.0;
+}
+
+// ---------------------------------------------------------------------------
+// RequestStream
+
+void RequestStream::Push(StreamEvent event) {
+  absl::MutexLock lock(&mu_);
+  events_.push_back(std::move(event));
+}
+
+std::optional<StreamEvent> RequestStream::Next(absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  if (final_taken_) return std::nullopt;
+  const auto has_events = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return !events_.empty();
+  };
+  mu_.AwaitWithTimeout(absl::Condition(&has_events), timeout);
+  if (events_.empty()) return std::nullopt;
+  StreamEvent event = std::move(events_.front());
+  events_.pop_front();
+  if (event.final) final_taken_ = true;
+  return event;
+}
+
+// ---------------------------------------------------------------------------
+// Scheduler
+
+struct Scheduler::Pending {
+  std::shared_ptr<RequestStream> stream;
+  Request request;
+  absl::Time arrival;
+};
+
+struct Scheduler::Active {
+  std::shared_ptr<RequestStream> stream;
+  std::unique_ptr<engine::Sequence> sequence;
+  absl::Time arrival, admitted, first_token, last_token;
+  absl::Time deadline = absl::InfiniteFuture();
+  // Why the sequence was stopped early (OK while it runs normally).
+  absl::Status stop_status;
+};
+
+namespace {
+
+StreamEvent FinalEvent(engine::FinishReason reason, absl::Status status,
+                       RequestStats stats) {
+  StreamEvent event;
+  event.final = true;
+  event.finish_reason = reason;
+  event.status = std::move(status);
+  event.stats = stats;
+  return event;
+}
+
+absl::Status ShutdownStatus() {
+  return absl::UnavailableError(
+      "server shutting down: the grace period ended before this request "
+      "finished");
+}
+
+}  // namespace
+
+Scheduler::Scheduler(BatchModel* model, const tokenizer::Tokenizer* tokenizer,
+                     const SchedulerOptions& options)
+    : model_(model), tokenizer_(tokenizer), options_(options) {
+  slots_.resize(options.parallel);
+  batch_.reserve(model->max_batch());
+  logits_.resize(static_cast<size_t>(options.parallel) * model->vocab_size());
+}
+
+absl::StatusOr<std::unique_ptr<Scheduler>> Scheduler::Create(
+    BatchModel* model, const tokenizer::Tokenizer* tokenizer,
+    const SchedulerOptions& options) {
+  if (model == nullptr || tokenizer == nullptr) {
+    return absl::InvalidArgumentError("scheduler: model and tokenizer needed");
+  }
+  if (options.parallel < 1) {
+    return absl::InvalidArgumentError("parallel: must be at least 1");
+  }
+  if (options.queue < 0) {
+    return absl::InvalidArgumentError("queue: must not be negative");
+  }
+  if (options.parallel > model->slots()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("parallel: ", options.parallel, " exceeds the model's ",
+                     model->slots(), " KV slots"));
+  }
+  if (options.parallel > model->max_batch()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "parallel: ", options.parallel, " exceeds the forward batch of ",
+        model->max_batch(), " tokens (every active sequence needs one)"));
+  }
+  std::unique_ptr<Scheduler> s(new Scheduler(model, tokenizer, options));
+  s->thread_ = std::thread([p = s.get()] { p->Loop(); });
+  return s;
+}
+
+Scheduler::~Scheduler() { Shutdown(absl::ZeroDuration()); }
+
+absl::StatusOr<std::shared_ptr<RequestStream>> Scheduler::Submit(
+    Request request) {
+  // Validate now, on the caller's thread, so a bad request never queues.
+  // The probe sequence is thrown away; the real one is made on admission.
+  absl::StatusOr<std::unique_ptr<engine::Sequence>> probe =
+      engine::Sequence::Create(*tokenizer_, model_->vocab_size(),
+                               model_->context(), /*slot=*/0,
+                               request.prompt_ids, request.options, nullptr);
+  if (!probe.ok()) return probe.status();
+
+  auto pending = std::make_unique<Pending>();
+  pending->request = std::move(request);
+  pending->arrival = absl::Now();
+  absl::MutexLock lock(&mu_);
+  if (!accepting_) {
+    return absl::UnavailableError("server shutting down: not accepting");
+  }
+  const int64_t in_system =
+      static_cast<int64_t>(pending_.size()) + active_count_;
+  if (in_system >= options_.parallel + options_.queue) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "all ", options_.parallel, " slots are busy and the wait queue of ",
+        options_.queue, " is full; retry later"));
+  }
+  pending->stream =
+      std::shared_ptr<RequestStream>(new RequestStream(next_id_++));
+  std::shared_ptr<RequestStream> stream = pending->stream;
+  pending_.push_back(std::move(pending));
+  return stream;
+}
+
+void Scheduler::Shutdown(absl::Duration grace) {
+  absl::MutexLock serial(&shutdown_mu_);
+  {
+    absl::MutexLock lock(&mu_);
+    if (joined_) return;
+    accepting_ = false;
+    const auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return pending_.empty() && active_count_ == 0;
+    };
+    mu_.AwaitWithTimeout(absl::Condition(&idle), grace);
+    force_cancel_ = true;
+    stop_ = true;
+  }
+  thread_.join();
+  absl::MutexLock lock(&mu_);
+  joined_ = true;
+}
+
+Scheduler::Counters Scheduler::counters() const {
+  absl::MutexLock lock(&mu_);
+  Counters c = counters_;
+  c.active = active_count_;
+  c.queued = static_cast<int32_t>(pending_.size());
+  return c;
+}
+
+void Scheduler::Loop() {
+  while (true) {
+    bool force = false;
+    {
+      absl::MutexLock lock(&mu_);
+      const auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stop_ || !pending_.empty() || active_count_ > 0;
+      };
+      mu_.Await(absl::Condition(&has_work));
+      force = force_cancel_;
+      AdmitLocked(absl::Now());
+      if (stop_ && pending_.empty() && active_count_ == 0) break;
+    }
+    if (force) {
+      for (size_t slot = 0; slot < slots_.size(); ++slot) {
+        if (slots_[slot] == nullptr) continue;
+        slots_[slot]->sequence->Cancel();
+        FinishActive(static_cast<int32_t>(slot), ShutdownStatus());
+      }
+      continue;
+    }
+    ReapCancelled(absl::Now());
+    Step();
+  }
+}
+
+void Scheduler::AdmitLocked(absl::Time now) {
+  // End queued requests that nobody waits for any more.
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    Pending& p = **it;
+    absl::Status status;
+    if (force_cancel_) {
+      status = ShutdownStatus();
+    } else if (p.stream->cancelled()) {
+      status = absl::CancelledError("cancelled by the client while queued");
+    } else if (now >= p.request.deadline) {
+      status = absl::DeadlineExceededError(
+          "deadline passed while waiting for a free slot");
+    }
+    if (status.ok()) {
+      ++it;
+      continue;
+    }
+    RequestStats stats;
+    stats.prompt_tokens = static_cast<int32_t>(p.request.prompt_ids.size());
+    stats.queue_time = stats.total_time = now - p.arrival;
+    p.stream->Push(
+        FinalEvent(engine::FinishReason::kCancelled, std::move(status), stats));
+    ++counters_.finished;
+    it = pending_.erase(it);
+  }
+  // Fill free slots in arrival order.
+  for (size_t slot = 0; slot < slots_.size() && !pending_.empty(); ++slot) {
+    if (slots_[slot] != nullptr) continue;
+    std::unique_ptr<Pending> p = std::move(pending_.front());
+    pending_.pop_front();
+    auto active = std::make_unique<Active>();
+    Active* a = active.get();
+    a->stream = p->stream;
+    a->arrival = p->arrival;
+    a->admitted = now;
+    a->deadline = p->request.deadline;
+    engine::TokenCallback callback = [a](const engine::TokenEvent& e) {
+      const absl::Time t = absl::Now();
+      if (e.index == 0) a->first_token = t;
+      a->last_token = t;
+      StreamEvent event;
+      event.token = e.token;
+      event.text = std::string(e.text);
+      a->stream->Push(std::move(event));
+      if (a->stream->cancelled()) {
+        a->stop_status = absl::CancelledError("cancelled by the client");
+        return false;
+      }
+      return true;
+    };
+    absl::StatusOr<std::unique_ptr<engine::Sequence>> seq =
+        engine::Sequence::Create(*tokenizer_, model_->vocab_size(),
+                                 model_->context(), static_cast<int32_t>(slot),
+                                 std::move(p->request.prompt_ids),
+                                 p->request.options, std::move(callback));
+    if (!seq.ok()) {  // validated in Submit; kept for safety
+      RequestStats stats;
+      stats.total_time = now - p->arrival;
+      p->stream->Push(
+          FinalEvent(engine::FinishReason::kCancelled, seq.status(), stats));
+      ++counters_.finished;
+      continue;
+    }
+    a->sequence = std::move(*seq);
+    if (a->sequence->finished()) {  // max_tokens == 0: nothing to run
+      a->stream->Push(MakeFinal(*a, absl::OkStatus()));
+      ++counters_.finished;
+      continue;
+    }
+    slots_[slot] = std::move(active);
+    ++active_count_;
+  }
+}
+
+void Scheduler::ReapCancelled(absl::Time now) {
+  for (size_t slot = 0; slot < slots_.size(); ++slot) {
+    Active* a = slots_[slot].get();
+    if (a == nullptr) continue;
+    absl::Status status;
+    if (a->stream->cancelled()) {
+      status = absl::CancelledError("cancelled by the client");
+    } else if (now >= a->deadline) {
+      status = absl::DeadlineExceededError(
+          absl::StrCat("deadline passed after ",
+                       a->sequence->output_ids().size(), " generated tokens"));
+    }
+    if (status.ok()) continue;
+    a->sequence->Cancel();
+    FinishActive(static_cast<int32_t>(slot), std::move(status));
+  }
+}
+
+bool Scheduler::Step() {
+  struct Entry {
+    int32_t slot;
+    int32_t count;
+    bool want_logits;
+  };
+  // At most one entry per slot; parallel is small, so a fixed-capacity
+  // vector reused across steps would save little over this reserve.
+  std::vector<Entry> entries;
+  entries.reserve(slots_.size());
+  batch_.clear();
+  int32_t budget = model_->max_batch();
+  // Decode tokens first: every generating sequence advances every step.
+  for (size_t slot = 0; slot < slots_.size(); ++slot) {
+    Active* a = slots_[slot].get();
+    if (a == nullptr || a->sequence->prefilling() || a->sequence->finished()) {
+      continue;
+    }
+    const absl::Span<const int32_t> tokens = a->sequence->NextTokens(1);
+    if (tokens.empty()) continue;
+    model::BatchToken t;
+    t.token = tokens[0];
+    t.pos = a->sequence->pos();
+    t.slot = static_cast<int32_t>(slot);
+    t.want_logits = true;
+    batch_.push_back(t);
+    entries.push_back({t.slot, 1, true});
+    --budget;
+  }
+  // Then prompt chunks, oldest request first, in what is left of the batch.
+  std::vector<int32_t> prefilling;
+  for (size_t slot = 0; slot < slots_.size(); ++slot) {
+    Active* a = slots_[slot].get();
+    if (a != nullptr && a->sequence->prefilling()) {
+      prefilling.push_back(static_cast<int32_t>(slot));
+    }
+  }
+  std::sort(prefilling.begin(), prefilling.end(), [this](int32_t x, int32_t y) {
+    return slots_[x]->arrival < slots_[y]->arrival;
+  });
+  for (int32_t slot : prefilling) {
+    if (budget <= 0) break;
+    engine::Sequence& seq = *slots_[slot]->sequence;
+    const absl::Span<const int32_t> tokens = seq.NextTokens(budget);
+    const int32_t n = static_cast<int32_t>(tokens.size());
+    const int32_t remaining =
+        static_cast<int32_t>(seq.prompt_ids().size()) - seq.pos();
+    const bool completes = n == remaining;
+    for (int32_t i = 0; i < n; ++i) {
+      model::BatchToken t;
+      t.token = tokens[i];
+      t.pos = seq.pos() + i;
+      t.slot = slot;
+      t.want_logits = completes && i + 1 == n;
+      batch_.push_back(t);
+    }
+    entries.push_back({slot, n, completes});
+    budget -= n;
+  }
+  if (batch_.empty()) return false;
+
+  const absl::Status status = model_->Forward(batch_, logits_.data());
+  if (!status.ok()) {
+    for (const Entry& e : entries) {
+      slots_[e.slot]->sequence->Cancel();
+      FinishActive(e.slot, absl::InternalError(absl::StrCat(
+                               "forward pass failed: ", status.ToString())));
+    }
+  } else {
+    const size_t vocab = model_->vocab_size();
+    size_t row = 0;
+    for (const Entry& e : entries) {
+      engine::Sequence& seq = *slots_[e.slot]->sequence;
+      seq.MarkFed(e.count);
+      if (e.want_logits) {
+        seq.OnLogits(logits_.data() + row * vocab);
+        ++row;
+      }
+      if (seq.finished()) FinishActive(e.slot, slots_[e.slot]->stop_status);
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  ++counters_.steps;
+  counters_.batched_tokens += static_cast<int64_t>(batch_.size());
+  return true;
+}
+
+StreamEvent Scheduler::MakeFinal(const Active& a, absl::Status status) {
+  const engine::Sequence& seq = *a.sequence;
+  engine::FinishReason reason = seq.finish_reason();
+  if (reason == engine::FinishReason::kNone) {
+    reason = engine::FinishReason::kCancelled;
+  }
+  if (reason == engine::FinishReason::kCancelled && status.ok()) {
+    // Cancelled without a cause from us: the sampler found no usable logit.
+    status = absl::InternalError(
+        "no token could be sampled (every logit NaN, -inf or banned)");
+  }
+  RequestStats stats;
+  stats.prompt_tokens = static_cast<int32_t>(seq.prompt_ids().size());
+  stats.generated_tokens = static_cast<int32_t>(seq.output_ids().size());
+  stats.queue_time = a.admitted - a.arrival;
+  if (stats.generated_tokens > 0) {
+    stats.time_to_first_token = a.first_token - a.arrival;
+    stats.decode_time = a.last_token - a.first_token;
+  }
+  stats.total_time = absl::Now() - a.arrival;
+  return FinalEvent(reason, std::move(status), stats);
+}
+
+void Scheduler::FinishActive(int32_t slot, absl::Status status) {
+  std::unique_ptr<Active> a = std::move(slots_[slot]);
+  StreamEvent final = MakeFinal(*a, std::move(status));
+  {
+    // Counted before the reader can see the final event.
+    absl::MutexLock lock(&mu_);
+    --active_count_;
+    ++counters_.finished;
+  }
+  a->stream->Push(std::move(final));
+}
+
+}  // namespace edgellm::server

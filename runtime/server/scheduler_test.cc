@@ -1,0 +1,412 @@
+// The scheduler over a fake model whose next token is a fixed function of
+// the input token ("a" -> "b" -> ... -> "z" -> end of text), so every
+// request's greedy output is known without a real model. The fake model also
+// checks the KV-slot discipline: every slot is fed consecutive positions
+// from 0, and each Forward stays within max_batch.
+#include "runtime/server/scheduler.h"
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace edgellm::server {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr int32_t kUnk = 0, kBos = 1, kEos = 2, kA = 3;
+constexpr int32_t kVocab = kA + 26;
+
+std::unique_ptr<tokenizer::Tokenizer> LetterTokenizer() {
+  tokenizer::Vocab v;
+  v.kind = tokenizer::TokenizerKind::kSpm;
+  v.tokens = {"<unk>", "<s>", "</s>"};
+  v.types = {tokenizer::TokenType::kUnknown, tokenizer::TokenType::kControl,
+             tokenizer::TokenType::kControl};
+  for (char c = 'a'; c <= 'z'; ++c) {
+    v.tokens.push_back(std::string(1, c));
+    v.types.push_back(tokenizer::TokenType::kNormal);
+  }
+  v.bos = kBos;
+  v.eos = kEos;
+  v.unk = kUnk;
+  v.add_bos = false;
+  v.add_space_prefix = false;
+  absl::StatusOr<std::unique_ptr<tokenizer::Tokenizer>> t =
+      tokenizer::Tokenizer::FromVocab(std::move(v));
+  EXPECT_TRUE(t.ok()) << t.status();
+  return std::move(*t);
+}
+
+// Next token after `token`: the following letter; "z" -> EOS; EOS and other
+// specials -> "a".
+int32_t NextOf(int32_t token) {
+  if (token < kA) return kA;
+  if (token == kA + 25) return kEos;
+  return token + 1;
+}
+
+class FakeModel : public BatchModel {
+ public:
+  FakeModel(int32_t slots, int32_t context, int32_t max_batch,
+            absl::Duration step_time = absl::ZeroDuration())
+      : slots_(slots),
+        context_(context),
+        max_batch_(max_batch),
+        step_time_(step_time),
+        next_pos_(slots, 0) {}
+
+  absl::Status Forward(absl::Span<const model::BatchToken> batch,
+                       float* logits) override {
+    if (batch.empty() || batch.size() > static_cast<size_t>(max_batch_)) {
+      return absl::InvalidArgumentError("bad batch size");
+    }
+    if (fail_.load()) return absl::InternalError("injected failure");
+    int32_t decode_like = 0;
+    for (const model::BatchToken& t : batch) {
+      if (t.slot < 0 || t.slot >= slots_ || t.pos < 0 || t.pos >= context_) {
+        return absl::OutOfRangeError("slot or position out of range");
+      }
+      // A new sequence on a slot starts at 0; otherwise positions follow on.
+      if (t.pos != 0 && t.pos != next_pos_[t.slot]) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("slot ", t.slot, " got pos ", t.pos, ", expected ",
+                         next_pos_[t.slot]));
+      }
+      next_pos_[t.slot] = t.pos + 1;
+      if (t.want_logits) {
+        for (int32_t i = 0; i < kVocab; ++i) logits[i] = 0.0f;
+        logits[NextOf(t.token)] = 10.0f;
+        logits += kVocab;
+        ++decode_like;
+      }
+    }
+    int32_t seen = max_rows_.load();
+    while (decode_like > seen &&
+           !max_rows_.compare_exchange_weak(seen, decode_like)) {
+    }
+    forwards_.fetch_add(1);
+    if (step_time_ > absl::ZeroDuration()) absl::SleepFor(step_time_);
+    return absl::OkStatus();
+  }
+  int32_t vocab_size() const override { return kVocab; }
+  int32_t context() const override { return context_; }
+  int32_t slots() const override { return slots_; }
+  int32_t max_batch() const override { return max_batch_; }
+
+  int32_t max_rows() const { return max_rows_.load(); }
+  int64_t forwards() const { return forwards_.load(); }
+  void set_fail(bool fail) { fail_.store(fail); }
+
+ private:
+  const int32_t slots_, context_, max_batch_;
+  const absl::Duration step_time_;
+  std::vector<int32_t> next_pos_;  // scheduler thread only
+  std::atomic<int32_t> max_rows_{0};
+  std::atomic<int64_t> forwards_{0};
+  std::atomic<bool> fail_{false};
+};
+
+struct Collected {
+  std::string text;
+  std::vector<int32_t> tokens;
+  StreamEvent final;
+  bool got_final = false;
+};
+
+Collected Drain(RequestStream& stream,
+                absl::Duration limit = absl::Seconds(20)) {
+  Collected c;
+  const absl::Time end = absl::Now() + limit;
+  while (absl::Now() < end) {
+    std::optional<StreamEvent> e = stream.Next(absl::Milliseconds(50));
+    if (!e) continue;
+    if (e->final) {
+      c.final = std::move(*e);
+      c.got_final = true;
+      break;
+    }
+    c.text += e->text;
+    c.tokens.push_back(e->token);
+  }
+  return c;
+}
+
+Request Greedy(std::vector<int32_t> prompt, int32_t max_tokens) {
+  Request r;
+  r.prompt_ids = std::move(prompt);
+  r.options.max_tokens = max_tokens;
+  r.options.sampling.temperature = 0.0f;
+  return r;
+}
+
+// "bcdef..." after a prompt ending in `last`.
+std::string Expected(int32_t last, int32_t n) {
+  std::string s;
+  for (int32_t t = last, i = 0; i < n; ++i) {
+    t = NextOf(t);
+    if (t == kEos) break;
+    s += static_cast<char>('a' + (t - kA));
+  }
+  return s;
+}
+
+class SchedulerTest : public ::testing::Test {
+ protected:
+  void Start(int32_t parallel, int32_t queue, int32_t context = 64,
+             int32_t max_batch = 16,
+             absl::Duration step = absl::ZeroDuration()) {
+    tokenizer_ = LetterTokenizer();
+    model_ = std::make_unique<FakeModel>(parallel, context, max_batch, step);
+    SchedulerOptions o;
+    o.parallel = parallel;
+    o.queue = queue;
+    absl::StatusOr<std::unique_ptr<Scheduler>> s =
+        Scheduler::Create(model_.get(), tokenizer_.get(), o);
+    ASSERT_TRUE(s.ok()) << s.status();
+    scheduler_ = std::move(*s);
+  }
+  void TearDown() override {
+    if (scheduler_) scheduler_->Shutdown(absl::ZeroDuration());
+  }
+
+  std::unique_ptr<tokenizer::Tokenizer> tokenizer_;
+  std::unique_ptr<FakeModel> model_;
+  std::unique_ptr<Scheduler> scheduler_;
+};
+
+TEST_F(SchedulerTest, OneRequestStreamsGreedyTokensThenLength) {
+  Start(1, 0);
+  auto stream = scheduler_->Submit(Greedy({kA}, 5));
+  ASSERT_TRUE(stream.ok()) << stream.status();
+  Collected c = Drain(**stream);
+  ASSERT_TRUE(c.got_final);
+  EXPECT_TRUE(c.final.status.ok()) << c.final.status;
+  EXPECT_EQ(c.text, "bcdef");
+  EXPECT_EQ(c.tokens,
+            (std::vector<int32_t>{kA + 1, kA + 2, kA + 3, kA + 4, kA + 5}));
+  EXPECT_EQ(c.final.finish_reason, engine::FinishReason::kLength);
+  EXPECT_EQ(c.final.stats.prompt_tokens, 1);
+  EXPECT_EQ(c.final.stats.generated_tokens, 5);
+  EXPECT_GT(c.final.stats.total_time, absl::ZeroDuration());
+}
+
+TEST_F(SchedulerTest, EndOfGenerationTokenEndsTheStream) {
+  Start(1, 0);
+  auto stream = scheduler_->Submit(Greedy({kA + 23}, 50));  // "x"
+  ASSERT_TRUE(stream.ok());
+  Collected c = Drain(**stream);
+  EXPECT_EQ(c.text, "yz");
+  EXPECT_EQ(c.tokens.back(), kEos);
+  EXPECT_EQ(c.final.finish_reason, engine::FinishReason::kEndOfGeneration);
+  EXPECT_TRUE(c.final.status.ok());
+}
+
+TEST_F(SchedulerTest, ConcurrentRequestsAreDecodedTogether) {
+  Start(4, 8, 64, 16, absl::Milliseconds(1));
+  std::vector<std::shared_ptr<RequestStream>> streams;
+  for (int i = 0; i < 8; ++i) {
+    // Prompts of different lengths so prefill and decode mix in one batch.
+    std::vector<int32_t> prompt(1 + i, kA + i);
+    auto s = scheduler_->Submit(Greedy(prompt, 10));
+    ASSERT_TRUE(s.ok()) << s.status();
+    streams.push_back(*s);
+  }
+  std::vector<Collected> results(streams.size());
+  std::vector<std::thread> readers;
+  for (size_t i = 0; i < streams.size(); ++i) {
+    readers.emplace_back([&, i] { results[i] = Drain(*streams[i]); });
+  }
+  for (std::thread& t : readers) t.join();
+  for (int i = 0; i < 8; ++i) {
+    SCOPED_TRACE(i);
+    ASSERT_TRUE(results[i].got_final);
+    EXPECT_TRUE(results[i].final.status.ok()) << results[i].final.status;
+    EXPECT_EQ(results[i].text, Expected(kA + i, 10));
+  }
+  // Four sequences advanced in one forward pass at some point, so the
+  // passes were fewer than the tokens generated.
+  EXPECT_EQ(model_->max_rows(), 4);
+  const Scheduler::Counters counters = scheduler_->counters();
+  EXPECT_LT(counters.steps, 8 * 10);
+  EXPECT_EQ(counters.finished, 8);
+  EXPECT_EQ(counters.active, 0);
+}
+
+TEST_F(SchedulerTest, LongPromptsPrefillInChunksAlongsideDecoding) {
+  Start(2, 0, 64, 4);
+  auto first = scheduler_->Submit(Greedy({kA}, 20));
+  std::vector<int32_t> long_prompt(11, kA + 1);
+  auto second = scheduler_->Submit(Greedy(long_prompt, 5));
+  ASSERT_TRUE(first.ok() && second.ok());
+  Collected a = Drain(**first), b = Drain(**second);
+  EXPECT_EQ(a.text, Expected(kA, 20));
+  EXPECT_EQ(b.text, Expected(kA + 1, 5));
+  EXPECT_TRUE(a.final.status.ok()) << a.final.status;
+  EXPECT_TRUE(b.final.status.ok()) << b.final.status;
+}
+
+TEST_F(SchedulerTest, FullQueueIsResourceExhausted) {
+  Start(1, 1, 512, 16, absl::Milliseconds(5));
+  Request endless = Greedy({kA}, 400);
+  endless.options.ignore_eos = true;
+  auto running = scheduler_->Submit(endless);
+  auto waiting = scheduler_->Submit(endless);
+  auto rejected = scheduler_->Submit(endless);
+  ASSERT_TRUE(running.ok());
+  ASSERT_TRUE(waiting.ok());
+  ASSERT_FALSE(rejected.ok());
+  EXPECT_EQ(rejected.status().code(), absl::StatusCode::kResourceExhausted);
+  (*running)->Cancel();
+  (*waiting)->Cancel();
+}
+
+TEST_F(SchedulerTest, CancelFreesTheSlotWithinAStep) {
+  Start(1, 1, 4096, 16, absl::Milliseconds(2));
+  Request endless = Greedy({kA}, 4000);
+  endless.options.ignore_eos = true;
+  auto running = scheduler_->Submit(endless);
+  ASSERT_TRUE(running.ok());
+  for (int got = 0; got < 3;) {
+    if ((*running)->Next(absl::Seconds(5))) ++got;
+  }
+  (*running)->Cancel();
+  const absl::Time cancelled_at = absl::Now();
+  Collected c = Drain(**running);
+  ASSERT_TRUE(c.got_final);
+  EXPECT_LT(absl::Now() - cancelled_at, absl::Seconds(1));
+  EXPECT_EQ(c.final.status.code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(c.final.finish_reason, engine::FinishReason::kCancelled);
+  // The one slot is free again: a new request runs to completion.
+  auto next = scheduler_->Submit(Greedy({kA}, 3));
+  ASSERT_TRUE(next.ok()) << next.status();
+  Collected d = Drain(**next);
+  EXPECT_EQ(d.text, "bcd");
+  EXPECT_EQ(scheduler_->counters().active, 0);
+}
+
+TEST_F(SchedulerTest, CancelWhileQueuedEndsTheRequest) {
+  Start(1, 1, 4096, 16, absl::Milliseconds(2));
+  Request endless = Greedy({kA}, 4000);
+  endless.options.ignore_eos = true;
+  auto running = scheduler_->Submit(endless);
+  auto waiting = scheduler_->Submit(endless);
+  ASSERT_TRUE(running.ok() && waiting.ok());
+  (*waiting)->Cancel();
+  Collected c = Drain(**waiting);
+  EXPECT_EQ(c.final.status.code(), absl::StatusCode::kCancelled);
+  EXPECT_TRUE(c.tokens.empty());
+  (*running)->Cancel();
+}
+
+TEST_F(SchedulerTest, DeadlineStopsARunningRequest) {
+  Start(1, 0, 4096, 16, absl::Milliseconds(2));
+  Request endless = Greedy({kA}, 4000);
+  endless.options.ignore_eos = true;
+  endless.deadline = absl::Now() + absl::Milliseconds(100);
+  auto running = scheduler_->Submit(endless);
+  ASSERT_TRUE(running.ok());
+  Collected c = Drain(**running);
+  ASSERT_TRUE(c.got_final);
+  EXPECT_EQ(c.final.status.code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_GT(c.tokens.size(), 0u);
+  EXPECT_LT(c.tokens.size(), 4000u);
+}
+
+TEST_F(SchedulerTest, InvalidRequestsNameTheField) {
+  Start(1, 0, 8);
+  auto empty = scheduler_->Submit(Greedy({}, 5));
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(empty.status().message(), HasSubstr("prompt"));
+
+  auto too_long = scheduler_->Submit(Greedy(std::vector<int32_t>(8, kA), 5));
+  ASSERT_FALSE(too_long.ok());
+  EXPECT_THAT(too_long.status().message(), HasSubstr("context"));
+
+  auto bad_id = scheduler_->Submit(Greedy({kVocab}, 5));
+  ASSERT_FALSE(bad_id.ok());
+  EXPECT_THAT(bad_id.status().message(), HasSubstr("token id"));
+
+  Request hot = Greedy({kA}, 5);
+  hot.options.sampling.temperature = -1.0f;
+  auto bad_temperature = scheduler_->Submit(hot);
+  ASSERT_FALSE(bad_temperature.ok());
+  EXPECT_EQ(bad_temperature.status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(bad_temperature.status().message(), HasSubstr("temperature"));
+
+  Request top_p = Greedy({kA}, 5);
+  top_p.options.sampling.top_p = 1.5f;
+  auto bad_top_p = scheduler_->Submit(top_p);
+  ASSERT_FALSE(bad_top_p.ok());
+  EXPECT_THAT(bad_top_p.status().message(), HasSubstr("top_p"));
+}
+
+TEST_F(SchedulerTest, ContextFullEndsTheSequence) {
+  Start(1, 0, 8);
+  Request r = Greedy({kA, kA + 1}, 100);
+  auto s = scheduler_->Submit(r);
+  ASSERT_TRUE(s.ok());
+  Collected c = Drain(**s);
+  EXPECT_TRUE(c.final.status.ok()) << c.final.status;
+  EXPECT_EQ(c.final.finish_reason, engine::FinishReason::kContextFull);
+  EXPECT_EQ(c.final.stats.generated_tokens, 8 - 2 + 1);
+}
+
+TEST_F(SchedulerTest, ForwardFailureIsInternal) {
+  Start(1, 0);
+  model_->set_fail(true);
+  auto s = scheduler_->Submit(Greedy({kA}, 5));
+  ASSERT_TRUE(s.ok());
+  Collected c = Drain(**s);
+  EXPECT_EQ(c.final.status.code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(c.final.status.message(), HasSubstr("injected failure"));
+}
+
+TEST_F(SchedulerTest, ShutdownLetsShortRequestsFinish) {
+  Start(2, 2, 64, 16, absl::Milliseconds(1));
+  auto s = scheduler_->Submit(Greedy({kA}, 10));
+  ASSERT_TRUE(s.ok());
+  scheduler_->Shutdown(absl::Seconds(10));
+  Collected c = Drain(**s);
+  EXPECT_TRUE(c.final.status.ok()) << c.final.status;
+  EXPECT_EQ(c.text, Expected(kA, 10));
+  auto late = scheduler_->Submit(Greedy({kA}, 10));
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(late.status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST_F(SchedulerTest, ShutdownCancelsWhatOutlivesTheGracePeriod) {
+  Start(1, 1, 4096, 16, absl::Milliseconds(2));
+  Request endless = Greedy({kA}, 4000);
+  endless.options.ignore_eos = true;
+  auto running = scheduler_->Submit(endless);
+  auto waiting = scheduler_->Submit(endless);
+  ASSERT_TRUE(running.ok() && waiting.ok());
+  const absl::Time start = absl::Now();
+  scheduler_->Shutdown(absl::Milliseconds(50));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+  Collected a = Drain(**running), b = Drain(**waiting);
+  EXPECT_EQ(a.final.status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(a.final.status.message(), HasSubstr("shutting down"));
+  EXPECT_EQ(b.final.status.code(), absl::StatusCode::kUnavailable);
+}
+
+TEST_F(SchedulerTest, RejectsParallelBeyondTheModel) {
+  tokenizer_ = LetterTokenizer();
+  model_ = std::make_unique<FakeModel>(2, 64, 16);
+  SchedulerOptions o;
+  o.parallel = 3;
+  auto s = Scheduler::Create(model_.get(), tokenizer_.get(), o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(s.status().message(), HasSubstr("parallel"));
+}
+
+}  // namespace
+}  // namespace edgellm::server
