@@ -111,7 +111,7 @@ absl::Status LinearQ8_0WithKernel(const kernels::Q8_0GemmKernel& kernel,
 
   auto quantize = [&](size_t b0, size_t b1) {
     for (size_t b = b0; b < b1; ++b) {
-      kernels::QuantizeRowQ8_0Activations(x + b * in, xq + b * n_blocks, in);
+      kernel.quantize(x + b * in, xq + b * n_blocks, in);
     }
   };
   if (batch < kParallelQuantizeMinBatch) {

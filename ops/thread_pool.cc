@@ -3,8 +3,13 @@
 #include <xnnpack.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <mutex>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -26,7 +31,126 @@ absl::Status InitializeXnnpackOnce() {
   return absl::OkStatus();
 }
 
+constexpr uint64_t kItemBits = 20;
+constexpr uint64_t kItemMask = (uint64_t{1} << kItemBits) - 1;
+constexpr uint32_t kGenMask = (uint32_t{1} << 24) - 1;
+
+uint64_t PackClaim(uint32_t gen, uint64_t n, uint64_t next) {
+  return (uint64_t{gen & kGenMask} << (2 * kItemBits)) | (n << kItemBits) |
+         next;
+}
+uint32_t ClaimGen(uint64_t v) {
+  return static_cast<uint32_t>(v >> (2 * kItemBits));
+}
+uint64_t ClaimCount(uint64_t v) { return (v >> kItemBits) & kItemMask; }
+uint64_t ClaimNext(uint64_t v) { return v & kItemMask; }
+
+inline void CpuRelax() {
+#if defined(__x86_64__)
+  _mm_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+// How long an idle worker polls for the next job before sleeping in the
+// kernel. Decode issues a job every few to few hundred microseconds; a
+// futex wake-up costs several microseconds more than a poll, but polling
+// longer only burns CPU that other processes (or our own caller) could use.
+constexpr auto kWorkerSpin = std::chrono::microseconds(100);
+// The caller waits for items other threads are running; after this many
+// polls it yields the CPU, so a descheduled worker can run sooner on a busy
+// machine.
+constexpr int kCallerSpinPolls = 2000;
+
 }  // namespace
+
+ThreadPool::ThreadPool(pthreadpool_t pool) : pool_(pool) {
+  const size_t n = pthreadpool_get_threads_count(pool);
+  for (size_t i = 1; i < n; ++i)
+    workers_.emplace_back([this] { WorkerLoop(); });
+}
+
+void ThreadPool::WorkerLoop() {
+  uint32_t seen = 0;
+  for (;;) {
+    uint32_t g = gen_.load(std::memory_order_acquire);
+    if (g == seen) {
+      const auto deadline = std::chrono::steady_clock::now() + kWorkerSpin;
+      for (int i = 0; g == seen; ++i) {
+        CpuRelax();
+        g = gen_.load(std::memory_order_acquire);
+        if (i % 64 == 63 && std::chrono::steady_clock::now() > deadline) break;
+      }
+      while (g == seen) {
+        gen_.wait(seen, std::memory_order_acquire);
+        g = gen_.load(std::memory_order_acquire);
+      }
+    }
+    if (stop_.load(std::memory_order_acquire)) return;
+    seen = g;
+    Work(g);
+  }
+}
+
+void ThreadPool::Work(uint32_t gen) {
+  uint64_t v = claim_.load(std::memory_order_acquire);
+  for (;;) {
+    if (ClaimGen(v) != (gen & kGenMask) || ClaimNext(v) >= ClaimCount(v)) {
+      return;
+    }
+    if (!claim_.compare_exchange_weak(v, v + 1, std::memory_order_acq_rel,
+                                      std::memory_order_acquire)) {
+      continue;  // v holds the current value
+    }
+    // The job cannot finish (and be replaced) before this item is counted
+    // done, so its fields are stable here.
+    job_fn_(job_context_, ClaimNext(v));
+    done_.fetch_add(1, std::memory_order_release);
+    v = claim_.load(std::memory_order_acquire);
+  }
+}
+
+void ThreadPool::Run(size_t n, ItemFn fn, void* context) {
+  if (n == 0) return;
+  if (n > kMaxRunItems) {  // more items than the claim word counts
+    struct Chunk {
+      ItemFn fn;
+      void* context;
+      size_t base;
+    } chunk{fn, context, 0};
+    for (; chunk.base < n; chunk.base += kMaxRunItems) {
+      Run(
+          std::min(kMaxRunItems, n - chunk.base),
+          [](void* c, size_t i) {
+            const auto* ch = static_cast<const Chunk*>(c);
+            ch->fn(ch->context, ch->base + i);
+          },
+          &chunk);
+    }
+    return;
+  }
+  if (workers_.empty() || n == 1) {
+    for (size_t i = 0; i < n; ++i) fn(context, i);
+    return;
+  }
+  std::lock_guard<std::mutex> lock(run_mutex_);
+  job_fn_ = fn;
+  job_context_ = context;
+  done_.store(0, std::memory_order_relaxed);
+  const uint32_t gen = gen_.load(std::memory_order_relaxed) + 1;
+  claim_.store(PackClaim(gen, n, 0), std::memory_order_release);
+  gen_.store(gen, std::memory_order_release);
+  gen_.notify_all();
+  Work(gen);
+  for (int polls = 0; done_.load(std::memory_order_acquire) != n; ++polls) {
+    if (polls < kCallerSpinPolls) {
+      CpuRelax();
+    } else {
+      std::this_thread::yield();
+    }
+  }
+}
 
 void ThreadPool::AlignedFree::operator()(void* p) const { std::free(p); }
 
@@ -41,7 +165,13 @@ absl::StatusOr<std::unique_ptr<ThreadPool>> ThreadPool::Create(
   return std::unique_ptr<ThreadPool>(new ThreadPool(pool));
 }
 
-ThreadPool::~ThreadPool() { pthreadpool_destroy(pool_); }
+ThreadPool::~ThreadPool() {
+  stop_.store(true, std::memory_order_release);
+  gen_.fetch_add(1, std::memory_order_release);
+  gen_.notify_all();
+  for (std::thread& t : workers_) t.join();
+  pthreadpool_destroy(pool_);
+}
 
 size_t ThreadPool::num_threads() const {
   return pthreadpool_get_threads_count(pool_);

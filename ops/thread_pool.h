@@ -8,18 +8,36 @@
 // Creating the first ThreadPool also calls xnn_initialize() (once per
 // process), so XNNPACK operators are usable as soon as a pool exists.
 //
-// Threading: pthreadpool serializes concurrent parallelize calls, so a pool
-// may be shared, but the scratch buffer it owns (Scratch) is for one caller
-// thread at a time: give each session that computes concurrently its own
-// pool, or pass explicit scratch to the ops.
+// Our own kernels (ParallelFor) do not go through pthreadpool but through
+// Run(), a small work queue on the pool's own workers. Measured reason
+// (docs/performance.md): pthreadpool's caller waits until every worker has
+// checked in for a call, even a worker the OS has not scheduled yet, so on a
+// busy machine (more runnable threads than cores) each of the ~300 parallel
+// calls of a decode step could cost a scheduler time slice: 2-thread decode
+// ran 3-5x slower than 1 thread. In Run() the caller and the workers claim
+// items from one atomic counter; the caller returns when every item is done,
+// so a worker that wakes late finds nothing left and no one waits for it.
+// XNNPACK operators still use the pthreadpool (get()); its workers sleep
+// while our kernels run.
+//
+// Threading: concurrent ParallelFor/Run calls on one pool are serialized (as
+// pthreadpool does), so a pool may be shared, but the scratch buffer it owns
+// (Scratch) is for one caller thread at a time: give each session that
+// computes concurrently its own pool, or pass explicit scratch to the ops.
+// Not reentrant: a task must not call ParallelFor on its own pool.
 #ifndef EDGELLM_OPS_THREAD_POOL_H_
 #define EDGELLM_OPS_THREAD_POOL_H_
 
 #include <pthreadpool.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -45,10 +63,34 @@ class ThreadPool {
   // call with a larger size. One caller thread at a time.
   void* Scratch(size_t bytes);
 
+  // Calls fn(context, i) for every i in [0, n), on the calling thread and
+  // the workers; returns when all calls have returned. n must be at most
+  // kMaxRunItems.
+  using ItemFn = void (*)(void* context, size_t item);
+  static constexpr size_t kMaxRunItems = (size_t{1} << 20) - 1;
+  void Run(size_t n, ItemFn fn, void* context);
+
  private:
-  explicit ThreadPool(pthreadpool_t pool) : pool_(pool) {}
+  explicit ThreadPool(pthreadpool_t pool);
+  void WorkerLoop();
+  // Claims and runs items of job `gen` until none are left.
+  void Work(uint32_t gen);
 
   pthreadpool_t pool_;
+  std::vector<std::thread> workers_;
+  std::mutex run_mutex_;  // one Run at a time
+  // The current job: written by Run before it publishes `claim_`, read by
+  // workers only after they claimed an item of it (so never while written).
+  ItemFn job_fn_ = nullptr;
+  void* job_context_ = nullptr;
+  // Job generation (24 bits) | item count (20 bits) | next item (20 bits).
+  // Carrying the generation and count in the word a worker claims with means
+  // a worker that is late by any number of jobs cannot claim in a newer one
+  // by mistake.
+  std::atomic<uint64_t> claim_{0};
+  std::atomic<uint32_t> done_{0};  // items of the current job finished
+  std::atomic<uint32_t> gen_{0};   // futex word the workers sleep on
+  std::atomic<bool> stop_{false};
   struct AlignedFree {
     void operator()(void* p) const;
   };
@@ -63,22 +105,36 @@ inline pthreadpool_t PoolOf(const ThreadPool* pool) {
 
 // Calls fn(begin, end) for consecutive ranges of at most `tile` items that
 // cover [0, range), in parallel on `pool` (serially when pool is nullptr).
-// `fn` must be safe to call concurrently on disjoint ranges.
+// `fn` must be safe to call concurrently on disjoint ranges. (A range of
+// more than ThreadPool::kMaxRunItems tiles gets proportionally larger
+// tiles.)
 template <typename Fn>
 void ParallelFor(ThreadPool* pool, size_t range, size_t tile, const Fn& fn) {
   if (range == 0) return;
   if (tile == 0) tile = 1;
+  size_t tiles = (range + tile - 1) / tile;
+  if (pool == nullptr || tiles == 1) {
+    for (size_t begin = 0; begin < range; begin += tile) {
+      fn(begin, std::min(range, begin + tile));
+    }
+    return;
+  }
+  if (tiles > ThreadPool::kMaxRunItems) {
+    tile = (range + ThreadPool::kMaxRunItems - 1) / ThreadPool::kMaxRunItems;
+    tiles = (range + tile - 1) / tile;
+  }
   struct Context {
     const Fn* fn;
-    size_t range;
-  } context{&fn, range};
-  pthreadpool_parallelize_1d_tile_1d(
-      PoolOf(pool),
-      [](void* ctx, size_t start, size_t count) {
+    size_t range, tile;
+  } context{&fn, range, tile};
+  pool->Run(
+      tiles,
+      [](void* ctx, size_t i) {
         const auto* c = static_cast<const Context*>(ctx);
-        (*c->fn)(start, start + count);
+        const size_t begin = i * c->tile;
+        (*c->fn)(begin, std::min(c->range, begin + c->tile));
       },
-      &context, range, tile, /*flags=*/0);
+      &context);
 }
 
 // A tile size that gives each thread a few tiles of work (load balance) but

@@ -47,14 +47,17 @@ bool HasNeonDot() {
 #endif
 
 constexpr Q8_0GemmKernel kQ8_0Kernels[] = {
-    {"ref", &Q8_0GemmRef, &Always},
+    {"ref", &Q8_0GemmRef, &Always, &QuantizeRowQ8_0Activations},
 #if defined(__x86_64__)
-    {"avx2", &Q8_0GemmAvx2, &HasAvx2},
-    {"avx512vnni", &Q8_0GemmAvx512Vnni, &HasAvx512Vnni},
+    {"avx2", &Q8_0GemmAvx2, &HasAvx2, &QuantizeRowQ8_0ActivationsAvx2},
+    {"avx512vnni", &Q8_0GemmAvx512Vnni, &HasAvx512Vnni,
+     &QuantizeRowQ8_0ActivationsAvx2},
 #endif
 #if defined(__aarch64__)
-    {"neon", &Q8_0GemmNeon, &Always},  // NEON is part of ARMv8-A
-    {"neon_dotprod", &Q8_0GemmNeonDotprod, &HasNeonDot},
+    {"neon", &Q8_0GemmNeon, &Always,
+     &QuantizeRowQ8_0Activations},  // NEON is part of ARMv8-A
+    {"neon_dotprod", &Q8_0GemmNeonDotprod, &HasNeonDot,
+     &QuantizeRowQ8_0Activations},
 #endif
 };
 

@@ -15,6 +15,9 @@ struct Q8_0GemmKernel {
   const char* name;  // "ref", "avx2", "avx512vnni", "neon", "neon_dotprod"
   Q8_0GemmFn fn;
   bool (*supported)();  // may be called before cpuinfo_initialize()
+  // The activation quantizer to pair with it: QuantizeRowQ8_0Activations or
+  // a faster one with identical output.
+  Q8_0QuantizeFn quantize;
 };
 
 // All Q8_0 kernels built for this architecture, slowest (the reference)

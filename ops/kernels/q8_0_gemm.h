@@ -81,6 +81,15 @@ void Q8_0GemmNeonDotprod(const Q8_0GemmArgs& args, size_t o_begin,
 // bits; see ops/kernels/q8_0_quantize.cc.
 void QuantizeRowQ8_0Activations(const float* x, quant::BlockQ8_0* y, size_t k);
 
+using Q8_0QuantizeFn = void (*)(const float* x, quant::BlockQ8_0* y, size_t k);
+
+#if defined(__x86_64__)
+// The same, bit for bit (NaN and Inf included), with AVX2 + F16C
+// (kernels/q8_0_gemm_avx2.cc): llama.cpp's AVX2 steps themselves.
+void QuantizeRowQ8_0ActivationsAvx2(const float* x, quant::BlockQ8_0* y,
+                                    size_t k);
+#endif
+
 }  // namespace edgellm::ops::kernels
 
 #endif  // EDGELLM_OPS_KERNELS_Q8_0_GEMM_H_

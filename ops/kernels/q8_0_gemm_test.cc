@@ -25,7 +25,8 @@ using quant::kQ8_0BlockSize;
 
 constexpr size_t kIns[] = {32, 64, 96, 2080};
 constexpr size_t kOuts[] = {1, 3, 17, 257};
-constexpr size_t kBatches[] = {1, 2, 7};
+// 9 and 20 reach the tiled prompt paths with partial row and pair tiles.
+constexpr size_t kBatches[] = {1, 2, 7, 9, 20};
 
 uint32_t Bits(float f) {
   uint32_t u;
@@ -240,6 +241,56 @@ TEST(QuantizeRowQ8_0ActivationsTest, MatchesX86Formula) {
       const float frac = v - r;
       if (frac > 0.5f || (frac == 0.5f && std::fmod(r, 2.0f) != 0.0f)) r += 1;
       ASSERT_EQ(y[b].qs[i], static_cast<int>(r)) << "block " << b << " i " << i;
+    }
+  }
+}
+
+// Every kernel's paired quantizer gives the scalar version's bytes exactly,
+// including ties, zero blocks, NaN, Inf and huge values.
+TEST(QuantizeRowQ8_0ActivationsTest, KernelQuantizersBitIdentical) {
+  std::mt19937 rng(11);
+  std::normal_distribution<float> n(0.0f, 2.0f);
+  const size_t blocks = 400;
+  std::vector<float> x(blocks * kQ8_0BlockSize);
+  for (size_t i = 0; i < x.size(); ++i) {
+    const size_t b = i / kQ8_0BlockSize;
+    float v = n(rng);
+    switch (b % 8) {
+      case 1:
+        v = std::nearbyint(v * 20.0f) + 0.5f;
+        break;  // ties
+      case 2:
+        v = 0.0f;
+        break;
+      case 3:
+        if (i % 7 == 0) v = std::nanf("");
+        break;
+      case 4:
+        if (i % 11 == 0) v = -INFINITY;
+        break;
+      case 5:
+        v *= 1e30f;
+        break;
+      case 6:
+        v *= 1e-30f;
+        break;
+      default:
+        break;
+    }
+    x[i] = v;
+  }
+  std::vector<BlockQ8_0> want(blocks), got(blocks);
+  QuantizeRowQ8_0Activations(x.data(), want.data(), x.size());
+  for (const Q8_0GemmKernel& k : Q8_0GemmKernels()) {
+    if (!k.supported()) continue;
+    std::fill(got.begin(), got.end(), BlockQ8_0{});
+    k.quantize(x.data(), got.data(), x.size());
+    for (size_t b = 0; b < blocks; ++b) {
+      ASSERT_EQ(got[b].d, want[b].d) << k.name << " block " << b;
+      for (int i = 0; i < kQ8_0BlockSize; ++i) {
+        ASSERT_EQ(got[b].qs[i], want[b].qs[i])
+            << k.name << " block " << b << " i " << i;
+      }
     }
   }
 }

@@ -7,6 +7,7 @@
 namespace edgellm::cli {
 
 Command VersionCommand();
+Command BenchCommand();
 Command GenerateCommand();
 Command ServeCommand();
 Command MakeModelCommand();

@@ -6,6 +6,7 @@
 int main(int argc, char** argv) {
   using namespace edgellm::cli;
   const std::vector<Command> commands = {
+      BenchCommand(),
       GenerateCommand(),
       ServeCommand(),
       MakeModelCommand(),

@@ -1,0 +1,36 @@
+// Measures the machine's memory-read bandwidth in-process, the ceiling that
+// decoding (which streams every weight once per token) runs against.
+//
+// A buffer much larger than the last-level cache is written once (so its
+// pages are resident), then read and summed by the pool's threads, each
+// reading one contiguous share; the best of `passes` timed passes counts.
+// Best rather than mean: other processes can only slow a pass down.
+//
+// Threading: uses `pool` (nullptr = calling thread only); not reentrant on
+// one pool (pthreadpool serializes calls anyway).
+#ifndef EDGELLM_BENCH_MEMORY_BANDWIDTH_H_
+#define EDGELLM_BENCH_MEMORY_BANDWIDTH_H_
+
+#include <cstddef>
+
+#include "absl/status/statusor.h"
+#include "ops/thread_pool.h"
+
+namespace edgellm::bench {
+
+struct MemoryBandwidth {
+  size_t buffer_bytes = 0;
+  int passes = 0;
+  size_t threads = 0;
+  double best_gb_per_s = 0;  // 1 GB = 1e9 bytes
+};
+
+// Errors: INVALID_ARGUMENT for a zero size or pass count, RESOURCE_EXHAUSTED
+// if the buffer cannot be allocated.
+absl::StatusOr<MemoryBandwidth> MeasureMemoryReadBandwidth(
+    ops::ThreadPool* pool, size_t buffer_bytes = size_t{1} << 30,
+    int passes = 3);
+
+}  // namespace edgellm::bench
+
+#endif  // EDGELLM_BENCH_MEMORY_BANDWIDTH_H_

@@ -1,0 +1,460 @@
+// `edgellm bench`: prompt-processing and generation throughput, in the
+// spirit of llama.cpp's llama-bench.
+//
+//   pp<N>  N random token ids prefilled through Transformer::Forward in
+//          chunks of --batch tokens (only the last token wants logits), from
+//          position 0. tokens/s = N / time.
+//   tg<N>  N single-token Forward steps (each wants logits) after a short
+//          untimed prompt of --tg-prompt random tokens. tokens/s = N / time.
+//
+// Each test runs once to warm up (page cache, pool threads, caches), then
+// --repetitions times; we report mean, sample standard deviation and median
+// of the per-repetition tokens/s. Generation also reports the weight bytes
+// streamed per second (every weight tensor is read once per token) against
+// the machine's memory-read bandwidth measured in-process, i.e. how close
+// decoding is to its memory roofline.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "bench/memory_bandwidth.h"
+#include "bench/system_info.h"
+#include "nlohmann/json.hpp"
+#include "ops/kernels/dispatch.h"
+#include "runtime/cli/commands.h"
+#include "runtime/engine/engine.h"
+#include "runtime/model/random_model.h"
+#include "runtime/model/weights.h"
+#include "util/status_macros.h"
+
+namespace edgellm::cli {
+namespace {
+
+constexpr char kName[] = "edgellm bench";
+
+struct Stats {
+  double mean = 0, sd = 0, median = 0;
+  std::vector<double> samples;
+  // Process CPU time over wall time x threads in the timed regions: 1 means
+  // every thread had a core all the time; well below 1 means other
+  // processes took the cores (or our threads slept) and tokens/s understates
+  // what this machine does when quiet.
+  double cpu_share = 0;
+};
+
+// Wall and process CPU time of one timed region.
+struct Timing {
+  absl::Duration wall;
+  double cpu_seconds = 0;
+};
+
+class Stopwatch {
+ public:
+  Stopwatch() : wall_(absl::Now()), cpu_(bench::ProcessCpuSeconds()) {}
+  Timing Elapsed() const {
+    return {absl::Now() - wall_, bench::ProcessCpuSeconds() - cpu_};
+  }
+
+ private:
+  absl::Time wall_;
+  double cpu_;
+};
+
+Stats Summarize(std::vector<double> v) {
+  Stats s;
+  s.samples = v;
+  if (v.empty()) return s;
+  for (double x : v) s.mean += x;
+  s.mean /= v.size();
+  if (v.size() > 1) {
+    double ss = 0;
+    for (double x : v) ss += (x - s.mean) * (x - s.mean);
+    s.sd = std::sqrt(ss / (v.size() - 1));
+  }
+  std::sort(v.begin(), v.end());
+  const size_t m = v.size() / 2;
+  s.median = v.size() % 2 == 1 ? v[m] : 0.5 * (v[m - 1] + v[m]);
+  return s;
+}
+
+struct TestResult {
+  std::string name;  // "pp128", "tg64"
+  int32_t n_prompt = 0;
+  int32_t n_gen = 0;
+  Stats tokens_per_second;
+  int64_t peak_rss_bytes = 0;  // after this test
+};
+
+// Bytes of weights one decode step reads: every layer tensor, the final
+// norm and the output head, plus one embedding row (the whole embedding
+// matrix only when it is the tied output head, which is counted there).
+uint64_t WeightBytesPerToken(const model::ModelWeights& w,
+                             const model::ModelConfig& c) {
+  uint64_t bytes = 0;
+  for (const model::LayerWeights& l : w.layers) {
+    for (const model::Tensor* t :
+         {&l.attn_norm, &l.wq, &l.wk, &l.wv, &l.wo, &l.bq, &l.bk, &l.bv,
+          &l.ffn_norm, &l.w_gate, &l.w_up, &l.w_down}) {
+      if (t->present()) bytes += t->size_bytes;
+    }
+  }
+  bytes += w.output_norm.size_bytes + w.output.size_bytes;
+  if (c.vocab_size > 0) bytes += w.token_embd.size_bytes / c.vocab_size;
+  return bytes;
+}
+
+class Bench {
+ public:
+  Bench(engine::Engine& engine, uint64_t seed)
+      : engine_(engine), rng_(seed), logits_(engine.config().vocab_size) {}
+
+  // One pass of pp: n tokens from position 0 in chunks of max_batch.
+  absl::StatusOr<Timing> Prefill(int32_t n) {
+    model::Transformer& t = engine_.transformer();
+    const Stopwatch watch;
+    for (int32_t begin = 0; begin < n; begin += t.max_batch()) {
+      const int32_t end = std::min(n, begin + t.max_batch());
+      batch_.clear();
+      for (int32_t p = begin; p < end; ++p) {
+        batch_.push_back({.token = RandomToken(),
+                          .pos = p,
+                          .slot = 0,
+                          .want_logits = p == n - 1});
+      }
+      EDGELLM_RETURN_IF_ERROR(t.Forward(batch_, logits_.data()));
+    }
+    return watch.Elapsed();
+  }
+
+  // One pass of tg: an untimed prompt of `prompt` tokens, then n timed
+  // single-token steps.
+  absl::StatusOr<Timing> Generate(int32_t prompt, int32_t n) {
+    if (prompt > 0) EDGELLM_RETURN_IF_ERROR(Prefill(prompt).status());
+    model::Transformer& t = engine_.transformer();
+    const Stopwatch watch;
+    for (int32_t i = 0; i < n; ++i) {
+      const model::BatchToken token{.token = RandomToken(),
+                                    .pos = prompt + i,
+                                    .slot = 0,
+                                    .want_logits = true};
+      EDGELLM_RETURN_IF_ERROR(t.Forward({&token, 1}, logits_.data()));
+    }
+    return watch.Elapsed();
+  }
+
+ private:
+  int32_t RandomToken() {
+    return std::uniform_int_distribution<int32_t>(
+        0, engine_.config().vocab_size - 1)(rng_);
+  }
+
+  engine::Engine& engine_;
+  std::mt19937_64 rng_;
+  std::vector<model::BatchToken> batch_;
+  std::vector<float> logits_;
+};
+
+// Runs `pass` once to warm up, then `reps` times; tokens/s per repetition.
+template <typename Pass>
+absl::StatusOr<Stats> Repeat(int reps, int32_t tokens, size_t threads,
+                             const Pass& pass) {
+  EDGELLM_RETURN_IF_ERROR(pass().status());
+  std::vector<double> tps;
+  double wall = 0, cpu = 0;
+  for (int r = 0; r < reps; ++r) {
+    EDGELLM_ASSIGN_OR_RETURN(Timing t, pass());
+    const double sec = absl::ToDoubleSeconds(t.wall);
+    tps.push_back(tokens / sec);
+    wall += sec;
+    cpu += t.cpu_seconds;
+  }
+  Stats s = Summarize(tps);
+  if (wall > 0) s.cpu_share = cpu / (wall * threads);
+  return s;
+}
+
+// The cached random model for --shape NAME: written on first use to
+// DIR/edgellm-random-NAME-q8_0.gguf (via a temporary name, so an interrupted
+// write never leaves a truncated model behind).
+absl::StatusOr<std::string> RandomModelPath(const std::string& shape,
+                                            std::string dir) {
+  EDGELLM_ASSIGN_OR_RETURN(model::RandomModelSpec spec,
+                           model::NamedRandomModelSpec(shape));
+  if (dir.empty()) {
+    const char* tmp = std::getenv("TMPDIR");
+    dir = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
+  }
+  const std::string path = absl::StrCat(dir, "/edgellm-random-", spec.name,
+                                        spec.q8_0 ? "-q8_0" : "-f32", ".gguf");
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) return path;
+  std::cerr << kName << ": writing random-weight " << spec.name << " to "
+            << path << "\n";
+  const std::string partial = path + ".partial";
+  EDGELLM_RETURN_IF_ERROR(
+      model::WriteRandomModel(spec, partial, /*show_progress=*/true));
+  std::filesystem::rename(partial, path, ec);
+  if (ec) {
+    return absl::InternalError(absl::StrCat("cannot rename ", partial, " to ",
+                                            path, ": ", ec.message()));
+  }
+  return path;
+}
+
+std::string Gb(double bytes) { return absl::StrFormat("%.2f GB", bytes / 1e9); }
+
+int RunBench(const ParsedArgs& args) {
+  const std::string shape = args.GetString("shape");
+  std::string model_path = args.GetString("model");
+  if (model_path.empty() == shape.empty()) {
+    std::cerr << kName << ": give exactly one of --model FILE or --shape NAME"
+              << " (shapes:";
+    for (const std::string& n : model::RandomModelNames())
+      std::cerr << " " << n;
+    std::cerr << ")\n";
+    return 2;
+  }
+  const int32_t n_prompt = static_cast<int32_t>(args.GetInt("n-prompt"));
+  const int32_t n_gen = static_cast<int32_t>(args.GetInt("n-gen"));
+  const int32_t tg_prompt = static_cast<int32_t>(args.GetInt("tg-prompt"));
+  const int reps = static_cast<int>(args.GetInt("repetitions"));
+  const int32_t batch = static_cast<int32_t>(args.GetInt("batch"));
+  const int64_t bandwidth_mb = args.GetInt("bandwidth-mb");
+  if (n_prompt < 0 || n_gen < 0 || tg_prompt < 0 || reps < 1 || batch < 1 ||
+      bandwidth_mb < 0) {
+    std::cerr << kName
+              << ": -p, -n, --tg-prompt and --bandwidth-mb must be >= 0, "
+                 "-r and --batch >= 1\n";
+    return 2;
+  }
+  if (!shape.empty()) {
+    absl::StatusOr<std::string> path =
+        RandomModelPath(shape, args.GetString("model-dir"));
+    if (!path.ok()) {
+      std::cerr << kName << ": " << path.status().message() << "\n";
+      return 1;
+    }
+    model_path = *path;
+  }
+
+  engine::EngineOptions eopts;
+  eopts.model_path = model_path;
+  eopts.threads = static_cast<int32_t>(args.GetInt("threads"));
+  eopts.max_batch = std::max(1, std::min(batch, std::max(n_prompt, tg_prompt)));
+  // Only as many KV positions as the tests use: a small cache keeps the
+  // footprint that of the weights.
+  eopts.context = std::max({n_prompt, tg_prompt + n_gen, 1});
+  const std::string kv_type = args.GetString("kv-type");
+  if (kv_type == "f16") {
+    eopts.kv_type = model::KvCacheType::kF16;
+  } else if (kv_type != "f32") {
+    std::cerr << kName << ": --kv-type must be f32 or f16\n";
+    return 2;
+  }
+  absl::StatusOr<std::unique_ptr<engine::Engine>> loaded =
+      engine::Engine::Load(eopts);
+  if (!loaded.ok()) {
+    std::cerr << kName << ": " << loaded.status().message() << "\n";
+    return 1;
+  }
+  engine::Engine& engine = **loaded;
+  const model::ModelConfig& config = engine.config();
+  absl::StatusOr<model::ModelWeights> weights =
+      model::BindWeights(engine.file(), config);
+  if (!weights.ok()) {
+    std::cerr << kName << ": " << weights.status().message() << "\n";
+    return 1;
+  }
+  const uint64_t bytes_per_token = WeightBytesPerToken(*weights, config);
+  std::error_code ec;
+  const uintmax_t file_bytes = std::filesystem::file_size(model_path, ec);
+
+  Bench bench(engine, static_cast<uint64_t>(args.GetInt("seed")));
+  std::vector<TestResult> results;
+  if (n_prompt > 0) {
+    absl::StatusOr<Stats> s =
+        Repeat(reps, n_prompt, engine.pool().num_threads(),
+               [&] { return bench.Prefill(n_prompt); });
+    if (!s.ok()) {
+      std::cerr << kName << ": pp: " << s.status().message() << "\n";
+      return 1;
+    }
+    results.push_back(
+        {absl::StrCat("pp", n_prompt), n_prompt, 0, *s, bench::PeakRssBytes()});
+  }
+  if (n_gen > 0) {
+    absl::StatusOr<Stats> s =
+        Repeat(reps, n_gen, engine.pool().num_threads(),
+               [&] { return bench.Generate(tg_prompt, n_gen); });
+    if (!s.ok()) {
+      std::cerr << kName << ": tg: " << s.status().message() << "\n";
+      return 1;
+    }
+    results.push_back(
+        {absl::StrCat("tg", n_gen), 0, n_gen, *s, bench::PeakRssBytes()});
+  }
+  // Last, so its buffer does not count in the tests' peak RSS.
+  double bandwidth_gbs = 0;
+  if (bandwidth_mb > 0) {
+    absl::StatusOr<bench::MemoryBandwidth> bw =
+        bench::MeasureMemoryReadBandwidth(
+            &engine.pool(), static_cast<size_t>(bandwidth_mb) << 20, 3);
+    if (!bw.ok()) {
+      std::cerr << kName << ": " << bw.status().message() << "\n";
+      return 1;
+    }
+    bandwidth_gbs = bw->best_gb_per_s;
+  }
+
+  const std::string cpu = bench::CpuModelName();
+  const size_t threads = engine.pool().num_threads();
+  const std::string kernel = ops::kernels::BestQ8_0GemmKernel().name;
+  const double load = bench::LoadAverage1m();
+  const std::string model_name =
+      !shape.empty() ? absl::StrCat("random ", shape)
+                     : (config.name.empty() ? model_path : config.name);
+
+  if (args.GetBool("json")) {
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
+    for (const TestResult& r : results) {
+      const Stats& s = r.tokens_per_second;
+      nlohmann::ordered_json j = {
+          {"name", r.name},
+          {"n_prompt", r.n_prompt},
+          {"n_gen", r.n_gen},
+          {"repetitions", reps},
+          {"tokens_per_second",
+           {{"mean", s.mean},
+            {"sd", s.sd},
+            {"median", s.median},
+            {"samples", s.samples}}},
+          {"cpu_share", s.cpu_share},
+          {"peak_rss_bytes", r.peak_rss_bytes},
+          {"model",
+           {{"path", model_path},
+            {"name", model_name},
+            {"architecture", config.architecture_name},
+            {"file_bytes", file_bytes},
+            {"weight_bytes_per_token", bytes_per_token}}},
+          {"machine",
+           {{"cpu", cpu},
+            {"threads", threads},
+            {"kernel", kernel},
+            {"memory_read_gb_per_s", bandwidth_gbs},
+            {"load_average_1m", load}}},
+          {"settings",
+           {{"batch", eopts.max_batch},
+            {"tg_prompt", tg_prompt},
+            {"context", engine.context()},
+            {"kv_type", kv_type}}},
+      };
+      if (r.n_gen > 0) {
+        const double gbs = bytes_per_token * s.mean / 1e9;
+        j["weight_gb_per_s"] = gbs;
+        if (bandwidth_gbs > 0) {
+          j["roofline_tokens_per_second"] =
+              bandwidth_gbs * 1e9 / bytes_per_token;
+          j["roofline_fraction"] = gbs / bandwidth_gbs;
+        }
+      }
+      out.push_back(std::move(j));
+    }
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+
+  std::cout << absl::StrFormat(
+      "model:   %s (%s file, %s of weights read per token)\n"
+      "machine: %s, %d threads, q8_0 kernel %s, memory read %.1f GB/s, "
+      "load average %.2f\n\n",
+      model_name, Gb(file_bytes), Gb(bytes_per_token), cpu, threads, kernel,
+      bandwidth_gbs, load);
+  std::cout << absl::StrFormat(
+      "| %-7s | %17s | %8s | %5s | %9s | %8s | %11s |\n", "test", "tokens/s",
+      "median", "cpu", "peak RSS", "weight", "roofline");
+  std::cout << "|---------|-------------------|----------|-------|-----------|"
+               "----------|-------------|\n";
+  for (const TestResult& r : results) {
+    const Stats& s = r.tokens_per_second;
+    std::string weight = "", roof = "";
+    if (r.n_gen > 0) {
+      const double gbs = bytes_per_token * s.mean / 1e9;
+      weight = absl::StrFormat("%.1f GB/s", gbs);
+      if (bandwidth_gbs > 0) {
+        roof = absl::StrFormat("%.0f%% of %.0f", 100 * gbs / bandwidth_gbs,
+                               bandwidth_gbs * 1e9 / bytes_per_token);
+      }
+    }
+    std::cout << absl::StrFormat(
+        "| %-7s | %8.2f ± %6.2f | %8.2f | %4.0f%% | %6.0f MB | %8s | %11s |\n",
+        r.name, s.mean, s.sd, s.median, 100 * s.cpu_share,
+        r.peak_rss_bytes / 1e6, weight, roof);
+  }
+  return 0;
+}
+
+}  // namespace
+
+Command BenchCommand() {
+  return Command{
+      .name = "bench",
+      .summary = "measure prompt-processing and generation speed",
+      .usage = "edgellm bench (--model MODEL.gguf | --shape NAME) [flags]",
+      .details =
+          "pp<N>: N random tokens prefilled in chunks of --batch. tg<N>: N\n"
+          "single-token steps after a --tg-prompt token prompt. Each test "
+          "runs\n"
+          "once to warm up, then -r times: tokens/s mean ± sd and median, and\n"
+          "cpu = process CPU time / (wall time x threads) while timed (well\n"
+          "below 100% means other processes had the cores).\n"
+          "Generation is set against the memory roofline: weight bytes read "
+          "per\n"
+          "token x tokens/s, over the read bandwidth measured in-process (a\n"
+          "parallel sum over a --bandwidth-mb buffer, best of 3). --shape\n"
+          "benches a random-weight model of a published shape, written once "
+          "to\n"
+          "--model-dir (default $TMPDIR or /tmp).",
+      .flags =
+          {
+              {"model", FlagKind::kString, "", "GGUF model file", 'm'},
+              {"shape", FlagKind::kString, "",
+               "random-weight model shape instead of --model"},
+              {"model-dir", FlagKind::kString, "",
+               "where --shape models are cached"},
+              {"threads", FlagKind::kInt, "0",
+               "worker threads; 0 = one per core", 't'},
+              {"n-prompt", FlagKind::kInt, "128",
+               "prompt tokens of the pp test; 0 = skip", 'p'},
+              {"n-gen", FlagKind::kInt, "64",
+               "generated tokens of the tg test; 0 = skip", 'n'},
+              {"repetitions", FlagKind::kInt, "3", "timed runs of each test",
+               'r'},
+              {"batch", FlagKind::kInt, "512", "prompt tokens per forward pass",
+               'b'},
+              {"tg-prompt", FlagKind::kInt, "16",
+               "untimed prompt tokens before tg"},
+              {"kv-type", FlagKind::kString, "f32",
+               "KV cache type: f32 or f16"},
+              {"bandwidth-mb", FlagKind::kInt, "1024",
+               "MiB read to measure memory bandwidth; 0 = skip"},
+              {"seed", FlagKind::kInt, "1", "seed of the random token ids"},
+              {"json", FlagKind::kBool, "false",
+               "print a JSON array, one object per test"},
+          },
+      .run = RunBench,
+  };
+}
+
+}  // namespace edgellm::cli
