@@ -294,8 +294,6 @@ absl::Status Transformer::ForwardToHidden(absl::Span<const BatchToken> batch,
     }
   }
   const int32_t d = c.embedding_length;
-  const int32_t kv_dim = c.kv_dim();
-  const int32_t q_dim = c.q_dim();
   const int32_t ff = c.feed_forward_length;
   float* x = x_.data();
   EDGELLM_RETURN_IF_ERROR(Embed(batch, x));
