@@ -118,7 +118,10 @@ absl::StatusOr<std::unique_ptr<Transformer>> Transformer::Create(
   t->rope_.freq_base = c.rope_freq_base;
   t->rope_.layout = c.rope_style == RopeStyle::kNeox ? ops::RopeLayout::kNeox
                                                      : ops::RopeLayout::kNormal;
-  if (c.rope_scaling.factor > 0) {
+  if (t->weights_.rope_freqs.present()) {
+    // The file's own table wins: it is what llama.cpp applies.
+    t->rope_.freq_factors = t->weights_.rope_freqs.f32();
+  } else if (c.rope_scaling.factor > 0) {
     const Llama3RopeScaling& s = c.rope_scaling;
     t->rope_freq_factors_ = ops::Llama3RopeFreqFactors(
         c.rope_dimension_count, c.rope_freq_base, s.factor, s.low_freq_factor,

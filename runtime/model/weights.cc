@@ -77,26 +77,40 @@ absl::StatusOr<ModelWeights> BindWeights(const gguf::GgufFile& file,
     EDGELLM_ASSIGN_OR_RETURN(w.output,
                              Bind(file, "output.weight", c.vocab_size, d));
   }
+  EDGELLM_ASSIGN_OR_RETURN(w.rope_freqs,
+                           Bind(file, "rope_freqs.weight", 1,
+                                c.rope_dimension_count / 2, /*optional=*/true));
   w.layers.resize(c.block_count);
   for (int i = 0; i < c.block_count; ++i) {
     LayerWeights& l = w.layers[i];
     auto name = [i](const char* suffix) {
       return absl::StrCat("blk.", i, ".", suffix);
     };
-    EDGELLM_ASSIGN_OR_RETURN(l.attn_norm, Bind(file, name("attn_norm.weight"), 1, d));
-    EDGELLM_ASSIGN_OR_RETURN(l.wq, Bind(file, name("attn_q.weight"), c.q_dim(), d));
-    EDGELLM_ASSIGN_OR_RETURN(l.wk, Bind(file, name("attn_k.weight"), c.kv_dim(), d));
-    EDGELLM_ASSIGN_OR_RETURN(l.wv, Bind(file, name("attn_v.weight"), c.kv_dim(), d));
-    EDGELLM_ASSIGN_OR_RETURN(l.wo, Bind(file, name("attn_output.weight"), d, c.q_dim()));
+    EDGELLM_ASSIGN_OR_RETURN(l.attn_norm,
+                             Bind(file, name("attn_norm.weight"), 1, d));
+    EDGELLM_ASSIGN_OR_RETURN(l.wq,
+                             Bind(file, name("attn_q.weight"), c.q_dim(), d));
+    EDGELLM_ASSIGN_OR_RETURN(l.wk,
+                             Bind(file, name("attn_k.weight"), c.kv_dim(), d));
+    EDGELLM_ASSIGN_OR_RETURN(l.wv,
+                             Bind(file, name("attn_v.weight"), c.kv_dim(), d));
+    EDGELLM_ASSIGN_OR_RETURN(
+        l.wo, Bind(file, name("attn_output.weight"), d, c.q_dim()));
     const bool need_bias = c.has_qkv_bias;
-    EDGELLM_ASSIGN_OR_RETURN(l.bq, Bind(file, name("attn_q.bias"), 1, c.q_dim(), !need_bias));
-    EDGELLM_ASSIGN_OR_RETURN(l.bk, Bind(file, name("attn_k.bias"), 1, c.kv_dim(), !need_bias));
-    EDGELLM_ASSIGN_OR_RETURN(l.bv, Bind(file, name("attn_v.bias"), 1, c.kv_dim(), !need_bias));
-    EDGELLM_ASSIGN_OR_RETURN(l.ffn_norm, Bind(file, name("ffn_norm.weight"), 1, d));
+    EDGELLM_ASSIGN_OR_RETURN(
+        l.bq, Bind(file, name("attn_q.bias"), 1, c.q_dim(), !need_bias));
+    EDGELLM_ASSIGN_OR_RETURN(
+        l.bk, Bind(file, name("attn_k.bias"), 1, c.kv_dim(), !need_bias));
+    EDGELLM_ASSIGN_OR_RETURN(
+        l.bv, Bind(file, name("attn_v.bias"), 1, c.kv_dim(), !need_bias));
+    EDGELLM_ASSIGN_OR_RETURN(l.ffn_norm,
+                             Bind(file, name("ffn_norm.weight"), 1, d));
     const int64_t ff = c.feed_forward_length;
-    EDGELLM_ASSIGN_OR_RETURN(l.w_gate, Bind(file, name("ffn_gate.weight"), ff, d));
+    EDGELLM_ASSIGN_OR_RETURN(l.w_gate,
+                             Bind(file, name("ffn_gate.weight"), ff, d));
     EDGELLM_ASSIGN_OR_RETURN(l.w_up, Bind(file, name("ffn_up.weight"), ff, d));
-    EDGELLM_ASSIGN_OR_RETURN(l.w_down, Bind(file, name("ffn_down.weight"), d, ff));
+    EDGELLM_ASSIGN_OR_RETURN(l.w_down,
+                             Bind(file, name("ffn_down.weight"), d, ff));
   }
   return w;
 }

@@ -29,18 +29,21 @@ struct Tensor {
 };
 
 struct LayerWeights {
-  Tensor attn_norm;              // {d}
-  Tensor wq, wk, wv, wo;         // [q_dim][d], [kv_dim][d] x2, [d][q_dim]
-  Tensor bq, bk, bv;             // qwen2 only: {q_dim}, {kv_dim} x2
-  Tensor ffn_norm;               // {d}
-  Tensor w_gate, w_up, w_down;   // [ff][d] x2, [d][ff]
+  Tensor attn_norm;             // {d}
+  Tensor wq, wk, wv, wo;        // [q_dim][d], [kv_dim][d] x2, [d][q_dim]
+  Tensor bq, bk, bv;            // qwen2 only: {q_dim}, {kv_dim} x2
+  Tensor ffn_norm;              // {d}
+  Tensor w_gate, w_up, w_down;  // [ff][d] x2, [d][ff]
 };
 
 struct ModelWeights {
-  Tensor token_embd;   // [vocab][d]
+  Tensor token_embd;  // [vocab][d]
   std::vector<LayerWeights> layers;
   Tensor output_norm;  // {d}
   Tensor output;       // [vocab][d]; the token_embd view when tied
+  // Optional {rope_dimension_count / 2}: per-pair RoPE divisors (Llama 3.1+
+  // context scaling as llama.cpp's converter writes it).
+  Tensor rope_freqs;
 };
 
 // Binds and validates every tensor the config needs: presence, shape, and a
