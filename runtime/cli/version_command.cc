@@ -1,5 +1,7 @@
 #include <iostream>
 
+#include "ops/kernels/dispatch.h"
+
 #include "runtime/cli/commands.h"
 
 namespace edgellm::cli {
@@ -7,7 +9,7 @@ namespace edgellm::cli {
 Command VersionCommand() {
   return Command{
       .name = "version",
-      .summary = "print the program version and build facts",
+      .summary = "print the version, build facts and the chosen CPU kernels",
       .usage = "edgellm version",
       .details = "",
       .flags = {},
@@ -15,6 +17,14 @@ Command VersionCommand() {
           [](const ParsedArgs&) {
             std::cout << "edgellm 0.1.0 (C++" << __cplusplus / 100 % 100 << ", "
                       << __VERSION__ << ")\n";
+            std::cout << "q8_0 kernels built:";
+            for (const ops::kernels::Q8_0GemmKernel& k :
+                 ops::kernels::Q8_0GemmKernels()) {
+              std::cout << " " << k.name
+                        << (k.supported() ? "" : " (not on this CPU)");
+            }
+            std::cout << "\nq8_0 kernel chosen: "
+                      << ops::kernels::BestQ8_0GemmKernel().name << "\n";
             return 0;
           },
   };
