@@ -1,5 +1,6 @@
 #include "ops/linear.h"
 
+#include <atomic>
 #include <cstdint>
 #include <type_traits>
 
@@ -120,7 +121,11 @@ absl::Status LinearQ8_0WithKernel(const kernels::Q8_0GemmKernel& kernel,
     ParallelFor(pool, batch, 1, quantize);
   }
 
-  const kernels::Q8_0GemmArgs args{w, xq, n_blocks, batch, bias, y, out};
+  // One id per call (see Q8_0GemmArgs::call_id); 64 bits never wrap to 0.
+  static std::atomic<uint64_t> next_call_id{1};
+  const kernels::Q8_0GemmArgs args{
+      w,    xq, n_blocks, batch,
+      bias, y,  out,      next_call_id.fetch_add(1, std::memory_order_relaxed)};
   const kernels::Q8_0GemmFn fn = kernel.fn;
   ParallelFor(pool, out, RowTile(pool, out),
               [&](size_t o0, size_t o1) { fn(args, o0, o1); });

@@ -25,6 +25,7 @@
 #define EDGELLM_OPS_KERNELS_Q8_0_GEMM_H_
 
 #include <cstddef>
+#include <cstdint>
 
 #include "quant/q8_0.h"
 
@@ -42,6 +43,11 @@ struct Q8_0GemmArgs {
   const float* bias;  // [out] or nullptr
   float* y;           // y[b * y_stride + o]
   size_t y_stride;
+  // Nonzero and unique per GEMM call (all its tasks share it), or 0: lets a
+  // kernel keep per-thread work derived from x (the VNNI kernel's repacked
+  // activations) across the tasks of one call instead of redoing it per
+  // task. x must not change during a call.
+  uint64_t call_id = 0;
 };
 
 using Q8_0GemmFn = void (*)(const Q8_0GemmArgs& args, size_t o_begin,
