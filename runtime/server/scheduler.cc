@@ -295,11 +295,13 @@ void Scheduler::AdmitLocked(absl::Time now) {
     absl::Status status;
     if (force_cancel_) {
       status = ShutdownStatus();
-    } else if (p.stream->cancelled()) {
-      status = absl::CancelledError("cancelled by the client while queued");
     } else if (now >= p.request.deadline) {
+      // Checked before the cancel flag: gRPC cancels the call when its
+      // deadline passes, and the client should hear which it was.
       status = absl::DeadlineExceededError(
           "deadline passed while waiting for a free slot");
+    } else if (p.stream->cancelled()) {
+      status = absl::CancelledError("cancelled by the client while queued");
     }
     if (status.ok()) {
       ++it;
@@ -333,7 +335,11 @@ void Scheduler::AdmitLocked(absl::Time now) {
       event.text = std::string(e.text);
       a->stream->Push(std::move(event));
       if (a->stream->cancelled()) {
-        a->stop_status = absl::CancelledError("cancelled by the client");
+        a->stop_status = t >= a->deadline
+                             ? absl::DeadlineExceededError(absl::StrCat(
+                                   "deadline passed after ", e.index + 1,
+                                   " generated tokens"))
+                             : absl::CancelledError("cancelled by the client");
         return false;
       }
       return true;
@@ -368,11 +374,11 @@ void Scheduler::AdmitEmbedLocked(absl::Time now) {
     absl::Status status;
     if (force_cancel_) {
       status = ShutdownStatus();
-    } else if (p.call->cancelled()) {
-      status = absl::CancelledError("cancelled by the client while queued");
     } else if (now >= p.request.deadline) {
       status = absl::DeadlineExceededError(
           "deadline passed while waiting for the embedding slot");
+    } else if (p.call->cancelled()) {
+      status = absl::CancelledError("cancelled by the client while queued");
     }
     if (status.ok()) {
       ++it;
@@ -399,14 +405,14 @@ void Scheduler::AdmitEmbedLocked(absl::Time now) {
 
 bool Scheduler::EmbedStep(absl::Time now) {
   if (embed_ == nullptr) return false;
-  if (embed_->call->cancelled()) {
-    FinishEmbed(absl::CancelledError("cancelled by the client"));
-    return false;
-  }
   if (now >= embed_->request.deadline) {
     FinishEmbed(absl::DeadlineExceededError(
         absl::StrCat("deadline passed after embedding ", embed_->next_text,
                      " of ", embed_->request.texts.size(), " texts")));
+    return false;
+  }
+  if (embed_->call->cancelled()) {
+    FinishEmbed(absl::CancelledError("cancelled by the client"));
     return false;
   }
   const absl::Span<const model::BatchToken> batch = embed_pass_->NextBatch();
@@ -457,12 +463,12 @@ void Scheduler::ReapCancelled(absl::Time now) {
     Active* a = slots_[slot].get();
     if (a == nullptr) continue;
     absl::Status status;
-    if (a->stream->cancelled()) {
-      status = absl::CancelledError("cancelled by the client");
-    } else if (now >= a->deadline) {
+    if (now >= a->deadline) {
       status = absl::DeadlineExceededError(
           absl::StrCat("deadline passed after ",
                        a->sequence->output_ids().size(), " generated tokens"));
+    } else if (a->stream->cancelled()) {
+      status = absl::CancelledError("cancelled by the client");
     }
     if (status.ok()) continue;
     a->sequence->Cancel();
