@@ -1,5 +1,7 @@
 #include "runtime/model/random_model.h"
 
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -246,9 +248,14 @@ absl::Status WriteRandomModel(const RandomModelSpec& spec,
         p.name, q8 ? gguf::TensorType::kQ8_0 : gguf::TensorType::kF32, dims,
         [p, q8, seed, t, total, show_progress](std::string* out) {
           if (show_progress) {
-            std::fprintf(stderr, "\rwriting tensor %zu/%zu %-32s", t + 1,
-                         total, p.name.c_str());
-            if (t + 1 == total) std::fprintf(stderr, "\n");
+            // One updating line on a terminal; in a log, a line per tenth.
+            if (isatty(STDERR_FILENO)) {
+              std::fprintf(stderr, "\rwriting tensor %zu/%zu %-32s", t + 1,
+                           total, p.name.c_str());
+              if (t + 1 == total) std::fprintf(stderr, "\n");
+            } else if ((t + 1) * 10 / total != t * 10 / total) {
+              std::fprintf(stderr, "writing tensor %zu/%zu\n", t + 1, total);
+            }
           }
           Rng rng(seed);
           std::vector<float> row(p.cols);
