@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "ops/activation.h"
 #include "ops/attention.h"
+#include "ops/convert.h"
 #include "ops/linear.h"
 #include "ops/norm.h"
 #include "ops/rope.h"
@@ -97,6 +98,10 @@ absl::StatusOr<std::unique_ptr<Transformer>> Transformer::Create(
       t->kv_, KvCache::Create(c.block_count, options.slots, context, c.kv_dim(),
                               options.kv_type));
   t->max_batch_ = options.max_batch;
+  if (options.kv_type == KvCacheType::kF16) {
+    EDGELLM_ASSIGN_OR_RETURN(t->kv_convert_,
+                             ops::F32ToF16Converter::Create(c.kv_dim()));
+  }
 
   // Prepare every linear from the copy of the weights this object owns, so
   // the Tensor pointers stay valid.
@@ -208,20 +213,20 @@ absl::Status Transformer::Embed(absl::Span<const BatchToken> batch, float* x) {
   return absl::OkStatus();
 }
 
-void Transformer::StoreKv(int32_t layer, int32_t slot, int32_t pos,
-                          const float* k, const float* v) {
+absl::Status Transformer::StoreKv(int32_t layer, int32_t slot, int32_t pos0,
+                                  int32_t count, const float* k,
+                                  const float* v) {
+  // Positions pos0.. of one (layer, slot) are consecutive rows in the cache.
   const int32_t kv_dim = config_.kv_dim();
   if (kv_->type() == KvCacheType::kF32) {
-    std::memcpy(kv_->key(layer, slot, pos), k, kv_dim * sizeof(float));
-    std::memcpy(kv_->value(layer, slot, pos), v, kv_dim * sizeof(float));
-    return;
+    std::memcpy(kv_->key(layer, slot, pos0), k, size_t(count) * kv_dim * 4);
+    std::memcpy(kv_->value(layer, slot, pos0), v, size_t(count) * kv_dim * 4);
+    return absl::OkStatus();
   }
-  auto* kd = static_cast<uint16_t*>(kv_->key(layer, slot, pos));
-  auto* vd = static_cast<uint16_t*>(kv_->value(layer, slot, pos));
-  for (int32_t i = 0; i < kv_dim; ++i) {
-    kd[i] = quant::Fp32ToFp16(k[i]);
-    vd[i] = quant::Fp32ToFp16(v[i]);
-  }
+  EDGELLM_RETURN_IF_ERROR(kv_convert_->Run(
+      k, count, static_cast<uint16_t*>(kv_->key(layer, slot, pos0))));
+  return kv_convert_->Run(
+      v, count, static_cast<uint16_t*>(kv_->value(layer, slot, pos0)));
 }
 
 absl::Status Transformer::AttentionRun(int32_t layer,
@@ -240,9 +245,8 @@ absl::Status Transformer::AttentionRun(int32_t layer,
       ops::Rope(rope_, q, count, c.head_count, q_dim, pos0, pool_));
   EDGELLM_RETURN_IF_ERROR(
       ops::Rope(rope_, k, count, c.head_count_kv, kv_dim, pos0, pool_));
-  for (size_t i = 0; i < count; ++i) {
-    StoreKv(layer, slot, pos0 + i, k + i * kv_dim, v + i * kv_dim);
-  }
+  EDGELLM_RETURN_IF_ERROR(
+      StoreKv(layer, slot, pos0, static_cast<int32_t>(count), k, v));
   float* out = att_.data() + size_t(begin) * q_dim;
   if (kv_->type() == KvCacheType::kF32) {
     return ops::Attention(attention_, q, count, pos0,

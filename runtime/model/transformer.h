@@ -25,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "ops/attention.h"
+#include "ops/convert.h"
 #include "ops/rope.h"
 #include "ops/thread_pool.h"
 #include "runtime/model/config.h"
@@ -96,13 +97,15 @@ class Transformer {
   // consecutive positions.
   absl::Status AttentionRun(int32_t layer, absl::Span<const BatchToken> batch,
                             int32_t begin, int32_t end);
-  void StoreKv(int32_t layer, int32_t slot, int32_t pos, const float* k,
-               const float* v);
+  // Writes `count` key and value rows at positions pos0.. of (layer, slot).
+  absl::Status StoreKv(int32_t layer, int32_t slot, int32_t pos0,
+                       int32_t count, const float* k, const float* v);
 
   const ModelConfig config_;
   const ModelWeights weights_;
   ops::ThreadPool* const pool_;
   std::unique_ptr<KvCache> kv_;
+  std::unique_ptr<ops::F32ToF16Converter> kv_convert_;  // f16 cache only
   int32_t max_batch_ = 0;
   struct LayerLinears;
   std::vector<LayerLinears> layers_;
