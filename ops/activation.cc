@@ -1,6 +1,12 @@
 #include "ops/activation.h"
 
+#include <xnnpack.h>
+
+#include <algorithm>
 #include <cmath>
+#include <limits>
+#include <memory>
+#include <new>
 
 namespace edgellm::ops {
 namespace {
@@ -8,7 +14,73 @@ namespace {
 // Elements per parallel task; expf costs ~10 ns, so 4096 is ~40 us.
 constexpr size_t kMinElementsPerTask = 4096;
 
+// SwiGlu goes through XNNPACK in chunks of this many elements: the
+// intermediate silu(gate) lives in a per-thread buffer of this size (64 KiB,
+// stays in L2 between the three passes) instead of a buffer of size n.
+constexpr size_t kSwiGluChunk = 16384;
+
+// Below this n (a decode step: one FFN row per token, 5632..11008 elements
+// times a small batch) XNNPACK runs on the calling thread: the whole op then
+// costs a few microseconds (docs/ops_xnnpack_vs_own.md), less than waking
+// pthreadpool's workers on a busy machine (ops/thread_pool.h).
+constexpr size_t kSwiGluMinElementsForThreads = 65536;
+
 inline float SiluOne(float x) { return x / (1.0f + std::exp(-x)); }
+
+// The XNNPACK operators of SwiGlu: sigmoid_nc_f32 with channels = 1 (so a
+// call of any n is just batch = n at setup) and multiply_nd_f32 (1-D shape
+// set at setup). XNNPACK operators hold their setup state, so they cannot be
+// shared between threads that compute at the same time: each calling thread
+// creates its own set on first use (thread_local) and reuses it, so the
+// steady state allocates nothing.
+class SwiGluOps {
+ public:
+  SwiGluOps() {
+    if (xnn_initialize(/*allocator=*/nullptr) != xnn_status_success) return;
+    if (xnn_create_sigmoid_nc_f32(/*channels=*/1, /*input_stride=*/1,
+                                  /*output_stride=*/1, /*flags=*/0,
+                                  &sigmoid_) != xnn_status_success) {
+      return;
+    }
+    const float inf = std::numeric_limits<float>::infinity();
+    if (xnn_create_multiply_nd_f32(-inf, inf, /*flags=*/0, &multiply_) !=
+        xnn_status_success) {
+      return;
+    }
+    tmp_.reset(new (std::nothrow) float[kSwiGluChunk]);
+  }
+  ~SwiGluOps() {
+    if (sigmoid_ != nullptr) xnn_delete_operator(sigmoid_);
+    if (multiply_ != nullptr) xnn_delete_operator(multiply_);
+  }
+  SwiGluOps(const SwiGluOps&) = delete;
+  SwiGluOps& operator=(const SwiGluOps&) = delete;
+
+  bool ok() const { return tmp_ != nullptr; }
+
+  // y[0, n) = silu(gate) * up for n <= kSwiGluChunk; y may alias gate or up
+  // (each pass reads an element before it writes it, and the first pass
+  // writes only tmp). Returns false if XNNPACK reports an error.
+  bool Chunk(const float* gate, const float* up, size_t n, float* y,
+             pthreadpool_t threads) {
+    float* tmp = tmp_.get();
+    const size_t shape[1] = {n};
+    return xnn_setup_sigmoid_nc_f32(sigmoid_, n, gate, tmp, threads) ==
+               xnn_status_success &&
+           xnn_run_operator(sigmoid_, threads) == xnn_status_success &&
+           xnn_setup_multiply_nd_f32(multiply_, 1, shape, 1, shape, tmp, gate,
+                                     tmp, threads) == xnn_status_success &&
+           xnn_run_operator(multiply_, threads) == xnn_status_success &&
+           xnn_setup_multiply_nd_f32(multiply_, 1, shape, 1, shape, tmp, up, y,
+                                     threads) == xnn_status_success &&
+           xnn_run_operator(multiply_, threads) == xnn_status_success;
+  }
+
+ private:
+  xnn_operator_t sigmoid_ = nullptr;
+  xnn_operator_t multiply_ = nullptr;
+  std::unique_ptr<float[]> tmp_;
+};
 
 }  // namespace
 
@@ -27,9 +99,24 @@ void Silu(const float* x, size_t n, float* y, ThreadPool* pool) {
 
 void SwiGlu(const float* gate, const float* up, size_t n, float* y,
             ThreadPool* pool) {
-  ParallelFor(
-      pool, n, BalancedTile(pool, n, kMinElementsPerTask),
-      [&](size_t b, size_t e) { SwiGluRef(gate + b, up + b, e - b, y + b); });
+  thread_local SwiGluOps ops;
+  const pthreadpool_t threads =
+      n >= kSwiGluMinElementsForThreads ? PoolOf(pool) : nullptr;
+  size_t done = 0;
+  if (ops.ok()) {
+    while (done < n) {
+      const size_t len = std::min(kSwiGluChunk, n - done);
+      if (!ops.Chunk(gate + done, up + done, len, y + done, threads)) break;
+      done += len;
+    }
+  }
+  // Only if XNNPACK is unusable (initialization or allocation failed): the
+  // scalar path for what is left.
+  const size_t rest = n - done;
+  ParallelFor(pool, rest, BalancedTile(pool, rest, kMinElementsPerTask),
+              [&](size_t b, size_t e) {
+                SwiGluRef(gate + done + b, up + done + b, e - b, y + done + b);
+              });
 }
 
 }  // namespace edgellm::ops
