@@ -55,20 +55,21 @@ else
   echo "setup: installed ${missing[*]}"
 fi
 
-# Node.js example client (examples/node): @grpc/grpc-js and @grpc/proto-loader
-# at the versions pinned in package-lock.json, installed once per lock file
-# so tests never need the network.
 # Node.js and npm: Debian's, unless a node is already installed.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   echo "setup: installing Debian's nodejs and npm"
   SUDO=""
   if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-  if ! DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends nodejs npm; then
+  if ! $SUDO apt-get update ||
+     ! DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends nodejs npm; then
     echo "setup: apt-get install nodejs npm failed" >&2
     exit 1
   fi
 fi
 
+# Node.js example client (examples/node): @grpc/grpc-js and @grpc/proto-loader
+# at the versions pinned in package-lock.json, installed once per lock file
+# so tests never need the network.
 node_dir="$(cd "$(dirname "$0")/.." && pwd)/examples/node"
 if [ -f "$node_dir/package-lock.json" ]; then
   if command -v npm >/dev/null 2>&1; then
