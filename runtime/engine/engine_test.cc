@@ -11,32 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "runtime/model/random_model.h"
-
-// Counts every global operator new in this test binary.
-namespace {
-std::atomic<long> g_allocations{0};
-}  // namespace
-
-void* operator new(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(size == 0 ? 1 : size);
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-// Array forms too, so that every allocation and release of this binary goes
-// through malloc/free (AddressSanitizer checks that they pair up).
-void* operator new[](std::size_t size) { return operator new(size); }
-void* operator new[](std::size_t size, const std::nothrow_t& tag) noexcept {
-  return operator new(size, tag);
-}
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+#include "tests/testing/allocation_counter.h"
 
 namespace edgellm::engine {
 namespace {
@@ -66,8 +41,8 @@ TEST(EngineTest, DecodeLoopDoesNotAllocatePerToken) {
   long at_second = -1, at_last = -1;
   auto result =
       engine->Generate("once upon a time", options, [&](const TokenEvent& e) {
-        if (e.index == 1) at_second = g_allocations.load();
-        if (e.index == 63) at_last = g_allocations.load();
+        if (e.index == 1) at_second = edgellm::testing::AllocationCount();
+        if (e.index == 63) at_last = edgellm::testing::AllocationCount();
         return true;
       });
   ASSERT_TRUE(result.ok()) << result.status();

@@ -12,33 +12,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-
-// Counts every global operator new in this test binary, so a test can show
-// that Sample() and Accept() never allocate.
-namespace {
-std::atomic<long> g_allocations{0};
-}  // namespace
-
-void* operator new(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(size == 0 ? 1 : size);
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-// Array forms too, so that every allocation and release of this binary goes
-// through malloc/free (AddressSanitizer checks that they pair up).
-void* operator new[](std::size_t size) { return operator new(size); }
-void* operator new[](std::size_t size, const std::nothrow_t& tag) noexcept {
-  return operator new(size, tag);
-}
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+#include "tests/testing/allocation_counter.h"
 
 namespace edgellm::engine {
 namespace {
@@ -445,12 +419,12 @@ TEST(SamplerTest, SampleAndAcceptDoNotAllocate) {
   deep_top_p.top_p = 0.999f;  // grows the sort beyond its first chunk
   for (const SamplingParams& p : {everything, deep_top_p, Plain(0.0f)}) {
     Sampler s = Make(p, kVocab);
-    const long before = g_allocations.load();
+    const long before = edgellm::testing::AllocationCount();
     for (int i = 0; i < 100; ++i) {
       std::copy(logits.begin(), logits.end(), scratch.begin());
       s.Accept(s.Sample(scratch.data()));
     }
-    const long allocations = g_allocations.load() - before;
+    const long allocations = edgellm::testing::AllocationCount() - before;
     EXPECT_EQ(allocations, 0);
   }
 }
