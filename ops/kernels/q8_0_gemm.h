@@ -7,20 +7,23 @@
 // follows ONE arithmetic contract, so all kernels give bit-identical results
 // (the equivalence test checks equality, not a tolerance):
 //
-//   * Each block is split into 8 lanes of 4 consecutive values; lane j of
-//     block k holds the exact int32 sum  s[k][j] = sum_{t<4} w[4j+t]*x[4j+t].
-//   * Per lane, over blocks in order: acc[j] = fma(d[k], float(s[k][j]),
-//     acc[j]) with d[k] = fp32(w.d) * fp32(x.d) rounded to f32.
-//   * The 8 lanes are summed as ((a0+a4)+(a2+a6)) + ((a1+a5)+(a3+a7)).
+//   * Per block k, the exact int32 dot product of the 32 value pairs:
+//     s[k] = sum_{i<32} w[i]*x[i]  (|s| <= 32*128*127 < 2^24, so float(s)
+//     is exact too). Integer addition is associative: a kernel may form s[k]
+//     from partial sums in any order.
+//   * Over blocks in order: acc = fma(float(s[k]), d[k], acc), starting
+//     from +0, with d[k] = fp32(w.d) * fp32(x.d) rounded to f32.
+//   * Then, with a bias, y = acc + bias[o] (one rounding).
 //
-// This is exactly what llama.cpp's x86 ggml_vec_dot_q8_0_q8_0 does with AVX2
-// (ggml-cpu/arch/x86/quants.c: mul_sum_i8_pairs_float gives the 8 int32 lanes
-// via maddubs+madd, or dpbusd with AVX512VNNI; acc = _mm256_fmadd_ps(d, q,
-// acc); hsum_float_8), and what its llamafile tinyBLAS_Q0_AVX GEMM does for
-// prompt batches (same lanes, madd=fma, same hsum). Our golden outputs come
-// from an x86 llama.cpp build, so we mirror that order on every ISA: the NEON
-// kernels keep two 4-lane accumulators to reproduce it (llama.cpp's own ARM
-// path orders the sum differently; we choose to be x86-exact everywhere).
+// This is ggml's scalar reference ggml_vec_dot_q8_0_q8_0 (sumi per block,
+// sumf += sumi * (d_w * d_x), which compilers contract to the fma above),
+// and the order with the fewest roundings: one per block. It lets a kernel
+// keep one float lane per (row, batch row) and sum a whole block in integer
+// first, which is what makes the AVX-512 VNNI prompt GEMM fast (it
+// transposes 16 weight rows so one int32 lane holds one row's block sum).
+// llama.cpp's x86 SIMD path instead keeps 8 float lanes per row (one per 4
+// values) and sums them at the end; the results differ in the last bits
+// (tests/golden measures the agreement of greedy outputs with llama.cpp).
 #ifndef EDGELLM_OPS_KERNELS_Q8_0_GEMM_H_
 #define EDGELLM_OPS_KERNELS_Q8_0_GEMM_H_
 
@@ -30,10 +33,6 @@
 #include "quant/q8_0.h"
 
 namespace edgellm::ops::kernels {
-
-// Values per accumulation lane and lanes per block (see the contract above).
-inline constexpr int kQ8_0LaneWidth = 4;
-inline constexpr int kQ8_0Lanes = quant::kQ8_0BlockSize / kQ8_0LaneWidth;
 
 struct Q8_0GemmArgs {
   const quant::BlockQ8_0* w;  // [out][n_blocks]
@@ -52,13 +51,6 @@ struct Q8_0GemmArgs {
 
 using Q8_0GemmFn = void (*)(const Q8_0GemmArgs& args, size_t o_begin,
                             size_t o_end);
-
-// The lane sum of the contract, in its exact order.
-inline float HsumQ8_0Lanes(const float a[kQ8_0Lanes]) {
-  const float r0 = a[0] + a[4], r1 = a[1] + a[5];
-  const float r2 = a[2] + a[6], r3 = a[3] + a[7];
-  return (r0 + r2) + (r1 + r3);
-}
 
 // Plain C++ (kernels/q8_0_gemm_ref.cc); runs everywhere.
 void Q8_0GemmRef(const Q8_0GemmArgs& args, size_t o_begin, size_t o_end);

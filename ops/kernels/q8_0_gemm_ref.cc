@@ -13,19 +13,16 @@ namespace {
 
 float DotRef(const quant::BlockQ8_0* w, const quant::BlockQ8_0* x,
              size_t n_blocks) {
-  float acc[kQ8_0Lanes] = {};
+  float acc = 0.0f;
   for (size_t k = 0; k < n_blocks; ++k) {
-    const float d = quant::Fp16ToFp32(w[k].d) * quant::Fp16ToFp32(x[k].d);
-    for (int j = 0; j < kQ8_0Lanes; ++j) {
-      int32_t s = 0;
-      for (int t = 0; t < kQ8_0LaneWidth; ++t) {
-        const int i = j * kQ8_0LaneWidth + t;
-        s += int32_t{w[k].qs[i]} * int32_t{x[k].qs[i]};
-      }
-      acc[j] = std::fma(d, static_cast<float>(s), acc[j]);
+    int32_t s = 0;
+    for (int i = 0; i < quant::kQ8_0BlockSize; ++i) {
+      s += int32_t{w[k].qs[i]} * int32_t{x[k].qs[i]};
     }
+    const float d = quant::Fp16ToFp32(w[k].d) * quant::Fp16ToFp32(x[k].d);
+    acc = std::fma(static_cast<float>(s), d, acc);
   }
-  return HsumQ8_0Lanes(acc);
+  return acc;
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // Every Q8_0 GEMM kernel against the reference, on odd shapes. The kernels
 // share one arithmetic contract (q8_0_gemm.h), so results must be
-// bit-identical, which also pins the int32 lane sums. Kernels the CPU lacks
+// bit-identical, which also pins the int32 block sums. Kernels the CPU lacks
 // are skipped, not failed.
 #include "ops/kernels/q8_0_gemm.h"
 
@@ -24,9 +24,10 @@ using quant::BlockQ8_0;
 using quant::kQ8_0BlockSize;
 
 constexpr size_t kIns[] = {32, 64, 96, 2080};
-constexpr size_t kOuts[] = {1, 3, 17, 257};
-// 9 and 20 reach the tiled prompt paths with partial row and pair tiles.
-constexpr size_t kBatches[] = {1, 2, 7, 9, 20};
+// 33 = two 16-row groups and a partial third (the VNNI kernel's row tile).
+constexpr size_t kOuts[] = {1, 3, 17, 33, 257};
+// 9, 17 and 20 reach the tiled prompt paths with partial row and batch tiles.
+constexpr size_t kBatches[] = {1, 2, 7, 9, 17, 20};
 
 uint32_t Bits(float f) {
   uint32_t u;
@@ -127,7 +128,7 @@ TEST_P(Q8_0GemmKernelTest, BitIdenticalToReferenceOnOddShapes) {
 }
 
 // With unit scales the result is the exact integer dot product (it stays
-// below 2^24, so every f32 step is exact): the int32 lane sums are checked
+// below 2^24, so every f32 step is exact): the int32 block sums are checked
 // against an int64 sum computed here, independent of the reference.
 TEST_P(Q8_0GemmKernelTest, IntegerSumsExact) {
   std::mt19937 rng(99);
