@@ -15,7 +15,7 @@ namespace {
 constexpr size_t kMinRowsPerTask = 16;
 // Row tasks are a multiple of the kernels' row tile so no task ends in the
 // one-row tail loop except the last.
-constexpr size_t kRowTaskMultiple = 4;
+constexpr size_t kRowTaskMultiple = 16;
 // Below this batch, quantizing activations on the calling thread is cheaper
 // than waking the pool.
 constexpr size_t kParallelQuantizeMinBatch = 4;

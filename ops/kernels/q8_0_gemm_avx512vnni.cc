@@ -1,281 +1,294 @@
-// Q8_0 GEMM for AVX-512 VNNI.
+// Q8_0 GEMM for AVX-512 VNNI: 16 weight rows at a time, one row per int32
+// lane.
 //
-// Batch < kTiledMinBatch (decode): a 256-bit loop over 4 weight rows (Gemv
-// below); one vpdpbusd sums four u8*s8 products per int32 lane, exactly.
+// The contract (q8_0_gemm.h) sums each block exactly in integer and then does
+// one fma per (row, batch row, block). To make that cheap, a group of 16
+// weight rows is transposed per block into 8 vectors W[j] whose lane r holds
+// bytes 4j..4j+3 of row r's block. Then, for one batch row, 8 vpdpbusd with
+// the batch row's 4-byte chunk j broadcast from memory give, in lane r, the
+// exact block sum of row r; one cvt, one mul (the 16 rows' weight scales
+// times the batch row's scale) and one fma finish the block for 16 rows.
+// Per 512 multiply-adds that is 8 dpbusd + 3 float ops, where a layout with
+// one row per 256-bit half needs a cvt + mul + fma per 64.
 //
-// Larger batches (prompt processing) are compute-bound, so they take a
-// register-tiled path that reuses every weight block across several batch
-// rows and packs two batch rows into one 512-bit vector:
+// vpdpbusd multiplies unsigned by signed bytes: the weights are made unsigned
+// once per block, wu = w ^ 0x80 = w + 128, and the excess 128 * sum(x) of a
+// block is removed through the accumulator's starting value, -128 * sum(x),
+// formed once per (batch row, block). All int32 sums are exact
+// (|sum(wu * x)| <= 32 * 255 * 128 < 2^31).
 //
-//   * The activations are repacked once per call and thread into pairs of batch
-//   rows:
-//     per (pair, block) 64 bytes of qs (row 2p in the low 256 bits, row 2p+1
-//     in the high), 16 int32 corrections and 16 f32 scales.
-//   * vpdpbusd needs one unsigned operand. Instead of llama.cpp's
-//     |w| * sign(x, w) per (row, column) pair, the weight is made unsigned
-//     once per block, wu = w + 128 (w ^ 0x80), and the excess is taken out
-//     through the accumulator input: s = dpbusd(-128 * sum4(x), wu, x) =
-//     sum4(w * x). The lane sums are exact int32 either way (|sum4(wu*x)| <=
-//     4 * 255 * 128), so s is bit-identical to the contract's s[k][j].
-//   * d = fp32(w.d) * fp32(x.d) and acc = fma(d, float(s), acc) per lane and
-//     block in order, and the final lane sum, are exactly the contract's.
-//
-// A tile is kTileRows weight rows x kTilePairs pairs (8 batch rows): 16 zmm
-// accumulators. Per block it issues, per weight row, one broadcast load and
-// one xor, and per (row, pair) dpbusd + cvt + mul + fma with the activation
-// operands straight from memory.
+// Prompt batches (batch >= kGemmMinBatch): per task, each 16-row group is
+// transposed once into a per-thread buffer (576 bytes per block: 8 vectors
+// of bytes, 16 f32 scales), then every tile of kTokenTile batch rows runs
+// over it from L1/L2, so the transposition is shared by the whole batch.
+// Decode (smaller batches): the transposed block is used straight from
+// registers, and each row is prefetched ahead since the weights stream from
+// DRAM.
 #include <immintrin.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "ops/kernels/q8_0_gemm.h"
-#include "ops/kernels/q8_0_gemm_x86_inl.h"
 
 namespace edgellm::ops::kernels {
 namespace {
 
-// Below this batch the repacking does not pay for itself.
-constexpr size_t kTiledMinBatch = 4;
-constexpr int kTileRows = 4;
-constexpr int kTilePairs = 4;
-// Weight rows whose blocks stay in L2 while every pair tile passes over them:
-// 32 rows of 5632 values are 190 KB.
-constexpr size_t kRowChunk = 32;
-
-// Two batch rows of one block, ready for the tile loop.
-struct alignas(64) PairBlock {
-  int8_t qs[64];
-  int32_t neg_corr[16];  // -128 * (sum of each 4 qs) = what w ^ 0x80 adds
-  float d[16];           // x scale of row 2p (x8), then of row 2p+1 (x8)
-};
-
-// Fills packed[p * n_blocks + k] for all pairs; a missing odd last row is
-// zero (its outputs are not stored).
-void PackPairs(const Q8_0GemmArgs& a, PairBlock* packed) {
-  const size_t pairs = (a.batch + 1) / 2;
-  const __m512i k128 = _mm512_set1_epi8(static_cast<char>(0x80));
-  for (size_t p = 0; p < pairs; ++p) {
-    const quant::BlockQ8_0* x0 = a.x + (2 * p) * a.n_blocks;
-    const bool has1 = 2 * p + 1 < a.batch;
-    const quant::BlockQ8_0* x1 = has1 ? x0 + a.n_blocks : nullptr;
-    for (size_t k = 0; k < a.n_blocks; ++k) {
-      PairBlock& pb = packed[p * a.n_blocks + k];
-      const __m256i lo =
-          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x0[k].qs));
-      const __m256i hi =
-          has1 ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x1[k].qs))
-               : _mm256_setzero_si256();
-      const __m512i qs = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
-      _mm512_store_si512(pb.qs, qs);
-      const __m512i corr =
-          _mm512_dpbusd_epi32(_mm512_setzero_si512(), k128, qs);
-      _mm512_store_si512(pb.neg_corr,
-                         _mm512_sub_epi32(_mm512_setzero_si512(), corr));
-      const __m256 d0 = _mm256_set1_ps(HalfToFloat(x0[k].d));
-      const __m256 d1 = _mm256_set1_ps(has1 ? HalfToFloat(x1[k].d) : 0.0f);
-      // insertf64x4 rather than insertf32x8: the latter needs AVX512DQ.
-      _mm512_store_ps(pb.d, _mm512_castpd_ps(_mm512_insertf64x4(
-                                _mm512_castpd256_pd512(_mm256_castps_pd(d0)),
-                                _mm256_castps_pd(d1), 1)));
-    }
-  }
-}
-
-// The contract's lane sum of each 256-bit half.
-inline void HsumHalves(__m512 v, float* lo, float* hi) {
-  *lo = HsumLanesX86(_mm512_castps512_ps256(v));
-  *hi = HsumLanesX86(
-      _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
-}
-
-// Rows [o, o + kRows) x pairs [p, p + kPairs). `wd` holds the rows' block
-// scales as f32, [kRows][n_blocks].
-template <int kRows, int kPairs>
-void Tile(const Q8_0GemmArgs& a, const PairBlock* packed, const float* wd,
-          size_t o, size_t p) {
-  const size_t nb = a.n_blocks;
-  const quant::BlockQ8_0* w[kRows];
-  for (int r = 0; r < kRows; ++r) w[r] = a.w + (o + r) * nb;
-  const PairBlock* xp[kPairs];
-  for (int q = 0; q < kPairs; ++q) xp[q] = packed + (p + q) * nb;
-  const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
-  __m512 acc[kRows][kPairs];
-  for (int r = 0; r < kRows; ++r) {
-    for (int q = 0; q < kPairs; ++q) acc[r][q] = _mm512_setzero_ps();
-  }
-  for (size_t k = 0; k < nb; ++k) {
-    __m512i wu[kRows];
-    __m512 wdv[kRows];
-    for (int r = 0; r < kRows; ++r) {
-      const __m256i wv =
-          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[r][k].qs));
-      wu[r] = _mm512_xor_si512(_mm512_broadcast_i64x4(wv), flip);
-      wdv[r] = _mm512_set1_ps(wd[r * nb + k]);
-    }
-    for (int q = 0; q < kPairs; ++q) {
-      const PairBlock& pb = xp[q][k];
-      const __m512i xq = _mm512_load_si512(pb.qs);
-      const __m512i nc = _mm512_load_si512(pb.neg_corr);
-      const __m512 xd = _mm512_load_ps(pb.d);
-      for (int r = 0; r < kRows; ++r) {
-        const __m512i s = _mm512_dpbusd_epi32(nc, wu[r], xq);
-        const __m512 d = _mm512_mul_ps(wdv[r], xd);
-        acc[r][q] = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(s), acc[r][q]);
-      }
-    }
-  }
-  for (int q = 0; q < kPairs; ++q) {
-    const size_t b0 = 2 * (p + q);
-    const bool has1 = b0 + 1 < a.batch;
-    for (int r = 0; r < kRows; ++r) {
-      float v0, v1;
-      HsumHalves(acc[r][q], &v0, &v1);
-      if (a.bias != nullptr) {
-        v0 += a.bias[o + r];
-        v1 += a.bias[o + r];
-      }
-      a.y[b0 * a.y_stride + o + r] = v0;
-      if (has1) a.y[(b0 + 1) * a.y_stride + o + r] = v1;
-    }
-  }
-}
-
-template <int kRows>
-void TileRows(const Q8_0GemmArgs& a, const PairBlock* packed, const float* wd,
-              size_t o, size_t p, size_t pairs) {
-  switch (pairs) {
-    case 1:
-      return Tile<kRows, 1>(a, packed, wd, o, p);
-    case 2:
-      return Tile<kRows, 2>(a, packed, wd, o, p);
-    case 3:
-      return Tile<kRows, 3>(a, packed, wd, o, p);
-    default:
-      return Tile<kRows, kTilePairs>(a, packed, wd, o, p);
-  }
-}
-
-void TileAny(const Q8_0GemmArgs& a, const PairBlock* packed, const float* wd,
-             size_t o, size_t rows, size_t p, size_t pairs) {
-  switch (rows) {
-    case 1:
-      return TileRows<1>(a, packed, wd, o, p, pairs);
-    case 2:
-      return TileRows<2>(a, packed, wd, o, p, pairs);
-    case 3:
-      return TileRows<3>(a, packed, wd, o, p, pairs);
-    default:
-      return TileRows<kTileRows>(a, packed, wd, o, p, pairs);
-  }
-}
-
-void GemmTiled(const Q8_0GemmArgs& a, size_t o_begin, size_t o_end) {
-  const size_t nb = a.n_blocks;
-  const size_t pairs = (a.batch + 1) / 2;
-  // Per-thread buffers, grown to the largest shape seen and then reused, so
-  // a steady-state forward pass does not allocate.
-  thread_local std::vector<PairBlock> packed;
-  thread_local std::vector<float> wd;
-  // The call whose activations `packed` holds: a thread that runs several
-  // tasks of one call packs once (measured: GemmTiled outside the tile loop
-  // was ~10% of a tinyllama pp128 profile with packing per task).
-  thread_local uint64_t packed_call = 0;
-  if (packed.size() < pairs * nb) {
-    packed.resize(pairs * nb);
-    packed_call = 0;
-  }
-  if (wd.size() < kRowChunk * nb) wd.resize(kRowChunk * nb);
-  if (a.call_id == 0 || a.call_id != packed_call) {
-    PackPairs(a, packed.data());
-    packed_call = a.call_id;
-  }
-  for (size_t oc = o_begin; oc < o_end; oc += kRowChunk) {
-    const size_t oc_end = std::min(o_end, oc + kRowChunk);
-    for (size_t o = oc; o < oc_end; ++o) {
-      const quant::BlockQ8_0* wo = a.w + o * nb;
-      float* dst = wd.data() + (o - oc) * nb;
-      for (size_t k = 0; k < nb; ++k) dst[k] = HalfToFloat(wo[k].d);
-    }
-    for (size_t p = 0; p < pairs; p += kTilePairs) {
-      const size_t np = std::min<size_t>(kTilePairs, pairs - p);
-      for (size_t o = oc; o < oc_end; o += kTileRows) {
-        const size_t nr = std::min<size_t>(kTileRows, oc_end - o);
-        TileAny(a, packed.data(), wd.data() + (o - oc) * nb, o, nr, p, np);
-      }
-    }
-  }
-}
-
-// Decode rows (batch < kTiledMinBatch), 256-bit: the same unsigned-weight
-// trick as the tiled path. Per activation block, -128 * sum4(x) is formed
-// once and shared by the kRows weight rows, so each (row, block) costs load +
-// xor + dpbusd instead of llama.cpp's abs + sign + dpbusd. The lane sums are
-// the same exact int32 values; d and the fma order are the contract's.
-// Weights stream from DRAM here, so each row is prefetched kPrefetchBytes
-// ahead (once per two 34-byte blocks): measured +20-30% decode tokens/s on
-// tinyllama with 2 threads (docs/performance.md); 256-1024 bytes were equal
-// within noise, 2048 worse. The xor trick alone changed nothing measurable
-// (the loop waits on memory), but it frees issue slots for the prefetches.
+constexpr int kGroupRows = 16;
+constexpr int kChunks = quant::kQ8_0BlockSize / 4;  // 4-byte chunks per block
+constexpr size_t kGemmMinBatch = 4;
+// Batch rows per register tile: 8 accumulators + 8 weight vectors + a few
+// temporaries fit in the 32 zmm registers, and 8 independent dpbusd chains
+// cover the instruction's latency.
+constexpr int kTokenTile = 8;
+// Decode prefetch distance per row (the previous kernel measured 256-1024
+// equal within noise on tinyllama).
 constexpr size_t kPrefetchBytes = 512;
 
-template <int kRows>
-inline void GemvRows(const Q8_0GemmArgs& a, size_t o) {
-  const size_t nb = a.n_blocks;
-  const quant::BlockQ8_0* w[kRows];
-  for (int r = 0; r < kRows; ++r) w[r] = a.w + (o + r) * nb;
+static_assert(sizeof(quant::BlockQ8_0) == 34, "Q8_0 block layout");
+constexpr size_t kQsOffset = offsetof(quant::BlockQ8_0, qs);
+
+// One block of a 16-row group, transposed.
+struct alignas(64) GroupBlock {
+  __m512i w[kChunks];  // lane r of w[j]: bytes 4j..4j+3 of row r, ^ 0x80
+  __m512 d;            // lane r: row r's scale as f32
+};
+
+// The activation side of one call, per (batch row, block): what every row
+// group needs, formed once per call and thread.
+struct ActivationSide {
+  std::vector<int32_t> neg_corr;  // -128 * sum of the block's 32 values
+  std::vector<float> d;           // the block's scale as f32
+};
+
+void PrepareActivations(const Q8_0GemmArgs& a, ActivationSide* side) {
+  const size_t n = a.batch * a.n_blocks;
+  if (side->neg_corr.size() < n) {
+    side->neg_corr.resize(n);
+    side->d.resize(n);
+  }
   const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
-  for (size_t b = 0; b < a.batch; ++b) {
-    const quant::BlockQ8_0* x = a.x + b * nb;
-    __m256 acc[kRows];
-    for (int r = 0; r < kRows; ++r) acc[r] = _mm256_setzero_ps();
-    for (size_t k = 0; k < nb; ++k) {
-      if (k % 2 == 0) {
-        for (int r = 0; r < kRows; ++r) {
-          _mm_prefetch(reinterpret_cast<const char*>(w[r] + k) + kPrefetchBytes,
-                       _MM_HINT_T0);
-        }
-      }
-      const __m256i xv =
-          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[k].qs));
-      const __m256i nc = _mm256_sub_epi32(
-          _mm256_setzero_si256(),
-          _mm256_dpbusd_epi32(_mm256_setzero_si256(), flip, xv));
-      const __m256 dx = _mm256_set1_ps(HalfToFloat(x[k].d));
-      for (int r = 0; r < kRows; ++r) {
-        const __m256i wu = _mm256_xor_si256(
-            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[r][k].qs)),
-            flip);
-        const __m256 q = _mm256_cvtepi32_ps(_mm256_dpbusd_epi32(nc, wu, xv));
-        const __m256 d =
-            _mm256_mul_ps(_mm256_set1_ps(HalfToFloat(w[r][k].d)), dx);
-        acc[r] = _mm256_fmadd_ps(d, q, acc[r]);
-      }
+  for (size_t i = 0; i < n; ++i) {
+    const quant::BlockQ8_0& blk = a.x[i];
+    // sad against zero of (x ^ 0x80) = sum(x + 128) = sum(x) + 32 * 128.
+    const __m256i sad = _mm256_sad_epu8(
+        _mm256_xor_si256(
+            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk.qs)), flip),
+        _mm256_setzero_si256());
+    const __m128i s2 = _mm_add_epi64(_mm256_castsi256_si128(sad),
+                                     _mm256_extracti128_si256(sad, 1));
+    const int64_t sum =
+        _mm_cvtsi128_si64(_mm_add_epi64(s2, _mm_unpackhi_epi64(s2, s2))) -
+        32 * 128;
+    side->neg_corr[i] = static_cast<int32_t>(-128 * sum);
+    side->d[i] = _cvtsh_ss(blk.d);
+  }
+}
+
+// Byte offsets of the group's 16 rows from its first row; rows past the end
+// of the range repeat the last row (their results are not stored).
+__m512i RowOffsets(size_t row_bytes, int rows) {
+  alignas(64) int32_t off[kGroupRows];
+  for (int r = 0; r < kGroupRows; ++r) {
+    off[r] = static_cast<int32_t>(std::min(r, rows - 1) * row_bytes);
+  }
+  return _mm512_load_si512(off);
+}
+
+// Transposes block k of 16 rows. `blk` points at block k of the group's first
+// row; row r's block is at blk + off[r].
+inline void TransposeBlock(const char* blk, const int32_t* off, __m512i idx,
+                           __m512i w[kChunks], __m512* d) {
+  __m512i z[8];
+  for (int i = 0; i < 8; ++i) {
+    const __m256i lo = _mm256_loadu_si256(
+        reinterpret_cast<const __m256i*>(blk + off[i] + kQsOffset));
+    const __m256i hi = _mm256_loadu_si256(
+        reinterpret_cast<const __m256i*>(blk + off[i + 8] + kQsOffset));
+    z[i] = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+  }
+  // z[i]: row i in the low 256 bits, row i + 8 in the high; an 8x8 transpose
+  // of 32-bit chunks in each half.
+  __m512i t[8];
+  for (int i = 0; i < 4; ++i) {
+    t[2 * i] = _mm512_unpacklo_epi32(z[2 * i], z[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_epi32(z[2 * i], z[2 * i + 1]);
+  }
+  // u[c] (c < 4) holds chunk c of rows 0-3 (128-bit lane 0), chunk c + 4 of
+  // rows 0-3 (lane 1), chunk c of rows 8-11 (lane 2), chunk c + 4 (lane 3);
+  // u[4 + c] the same for rows 4-7 and 12-15.
+  __m512i u[8];
+  for (int h = 0; h < 2; ++h) {
+    const __m512i* th = t + 4 * h;
+    u[4 * h + 0] = _mm512_unpacklo_epi64(th[0], th[2]);
+    u[4 * h + 1] = _mm512_unpackhi_epi64(th[0], th[2]);
+    u[4 * h + 2] = _mm512_unpacklo_epi64(th[1], th[3]);
+    u[4 * h + 3] = _mm512_unpackhi_epi64(th[1], th[3]);
+  }
+  const __m512i pick_lo = _mm512_setr_epi64(0, 1, 8, 9, 4, 5, 12, 13);
+  const __m512i pick_hi = _mm512_setr_epi64(2, 3, 10, 11, 6, 7, 14, 15);
+  const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+  for (int c = 0; c < 4; ++c) {
+    w[c] = _mm512_xor_si512(_mm512_permutex2var_epi64(u[c], pick_lo, u[4 + c]),
+                            flip);
+    w[c + 4] = _mm512_xor_si512(
+        _mm512_permutex2var_epi64(u[c], pick_hi, u[4 + c]), flip);
+  }
+  // The fp16 scale is the first 2 bytes of each block; a 4-byte gather stays
+  // inside the 34-byte block.
+  const __m512i dw = _mm512_i32gather_epi32(idx, blk, 1);
+  *d = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(dw));
+}
+
+inline int32_t LoadChunk(const char* p) {
+  int32_t v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+
+// acc += block k of batch row t against the transposed group block.
+inline __m512 ConsumeBlock(const __m512i w[kChunks], __m512 wd,
+                           const quant::BlockQ8_0* xb, int32_t neg_corr,
+                           float xd, __m512 acc) {
+  const char* xq = reinterpret_cast<const char*>(xb->qs);
+  __m512i s = _mm512_set1_epi32(neg_corr);
+  for (int j = 0; j < kChunks; ++j) {
+    s = _mm512_dpbusd_epi32(s, w[j], _mm512_set1_epi32(LoadChunk(xq + 4 * j)));
+  }
+  const __m512 d = _mm512_mul_ps(wd, _mm512_set1_ps(xd));
+  return _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), d, acc);
+}
+
+inline void StoreRows(const Q8_0GemmArgs& a, size_t b, size_t o, int rows,
+                      __m512 acc) {
+  const __mmask16 m = static_cast<__mmask16>((1u << rows) - 1);
+  if (a.bias != nullptr) {
+    acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(m, a.bias + o));
+  }
+  _mm512_mask_storeu_ps(a.y + b * a.y_stride + o, m, acc);
+}
+
+// Batch rows [t0, t0 + kTokens) against a transposed group.
+template <int kTokens>
+void Tile(const Q8_0GemmArgs& a, const ActivationSide& side,
+          const GroupBlock* group, size_t t0, size_t o, int rows) {
+  const size_t nb = a.n_blocks;
+  __m512 acc[kTokens];
+  for (int t = 0; t < kTokens; ++t) acc[t] = _mm512_setzero_ps();
+  for (size_t k = 0; k < nb; ++k) {
+    __m512i w[kChunks];
+    for (int j = 0; j < kChunks; ++j) w[j] = _mm512_load_si512(&group[k].w[j]);
+    const __m512 wd = _mm512_load_ps(&group[k].d);
+    for (int t = 0; t < kTokens; ++t) {
+      const size_t i = (t0 + t) * nb + k;
+      acc[t] =
+          ConsumeBlock(w, wd, a.x + i, side.neg_corr[i], side.d[i], acc[t]);
     }
-    float* y = a.y + b * a.y_stride + o;
-    for (int r = 0; r < kRows; ++r) {
-      float v = HsumLanesX86(acc[r]);
-      if (a.bias != nullptr) v += a.bias[o + r];
-      y[r] = v;
+  }
+  for (int t = 0; t < kTokens; ++t) StoreRows(a, t0 + t, o, rows, acc[t]);
+}
+
+template <int... kTokens>
+void TileAny(int tokens, const Q8_0GemmArgs& a, const ActivationSide& side,
+             const GroupBlock* group, size_t t0, size_t o, int rows) {
+  ((tokens == kTokens ? Tile<kTokens>(a, side, group, t0, o, rows) : void()),
+   ...);
+}
+
+void Gemm(const Q8_0GemmArgs& a, size_t o_begin, size_t o_end) {
+  const size_t nb = a.n_blocks;
+  const size_t row_bytes = nb * sizeof(quant::BlockQ8_0);
+  // Per-thread buffers, grown to the largest shape seen and then reused, so a
+  // steady-state forward pass does not allocate.
+  thread_local ActivationSide side;
+  thread_local std::vector<GroupBlock> group;
+  // The call whose activations `side` holds: a thread that runs several tasks
+  // of one call prepares them once.
+  thread_local uint64_t side_call = 0;
+  if (a.call_id == 0 || a.call_id != side_call) {
+    PrepareActivations(a, &side);
+    side_call = a.call_id;
+  }
+  if (group.size() < nb) group.resize(nb);
+  for (size_t o = o_begin; o < o_end; o += kGroupRows) {
+    const int rows = static_cast<int>(std::min<size_t>(kGroupRows, o_end - o));
+    const __m512i idx = RowOffsets(row_bytes, rows);
+    alignas(64) int32_t off[kGroupRows];
+    _mm512_store_si512(off, idx);
+    const char* base = reinterpret_cast<const char*>(a.w + o * nb);
+    for (size_t k = 0; k < nb; ++k) {
+      TransposeBlock(base + k * sizeof(quant::BlockQ8_0), off, idx, group[k].w,
+                     &group[k].d);
+    }
+    size_t t0 = 0;
+    for (; t0 + kTokenTile <= a.batch; t0 += kTokenTile) {
+      Tile<kTokenTile>(a, side, group.data(), t0, o, rows);
+    }
+    if (t0 < a.batch) {
+      TileAny<1, 2, 3, 4, 5, 6, 7>(static_cast<int>(a.batch - t0), a, side,
+                                   group.data(), t0, o, rows);
     }
   }
 }
 
+// Decode: kTokens (< kGemmMinBatch) batch rows, transposed blocks used from
+// registers.
+template <int kTokens>
 void Gemv(const Q8_0GemmArgs& a, size_t o_begin, size_t o_end) {
-  size_t o = o_begin;
-  for (; o + kTileRows <= o_end; o += kTileRows) GemvRows<kTileRows>(a, o);
-  for (; o < o_end; ++o) GemvRows<1>(a, o);
+  const size_t nb = a.n_blocks;
+  const size_t row_bytes = nb * sizeof(quant::BlockQ8_0);
+  thread_local ActivationSide side;
+  thread_local uint64_t side_call = 0;
+  if (a.call_id == 0 || a.call_id != side_call) {
+    PrepareActivations(a, &side);
+    side_call = a.call_id;
+  }
+  for (size_t o = o_begin; o < o_end; o += kGroupRows) {
+    const int rows = static_cast<int>(std::min<size_t>(kGroupRows, o_end - o));
+    const __m512i idx = RowOffsets(row_bytes, rows);
+    alignas(64) int32_t off[kGroupRows];
+    _mm512_store_si512(off, idx);
+    const char* base = reinterpret_cast<const char*>(a.w + o * nb);
+    __m512 acc[kTokens];
+    for (int t = 0; t < kTokens; ++t) acc[t] = _mm512_setzero_ps();
+    for (size_t k = 0; k < nb; ++k) {
+      const char* blk = base + k * sizeof(quant::BlockQ8_0);
+      if (k % 2 == 0) {
+        for (int r = 0; r < kGroupRows; ++r) {
+          _mm_prefetch(blk + off[r] + kPrefetchBytes, _MM_HINT_T0);
+        }
+      }
+      __m512i w[kChunks];
+      __m512 wd;
+      TransposeBlock(blk, off, idx, w, &wd);
+      for (int t = 0; t < kTokens; ++t) {
+        const size_t i = t * nb + k;
+        acc[t] =
+            ConsumeBlock(w, wd, a.x + i, side.neg_corr[i], side.d[i], acc[t]);
+      }
+    }
+    for (int t = 0; t < kTokens; ++t) StoreRows(a, t, o, rows, acc[t]);
+  }
 }
 
 }  // namespace
 
 void Q8_0GemmAvx512Vnni(const Q8_0GemmArgs& args, size_t o_begin,
                         size_t o_end) {
-  if (args.batch >= kTiledMinBatch) {
-    GemmTiled(args, o_begin, o_end);
-  } else {
-    Gemv(args, o_begin, o_end);
+  static_assert(kGemmMinBatch == 4, "Gemv covers batches 1-3");
+  switch (args.batch) {
+    case 0:
+      return;
+    case 1:
+      return Gemv<1>(args, o_begin, o_end);
+    case 2:
+      return Gemv<2>(args, o_begin, o_end);
+    case 3:
+      return Gemv<3>(args, o_begin, o_end);
+    default:
+      return Gemm(args, o_begin, o_end);
   }
 }
 
