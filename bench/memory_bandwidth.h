@@ -3,8 +3,11 @@
 //
 // A buffer much larger than the last-level cache is written once (so its
 // pages are resident), then read and summed by the pool's threads, each
-// reading one contiguous share; the best of `passes` timed passes counts.
-// Best rather than mean: other processes can only slow a pass down.
+// reading one contiguous share as 1, 4 or 16 interleaved streams (several
+// streams in flight is how a row-group GEMV reads, and on some machines it
+// reads faster than one stream); the best of `passes` timed passes of every
+// stream count counts. Best rather than mean: other processes can only slow a
+// pass down, and the roofline must be what the machine can do.
 //
 // Threading: uses `pool` (nullptr = calling thread only); not reentrant on
 // one pool (pthreadpool serializes calls anyway).
@@ -22,7 +25,8 @@ struct MemoryBandwidth {
   size_t buffer_bytes = 0;
   int passes = 0;
   size_t threads = 0;
-  double best_gb_per_s = 0;  // 1 GB = 1e9 bytes
+  double best_gb_per_s = 0;       // 1 GB = 1e9 bytes
+  size_t streams_per_thread = 0;  // of the best pass
 };
 
 // Errors: INVALID_ARGUMENT for a zero size or pass count, RESOURCE_EXHAUSTED
