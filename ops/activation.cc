@@ -19,12 +19,6 @@ constexpr size_t kMinElementsPerTask = 4096;
 // stays in L2 between the three passes) instead of a buffer of size n.
 constexpr size_t kSwiGluChunk = 16384;
 
-// Below this n (a decode step: one FFN row per token, 5632..11008 elements
-// times a small batch) XNNPACK runs on the calling thread: the whole op then
-// costs a few microseconds (docs/ops_xnnpack_vs_own.md), less than waking
-// pthreadpool's workers on a busy machine (ops/thread_pool.h).
-constexpr size_t kSwiGluMinElementsForThreads = 65536;
-
 inline float SiluOne(float x) { return x / (1.0f + std::exp(-x)); }
 
 // The XNNPACK operators of SwiGlu: sigmoid_nc_f32 with channels = 1 (so a
@@ -99,24 +93,23 @@ void Silu(const float* x, size_t n, float* y, ThreadPool* pool) {
 
 void SwiGlu(const float* gate, const float* up, size_t n, float* y,
             ThreadPool* pool) {
-  thread_local SwiGluOps ops;
-  const pthreadpool_t threads =
-      n >= kSwiGluMinElementsForThreads ? PoolOf(pool) : nullptr;
-  size_t done = 0;
-  if (ops.ok()) {
-    while (done < n) {
-      const size_t len = std::min(kSwiGluChunk, n - done);
-      if (!ops.Chunk(gate + done, up + done, len, y + done, threads)) break;
-      done += len;
-    }
-  }
-  // Only if XNNPACK is unusable (initialization or allocation failed): the
-  // scalar path for what is left.
-  const size_t rest = n - done;
-  ParallelFor(pool, rest, BalancedTile(pool, rest, kMinElementsPerTask),
-              [&](size_t b, size_t e) {
-                SwiGluRef(gate + done + b, up + done + b, e - b, y + done + b);
-              });
+  // Chunks run on this pool's own workers, each with its own XNNPACK
+  // operators run single-threaded (nullptr pthreadpool). Handing big calls to
+  // pthreadpool instead left its workers spinning after every chunk while
+  // the Q8_0 GEMM ran on our workers: on 2 cores that was 32% of a tinyllama
+  // pp128 profile (docs/performance.md).
+  ParallelFor(
+      pool, n, BalancedTile(pool, n, kSwiGluChunk), [&](size_t b, size_t e) {
+        thread_local SwiGluOps ops;
+        for (size_t i = b; i < e; i += kSwiGluChunk) {
+          const size_t len = std::min(kSwiGluChunk, e - i);
+          // Scalar only if XNNPACK is unusable (initialization or
+          // allocation failed, or it reported an error).
+          if (!ops.ok() || !ops.Chunk(gate + i, up + i, len, y + i, nullptr)) {
+            SwiGluRef(gate + i, up + i, len, y + i);
+          }
+        }
+      });
 }
 
 }  // namespace edgellm::ops
