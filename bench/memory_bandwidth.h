@@ -3,11 +3,12 @@
 //
 // A buffer much larger than the last-level cache is written once (so its
 // pages are resident), then read and summed by the pool's threads, each
-// reading one contiguous share as 1, 4 or 16 interleaved streams (several
-// streams in flight is how a row-group GEMV reads, and on some machines it
-// reads faster than one stream); the best of `passes` timed passes of every
-// stream count counts. Best rather than mean: other processes can only slow a
-// pass down, and the roofline must be what the machine can do.
+// reading one contiguous share in several patterns: 1, 2 or 4 interleaved
+// streams, with and without software prefetch 2-4 KiB ahead (what a
+// well-written GEMV does; one plain stream reads ~35% slower on the Xeon of
+// docs/performance.md). The best pass of the best pattern counts: other
+// processes can only slow a pass down, and the roofline must be what the
+// machine can do, or a kernel could beat "100%".
 //
 // Threading: uses `pool` (nullptr = calling thread only); not reentrant on
 // one pool (pthreadpool serializes calls anyway).
@@ -27,6 +28,7 @@ struct MemoryBandwidth {
   size_t threads = 0;
   double best_gb_per_s = 0;       // 1 GB = 1e9 bytes
   size_t streams_per_thread = 0;  // of the best pass
+  size_t prefetch_bytes = 0;      // of the best pass (0 = none)
 };
 
 // Errors: INVALID_ARGUMENT for a zero size or pass count, RESOURCE_EXHAUSTED
