@@ -1,7 +1,8 @@
-// Q8_0 GEMM for AVX2 + FMA + F16C. Lanes as llama.cpp's AVX2
+// Q8_0 GEMM for AVX2 + FMA + F16C. A block's products as in llama.cpp's AVX2
 // mul_sum_i8_pairs_float: |w| (unsigned) times x with w's sign, pairs summed
 // to int16 by maddubs (no saturation: |w| <= 128, |x| <= 127 so a pair is at
-// most 32512), then pairs of int16 to int32 by madd.
+// most 32512), then pairs of int16 to 8 int32 partial sums by madd, which
+// q8_0_gemm_x86_inl.h adds up to the block's exact int32 sum.
 #include <immintrin.h>
 
 #include <cstdint>

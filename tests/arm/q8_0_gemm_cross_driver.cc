@@ -130,7 +130,7 @@ int CompareWithReference(const Q8_0GemmKernel& k) {
 
 // Unit scales: every output is the exact integer dot product (kept below
 // 2^24 so each f32 step is exact), computed here in int64, independent of
-// the reference. Pins the int32 lane sums, incl. -128 * -128 products.
+// the reference. Pins the int32 block sums, incl. -128 * -128 products.
 int CheckIntegerSums(const Q8_0GemmKernel& k) {
   std::mt19937 rng(99);
   const uint16_t kOne = quant::Fp32ToFp16(1.0f);
@@ -151,7 +151,7 @@ int CheckIntegerSums(const Q8_0GemmKernel& k) {
         blk.d = kOne;
         for (int8_t& v : blk.qs) v = static_cast<int8_t>(xq(rng));
       }
-      if (in <= 160) {  // an all -128 block: the extreme int32 lane sum
+      if (in <= 160) {  // an all -128 block: the extreme int32 block sum
         for (int8_t& v : w[0].qs) v = -128;
         for (int8_t& v : x[0].qs) v = -128;
       }
