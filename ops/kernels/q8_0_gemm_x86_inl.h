@@ -23,16 +23,6 @@ namespace {
 // values) still fit in L1 when a prompt batch re-reads them.
 constexpr int kX86RowTile = 4;
 
-// The old contract's sum of 8 float lanes, ((a0+a4)+(a2+a6)) +
-// ((a1+a5)+(a3+a7)). Only the AVX-512 VNNI kernel still uses it, until it is
-// rewritten for the block-sum contract; remove it then.
-inline float HsumLanesX86(__m256 v) {
-  __m128 r = _mm_add_ps(_mm256_extractf128_ps(v, 1), _mm256_castps256_ps128(v));
-  r = _mm_add_ps(r, _mm_movehl_ps(r, r));
-  r = _mm_add_ss(r, _mm_movehdup_ps(r));
-  return _mm_cvtss_f32(r);
-}
-
 inline float HalfToFloat(uint16_t h) { return _cvtsh_ss(h); }
 
 // The exact int32 sum of 8 int32 lanes (integer addition: any order).
