@@ -17,8 +17,11 @@
 // ran 3-5x slower than 1 thread. In Run() the caller and the workers claim
 // items from one atomic counter; the caller returns when every item is done,
 // so a worker that wakes late finds nothing left and no one waits for it.
-// XNNPACK operators still use the pthreadpool (get()); its workers sleep
-// while our kernels run.
+// XNNPACK operators that run big single calls (F32/F16 fully connected,
+// softmax) use the pthreadpool (get()). After a call its workers spin for a
+// while before sleeping, stealing cores from our workers, so elementwise ops
+// that run many small calls (SwiGlu) split work with ParallelFor and run
+// XNNPACK single-threaded inside each task instead.
 //
 // Threading: concurrent ParallelFor/Run calls on one pool are serialized (as
 // pthreadpool does), so a pool may be shared, but the scratch buffer it owns
