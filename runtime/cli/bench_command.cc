@@ -1,5 +1,6 @@
 // `edgellm bench`: prompt-processing and generation throughput, in the
-// spirit of llama.cpp's llama-bench.
+// spirit of llama.cpp's llama-bench (issue 7: pp128/pp512/tg128 tokens/s,
+// llama-bench's flags, one result per test).
 //
 //   pp<N>  N random token ids prefilled through Transformer::Forward in
 //          chunks of --batch tokens (only the last token wants logits), from
@@ -13,20 +14,29 @@
 // streamed per second (every weight tensor is read once per token) against
 // the machine's memory-read bandwidth measured in-process, i.e. how close
 // decoding is to its memory roofline.
+//
+// -p and -n take comma-separated lists as llama-bench does (-p 128,512
+// -n 128): one test per value, all pp tests first, then all tg tests, on one
+// engine whose context and batch fit the largest. Each test's peak RSS is set
+// against issue 7's budget: model file + KV cache + 64 MB.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "bench/memory_bandwidth.h"
@@ -43,6 +53,31 @@ namespace edgellm::cli {
 namespace {
 
 constexpr char kName[] = "edgellm bench";
+
+// Issue 7: peak RSS <= model file + KV cache + 64 MB (MB = 1e6 bytes, as in
+// the table): the slack covers code, the pool's threads, activations,
+// logits and the tokenizer.
+constexpr int64_t kRssSlackBytes = 64'000'000;
+
+// A llama-bench count list such as "128,512" for flag `flag`: integers >= 0
+// separated by commas, in order; 0 means "no test" and is dropped (so "0"
+// alone skips the kind). Anything else is INVALID_ARGUMENT naming the entry.
+absl::StatusOr<std::vector<int32_t>> ParseCountList(const std::string& flag,
+                                                    const std::string& text) {
+  std::vector<int32_t> counts;
+  for (absl::string_view entry : absl::StrSplit(text, ',')) {
+    entry = absl::StripAsciiWhitespace(entry);
+    int32_t n = 0;
+    if (entry.empty() || !absl::ascii_isdigit(entry.front()) ||
+        !absl::SimpleAtoi(entry, &n) || n < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          flag, " \"", text, "\": entry \"", entry,
+          "\" is not a token count >= 0 (want e.g. 128 or 128,512)"));
+    }
+    if (n > 0) counts.push_back(n);
+  }
+  return counts;
+}
 
 struct Stats {
   double mean = 0, sd = 0, median = 0;
@@ -96,6 +131,16 @@ struct TestResult {
   Stats tokens_per_second;
   int64_t peak_rss_bytes = 0;  // after this test
 };
+
+// "2 streams, 2048 B" (bytes prefetched ahead) or "1 stream, no prefetch":
+// the read pattern of the best bandwidth pass.
+std::string ReadPattern(const bench::MemoryBandwidth& bw) {
+  return absl::StrCat(bw.streams_per_thread,
+                      bw.streams_per_thread == 1 ? " stream, " : " streams, ",
+                      bw.prefetch_bytes == 0
+                          ? std::string("no prefetch")
+                          : absl::StrCat(bw.prefetch_bytes, " B"));
+}
 
 // Bytes of weights one decode step reads: every layer tensor, the final
 // norm and the output head, plus one embedding row (the whole embedding
@@ -226,17 +271,35 @@ int RunBench(const ParsedArgs& args) {
     std::cerr << ")\n";
     return 2;
   }
-  const int32_t n_prompt = static_cast<int32_t>(args.GetInt("n-prompt"));
-  const int32_t n_gen = static_cast<int32_t>(args.GetInt("n-gen"));
+  absl::StatusOr<std::vector<int32_t>> pp_counts =
+      ParseCountList("-p/--n-prompt", args.GetString("n-prompt"));
+  absl::StatusOr<std::vector<int32_t>> tg_counts =
+      ParseCountList("-n/--n-gen", args.GetString("n-gen"));
+  for (const auto* counts : {&pp_counts, &tg_counts}) {
+    if (!counts->ok()) {
+      std::cerr << kName << ": " << counts->status().message() << "\n";
+      return 2;
+    }
+  }
   const int32_t tg_prompt = static_cast<int32_t>(args.GetInt("tg-prompt"));
   const int reps = static_cast<int>(args.GetInt("repetitions"));
   const int32_t batch = static_cast<int32_t>(args.GetInt("batch"));
   const int64_t bandwidth_mb = args.GetInt("bandwidth-mb");
-  if (n_prompt < 0 || n_gen < 0 || tg_prompt < 0 || reps < 1 || batch < 1 ||
-      bandwidth_mb < 0) {
+  if (tg_prompt < 0 || reps < 1 || batch < 1 || bandwidth_mb < 0) {
     std::cerr << kName
-              << ": -p, -n, --tg-prompt and --bandwidth-mb must be >= 0, "
+              << ": --tg-prompt and --bandwidth-mb must be >= 0, "
                  "-r and --batch >= 1\n";
+    return 2;
+  }
+  // The engine is sized for the largest test of each kind.
+  int32_t max_prompt = 0, max_gen = 0;
+  for (int32_t n : *pp_counts) max_prompt = std::max(max_prompt, n);
+  for (int32_t n : *tg_counts) max_gen = std::max(max_gen, n);
+  const int64_t context =
+      std::max<int64_t>({max_prompt, int64_t{tg_prompt} + max_gen, 1});
+  if (context > std::numeric_limits<int32_t>::max()) {
+    std::cerr << kName << ": --tg-prompt " << tg_prompt << " + -n " << max_gen
+              << " positions do not fit a context\n";
     return 2;
   }
   if (!shape.empty()) {
@@ -252,10 +315,11 @@ int RunBench(const ParsedArgs& args) {
   engine::EngineOptions eopts;
   eopts.model_path = model_path;
   eopts.threads = static_cast<int32_t>(args.GetInt("threads"));
-  eopts.max_batch = std::max(1, std::min(batch, std::max(n_prompt, tg_prompt)));
-  // Only as many KV positions as the tests use: a small cache keeps the
-  // footprint that of the weights.
-  eopts.context = std::max({n_prompt, tg_prompt + n_gen, 1});
+  eopts.max_batch =
+      std::max(1, std::min(batch, std::max(max_prompt, tg_prompt)));
+  // Only as many KV positions as the largest test uses: a small cache keeps
+  // the footprint that of the weights.
+  eopts.context = static_cast<int32_t>(context);
   const std::string kv_type = args.GetString("kv-type");
   if (kv_type == "f16") {
     eopts.kv_type = model::KvCacheType::kF16;
@@ -280,33 +344,42 @@ int RunBench(const ParsedArgs& args) {
   const uint64_t bytes_per_token = WeightBytesPerToken(*weights, config);
   std::error_code ec;
   const uintmax_t file_bytes = std::filesystem::file_size(model_path, ec);
+  // The cache as allocated: layers x slots x 2 (keys, values) x context x
+  // kv_dim x element bytes (runtime/model/kv_cache.cc).
+  const int64_t kv_bytes =
+      static_cast<int64_t>(engine.transformer().kv_cache().bytes());
+  const int64_t rss_budget =
+      static_cast<int64_t>(file_bytes) + kv_bytes + kRssSlackBytes;
 
   Bench bench(engine, static_cast<uint64_t>(args.GetInt("seed")));
   std::vector<TestResult> results;
-  if (n_prompt > 0) {
+  for (const int32_t n_prompt : *pp_counts) {
+    const std::string name = absl::StrCat("pp", n_prompt);
     absl::StatusOr<Stats> s =
         Repeat(reps, n_prompt, engine.pool().num_threads(),
                [&] { return bench.Prefill(n_prompt); });
     if (!s.ok()) {
-      std::cerr << kName << ": pp: " << s.status().message() << "\n";
+      std::cerr << kName << ": " << name << ": " << s.status().message()
+                << "\n";
       return 1;
     }
-    results.push_back(
-        {absl::StrCat("pp", n_prompt), n_prompt, 0, *s, bench::PeakRssBytes()});
+    results.push_back({name, n_prompt, 0, *s, bench::PeakRssBytes()});
   }
-  if (n_gen > 0) {
+  for (const int32_t n_gen : *tg_counts) {
+    const std::string name = absl::StrCat("tg", n_gen);
     absl::StatusOr<Stats> s =
         Repeat(reps, n_gen, engine.pool().num_threads(),
                [&] { return bench.Generate(tg_prompt, n_gen); });
     if (!s.ok()) {
-      std::cerr << kName << ": tg: " << s.status().message() << "\n";
+      std::cerr << kName << ": " << name << ": " << s.status().message()
+                << "\n";
       return 1;
     }
-    results.push_back(
-        {absl::StrCat("tg", n_gen), 0, n_gen, *s, bench::PeakRssBytes()});
+    results.push_back({name, 0, n_gen, *s, bench::PeakRssBytes()});
   }
   // Last, so its buffer does not count in the tests' peak RSS.
   double bandwidth_gbs = 0;
+  bench::MemoryBandwidth bandwidth;
   if (bandwidth_mb > 0) {
     absl::StatusOr<bench::MemoryBandwidth> bw =
         bench::MeasureMemoryReadBandwidth(
@@ -315,6 +388,7 @@ int RunBench(const ParsedArgs& args) {
       std::cerr << kName << ": " << bw.status().message() << "\n";
       return 1;
     }
+    bandwidth = *bw;
     bandwidth_gbs = bw->best_gb_per_s;
   }
 
@@ -342,6 +416,9 @@ int RunBench(const ParsedArgs& args) {
             {"samples", s.samples}}},
           {"cpu_share", s.cpu_share},
           {"peak_rss_bytes", r.peak_rss_bytes},
+          {"kv_cache_bytes", kv_bytes},
+          {"rss_budget_bytes", rss_budget},
+          {"rss_within_budget", r.peak_rss_bytes <= rss_budget},
           {"model",
            {{"path", model_path},
             {"name", model_name},
@@ -353,6 +430,8 @@ int RunBench(const ParsedArgs& args) {
             {"threads", threads},
             {"kernel", kernel},
             {"memory_read_gb_per_s", bandwidth_gbs},
+            {"memory_read_streams_per_thread", bandwidth.streams_per_thread},
+            {"memory_read_prefetch_bytes", bandwidth.prefetch_bytes},
             {"load_average_1m", load}}},
           {"settings",
            {{"batch", eopts.max_batch},
@@ -375,17 +454,22 @@ int RunBench(const ParsedArgs& args) {
     return 0;
   }
 
+  const std::string memory_read =
+      bandwidth_gbs > 0
+          ? absl::StrFormat(
+                "memory read %.1f GB/s (best of 1/2/4 streams, prefetch; %s)",
+                bandwidth_gbs, ReadPattern(bandwidth))
+          : std::string("memory read not measured (--bandwidth-mb 0)");
   std::cout << absl::StrFormat(
       "model:   %s (%s file, %s of weights read per token)\n"
-      "machine: %s, %d threads, q8_0 kernel %s, memory read %.1f GB/s, "
-      "load average %.2f\n\n",
+      "machine: %s, %d threads, q8_0 kernel %s, %s, load average %.2f\n\n",
       model_name, Gb(file_bytes), Gb(bytes_per_token), cpu, threads, kernel,
-      bandwidth_gbs, load);
+      memory_read, load);
   std::cout << absl::StrFormat(
-      "| %-7s | %17s | %8s | %5s | %9s | %8s | %11s |\n", "test", "tokens/s",
+      "| %-7s | %17s | %8s | %5s | %9s | %10s | %11s |\n", "test", "tokens/s",
       "median", "cpu", "peak RSS", "weight", "roofline");
   std::cout << "|---------|-------------------|----------|-------|-----------|"
-               "----------|-------------|\n";
+               "------------|-------------|\n";
   for (const TestResult& r : results) {
     const Stats& s = r.tokens_per_second;
     std::string weight = "", roof = "";
@@ -398,9 +482,18 @@ int RunBench(const ParsedArgs& args) {
       }
     }
     std::cout << absl::StrFormat(
-        "| %-7s | %8.2f ± %6.2f | %8.2f | %4.0f%% | %6.0f MB | %8s | %11s |\n",
+        "| %-7s | %8.2f ± %6.2f | %8.2f | %4.0f%% | %6.0f MB | %10s | %11s |\n",
         r.name, s.mean, s.sd, s.median, 100 * s.cpu_share,
         r.peak_rss_bytes / 1e6, weight, roof);
+  }
+  if (!results.empty()) {
+    // VmHWM only grows, so the last test's peak is the run's.
+    const int64_t peak = results.back().peak_rss_bytes;
+    std::cout << absl::StrFormat(
+        "\npeak RSS %.0f MB %s budget %.0f MB (file %.0f + KV %.0f + %.0f)%s\n",
+        peak / 1e6, peak <= rss_budget ? "<=" : ">", rss_budget / 1e6,
+        file_bytes / 1e6, kv_bytes / 1e6, kRssSlackBytes / 1e6,
+        peak <= rss_budget ? "" : ": OVER BUDGET");
   }
   return 0;
 }
@@ -414,17 +507,25 @@ Command BenchCommand() {
       .usage = "edgellm bench (--model MODEL.gguf | --shape NAME) [flags]",
       .details =
           "pp<N>: N random tokens prefilled in chunks of --batch. tg<N>: N\n"
-          "single-token steps after a --tg-prompt token prompt. Each test "
-          "runs\n"
-          "once to warm up, then -r times: tokens/s mean ± sd and median, and\n"
-          "cpu = process CPU time / (wall time x threads) while timed (well\n"
-          "below 100% means other processes had the cores).\n"
-          "Generation is set against the memory roofline: weight bytes read "
-          "per\n"
-          "token x tokens/s, over the read bandwidth measured in-process (a\n"
-          "parallel sum over a --bandwidth-mb buffer, best of 3). --shape\n"
-          "benches a random-weight model of a published shape, written once "
-          "to\n"
+          "single-token steps after a --tg-prompt token prompt. -p and -n "
+          "take\n"
+          "comma-separated lists as llama-bench does (-p 128,512 -n 128): one\n"
+          "test per value, all pp tests then all tg tests, each its own row "
+          "or\n"
+          "JSON object; 0 skips. Each test runs once to warm up, then -r "
+          "times:\n"
+          "tokens/s mean ± sd and median, and cpu = process CPU time / (wall\n"
+          "time x threads) while timed (well below 100% means other processes\n"
+          "had the cores).\n"
+          "Peak RSS (VmHWM after each test) is set against the budget model\n"
+          "file + KV cache + 64 MB (MB = 1e6 bytes); the KV cache holds the\n"
+          "largest test's positions.\n"
+          "Generation is set against the memory roofline: weight bytes read\n"
+          "per token x tokens/s, over the read bandwidth measured in-process\n"
+          "after the tests (a parallel sum over a --bandwidth-mb buffer, best\n"
+          "pass of 1/2/4 streams per thread with and without prefetch; the\n"
+          "machine line names the winning pattern). --shape benches a\n"
+          "random-weight model of a published shape, written once to\n"
           "--model-dir (default $TMPDIR or /tmp).",
       .flags =
           {
@@ -435,10 +536,13 @@ Command BenchCommand() {
                "where --shape models are cached"},
               {"threads", FlagKind::kInt, "0",
                "worker threads; 0 = one per core", 't'},
-              {"n-prompt", FlagKind::kInt, "128",
-               "prompt tokens of the pp test; 0 = skip", 'p'},
-              {"n-gen", FlagKind::kInt, "64",
-               "generated tokens of the tg test; 0 = skip", 'n'},
+              {"n-prompt", FlagKind::kString, "128",
+               "prompt tokens of the pp tests, comma-separated (128,512); "
+               "0 = skip",
+               'p'},
+              {"n-gen", FlagKind::kString, "64",
+               "generated tokens of the tg tests, comma-separated; 0 = skip",
+               'n'},
               {"repetitions", FlagKind::kInt, "3", "timed runs of each test",
                'r'},
               {"batch", FlagKind::kInt, "512", "prompt tokens per forward pass",
