@@ -44,6 +44,21 @@ bool HasNeonDot() {
   return cpuinfo_initialize() && cpuinfo_has_arm_neon_dot();
 #endif
 }
+bool HasNeonI8mm() {
+  // The i8mm kernel takes the dotprod loop for a batch of 1, so it needs
+  // both (every FEAT_I8MM CPU so far has FEAT_DotProd; check anyway).
+  if (!HasNeonDot()) return false;
+#if defined(EDGELLM_ARM_LINUX_HWCAP)
+  // HWCAP2_I8MM: SMMLA/UMMLA/USMMLA/USDOT/SUDOT (FEAT_I8MM), bit 13 of
+  // AT_HWCAP2 (arch/arm64/include/uapi/asm/hwcap.h, fixed ABI).
+  constexpr unsigned long kHwcap2I8mm = 1UL << 13;
+  return (getauxval(AT_HWCAP2) & kHwcap2I8mm) != 0;
+#else
+  // Debian 12's cpuinfo (libcpuinfo-dev) has no i8mm query
+  // (cpuinfo_has_arm_i8mm came later), so off Linux the kernel stays unused.
+  return false;
+#endif
+}
 #endif
 
 constexpr Q8_0GemmKernel kQ8_0Kernels[] = {
@@ -58,6 +73,7 @@ constexpr Q8_0GemmKernel kQ8_0Kernels[] = {
      &QuantizeRowQ8_0Activations},  // NEON is part of ARMv8-A
     {"neon_dotprod", &Q8_0GemmNeonDotprod, &HasNeonDot,
      &QuantizeRowQ8_0Activations},
+    {"neon_i8mm", &Q8_0GemmNeonI8mm, &HasNeonI8mm, &QuantizeRowQ8_0Activations},
 #endif
 };
 

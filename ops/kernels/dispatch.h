@@ -12,7 +12,8 @@
 namespace edgellm::ops::kernels {
 
 struct Q8_0GemmKernel {
-  const char* name;  // "ref", "avx2", "avx512vnni", "neon", "neon_dotprod"
+  // "ref", "avx2", "avx512vnni", "neon", "neon_dotprod", "neon_i8mm"
+  const char* name;
   Q8_0GemmFn fn;
   bool (*supported)();  // may be called before cpuinfo_initialize()
   // The activation quantizer to pair with it: QuantizeRowQ8_0Activations or

@@ -20,7 +20,9 @@
 // and the order with the fewest roundings: one per block. It lets a kernel
 // keep one float lane per (row, batch row) and sum a whole block in integer
 // first, which is what makes the AVX-512 VNNI prompt GEMM fast (it
-// transposes 16 weight rows so one int32 lane holds one row's block sum).
+// transposes 16 weight rows so one int32 lane holds one row's block sum), and
+// the ARM i8mm one (SMMLA's 2x2 int32 tile is the block sums of 2 rows x 2
+// batch rows, one lane each).
 // llama.cpp's x86 SIMD path instead keeps 8 float lanes per row (one per 4
 // values) and sums them at the end; the results differ in the last bits
 // (tests/golden measures the agreement of greedy outputs with llama.cpp).
@@ -68,6 +70,9 @@ void Q8_0GemmNeon(const Q8_0GemmArgs& args, size_t o_begin, size_t o_end);
 // ARMv8.2-A dotprod (kernels/q8_0_gemm_neon_dotprod.cc).
 void Q8_0GemmNeonDotprod(const Q8_0GemmArgs& args, size_t o_begin,
                          size_t o_end);
+// ARMv8.6-A i8mm (SMMLA) for batches >= 2, dotprod for a batch of 1
+// (kernels/q8_0_gemm_neon_i8mm.cc); needs FEAT_I8MM and FEAT_DotProd.
+void Q8_0GemmNeonI8mm(const Q8_0GemmArgs& args, size_t o_begin, size_t o_end);
 #endif
 
 // Quantizes k activations (k % 32 == 0) to Q8_0 the way llama.cpp's x86

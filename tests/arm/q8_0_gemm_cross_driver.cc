@@ -11,8 +11,9 @@
 //       unit scales each output must equal the exact integer dot product.
 //       Kernels the CPU lacks are reported and NOT run. Exit 0 on success.
 //   q8_0_gemm_cross_driver --force=NAME
-//       Runs kernel NAME once without asking the dispatcher: used to show the
-//       emulated CPU really lacks an instruction (expected to die by SIGILL).
+//       Runs kernel NAME once (batch 3) without asking the dispatcher: used
+//       to show the emulated CPU really lacks an instruction (expected to die
+//       by SIGILL).
 #include <sys/auxv.h>
 
 #include <cmath>
@@ -34,11 +35,19 @@ namespace {
 using quant::BlockQ8_0;
 using quant::kQ8_0BlockSize;
 
-// Odd shapes: outputs that are not multiples of the NEON 4-row tile, block
-// counts from 1 up, batches of 1 (matrix-vector) and more.
+// Odd shapes: block counts from 1 up; outputs with every remainder modulo
+// the 4-row tiles of the NEON and i8mm kernels (and the 2-row SMMLA pair),
+// batches with every remainder modulo the i8mm kernel's 4-row batch tile and
+// 2-row pair, incl. 1 (matrix-vector: the i8mm kernel's dotprod path).
 constexpr size_t kIns[] = {32, 64, 96, 160, 2080};
-constexpr size_t kOuts[] = {1, 3, 5, 17, 33};
-constexpr size_t kBatches[] = {1, 2, 7};
+constexpr size_t kOuts[] = {1, 2, 3, 5, 6, 8, 17, 35};
+constexpr size_t kBatches[] = {1, 2, 3, 4, 5, 6, 7};
+// The integer-sum check: matrix-vector, one SMMLA pair, a padded pair, a
+// full tile plus a padded pair.
+constexpr size_t kSumBatches[] = {1, 2, 3, 7};
+// --force runs one GEMM of this batch: more than 1, so the i8mm kernel
+// executes SMMLA rather than its dotprod matrix-vector path.
+constexpr size_t kForceBatch = 3;
 
 uint32_t Bits(float f) {
   uint32_t u;
@@ -140,42 +149,44 @@ int CheckIntegerSums(const Q8_0GemmKernel& k) {
     std::uniform_int_distribution<int> wq(in <= 160 ? -128 : -bound, bound);
     std::uniform_int_distribution<int> xq(in <= 160 ? -128 : -bound, bound);
     for (size_t out : kOuts) {
-      const size_t batch = 2;
-      std::vector<BlockQ8_0> w(out * in / kQ8_0BlockSize);
-      std::vector<BlockQ8_0> x(batch * in / kQ8_0BlockSize);
-      for (auto& blk : w) {
-        blk.d = kOne;
-        for (int8_t& v : blk.qs) v = static_cast<int8_t>(wq(rng));
-      }
-      for (auto& blk : x) {
-        blk.d = kOne;
-        for (int8_t& v : blk.qs) v = static_cast<int8_t>(xq(rng));
-      }
-      if (in <= 160) {  // an all -128 block: the extreme int32 block sum
-        for (int8_t& v : w[0].qs) v = -128;
-        for (int8_t& v : x[0].qs) v = -128;
-      }
-      const auto got = Run(k.fn, w, x, in, out, batch, nullptr, false);
-      const size_t nb = in / kQ8_0BlockSize;
-      for (size_t b = 0; b < batch; ++b) {
-        for (size_t o = 0; o < out; ++o) {
-          int64_t want = 0;
-          for (size_t i = 0; i < in; ++i) {
-            want +=
-                int64_t{w[o * nb + i / kQ8_0BlockSize].qs[i % kQ8_0BlockSize]} *
-                x[b * nb + i / kQ8_0BlockSize].qs[i % kQ8_0BlockSize];
-          }
-          if (got[b * out + o] != static_cast<float>(want)) {
-            std::printf(
-                "FAIL %s integer sum in=%zu out=%zu b=%zu o=%zu: %.9g "
-                "vs exact %lld\n",
-                k.name, in, out, b, o, got[b * out + o],
-                static_cast<long long>(want));
-            return -1;
+      for (size_t batch : kSumBatches) {
+        std::vector<BlockQ8_0> w(out * in / kQ8_0BlockSize);
+        std::vector<BlockQ8_0> x(batch * in / kQ8_0BlockSize);
+        for (auto& blk : w) {
+          blk.d = kOne;
+          for (int8_t& v : blk.qs) v = static_cast<int8_t>(wq(rng));
+        }
+        for (auto& blk : x) {
+          blk.d = kOne;
+          for (int8_t& v : blk.qs) v = static_cast<int8_t>(xq(rng));
+        }
+        if (in <= 160) {  // an all -128 block: the extreme int32 block sum
+          for (int8_t& v : w[0].qs) v = -128;
+          for (int8_t& v : x[0].qs) v = -128;
+        }
+        const auto got = Run(k.fn, w, x, in, out, batch, nullptr, false);
+        const size_t nb = in / kQ8_0BlockSize;
+        for (size_t b = 0; b < batch; ++b) {
+          for (size_t o = 0; o < out; ++o) {
+            int64_t want = 0;
+            for (size_t i = 0; i < in; ++i) {
+              want +=
+                  int64_t{
+                      w[o * nb + i / kQ8_0BlockSize].qs[i % kQ8_0BlockSize]} *
+                  x[b * nb + i / kQ8_0BlockSize].qs[i % kQ8_0BlockSize];
+            }
+            if (got[b * out + o] != static_cast<float>(want)) {
+              std::printf(
+                  "FAIL %s integer sum in=%zu out=%zu b=%zu o=%zu: %.9g "
+                  "vs exact %lld\n",
+                  k.name, in, out, b, o, got[b * out + o],
+                  static_cast<long long>(want));
+              return -1;
+            }
           }
         }
+        ++cases;
       }
-      ++cases;
     }
   }
   return cases;
@@ -210,8 +221,8 @@ int Main(int argc, char** argv) {
     std::fflush(stdout);
     std::mt19937 rng(5);
     const auto w = RandomWeights(5, 64, rng);
-    const auto x = RandomActivations(1, 64, rng);
-    Run(k->fn, w, x, 64, 5, 1, nullptr, false);
+    const auto x = RandomActivations(kForceBatch, 64, rng);
+    Run(k->fn, w, x, 64, 5, kForceBatch, nullptr, false);
     std::printf("kernel %s ran to completion\n", k->name);
     return 0;
   }
