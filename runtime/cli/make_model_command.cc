@@ -26,13 +26,20 @@ int RunMakeModel(const ParsedArgs& args) {
     return 2;
   }
   spec->q8_0 = type == "q8_0";
+  // Overrides for small test models of either architecture and either head
+  // (e.g. `--shape tiny --architecture qwen2 --untied`).
+  const std::string architecture = args.GetString("architecture");
+  if (!architecture.empty()) spec->architecture = architecture;
+  if (args.GetBool("untied")) spec->tied_output = false;
   spec->seed = static_cast<uint64_t>(args.GetInt("seed"));
   absl::Status written = model::WriteRandomModel(*spec, output, true);
   if (!written.ok()) {
     std::cerr << "edgellm make-model: " << written.message() << "\n";
     return 1;
   }
-  std::cerr << "wrote " << output << ": shape " << spec->name << ", " << type
+  std::cerr << "wrote " << output << ": shape " << spec->name << " ("
+            << spec->architecture << (spec->tied_output ? ", tied" : ", untied")
+            << "), " << type
             << ", RANDOM weights (generated text is meaningless)\n";
   return 0;
 }
@@ -54,6 +61,10 @@ Command MakeModelCommand() {
               {"output", FlagKind::kString, "", "output GGUF file", 'o'},
               {"type", FlagKind::kString, "q8_0", "matrix type: q8_0 or f32"},
               {"seed", FlagKind::kInt, "1", "random seed"},
+              {"architecture", FlagKind::kString, "",
+               "override the shape's architecture: llama or qwen2"},
+              {"untied", FlagKind::kBool, "false",
+               "write a separate output.weight even if the shape ties it"},
           },
       .run = RunMakeModel,
   };

@@ -202,6 +202,11 @@ absl::Status WriteRandomModel(const RandomModelSpec& spec,
   w.SetUint32("tokenizer.ggml.eos_token_id", 2);
   w.SetBool("tokenizer.ggml.add_bos_token", true);
   w.SetBool("tokenizer.ggml.add_eos_token", false);
+  // SentencePiece's dummy-prefix space ("once" is "▁once"). llama.cpp
+  // defaults it to true for "llama" vocabularies, but its own converters
+  // write it (stories260K-q8_0.gguf has it), and a runtime with another
+  // default would tokenize every prompt differently.
+  w.SetBool("tokenizer.ggml.add_space_prefix", true);
 
   struct Plan {
     std::string name;

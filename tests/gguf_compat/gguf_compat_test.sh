@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Writes small random-weight models with `edgellm make-model` (llama and qwen2,
+# tied and untied head, Q8_0 and F32) plus the smollm2-135m shape, and checks
+# each with check_gguf_compat.py, which parses GGUF independently of our C++
+# code and applies llama.cpp's loader rules for the file's architecture.
+#
+# With ../shared present it also (1) runs the checker on llama.cpp's own files
+# (stories260K written by llama.cpp, the llama-spm vocab) and on the rebuilt
+# qwen2 vocab, so the checker is shown to accept what llama.cpp accepts, and
+# (2) requires our models to carry every metadata key, with the same GGUF type,
+# that the reference of the same architecture carries (exceptions and reasons
+# are in check_gguf_compat.py REFERENCE_EXCEPTIONS). Without ../shared those
+# parts are skipped with a message.
+set -euo pipefail
+
+py=/usr/bin/python3
+bin=runtime/cli/edgellm
+check=tests/gguf_compat/check_gguf_compat.py
+selftest=tests/gguf_compat/check_gguf_compat_test.py
+tmp="${TEST_TMPDIR:-$(mktemp -d)}"
+
+workspace_root="$(dirname "$(readlink -f WORKSPACE)")"
+shared="${EDGELLM_SHARED:-}"
+if [ -z "$shared" ] && [ -d "$workspace_root/../shared" ]; then
+  shared="$workspace_root/../shared"
+fi
+llama_ref="$shared/models/stories260K/stories260K-q8_0.gguf"
+qwen2_ref="$shared/vocab/ggml-vocab-qwen2.gguf"
+have_shared=0
+if [ -n "$shared" ] && [ -f "$llama_ref" ] && [ -f "$qwen2_ref" ]; then
+  have_shared=1
+else
+  echo "SKIP (reference part): ../shared (reference data) not found beside the" \
+    "repository and EDGELLM_SHARED is not set"
+fi
+
+failed=0
+run() {
+  if ! "$@"; then failed=1; fi
+}
+
+# 1. The checker on the references: it must accept what llama.cpp wrote.
+if [ "$have_shared" = 1 ]; then
+  for ref in "$shared"/models/stories260K/stories260K-q8_0.gguf \
+             "$shared"/models/stories260K/stories260K-f32.gguf \
+             "$shared"/vocab/ggml-vocab-llama-spm.gguf \
+             "$shared"/vocab/ggml-vocab-llama-bpe.gguf \
+             "$shared"/vocab/ggml-vocab-qwen2.gguf; do
+    run "$py" "$check" "$ref"
+  done
+fi
+
+# 2. Our models. name|arch|make-model flags
+models=(
+  "tiny-llama-q8_0|llama|--shape tiny"
+  "tiny-llama-untied-f32|llama|--shape tiny --untied --type f32"
+  "tiny-qwen2-q8_0|qwen2|--shape tiny --architecture qwen2"
+  "tiny-qwen2-untied-q8_0|qwen2|--shape tiny --architecture qwen2 --untied"
+  "smollm2-135m-q8_0|llama|--shape smollm2-135m"
+)
+for entry in "${models[@]}"; do
+  IFS='|' read -r name arch flags <<<"$entry"
+  out="$tmp/$name.gguf"
+  # shellcheck disable=SC2086  # flags are words
+  "$bin" make-model $flags --output "$out" 2>"$tmp/$name.log" || {
+    cat "$tmp/$name.log"; echo "FAIL: make-model $flags"; failed=1; continue; }
+  if [ "$have_shared" = 1 ]; then
+    ref="$llama_ref"
+    [ "$arch" = qwen2 ] && ref="$qwen2_ref"
+    run "$py" "$check" "$out" --reference "$ref"
+  else
+    run "$py" "$check" "$out"
+  fi
+  # The file must say what it is.
+  "$py" "$check" "$out" --dump >"$tmp/$name.dump" || true
+  if ! grep -q "general.architecture *STRING *$arch\$" "$tmp/$name.dump"; then
+    echo "FAIL: $out is not architecture $arch"; failed=1
+  fi
+done
+
+# 3. The checker rejects broken copies (so its OK above means something).
+run "$py" "$selftest" "$tmp/tiny-llama-q8_0.gguf" "$tmp"
+run "$py" "$selftest" "$tmp/tiny-qwen2-q8_0.gguf" "$tmp"
+
+rm -f "$tmp"/*.gguf
+if [ "$failed" != 0 ]; then
+  echo "gguf_compat_test: FAILED"
+  exit 1
+fi
+echo "gguf_compat_test: all checks passed"
