@@ -78,7 +78,7 @@ absl::Status LinearQ8_0WithKernel(const kernels::Q8_0GemmKernel& kernel,
                                   const float* x, size_t batch, size_t in,
                                   const quant::BlockQ8_0* w, size_t out,
                                   const float* bias, float* y, ThreadPool* pool,
-                                  void* scratch) {
+                                  void* scratch, size_t packed_rows) {
   if (in % quant::kQ8_0BlockSize != 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("LinearQ8_0: in = ", in, " is not a multiple of ",
@@ -123,9 +123,10 @@ absl::Status LinearQ8_0WithKernel(const kernels::Q8_0GemmKernel& kernel,
 
   // One id per call (see Q8_0GemmArgs::call_id); 64 bits never wrap to 0.
   static std::atomic<uint64_t> next_call_id{1};
-  const kernels::Q8_0GemmArgs args{
+  kernels::Q8_0GemmArgs args{
       w,    xq, n_blocks, batch,
       bias, y,  out,      next_call_id.fetch_add(1, std::memory_order_relaxed)};
+  args.packed_rows = packed_rows;
   const kernels::Q8_0GemmFn fn = kernel.fn;
   ParallelFor(pool, out, RowTile(pool, out),
               [&](size_t o0, size_t o1) { fn(args, o0, o1); });
@@ -135,9 +136,9 @@ absl::Status LinearQ8_0WithKernel(const kernels::Q8_0GemmKernel& kernel,
 absl::Status LinearQ8_0(const float* x, size_t batch, size_t in,
                         const quant::BlockQ8_0* w, size_t out,
                         const float* bias, float* y, ThreadPool* pool,
-                        void* scratch) {
+                        void* scratch, size_t packed_rows) {
   return LinearQ8_0WithKernel(kernels::BestQ8_0GemmKernel(), x, batch, in, w,
-                              out, bias, y, pool, scratch);
+                              out, bias, y, pool, scratch, packed_rows);
 }
 
 absl::Status LinearF32Ref(const float* x, size_t batch, size_t in,

@@ -44,10 +44,12 @@ size_t LinearQ8_0ScratchBytes(size_t batch, size_t in);
 // quantize_row_q8_0) into `scratch` (>= LinearQ8_0ScratchBytes, 2-byte
 // aligned) or, when scratch is nullptr, into pool->Scratch(); with neither,
 // it is an error. No heap allocation once the pool's scratch is large enough.
+// `packed_rows` > 0: w was repacked by BestQ8_0GemmKernel().pack (see
+// PackQ8_0Weights), which returned this value.
 absl::Status LinearQ8_0(const float* x, size_t batch, size_t in,
                         const quant::BlockQ8_0* w, size_t out,
                         const float* bias, float* y, ThreadPool* pool,
-                        void* scratch = nullptr);
+                        void* scratch = nullptr, size_t packed_rows = 0);
 
 // As LinearQ8_0 with a given kernel from kernels::Q8_0GemmKernels() (tests,
 // benchmarks). The caller must check kernel.supported().
@@ -55,7 +57,8 @@ absl::Status LinearQ8_0WithKernel(const kernels::Q8_0GemmKernel& kernel,
                                   const float* x, size_t batch, size_t in,
                                   const quant::BlockQ8_0* w, size_t out,
                                   const float* bias, float* y, ThreadPool* pool,
-                                  void* scratch = nullptr);
+                                  void* scratch = nullptr,
+                                  size_t packed_rows = 0);
 
 // Reference f32 linear: f32 accumulation in index order. Slow; for tests and
 // as the portable fallback.

@@ -19,6 +19,9 @@ struct Q8_0GemmKernel {
   // The activation quantizer to pair with it: QuantizeRowQ8_0Activations or
   // a faster one with identical output.
   Q8_0QuantizeFn quantize;
+  // Optional weight repacking for this kernel (nullptr: it reads GGUF rows
+  // as they are). See Q8_0PackFn.
+  Q8_0PackFn pack = nullptr;
 };
 
 // All Q8_0 kernels built for this architecture, slowest (the reference)

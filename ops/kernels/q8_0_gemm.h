@@ -49,10 +49,21 @@ struct Q8_0GemmArgs {
   // activations) across the tasks of one call instead of redoing it per
   // task. x must not change during a call.
   uint64_t call_id = 0;
+  // Rows [0, packed_rows) of w are in the layout of the kernel's own pack
+  // function (Q8_0GemmKernel::pack, which returned this value); the rest are
+  // plain GGUF rows at their usual place. 0 for plain tensors.
+  size_t packed_rows = 0;
 };
 
 using Q8_0GemmFn = void (*)(const Q8_0GemmArgs& args, size_t o_begin,
                             size_t o_end);
+
+// Repacks a [rows][n_blocks] Q8_0 tensor for one kernel into dst (same size,
+// must not overlap src) and returns how many leading rows are packed; the
+// remaining rows are copied unchanged. A packed tensor is only valid with the
+// kernel whose pack function wrote it, and gives bit-identical results.
+using Q8_0PackFn = size_t (*)(const quant::BlockQ8_0* src, size_t rows,
+                              size_t n_blocks, quant::BlockQ8_0* dst);
 
 // Plain C++ (kernels/q8_0_gemm_ref.cc); runs everywhere.
 void Q8_0GemmRef(const Q8_0GemmArgs& args, size_t o_begin, size_t o_end);
@@ -62,6 +73,12 @@ void Q8_0GemmRef(const Q8_0GemmArgs& args, size_t o_begin, size_t o_end);
 void Q8_0GemmAvx2(const Q8_0GemmArgs& args, size_t o_begin, size_t o_end);
 // AVX-512 F/BW/VL + VNNI (kernels/q8_0_gemm_avx512vnni.cc).
 void Q8_0GemmAvx512Vnni(const Q8_0GemmArgs& args, size_t o_begin, size_t o_end);
+// Its pack function: each group of 16 rows becomes, per block, the 16 rows'
+// bytes transposed to one row per int32 lane (xor 0x80) and their 16 scales,
+// so decoding reads the tensor as one sequential stream and neither decoding
+// nor prompt batches transpose at run time.
+size_t Q8_0PackAvx512Vnni(const quant::BlockQ8_0* src, size_t rows,
+                          size_t n_blocks, quant::BlockQ8_0* dst);
 #endif
 
 #if defined(__aarch64__)

@@ -43,18 +43,28 @@ constexpr size_t kGemmMinBatch = 4;
 // temporaries fit in the 32 zmm registers, and 8 independent dpbusd chains
 // cover the instruction's latency.
 constexpr int kTokenTile = 8;
-// Decode prefetch distance per row (the previous kernel measured 256-1024
+// Decode prefetch distance per row of an unpacked group (256-1024 measured
 // equal within noise on tinyllama).
 constexpr size_t kPrefetchBytes = 512;
+// Decode prefetch distance in a packed tensor, which reads as one stream per
+// task: tinyllama tg64, 2 threads, 3 alternating runs each: 0 B 17.3-19.4
+// tok/s, 1 KiB 18.3-19.3, 2 KiB 19.8-20.6, 4 KiB 18.2-21.0, 8 KiB 20.6-21.7,
+// 16 KiB and 32 KiB no better (this VM's memory speed drifts by ~15%
+// between runs, so only the alternation is meaningful).
+constexpr size_t kPackedPrefetchBytes = 8192;
 
 static_assert(sizeof(quant::BlockQ8_0) == 34, "Q8_0 block layout");
 constexpr size_t kQsOffset = offsetof(quant::BlockQ8_0, qs);
 
-// One block of a 16-row group, transposed.
-struct alignas(64) GroupBlock {
-  __m512i w[kChunks];  // lane r of w[j]: bytes 4j..4j+3 of row r, ^ 0x80
-  __m512 d;            // lane r: row r's scale as f32
+// One block of a 16-row group in the packed layout: 544 bytes, the size of
+// the 16 original blocks, so a packed tensor occupies exactly its GGUF bytes
+// and group g of a tensor starts where its row 16g did.
+struct PackedBlock {
+  uint8_t q[kChunks][64];  // q[j] byte 4r+i: byte 4j+i of row r, ^ 0x80
+  uint16_t d[kGroupRows];  // row r's fp16 scale
 };
+static_assert(sizeof(PackedBlock) == kGroupRows * sizeof(quant::BlockQ8_0),
+              "packing must keep the tensor's size");
 
 // The activation side of one call, per (batch row, block): what every row
 // group needs, formed once per call and thread.
@@ -97,10 +107,10 @@ __m512i RowOffsets(size_t row_bytes, int rows) {
   return _mm512_load_si512(off);
 }
 
-// Transposes block k of 16 rows. `blk` points at block k of the group's first
+// Packs block k of 16 rows. `blk` points at block k of the group's first
 // row; row r's block is at blk + off[r].
-inline void TransposeBlock(const char* blk, const int32_t* off, __m512i idx,
-                           __m512i w[kChunks], __m512* d) {
+inline void PackBlock(const char* blk, const int32_t* off, __m512i idx,
+                      PackedBlock* out) {
   __m512i z[8];
   for (int i = 0; i < 8; ++i) {
     const __m256i lo = _mm256_loadu_si256(
@@ -131,15 +141,27 @@ inline void TransposeBlock(const char* blk, const int32_t* off, __m512i idx,
   const __m512i pick_hi = _mm512_setr_epi64(2, 3, 10, 11, 6, 7, 14, 15);
   const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
   for (int c = 0; c < 4; ++c) {
-    w[c] = _mm512_xor_si512(_mm512_permutex2var_epi64(u[c], pick_lo, u[4 + c]),
-                            flip);
-    w[c + 4] = _mm512_xor_si512(
-        _mm512_permutex2var_epi64(u[c], pick_hi, u[4 + c]), flip);
+    _mm512_storeu_si512(
+        out->q[c],
+        _mm512_xor_si512(_mm512_permutex2var_epi64(u[c], pick_lo, u[4 + c]),
+                         flip));
+    _mm512_storeu_si512(
+        out->q[c + 4],
+        _mm512_xor_si512(_mm512_permutex2var_epi64(u[c], pick_hi, u[4 + c]),
+                         flip));
   }
   // The fp16 scale is the first 2 bytes of each block; a 4-byte gather stays
   // inside the 34-byte block.
   const __m512i dw = _mm512_i32gather_epi32(idx, blk, 1);
-  *d = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(dw));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(out->d),
+                      _mm512_cvtepi32_epi16(dw));
+}
+
+// The packed block's 8 weight vectors and 16 scales as f32.
+inline void LoadPacked(const PackedBlock* pb, __m512i w[kChunks], __m512* d) {
+  for (int j = 0; j < kChunks; ++j) w[j] = _mm512_loadu_si512(pb->q[j]);
+  *d = _mm512_cvtph_ps(
+      _mm256_loadu_si256(reinterpret_cast<const __m256i*>(pb->d)));
 }
 
 inline int32_t LoadChunk(const char* p) {
@@ -161,49 +183,92 @@ inline __m512 ConsumeBlock(const __m512i w[kChunks], __m512 wd,
   return _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), d, acc);
 }
 
-inline void StoreRows(const Q8_0GemmArgs& a, size_t b, size_t o, int rows,
-                      __m512 acc) {
-  const __mmask16 m = static_cast<__mmask16>((1u << rows) - 1);
+// Stores lanes [lo, hi) of acc as rows base + lo .. base + hi - 1 of batch
+// row b (masked: lanes outside are neither read nor written).
+inline void StoreRows(const Q8_0GemmArgs& a, size_t b, size_t base, int lo,
+                      int hi, __m512 acc) {
+  const __mmask16 m =
+      static_cast<__mmask16>(((1u << hi) - 1) & ~((1u << lo) - 1));
   if (a.bias != nullptr) {
-    acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(m, a.bias + o));
+    acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(m, a.bias + base));
   }
-  _mm512_mask_storeu_ps(a.y + b * a.y_stride + o, m, acc);
+  _mm512_mask_storeu_ps(a.y + b * a.y_stride + base, m, acc);
+}
+
+// Where a task's rows come from, one 16-row group at a time: rows below
+// packed_rows from the packed tensor itself (groups aligned to row 0), the
+// rest packed here, per call, into `buffer`.
+struct GroupSource {
+  const PackedBlock* blocks;
+  size_t base;  // row of lane 0
+  int lo, hi;   // lanes to store
+};
+
+template <typename Fn>
+void ForEachGroup(const Q8_0GemmArgs& a, size_t o_begin, size_t o_end,
+                  PackedBlock* buffer, Fn fn) {
+  const size_t nb = a.n_blocks;
+  const size_t row_bytes = nb * sizeof(quant::BlockQ8_0);
+  size_t o = o_begin;
+  while (o < o_end) {
+    if (o < a.packed_rows) {
+      const size_t g = o / kGroupRows * kGroupRows;
+      const size_t hi = std::min(g + kGroupRows, o_end);
+      fn(GroupSource{reinterpret_cast<const PackedBlock*>(a.w + g * nb), g,
+                     static_cast<int>(o - g), static_cast<int>(hi - g)});
+      o = hi;
+      continue;
+    }
+    const int rows = static_cast<int>(std::min<size_t>(kGroupRows, o_end - o));
+    if (buffer != nullptr) {
+      const __m512i idx = RowOffsets(row_bytes, rows);
+      alignas(64) int32_t off[kGroupRows];
+      _mm512_store_si512(off, idx);
+      const char* first = reinterpret_cast<const char*>(a.w + o * nb);
+      for (size_t k = 0; k < nb; ++k) {
+        PackBlock(first + k * sizeof(quant::BlockQ8_0), off, idx, buffer + k);
+      }
+    }
+    fn(GroupSource{buffer, o, 0, rows});
+    o += rows;
+  }
 }
 
 // Batch rows [t0, t0 + kTokens) against a transposed group.
 template <int kTokens>
 void Tile(const Q8_0GemmArgs& a, const ActivationSide& side,
-          const GroupBlock* group, size_t t0, size_t o, int rows) {
+          const GroupSource& g, size_t t0) {
+  const PackedBlock* group = g.blocks;
   const size_t nb = a.n_blocks;
   __m512 acc[kTokens];
   for (int t = 0; t < kTokens; ++t) acc[t] = _mm512_setzero_ps();
   for (size_t k = 0; k < nb; ++k) {
     __m512i w[kChunks];
-    for (int j = 0; j < kChunks; ++j) w[j] = _mm512_load_si512(&group[k].w[j]);
-    const __m512 wd = _mm512_load_ps(&group[k].d);
+    __m512 wd;
+    LoadPacked(group + k, w, &wd);
     for (int t = 0; t < kTokens; ++t) {
       const size_t i = (t0 + t) * nb + k;
       acc[t] =
           ConsumeBlock(w, wd, a.x + i, side.neg_corr[i], side.d[i], acc[t]);
     }
   }
-  for (int t = 0; t < kTokens; ++t) StoreRows(a, t0 + t, o, rows, acc[t]);
+  for (int t = 0; t < kTokens; ++t) {
+    StoreRows(a, t0 + t, g.base, g.lo, g.hi, acc[t]);
+  }
 }
 
 template <int... kTokens>
 void TileAny(int tokens, const Q8_0GemmArgs& a, const ActivationSide& side,
-             const GroupBlock* group, size_t t0, size_t o, int rows) {
-  ((tokens == kTokens ? Tile<kTokens>(a, side, group, t0, o, rows) : void()),
-   ...);
+             const GroupSource& g, size_t t0) {
+  ((tokens == kTokens ? Tile<kTokens>(a, side, g, t0) : void()), ...);
 }
 
 void Gemm(const Q8_0GemmArgs& a, size_t o_begin, size_t o_end) {
   const size_t nb = a.n_blocks;
-  const size_t row_bytes = nb * sizeof(quant::BlockQ8_0);
   // Per-thread buffers, grown to the largest shape seen and then reused, so a
   // steady-state forward pass does not allocate.
   thread_local ActivationSide side;
-  thread_local std::vector<GroupBlock> group;
+  thread_local std::vector<PackedBlock> buffer;
   // The call whose activations `side` holds: a thread that runs several tasks
   // of one call prepares them once.
   thread_local uint64_t side_call = 0;
@@ -211,30 +276,23 @@ void Gemm(const Q8_0GemmArgs& a, size_t o_begin, size_t o_end) {
     PrepareActivations(a, &side);
     side_call = a.call_id;
   }
-  if (group.size() < nb) group.resize(nb);
-  for (size_t o = o_begin; o < o_end; o += kGroupRows) {
-    const int rows = static_cast<int>(std::min<size_t>(kGroupRows, o_end - o));
-    const __m512i idx = RowOffsets(row_bytes, rows);
-    alignas(64) int32_t off[kGroupRows];
-    _mm512_store_si512(off, idx);
-    const char* base = reinterpret_cast<const char*>(a.w + o * nb);
-    for (size_t k = 0; k < nb; ++k) {
-      TransposeBlock(base + k * sizeof(quant::BlockQ8_0), off, idx, group[k].w,
-                     &group[k].d);
-    }
+  if (buffer.size() < nb) buffer.resize(nb);
+  ForEachGroup(a, o_begin, o_end, buffer.data(), [&](const GroupSource& g) {
     size_t t0 = 0;
     for (; t0 + kTokenTile <= a.batch; t0 += kTokenTile) {
-      Tile<kTokenTile>(a, side, group.data(), t0, o, rows);
+      Tile<kTokenTile>(a, side, g, t0);
     }
     if (t0 < a.batch) {
-      TileAny<1, 2, 3, 4, 5, 6, 7>(static_cast<int>(a.batch - t0), a, side,
-                                   group.data(), t0, o, rows);
+      TileAny<1, 2, 3, 4, 5, 6, 7>(static_cast<int>(a.batch - t0), a, side, g,
+                                   t0);
     }
-  }
+  });
 }
 
-// Decode: kTokens (< kGemmMinBatch) batch rows, transposed blocks used from
-// registers.
+// Decode: kTokens (< kGemmMinBatch) batch rows. Packed groups stream from
+// memory in order (one sequential stream per task, prefetched
+// kPackedPrefetchBytes ahead); unpacked ones are packed block by block into
+// registers, each of their 16 rows prefetched kPrefetchBytes ahead.
 template <int kTokens>
 void Gemv(const Q8_0GemmArgs& a, size_t o_begin, size_t o_end) {
   const size_t nb = a.n_blocks;
@@ -245,32 +303,50 @@ void Gemv(const Q8_0GemmArgs& a, size_t o_begin, size_t o_end) {
     PrepareActivations(a, &side);
     side_call = a.call_id;
   }
-  for (size_t o = o_begin; o < o_end; o += kGroupRows) {
-    const int rows = static_cast<int>(std::min<size_t>(kGroupRows, o_end - o));
-    const __m512i idx = RowOffsets(row_bytes, rows);
-    alignas(64) int32_t off[kGroupRows];
-    _mm512_store_si512(off, idx);
-    const char* base = reinterpret_cast<const char*>(a.w + o * nb);
+  auto consume = [&](size_t k, const __m512i w[kChunks], __m512 wd,
+                     __m512 acc[kTokens]) {
+    for (int t = 0; t < kTokens; ++t) {
+      const size_t i = t * nb + k;
+      acc[t] =
+          ConsumeBlock(w, wd, a.x + i, side.neg_corr[i], side.d[i], acc[t]);
+    }
+  };
+  ForEachGroup(a, o_begin, o_end, nullptr, [&](const GroupSource& g) {
     __m512 acc[kTokens];
     for (int t = 0; t < kTokens; ++t) acc[t] = _mm512_setzero_ps();
-    for (size_t k = 0; k < nb; ++k) {
-      const char* blk = base + k * sizeof(quant::BlockQ8_0);
-      if (k % 2 == 0) {
-        for (int r = 0; r < kGroupRows; ++r) {
-          _mm_prefetch(blk + off[r] + kPrefetchBytes, _MM_HINT_T0);
+    __m512i w[kChunks];
+    __m512 wd;
+    if (g.blocks != nullptr) {
+      for (size_t k = 0; k < nb; ++k) {
+        const char* p = reinterpret_cast<const char*>(g.blocks + k);
+        for (size_t l = 0; l < sizeof(PackedBlock); l += 64) {
+          _mm_prefetch(p + kPackedPrefetchBytes + l, _MM_HINT_T0);
         }
+        LoadPacked(g.blocks + k, w, &wd);
+        consume(k, w, wd, acc);
       }
-      __m512i w[kChunks];
-      __m512 wd;
-      TransposeBlock(blk, off, idx, w, &wd);
-      for (int t = 0; t < kTokens; ++t) {
-        const size_t i = t * nb + k;
-        acc[t] =
-            ConsumeBlock(w, wd, a.x + i, side.neg_corr[i], side.d[i], acc[t]);
+    } else {
+      const __m512i idx = RowOffsets(row_bytes, g.hi);
+      alignas(64) int32_t off[kGroupRows];
+      _mm512_store_si512(off, idx);
+      const char* first = reinterpret_cast<const char*>(a.w + g.base * nb);
+      PackedBlock pb;
+      for (size_t k = 0; k < nb; ++k) {
+        const char* blk = first + k * sizeof(quant::BlockQ8_0);
+        if (k % 2 == 0) {
+          for (int r = 0; r < kGroupRows; ++r) {
+            _mm_prefetch(blk + off[r] + kPrefetchBytes, _MM_HINT_T0);
+          }
+        }
+        PackBlock(blk, off, idx, &pb);
+        LoadPacked(&pb, w, &wd);
+        consume(k, w, wd, acc);
       }
     }
-    for (int t = 0; t < kTokens; ++t) StoreRows(a, t, o, rows, acc[t]);
-  }
+    for (int t = 0; t < kTokens; ++t) {
+      StoreRows(a, t, g.base, g.lo, g.hi, acc[t]);
+    }
+  });
 }
 
 }  // namespace
@@ -290,6 +366,25 @@ void Q8_0GemmAvx512Vnni(const Q8_0GemmArgs& args, size_t o_begin,
     default:
       return Gemm(args, o_begin, o_end);
   }
+}
+
+size_t Q8_0PackAvx512Vnni(const quant::BlockQ8_0* src, size_t rows,
+                          size_t n_blocks, quant::BlockQ8_0* dst) {
+  const size_t packed = rows / kGroupRows * kGroupRows;
+  const size_t row_bytes = n_blocks * sizeof(quant::BlockQ8_0);
+  const __m512i idx = RowOffsets(row_bytes, kGroupRows);
+  alignas(64) int32_t off[kGroupRows];
+  _mm512_store_si512(off, idx);
+  for (size_t g = 0; g < packed; g += kGroupRows) {
+    const char* first = reinterpret_cast<const char*>(src + g * n_blocks);
+    auto* out = reinterpret_cast<PackedBlock*>(dst + g * n_blocks);
+    for (size_t k = 0; k < n_blocks; ++k) {
+      PackBlock(first + k * sizeof(quant::BlockQ8_0), off, idx, out + k);
+    }
+  }
+  std::memcpy(dst + packed * n_blocks, src + packed * n_blocks,
+              (rows - packed) * row_bytes);
+  return packed;
 }
 
 }  // namespace edgellm::ops::kernels

@@ -75,10 +75,11 @@ std::vector<BlockQ8_0> RandomActivations(size_t rows, size_t in,
 std::vector<float> RunKernel(Q8_0GemmFn fn, const std::vector<BlockQ8_0>& w,
                              const std::vector<BlockQ8_0>& x, size_t in,
                              size_t out, size_t batch, const float* bias,
-                             bool split) {
+                             bool split, size_t packed_rows = 0) {
   std::vector<float> y(batch * out, -1.0f);
-  const Q8_0GemmArgs args{w.data(), x.data(), in / kQ8_0BlockSize, batch, bias,
-                          y.data(), out};
+  Q8_0GemmArgs args{w.data(), x.data(), in / kQ8_0BlockSize, batch, bias,
+                    y.data(), out};
+  args.packed_rows = packed_rows;
   if (split && out > 2) {  // as two threads would call it
     const size_t mid = out / 2 + 1;
     fn(args, 0, mid);
@@ -120,6 +121,23 @@ TEST_P(Q8_0GemmKernelTest, BitIdenticalToReferenceOnOddShapes) {
                 << " batch=" << batch << " bias=" << (bp != nullptr)
                 << " b=" << i / out << " o=" << i % out << ": " << got[i]
                 << " vs " << want[i];
+          }
+          if (GetParam().pack == nullptr) continue;
+          // The same on the kernel's packed weights; the split at out/2 + 1
+          // starts the second task inside a packed group.
+          std::vector<BlockQ8_0> wp(w.size());
+          const size_t packed_rows =
+              GetParam().pack(w.data(), out, in / kQ8_0BlockSize, wp.data());
+          ASSERT_EQ(packed_rows % 16, 0u);
+          ASSERT_LE(packed_rows, out);
+          const auto got_packed =
+              RunKernel(GetParam().fn, wp, x, in, out, batch, bp,
+                        /*split=*/true, packed_rows);
+          for (size_t i = 0; i < want.size(); ++i) {
+            ASSERT_EQ(Bits(got_packed[i]), Bits(want[i]))
+                << GetParam().name << " packed in=" << in << " out=" << out
+                << " batch=" << batch << " bias=" << (bp != nullptr)
+                << " b=" << i / out << " o=" << i % out;
           }
         }
       }

@@ -245,6 +245,11 @@ absl::StatusOr<std::string> RandomModelPath(const std::string& shape,
                                         spec.q8_0 ? "-q8_0" : "-f32", ".gguf");
   std::error_code ec;
   if (std::filesystem::exists(path, ec)) return path;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return absl::InternalError(absl::StrCat("cannot create --model-dir ", dir,
+                                            ": ", ec.message()));
+  }
   std::cerr << kName << ": writing random-weight " << spec.name << " to "
             << path << "\n";
   const std::string partial = path + ".partial";

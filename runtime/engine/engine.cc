@@ -48,6 +48,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(
   topts.slots = options.parallel;
   topts.max_batch = options.max_batch;
   topts.kv_type = options.kv_type;
+  topts.release_packed_sources = true;  // file_ is mmapped (GgufFile::Open)
   EDGELLM_ASSIGN_OR_RETURN(
       e->transformer_,
       model::Transformer::Create(e->config_, weights, topts, e->pool_.get()));

@@ -1,7 +1,11 @@
 #include "runtime/model/transformer.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 
 #include "absl/status/status.h"
@@ -9,6 +13,7 @@
 #include "ops/activation.h"
 #include "ops/attention.h"
 #include "ops/convert.h"
+#include "ops/kernels/dispatch.h"
 #include "ops/linear.h"
 #include "ops/norm.h"
 #include "ops/rope.h"
@@ -20,12 +25,25 @@ namespace edgellm::model {
 
 using gguf::TensorType;
 
-// Q8_0 weights are used in place from the mapped file. F32/F16/BF16 weights
-// go through XNNPACK's f32 fully connected operator, which packs its own copy
-// at load (PLATFORM.md: the XNNPACK operator is the default where one fits).
+// Q8_0 weights are used in place from the mapped file, unless the Q8_0
+// kernel has its own layout (the AVX-512 VNNI kernel: 16 rows transposed per
+// block, docs/performance.md): then each tensor is repacked once at load into
+// memory of its own, and with TransformerOptions::release_packed_sources the
+// file's pages it came from are dropped from the process as the packing goes,
+// so resident memory stays one copy of the weights. F32/F16/BF16 weights go
+// through XNNPACK's f32 fully connected operator, which packs its own copy at
+// load (PLATFORM.md: the XNNPACK operator is the default where one fits).
+struct FreeDeleter {
+  void operator()(void* p) const { std::free(p); }
+};
+
 struct Transformer::Linear {
   const Tensor* tensor = nullptr;
   std::unique_ptr<ops::PackedLinear> packed;
+  // Q8_0 weights repacked for the Q8_0 kernel (ops::kernels::Q8_0PackFn), or
+  // null to use tensor->data as it is.
+  std::unique_ptr<quant::BlockQ8_0[], FreeDeleter> q8_0;
+  size_t q8_0_packed_rows = 0;
 };
 
 struct Transformer::LayerLinears {
@@ -34,8 +52,64 @@ struct Transformer::LayerLinears {
 
 namespace {
 
+// Drops the pages wholly inside [p, p + n) from this process. Only for a
+// read-only private file mapping: a later read faults them in again from the
+// file, unchanged.
+void ReleaseMappedPages(const void* p, size_t n) {
+  const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const uintptr_t begin =
+      (reinterpret_cast<uintptr_t>(p) + page - 1) / page * page;
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + n) / page * page;
+  if (end > begin) {
+    madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+  }
+}
+
+// Source bytes packed between page releases: bounds the transient extra
+// resident memory of packing to about this much.
+constexpr size_t kPackSlabBytes = size_t{4} << 20;
+
+absl::Status PackQ8_0(const Tensor& t, bool release_source,
+                      Transformer::Linear* linear) {
+  const ops::kernels::Q8_0GemmKernel& kernel =
+      ops::kernels::BestQ8_0GemmKernel();
+  if (kernel.pack == nullptr) return absl::OkStatus();
+  constexpr size_t kAlign = 64;
+  void* mem =
+      std::aligned_alloc(kAlign, (t.size_bytes + kAlign - 1) / kAlign * kAlign);
+  if (mem == nullptr) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("tensor ", t.name, ": cannot allocate ", t.size_bytes,
+                     " bytes to repack it for the ", kernel.name, " kernel"));
+  }
+  linear->q8_0.reset(static_cast<quant::BlockQ8_0*>(mem));
+  const auto* src = reinterpret_cast<const quant::BlockQ8_0*>(t.data);
+  const size_t rows = static_cast<size_t>(t.rows);
+  const size_t nb = static_cast<size_t>(t.cols) / quant::kQ8_0BlockSize;
+  const size_t row_bytes = nb * sizeof(quant::BlockQ8_0);
+  // Slabs of whole 16-row groups (every pack function packs groups of at
+  // most 16 rows from the start of what it is given).
+  const size_t slab_rows =
+      std::max<size_t>(16, kPackSlabBytes / row_bytes / 16 * 16);
+  size_t packed = 0;
+  for (size_t r = 0; r < rows; r += slab_rows) {
+    const size_t n = std::min(slab_rows, rows - r);
+    const size_t p =
+        kernel.pack(src + r * nb, n, nb, linear->q8_0.get() + r * nb);
+    if (p != n && r + n < rows) {  // packed rows must be one leading run
+      return absl::InternalError(absl::StrCat("tensor ", t.name, ": the ",
+                                              kernel.name, " kernel packed ", p,
+                                              " of a slab of ", n, " rows"));
+    }
+    packed = r + p;
+    if (release_source) ReleaseMappedPages(src + r * nb, n * row_bytes);
+  }
+  linear->q8_0_packed_rows = packed;
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::unique_ptr<Transformer::Linear>> PrepareLinear(
-    const Tensor& t) {
+    const Tensor& t, bool release_source) {
   auto linear = std::make_unique<Transformer::Linear>();
   linear->tensor = &t;
   switch (t.type) {
@@ -45,6 +119,7 @@ absl::StatusOr<std::unique_ptr<Transformer::Linear>> PrepareLinear(
             absl::StrCat("tensor ", t.name, ": q8_0 rows of ", t.cols,
                          " values are not a multiple of 32"));
       }
+      EDGELLM_RETURN_IF_ERROR(PackQ8_0(t, release_source, linear.get()));
       return linear;
     case TensorType::kF32: {
       EDGELLM_ASSIGN_OR_RETURN(
@@ -106,18 +181,20 @@ absl::StatusOr<std::unique_ptr<Transformer>> Transformer::Create(
   // Prepare every linear from the copy of the weights this object owns, so
   // the Tensor pointers stay valid.
   t->layers_.resize(c.block_count);
+  const bool release = options.release_packed_sources;
   for (int i = 0; i < c.block_count; ++i) {
     const LayerWeights& w = t->weights_.layers[i];
     LayerLinears& l = t->layers_[i];
-    EDGELLM_ASSIGN_OR_RETURN(l.wq, PrepareLinear(w.wq));
-    EDGELLM_ASSIGN_OR_RETURN(l.wk, PrepareLinear(w.wk));
-    EDGELLM_ASSIGN_OR_RETURN(l.wv, PrepareLinear(w.wv));
-    EDGELLM_ASSIGN_OR_RETURN(l.wo, PrepareLinear(w.wo));
-    EDGELLM_ASSIGN_OR_RETURN(l.w_gate, PrepareLinear(w.w_gate));
-    EDGELLM_ASSIGN_OR_RETURN(l.w_up, PrepareLinear(w.w_up));
-    EDGELLM_ASSIGN_OR_RETURN(l.w_down, PrepareLinear(w.w_down));
+    EDGELLM_ASSIGN_OR_RETURN(l.wq, PrepareLinear(w.wq, release));
+    EDGELLM_ASSIGN_OR_RETURN(l.wk, PrepareLinear(w.wk, release));
+    EDGELLM_ASSIGN_OR_RETURN(l.wv, PrepareLinear(w.wv, release));
+    EDGELLM_ASSIGN_OR_RETURN(l.wo, PrepareLinear(w.wo, release));
+    EDGELLM_ASSIGN_OR_RETURN(l.w_gate, PrepareLinear(w.w_gate, release));
+    EDGELLM_ASSIGN_OR_RETURN(l.w_up, PrepareLinear(w.w_up, release));
+    EDGELLM_ASSIGN_OR_RETURN(l.w_down, PrepareLinear(w.w_down, release));
   }
-  EDGELLM_ASSIGN_OR_RETURN(t->output_, PrepareLinear(t->weights_.output));
+  EDGELLM_ASSIGN_OR_RETURN(t->output_,
+                           PrepareLinear(t->weights_.output, release));
   t->rope_.head_dim = c.head_dim;
   t->rope_.rot_dims = c.rope_dimension_count;
   t->rope_.freq_base = c.rope_freq_base;
@@ -174,6 +251,10 @@ absl::Status Transformer::RunLinear(const Linear& linear, const float* x,
       }
     }
     return absl::OkStatus();
+  }
+  if (linear.q8_0 != nullptr) {
+    return ops::LinearQ8_0(x, batch, t.cols, linear.q8_0.get(), t.rows, bias, y,
+                           pool_, /*scratch=*/nullptr, linear.q8_0_packed_rows);
   }
   return ops::LinearQ8_0(x, batch, t.cols,
                          reinterpret_cast<const quant::BlockQ8_0*>(t.data),

@@ -39,6 +39,11 @@ struct TransformerOptions {
   int32_t slots = 1;       // concurrent sequences
   int32_t max_batch = 64;  // tokens per Forward call
   KvCacheType kv_type = KvCacheType::kF32;
+  // The weights come from a read-only private file mapping (GgufFile::Open):
+  // after repacking a Q8_0 tensor for the kernel, drop the file pages it was
+  // read from, so the process holds one copy. Never for weights in ordinary
+  // memory (GgufFile::FromBuffer): dropping those pages would zero them.
+  bool release_packed_sources = false;
 };
 
 // Caps the default context so a model trained for 128k does not allocate a
@@ -98,8 +103,8 @@ class Transformer {
   absl::Status AttentionRun(int32_t layer, absl::Span<const BatchToken> batch,
                             int32_t begin, int32_t end);
   // Writes `count` key and value rows at positions pos0.. of (layer, slot).
-  absl::Status StoreKv(int32_t layer, int32_t slot, int32_t pos0,
-                       int32_t count, const float* k, const float* v);
+  absl::Status StoreKv(int32_t layer, int32_t slot, int32_t pos0, int32_t count,
+                       const float* k, const float* v);
 
   const ModelConfig config_;
   const ModelWeights weights_;
