@@ -66,7 +66,8 @@ constexpr Q8_0GemmKernel kQ8_0Kernels[] = {
 #if defined(__x86_64__)
     {"avx2", &Q8_0GemmAvx2, &HasAvx2, &QuantizeRowQ8_0ActivationsAvx2},
     {"avx512vnni", &Q8_0GemmAvx512Vnni, &HasAvx512Vnni,
-     &QuantizeRowQ8_0ActivationsAvx2, &Q8_0PackAvx512Vnni},
+     &QuantizeRowQ8_0ActivationsAvx2, &Q8_0PackAvx512Vnni,
+     &Q8_0UnpackRowAvx512Vnni},
 #endif
 #if defined(__aarch64__)
     {"neon", &Q8_0GemmNeon, &Always,

@@ -22,6 +22,7 @@ struct Q8_0GemmKernel {
   // Optional weight repacking for this kernel (nullptr: it reads GGUF rows
   // as they are). See Q8_0PackFn.
   Q8_0PackFn pack = nullptr;
+  Q8_0UnpackRowFn unpack_row = nullptr;  // set whenever pack is
 };
 
 // All Q8_0 kernels built for this architecture, slowest (the reference)

@@ -64,6 +64,11 @@ using Q8_0GemmFn = void (*)(const Q8_0GemmArgs& args, size_t o_begin,
 // kernel whose pack function wrote it, and gives bit-identical results.
 using Q8_0PackFn = size_t (*)(const quant::BlockQ8_0* src, size_t rows,
                               size_t n_blocks, quant::BlockQ8_0* dst);
+// Reads row `row` (< the packed_rows its pack function returned) of a packed
+// tensor back into n_blocks plain GGUF blocks: a tied embedding table is
+// packed for the output head and still looked up by row.
+using Q8_0UnpackRowFn = void (*)(const quant::BlockQ8_0* packed, size_t row,
+                                 size_t n_blocks, quant::BlockQ8_0* out);
 
 // Plain C++ (kernels/q8_0_gemm_ref.cc); runs everywhere.
 void Q8_0GemmRef(const Q8_0GemmArgs& args, size_t o_begin, size_t o_end);
@@ -79,6 +84,8 @@ void Q8_0GemmAvx512Vnni(const Q8_0GemmArgs& args, size_t o_begin, size_t o_end);
 // nor prompt batches transpose at run time.
 size_t Q8_0PackAvx512Vnni(const quant::BlockQ8_0* src, size_t rows,
                           size_t n_blocks, quant::BlockQ8_0* dst);
+void Q8_0UnpackRowAvx512Vnni(const quant::BlockQ8_0* packed, size_t row,
+                             size_t n_blocks, quant::BlockQ8_0* out);
 #endif
 
 #if defined(__aarch64__)

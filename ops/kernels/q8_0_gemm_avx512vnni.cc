@@ -387,4 +387,21 @@ size_t Q8_0PackAvx512Vnni(const quant::BlockQ8_0* src, size_t rows,
   return packed;
 }
 
+void Q8_0UnpackRowAvx512Vnni(const quant::BlockQ8_0* packed, size_t row,
+                             size_t n_blocks, quant::BlockQ8_0* out) {
+  const size_t g = row / kGroupRows;
+  const size_t r = row % kGroupRows;
+  const auto* blocks =
+      reinterpret_cast<const PackedBlock*>(packed + g * kGroupRows * n_blocks);
+  for (size_t k = 0; k < n_blocks; ++k) {
+    const PackedBlock& pb = blocks[k];
+    out[k].d = pb.d[r];
+    for (int j = 0; j < kChunks; ++j) {
+      for (int i = 0; i < 4; ++i) {
+        out[k].qs[4 * j + i] = static_cast<int8_t>(pb.q[j][4 * r + i] ^ 0x80);
+      }
+    }
+  }
+}
+
 }  // namespace edgellm::ops::kernels

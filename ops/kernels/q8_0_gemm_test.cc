@@ -130,6 +130,21 @@ TEST_P(Q8_0GemmKernelTest, BitIdenticalToReferenceOnOddShapes) {
               GetParam().pack(w.data(), out, in / kQ8_0BlockSize, wp.data());
           ASSERT_EQ(packed_rows % 16, 0u);
           ASSERT_LE(packed_rows, out);
+          ASSERT_NE(GetParam().unpack_row, nullptr);
+          std::vector<BlockQ8_0> row(in / kQ8_0BlockSize);
+          for (size_t o = 0; o < packed_rows; ++o) {
+            GetParam().unpack_row(wp.data(), o, row.size(), row.data());
+            ASSERT_EQ(std::memcmp(row.data(), w.data() + o * row.size(),
+                                  row.size() * sizeof(BlockQ8_0)),
+                      0)
+                << GetParam().name << " unpacked row " << o;
+          }
+          // Rows past packed_rows are copied unchanged.
+          ASSERT_EQ(
+              std::memcmp(wp.data() + packed_rows * row.size(),
+                          w.data() + packed_rows * row.size(),
+                          (out - packed_rows) * row.size() * sizeof(BlockQ8_0)),
+              0);
           const auto got_packed =
               RunKernel(GetParam().fn, wp, x, in, out, batch, bp,
                         /*split=*/true, packed_rows);

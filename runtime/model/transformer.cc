@@ -226,6 +226,7 @@ absl::StatusOr<std::unique_ptr<Transformer>> Transformer::Create(
   t->ff_up_.resize(b * c.feed_forward_length);
   t->head_in_.resize(b * c.embedding_length);
   t->att_scratch_.resize(ops::AttentionScratchFloats(t->attention_));
+  t->embed_row_.resize(c.embedding_length / quant::kQ8_0BlockSize);
   // Grow the pool's scratch once to what the largest linear needs, so that
   // Forward never allocates.
   if (pool != nullptr) {
@@ -281,12 +282,22 @@ absl::Status Transformer::Embed(absl::Span<const BatchToken> batch, float* x) {
         for (int64_t j = 0; j < d; ++j) row[j] = quant::Bf16ToFp32(src[j]);
         break;
       }
-      case TensorType::kQ8_0:
-        quant::DequantizeRowQ8_0(
-            reinterpret_cast<const quant::BlockQ8_0*>(e.data) +
-                id * (d / quant::kQ8_0BlockSize),
-            row, d);
+      case TensorType::kQ8_0: {
+        const size_t nb = d / quant::kQ8_0BlockSize;
+        const quant::BlockQ8_0* src =
+            reinterpret_cast<const quant::BlockQ8_0*>(e.data) + id * nb;
+        // A tied table packed for the output head: read the row back from
+        // the packed copy, so the file's pages (released) stay out of RSS.
+        const Linear& head = *output_;
+        if (head.q8_0 != nullptr && head.tensor->data == e.data &&
+            static_cast<size_t>(id) < head.q8_0_packed_rows) {
+          ops::kernels::BestQ8_0GemmKernel().unpack_row(head.q8_0.get(), id, nb,
+                                                        embed_row_.data());
+          src = embed_row_.data();
+        }
+        quant::DequantizeRowQ8_0(src, row, d);
         break;
+      }
       default:
         return absl::UnimplementedError("unsupported embedding type");
     }

@@ -28,6 +28,7 @@
 #include "ops/convert.h"
 #include "ops/rope.h"
 #include "ops/thread_pool.h"
+#include "quant/q8_0.h"
 #include "runtime/model/config.h"
 #include "runtime/model/kv_cache.h"
 #include "runtime/model/weights.h"
@@ -121,6 +122,8 @@ class Transformer {
   // Activations, [max_batch][...] each.
   std::vector<float> x_, xb_, q_, k_, v_, att_, ff_gate_, ff_up_, head_in_;
   std::vector<float> att_scratch_;
+  // One embedding row read back from a packed tied table (see Embed).
+  std::vector<quant::BlockQ8_0> embed_row_;
 };
 
 }  // namespace edgellm::model
