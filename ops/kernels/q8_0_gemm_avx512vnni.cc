@@ -311,6 +311,53 @@ void Gemv(const Q8_0GemmArgs& a, size_t o_begin, size_t o_end) {
           ConsumeBlock(w, wd, a.x + i, side.neg_corr[i], side.d[i], acc[t]);
     }
   };
+  if (o_begin % kGroupRows == 0 && o_end % kGroupRows == 0 &&
+      o_end <= a.packed_rows && o_end - o_begin >= 2 * kGroupRows) {
+    // Whole packed groups: walk the first and the second half of the range
+    // side by side, two sequential streams (tinyllama tg64, 3 alternating
+    // runs: 20.8-21.9 tok/s against 16.4-20.5 with one stream; the memory
+    // probe, too, reads fastest with 2 streams per thread).
+    const size_t groups = (o_end - o_begin) / kGroupRows;
+    const size_t half = (groups + 1) / 2;
+    const auto* first =
+        reinterpret_cast<const PackedBlock*>(a.w + o_begin * nb);
+    for (size_t i = 0; i < half; ++i) {
+      const PackedBlock* ga = first + i * nb;
+      const bool has_b = half + i < groups;
+      const PackedBlock* gb = first + (half + i) * nb;
+      __m512 acc_a[kTokens], acc_b[kTokens];
+      for (int t = 0; t < kTokens; ++t) {
+        acc_a[t] = _mm512_setzero_ps();
+        acc_b[t] = _mm512_setzero_ps();
+      }
+      __m512i w[kChunks];
+      __m512 wd;
+      for (size_t k = 0; k < nb; ++k) {
+        const char* pa = reinterpret_cast<const char*>(ga + k);
+        for (size_t l = 0; l < sizeof(PackedBlock); l += 64) {
+          _mm_prefetch(pa + kPackedPrefetchBytes + l, _MM_HINT_T0);
+        }
+        LoadPacked(ga + k, w, &wd);
+        consume(k, w, wd, acc_a);
+        if (has_b) {
+          const char* pb = reinterpret_cast<const char*>(gb + k);
+          for (size_t l = 0; l < sizeof(PackedBlock); l += 64) {
+            _mm_prefetch(pb + kPackedPrefetchBytes + l, _MM_HINT_T0);
+          }
+          LoadPacked(gb + k, w, &wd);
+          consume(k, w, wd, acc_b);
+        }
+      }
+      for (int t = 0; t < kTokens; ++t) {
+        StoreRows(a, t, o_begin + i * kGroupRows, 0, kGroupRows, acc_a[t]);
+        if (has_b) {
+          StoreRows(a, t, o_begin + (half + i) * kGroupRows, 0, kGroupRows,
+                    acc_b[t]);
+        }
+      }
+    }
+    return;
+  }
   ForEachGroup(a, o_begin, o_end, nullptr, [&](const GroupSource& g) {
     __m512 acc[kTokens];
     for (int t = 0; t < kTokens; ++t) acc[t] = _mm512_setzero_ps();
