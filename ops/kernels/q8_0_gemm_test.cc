@@ -24,8 +24,9 @@ using quant::BlockQ8_0;
 using quant::kQ8_0BlockSize;
 
 constexpr size_t kIns[] = {32, 64, 96, 2080};
-// 33 = two 16-row groups and a partial third (the VNNI kernel's row tile).
-constexpr size_t kOuts[] = {1, 3, 17, 33, 257};
+// 33 = two 16-row groups and a partial third (the VNNI kernel's row tile);
+// 96 = six whole groups (its two-stream decode path over packed rows).
+constexpr size_t kOuts[] = {1, 3, 17, 33, 96, 257};
 // 9, 17 and 20 reach the tiled prompt paths with partial row and batch tiles.
 constexpr size_t kBatches[] = {1, 2, 7, 9, 17, 20};
 
@@ -145,14 +146,15 @@ TEST_P(Q8_0GemmKernelTest, BitIdenticalToReferenceOnOddShapes) {
                           w.data() + packed_rows * row.size(),
                           (out - packed_rows) * row.size() * sizeof(BlockQ8_0)),
               0);
-          const auto got_packed =
-              RunKernel(GetParam().fn, wp, x, in, out, batch, bp,
-                        /*split=*/true, packed_rows);
-          for (size_t i = 0; i < want.size(); ++i) {
-            ASSERT_EQ(Bits(got_packed[i]), Bits(want[i]))
-                << GetParam().name << " packed in=" << in << " out=" << out
-                << " batch=" << batch << " bias=" << (bp != nullptr)
-                << " b=" << i / out << " o=" << i % out;
+          for (bool split : {true, false}) {
+            const auto got_packed = RunKernel(GetParam().fn, wp, x, in, out,
+                                              batch, bp, split, packed_rows);
+            for (size_t i = 0; i < want.size(); ++i) {
+              ASSERT_EQ(Bits(got_packed[i]), Bits(want[i]))
+                  << GetParam().name << " packed in=" << in << " out=" << out
+                  << " batch=" << batch << " bias=" << (bp != nullptr)
+                  << " split=" << split << " b=" << i / out << " o=" << i % out;
+            }
           }
         }
       }
