@@ -20,6 +20,9 @@ constexpr size_t kRowTaskMultiple = 16;
 // than waking the pool.
 constexpr size_t kParallelQuantizeMinBatch = 4;
 
+// One id per GEMM call (see Q8_0GemmArgs::call_id); 64 bits never wrap to 0.
+std::atomic<uint64_t> next_call_id{1};
+
 absl::Status CheckPointers(const char* op, const void* x, const void* w,
                            const void* y) {
   if (x == nullptr || w == nullptr || y == nullptr) {
@@ -121,8 +124,6 @@ absl::Status LinearQ8_0WithKernel(const kernels::Q8_0GemmKernel& kernel,
     ParallelFor(pool, batch, 1, quantize);
   }
 
-  // One id per call (see Q8_0GemmArgs::call_id); 64 bits never wrap to 0.
-  static std::atomic<uint64_t> next_call_id{1};
   kernels::Q8_0GemmArgs args{
       w,    xq, n_blocks, batch,
       bias, y,  out,      next_call_id.fetch_add(1, std::memory_order_relaxed)};
@@ -130,6 +131,74 @@ absl::Status LinearQ8_0WithKernel(const kernels::Q8_0GemmKernel& kernel,
   const kernels::Q8_0GemmFn fn = kernel.fn;
   ParallelFor(pool, out, RowTile(pool, out),
               [&](size_t o0, size_t o1) { fn(args, o0, o1); });
+  return absl::OkStatus();
+}
+
+absl::Status LinearQ8_0Multi(const float* x, size_t batch, size_t in,
+                             absl::Span<const Q8_0Matrix> matrices,
+                             ThreadPool* pool) {
+  constexpr size_t kMaxMatrices = 4;
+  if (matrices.size() > kMaxMatrices) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("LinearQ8_0Multi: ", matrices.size(),
+                     " matrices; at most ", kMaxMatrices));
+  }
+  if (in % quant::kQ8_0BlockSize != 0 || in == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "LinearQ8_0Multi: in = ", in, " is not a positive multiple of ",
+        quant::kQ8_0BlockSize, " (Q8_0 block size)"));
+  }
+  for (const Q8_0Matrix& m : matrices) {
+    if (absl::Status s = CheckPointers("LinearQ8_0Multi", x, m.w, m.y);
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (batch == 0 || matrices.empty()) return absl::OkStatus();
+  void* scratch = pool != nullptr
+                      ? pool->Scratch(LinearQ8_0ScratchBytes(batch, in))
+                      : nullptr;
+  if (scratch == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "LinearQ8_0Multi: no pool scratch for ",
+        LinearQ8_0ScratchBytes(batch, in), " bytes of quantized activations"));
+  }
+  const kernels::Q8_0GemmKernel& kernel = kernels::BestQ8_0GemmKernel();
+  auto* xq = static_cast<quant::BlockQ8_0*>(scratch);
+  const size_t n_blocks = in / quant::kQ8_0BlockSize;
+  auto quantize = [&](size_t b0, size_t b1) {
+    for (size_t b = b0; b < b1; ++b) {
+      kernel.quantize(x + b * in, xq + b * n_blocks, in);
+    }
+  };
+  if (batch < kParallelQuantizeMinBatch) {
+    quantize(0, batch);
+  } else {
+    ParallelFor(pool, batch, 1, quantize);
+  }
+  // One call id for all matrices: they share x, so a kernel's per-call
+  // activation work is shared too.
+  const uint64_t call_id = next_call_id.fetch_add(1, std::memory_order_relaxed);
+  kernels::Q8_0GemmArgs args[kMaxMatrices];
+  size_t tile[kMaxMatrices], first_task[kMaxMatrices + 1];
+  first_task[0] = 0;
+  for (size_t i = 0; i < matrices.size(); ++i) {
+    const Q8_0Matrix& m = matrices[i];
+    args[i] = kernels::Q8_0GemmArgs{m.w,    xq,  n_blocks, batch,
+                                    m.bias, m.y, m.out,    call_id};
+    args[i].packed_rows = m.packed_rows;
+    tile[i] = RowTile(pool, m.out);
+    first_task[i + 1] = first_task[i] + (m.out + tile[i] - 1) / tile[i];
+  }
+  const size_t n = matrices.size();
+  ParallelFor(pool, first_task[n], 1, [&](size_t t0, size_t t1) {
+    for (size_t t = t0; t < t1; ++t) {
+      size_t i = 0;
+      while (t >= first_task[i + 1]) ++i;
+      const size_t o0 = (t - first_task[i]) * tile[i];
+      kernel.fn(args[i], o0, std::min(matrices[i].out, o0 + tile[i]));
+    }
+  });
   return absl::OkStatus();
 }
 

@@ -29,6 +29,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "ops/kernels/dispatch.h"
 #include "ops/thread_pool.h"
 #include "quant/q8_0.h"
@@ -50,6 +51,25 @@ absl::Status LinearQ8_0(const float* x, size_t batch, size_t in,
                         const quant::BlockQ8_0* w, size_t out,
                         const float* bias, float* y, ThreadPool* pool,
                         void* scratch = nullptr, size_t packed_rows = 0);
+
+// One matrix of LinearQ8_0Multi: `w` holds out * in/32 blocks (packed_rows
+// as for LinearQ8_0), y[b * out + o] receives the result, bias may be null.
+struct Q8_0Matrix {
+  const quant::BlockQ8_0* w = nullptr;
+  size_t out = 0;
+  const float* bias = nullptr;
+  float* y = nullptr;
+  size_t packed_rows = 0;
+};
+
+// Several Q8_0 matrices applied to the same activations (Q/K/V, gate/up):
+// results equal separate LinearQ8_0 calls bit for bit, but x is quantized
+// once and all rows of all matrices are one parallel call, so a decode step
+// pays one pool round trip instead of one per matrix. Scratch as LinearQ8_0
+// (from the pool).
+absl::Status LinearQ8_0Multi(const float* x, size_t batch, size_t in,
+                             absl::Span<const Q8_0Matrix> matrices,
+                             ThreadPool* pool);
 
 // As LinearQ8_0 with a given kernel from kernels::Q8_0GemmKernels() (tests,
 // benchmarks). The caller must check kernel.supported().

@@ -262,6 +262,33 @@ absl::Status Transformer::RunLinear(const Linear& linear, const float* x,
                          t.rows, bias, y, pool_);
 }
 
+absl::Status Transformer::RunLinears(absl::Span<const LinearCall> calls,
+                                     const float* x, int32_t batch) {
+  // Q8_0 matrices of one input go through one quantization and one parallel
+  // call (ops::LinearQ8_0Multi); anything else one by one.
+  bool all_q8_0 = calls.size() <= 4;
+  for (const LinearCall& c : calls) all_q8_0 &= c.linear->packed == nullptr;
+  if (!all_q8_0) {
+    for (const LinearCall& c : calls) {
+      EDGELLM_RETURN_IF_ERROR(RunLinear(*c.linear, x, batch, c.bias, c.y));
+    }
+    return absl::OkStatus();
+  }
+  ops::Q8_0Matrix m[4];
+  for (size_t i = 0; i < calls.size(); ++i) {
+    const Linear& l = *calls[i].linear;
+    m[i].w = l.q8_0 != nullptr
+                 ? l.q8_0.get()
+                 : reinterpret_cast<const quant::BlockQ8_0*>(l.tensor->data);
+    m[i].packed_rows = l.q8_0 != nullptr ? l.q8_0_packed_rows : 0;
+    m[i].out = static_cast<size_t>(l.tensor->rows);
+    m[i].bias = calls[i].bias;
+    m[i].y = calls[i].y;
+  }
+  return ops::LinearQ8_0Multi(x, batch, calls[0].linear->tensor->cols,
+                              absl::MakeConstSpan(m, calls.size()), pool_);
+}
+
 absl::Status Transformer::Embed(absl::Span<const BatchToken> batch, float* x) {
   const Tensor& e = weights_.token_embd;
   const int64_t d = config_.embedding_length;
@@ -402,15 +429,11 @@ absl::Status Transformer::ForwardToHidden(absl::Span<const BatchToken> batch,
     const LayerLinears& lin = layers_[l];
     // Attention block.
     ops::RmsNorm(x, w.attn_norm.f32(), n, d, c.rms_norm_eps, xb_.data(), pool_);
-    EDGELLM_RETURN_IF_ERROR(RunLinear(*lin.wq, xb_.data(), n,
-                                      w.bq.present() ? w.bq.f32() : nullptr,
-                                      q_.data()));
-    EDGELLM_RETURN_IF_ERROR(RunLinear(*lin.wk, xb_.data(), n,
-                                      w.bk.present() ? w.bk.f32() : nullptr,
-                                      k_.data()));
-    EDGELLM_RETURN_IF_ERROR(RunLinear(*lin.wv, xb_.data(), n,
-                                      w.bv.present() ? w.bv.f32() : nullptr,
-                                      v_.data()));
+    const LinearCall qkv[] = {
+        {lin.wq.get(), w.bq.present() ? w.bq.f32() : nullptr, q_.data()},
+        {lin.wk.get(), w.bk.present() ? w.bk.f32() : nullptr, k_.data()},
+        {lin.wv.get(), w.bv.present() ? w.bv.f32() : nullptr, v_.data()}};
+    EDGELLM_RETURN_IF_ERROR(RunLinears(qkv, xb_.data(), n));
     // Runs of consecutive positions of one slot share RoPE and attention
     // calls: a prompt chunk is one run, a decode batch one run per slot.
     for (int32_t begin = 0; begin < n;) {
@@ -428,10 +451,9 @@ absl::Status Transformer::ForwardToHidden(absl::Span<const BatchToken> batch,
 
     // Feed-forward block.
     ops::RmsNorm(x, w.ffn_norm.f32(), n, d, c.rms_norm_eps, xb_.data(), pool_);
-    EDGELLM_RETURN_IF_ERROR(
-        RunLinear(*lin.w_gate, xb_.data(), n, nullptr, ff_gate_.data()));
-    EDGELLM_RETURN_IF_ERROR(
-        RunLinear(*lin.w_up, xb_.data(), n, nullptr, ff_up_.data()));
+    const LinearCall gate_up[] = {{lin.w_gate.get(), nullptr, ff_gate_.data()},
+                                  {lin.w_up.get(), nullptr, ff_up_.data()}};
+    EDGELLM_RETURN_IF_ERROR(RunLinears(gate_up, xb_.data(), n));
     ops::SwiGlu(ff_gate_.data(), ff_up_.data(), size_t(n) * ff, ff_gate_.data(),
                 pool_);
     EDGELLM_RETURN_IF_ERROR(

@@ -93,6 +93,14 @@ class Transformer {
               ops::ThreadPool* pool);
   absl::Status RunLinear(const Linear& linear, const float* x, int32_t batch,
                          const float* bias, float* y);
+  // Linears that share the input x: y = x W^T (+ bias) for each.
+  struct LinearCall {
+    const Linear* linear;
+    const float* bias;
+    float* y;
+  };
+  absl::Status RunLinears(absl::Span<const LinearCall> calls, const float* x,
+                          int32_t batch);
   absl::Status Embed(absl::Span<const BatchToken> batch, float* x);
   // Forward's common part: validates `batch`, runs every layer, and writes
   // the final-normed hidden states of the want_logits tokens to `out`.
