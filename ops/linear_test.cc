@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "ops/kernels/dispatch.h"
 #include "ops/kernels/q8_0_gemm.h"
 #include "ops/thread_pool.h"
 #include "quant/fp16.h"
@@ -45,6 +46,53 @@ std::vector<double> ExactLinear(const std::vector<float>& x, size_t batch,
     }
   }
   return y;
+}
+
+// Several matrices on one input equal separate LinearQ8_0 calls bit for bit,
+// also with the best kernel's packed weights.
+TEST(LinearQ8_0Test, MultiEqualsSeparateCalls) {
+  auto pool = MakePool(2);
+  std::mt19937 rng(8);
+  const kernels::Q8_0GemmKernel& kernel = kernels::BestQ8_0GemmKernel();
+  for (size_t in : {64, 576}) {
+    for (size_t batch : {1, 3, 9}) {
+      const size_t outs[3] = {576, 192, 33};
+      const auto x = RandomFloats(batch * in, rng);
+      std::vector<std::vector<BlockQ8_0>> w(3), wp(3);
+      std::vector<std::vector<float>> bias(3), want(3), got(3);
+      std::vector<Q8_0Matrix> mats(3);
+      for (size_t i = 0; i < 3; ++i) {
+        const auto wf = RandomFloats(in * outs[i], rng);
+        w[i].resize(outs[i] * in / 32);
+        for (size_t o = 0; o < outs[i]; ++o) {
+          quant::QuantizeRowQ8_0(wf.data() + o * in, w[i].data() + o * in / 32,
+                                 in);
+        }
+        bias[i] = RandomFloats(outs[i], rng);
+        want[i].resize(batch * outs[i]);
+        got[i].resize(batch * outs[i]);
+        ASSERT_TRUE(LinearQ8_0(x.data(), batch, in, w[i].data(), outs[i],
+                               i == 1 ? bias[i].data() : nullptr,
+                               want[i].data(), pool.get())
+                        .ok());
+        mats[i] = {w[i].data(), outs[i], i == 1 ? bias[i].data() : nullptr,
+                   got[i].data(), 0};
+        if (kernel.pack != nullptr && i != 2) {  // one plain, two packed
+          wp[i].resize(w[i].size());
+          mats[i].packed_rows =
+              kernel.pack(w[i].data(), outs[i], in / 32, wp[i].data());
+          mats[i].w = wp[i].data();
+        }
+      }
+      ASSERT_TRUE(LinearQ8_0Multi(x.data(), batch, in, mats, pool.get()).ok());
+      for (size_t i = 0; i < 3; ++i) {
+        ASSERT_EQ(std::memcmp(got[i].data(), want[i].data(),
+                              got[i].size() * sizeof(float)),
+                  0)
+            << "matrix " << i << " in=" << in << " batch=" << batch;
+      }
+    }
+  }
 }
 
 TEST(LinearQ8_0Test, MatchesKernelReferenceAndDequantizedMath) {
