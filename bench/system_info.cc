@@ -1,6 +1,7 @@
 #include "bench/system_info.h"
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -60,6 +61,16 @@ double ProcessCpuSeconds() {
 double LoadAverage1m() {
   double load[1];
   return getloadavg(load, 1) == 1 ? load[0] : -1.0;
+}
+
+int64_t LastLevelCacheBytes() {
+#if defined(_SC_LEVEL3_CACHE_SIZE) && defined(_SC_LEVEL2_CACHE_SIZE)
+  const long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
+  if (l3 > 0) return l3;
+  const long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+  if (l2 > 0) return l2;
+#endif
+  return 0;
 }
 
 }  // namespace edgellm::bench

@@ -23,6 +23,11 @@ double ProcessCpuSeconds();
 // the machine skews timings; reports carry this so a reader can tell.
 double LoadAverage1m();
 
+// Size of the last-level (L3, else L2) data cache in bytes as the C library
+// reports it (sysconf), or 0 if unknown. Weights smaller than this can stay
+// cached between tokens, so decoding may beat the DRAM roofline.
+int64_t LastLevelCacheBytes();
+
 }  // namespace edgellm::bench
 
 #endif  // EDGELLM_BENCH_SYSTEM_INFO_H_

@@ -247,8 +247,8 @@ absl::StatusOr<std::string> RandomModelPath(const std::string& shape,
   if (std::filesystem::exists(path, ec)) return path;
   std::filesystem::create_directories(dir, ec);
   if (ec) {
-    return absl::InternalError(absl::StrCat("cannot create --model-dir ", dir,
-                                            ": ", ec.message()));
+    return absl::InternalError(
+        absl::StrCat("cannot create --model-dir ", dir, ": ", ec.message()));
   }
   std::cerr << kName << ": writing random-weight " << spec.name << " to "
             << path << "\n";
@@ -405,6 +405,7 @@ int RunBench(const ParsedArgs& args) {
       !shape.empty() ? absl::StrCat("random ", shape)
                      : (config.name.empty() ? model_path : config.name);
 
+  const int64_t llc_bytes = bench::LastLevelCacheBytes();
   if (args.GetBool("json")) {
     nlohmann::ordered_json out = nlohmann::ordered_json::array();
     for (const TestResult& r : results) {
@@ -437,6 +438,7 @@ int RunBench(const ParsedArgs& args) {
             {"memory_read_gb_per_s", bandwidth_gbs},
             {"memory_read_streams_per_thread", bandwidth.streams_per_thread},
             {"memory_read_prefetch_bytes", bandwidth.prefetch_bytes},
+            {"last_level_cache_bytes", llc_bytes},
             {"load_average_1m", load}}},
           {"settings",
            {{"batch", eopts.max_batch},
@@ -490,6 +492,13 @@ int RunBench(const ParsedArgs& args) {
         "| %-7s | %8.2f ± %6.2f | %8.2f | %4.0f%% | %6.0f MB | %10s | %11s |\n",
         r.name, s.mean, s.sd, s.median, 100 * s.cpu_share,
         r.peak_rss_bytes / 1e6, weight, roof);
+  }
+  if (llc_bytes > 0 && bytes_per_token <= static_cast<uint64_t>(llc_bytes)) {
+    std::cout << absl::StrFormat(
+        "\nnote: the %.0f MB of weights read per token fit in the %.0f MB "
+        "last-level cache,\nso generation can beat the DRAM roofline above "
+        "(weights stay cached between tokens).\n",
+        bytes_per_token / 1e6, llc_bytes / 1e6);
   }
   if (!results.empty()) {
     // VmHWM only grows, so the last test's peak is the run's.
