@@ -1,11 +1,13 @@
 #include "runtime/model/random_model.h"
 
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "runtime/engine/engine.h"
+#include "runtime/model/transformer.h"
 
 namespace edgellm::model {
 namespace {
@@ -13,6 +15,42 @@ namespace {
 std::string TempPath(const std::string& name) {
   const char* dir = std::getenv("TEST_TMPDIR");
   return std::string(dir ? dir : "/tmp") + "/" + name;
+}
+
+// A prompt longer than the feed-forward chunk (128 tokens) in one Forward
+// batch gives the same hidden states, bit for bit, as the same tokens in
+// small batches: chunking is invisible.
+TEST(RandomModelTest, LongBatchEqualsSmallBatches) {
+  absl::StatusOr<RandomModelSpec> spec = NamedRandomModelSpec("tiny");
+  ASSERT_TRUE(spec.ok());
+  const std::string path = TempPath("tiny_long.gguf");
+  ASSERT_TRUE(WriteRandomModel(*spec, path, false).ok());
+  engine::EngineOptions options;
+  options.model_path = path;
+  options.threads = 2;
+  options.max_batch = 300;
+  options.context = 300;
+  auto engine = engine::Engine::Load(options);
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  Transformer& t = (*engine)->transformer();
+  const int32_t d = (*engine)->config().embedding_length;
+  const int32_t n = 300;
+  std::vector<BatchToken> tokens(n);
+  for (int32_t i = 0; i < n; ++i) {
+    tokens[i].token = (i * 37 + 11) % (*engine)->config().vocab_size;
+    tokens[i].pos = i;
+    tokens[i].want_logits = true;
+  }
+  std::vector<float> whole(size_t(n) * d), pieces(size_t(n) * d);
+  ASSERT_TRUE(t.ForwardHidden(tokens, whole.data()).ok());
+  for (int32_t b = 0; b < n; b += 50) {
+    ASSERT_TRUE(t.ForwardHidden(absl::MakeConstSpan(tokens).subspan(b, 50),
+                                pieces.data() + size_t(b) * d)
+                    .ok());
+  }
+  EXPECT_EQ(
+      std::memcmp(whole.data(), pieces.data(), whole.size() * sizeof(float)),
+      0);
 }
 
 TEST(RandomModelTest, TinyLoadsTokenizesAndGeneratesDeterministically) {
