@@ -11,9 +11,11 @@
 // do not share a pool's scratch (see ThreadPool::Scratch) or outputs.
 //
 // Weight types:
-//   Q8_0  LinearQ8_0: int8 x int8 with llama.cpp's arithmetic, bit for bit
-//         (ops/kernels/q8_0_gemm.h states the contract); kernels chosen by
-//         CPU features at first use. Weights are read in place (mmap-able).
+//   Q8_0  LinearQ8_0: int8 x int8, exact int32 per 32-value block and one
+//         fma per block, as ggml's scalar reference (ops/kernels/q8_0_gemm.h
+//         states the contract); kernels chosen by CPU features at first use,
+//         all bit-identical. Weights are read in place (mmap-able) or, for a
+//         kernel with a pack function, from a copy packed once at load.
 //   F32   LinearF32Ref (plain loops) or PackedLinear (XNNPACK
 //         fully_connected_nc_f32; weights repacked once, see below).
 //   F16   LinearF16Ref (converts per value) or PackedLinear from f16 weights
