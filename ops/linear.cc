@@ -77,93 +77,30 @@ size_t LinearQ8_0ScratchBytes(size_t batch, size_t in) {
   return batch * quant::Q8_0RowBytes(in);
 }
 
-absl::Status LinearQ8_0WithKernel(const kernels::Q8_0GemmKernel& kernel,
-                                  const float* x, size_t batch, size_t in,
-                                  const quant::BlockQ8_0* w, size_t out,
-                                  const float* bias, float* y, ThreadPool* pool,
-                                  void* scratch, size_t packed_rows) {
-  if (in % quant::kQ8_0BlockSize != 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("LinearQ8_0: in = ", in, " is not a multiple of ",
-                     quant::kQ8_0BlockSize, " (Q8_0 block size)"));
-  }
-  if (absl::Status s = CheckPointers("LinearQ8_0", x, w, y); !s.ok()) {
-    return s;
-  }
-  if (batch == 0 || out == 0) return absl::OkStatus();
-  if (in == 0) {  // empty sum
-    for (size_t b = 0; b < batch; ++b) {
-      for (size_t o = 0; o < out; ++o) {
-        y[b * out + o] = bias != nullptr ? bias[o] : 0.0f;
-      }
-    }
-    return absl::OkStatus();
-  }
+namespace {
+
+constexpr size_t kMaxMatrices = 4;
+
+// The shared part of LinearQ8_0 and LinearQ8_0Multi, after argument checks
+// (in a positive multiple of 32, non-null pointers, batch > 0): quantizes x
+// once into scratch (or the pool's), then runs every matrix's row tasks in one
+// parallel call.
+absl::Status RunQ8_0(const char* op, const kernels::Q8_0GemmKernel& kernel,
+                     const float* x, size_t batch, size_t in,
+                     absl::Span<const Q8_0Matrix> matrices, ThreadPool* pool,
+                     void* scratch) {
   if (scratch == nullptr && pool != nullptr) {
     scratch = pool->Scratch(LinearQ8_0ScratchBytes(batch, in));
   }
   if (scratch == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "LinearQ8_0: no scratch for ", LinearQ8_0ScratchBytes(batch, in),
+        op, ": no scratch for ", LinearQ8_0ScratchBytes(batch, in),
         " bytes of quantized activations (pass scratch or a ThreadPool)"));
   }
   if (reinterpret_cast<uintptr_t>(scratch) % alignof(quant::BlockQ8_0) != 0) {
-    return absl::InvalidArgumentError("LinearQ8_0: scratch is misaligned");
-  }
-  auto* xq = static_cast<quant::BlockQ8_0*>(scratch);
-  const size_t n_blocks = in / quant::kQ8_0BlockSize;
-
-  auto quantize = [&](size_t b0, size_t b1) {
-    for (size_t b = b0; b < b1; ++b) {
-      kernel.quantize(x + b * in, xq + b * n_blocks, in);
-    }
-  };
-  if (batch < kParallelQuantizeMinBatch) {
-    quantize(0, batch);
-  } else {
-    ParallelFor(pool, batch, 1, quantize);
-  }
-
-  kernels::Q8_0GemmArgs args{
-      w,    xq, n_blocks, batch,
-      bias, y,  out,      next_call_id.fetch_add(1, std::memory_order_relaxed)};
-  args.packed_rows = packed_rows;
-  const kernels::Q8_0GemmFn fn = kernel.fn;
-  ParallelFor(pool, out, RowTile(pool, out),
-              [&](size_t o0, size_t o1) { fn(args, o0, o1); });
-  return absl::OkStatus();
-}
-
-absl::Status LinearQ8_0Multi(const float* x, size_t batch, size_t in,
-                             absl::Span<const Q8_0Matrix> matrices,
-                             ThreadPool* pool) {
-  constexpr size_t kMaxMatrices = 4;
-  if (matrices.size() > kMaxMatrices) {
     return absl::InvalidArgumentError(
-        absl::StrCat("LinearQ8_0Multi: ", matrices.size(),
-                     " matrices; at most ", kMaxMatrices));
+        absl::StrCat(op, ": scratch is misaligned"));
   }
-  if (in % quant::kQ8_0BlockSize != 0 || in == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "LinearQ8_0Multi: in = ", in, " is not a positive multiple of ",
-        quant::kQ8_0BlockSize, " (Q8_0 block size)"));
-  }
-  for (const Q8_0Matrix& m : matrices) {
-    if (absl::Status s = CheckPointers("LinearQ8_0Multi", x, m.w, m.y);
-        !s.ok()) {
-      return s;
-    }
-  }
-  if (batch == 0 || matrices.empty()) return absl::OkStatus();
-  void* scratch = pool != nullptr
-                      ? pool->Scratch(LinearQ8_0ScratchBytes(batch, in))
-                      : nullptr;
-  if (scratch == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "LinearQ8_0Multi: no pool scratch for ",
-        LinearQ8_0ScratchBytes(batch, in), " bytes of quantized activations"));
-  }
-  const kernels::Q8_0GemmKernel& kernel = kernels::BestQ8_0GemmKernel();
   auto* xq = static_cast<quant::BlockQ8_0*>(scratch);
   const size_t n_blocks = in / quant::kQ8_0BlockSize;
   auto quantize = [&](size_t b0, size_t b1) {
@@ -190,8 +127,7 @@ absl::Status LinearQ8_0Multi(const float* x, size_t batch, size_t in,
     tile[i] = RowTile(pool, m.out);
     first_task[i + 1] = first_task[i] + (m.out + tile[i] - 1) / tile[i];
   }
-  const size_t n = matrices.size();
-  ParallelFor(pool, first_task[n], 1, [&](size_t t0, size_t t1) {
+  ParallelFor(pool, first_task[matrices.size()], 1, [&](size_t t0, size_t t1) {
     for (size_t t = t0; t < t1; ++t) {
       size_t i = 0;
       while (t >= first_task[i + 1]) ++i;
@@ -200,6 +136,59 @@ absl::Status LinearQ8_0Multi(const float* x, size_t batch, size_t in,
     }
   });
   return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status LinearQ8_0WithKernel(const kernels::Q8_0GemmKernel& kernel,
+                                  const float* x, size_t batch, size_t in,
+                                  const quant::BlockQ8_0* w, size_t out,
+                                  const float* bias, float* y, ThreadPool* pool,
+                                  void* scratch, size_t packed_rows) {
+  if (in % quant::kQ8_0BlockSize != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("LinearQ8_0: in = ", in, " is not a multiple of ",
+                     quant::kQ8_0BlockSize, " (Q8_0 block size)"));
+  }
+  if (absl::Status s = CheckPointers("LinearQ8_0", x, w, y); !s.ok()) {
+    return s;
+  }
+  if (batch == 0 || out == 0) return absl::OkStatus();
+  if (in == 0) {  // empty sum
+    for (size_t b = 0; b < batch; ++b) {
+      for (size_t o = 0; o < out; ++o) {
+        y[b * out + o] = bias != nullptr ? bias[o] : 0.0f;
+      }
+    }
+    return absl::OkStatus();
+  }
+  const Q8_0Matrix m{w, out, bias, y, packed_rows};
+  return RunQ8_0("LinearQ8_0", kernel, x, batch, in, absl::MakeConstSpan(&m, 1),
+                 pool, scratch);
+}
+
+absl::Status LinearQ8_0Multi(const float* x, size_t batch, size_t in,
+                             absl::Span<const Q8_0Matrix> matrices,
+                             ThreadPool* pool) {
+  if (matrices.size() > kMaxMatrices) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("LinearQ8_0Multi: ", matrices.size(),
+                     " matrices; at most ", kMaxMatrices));
+  }
+  if (in % quant::kQ8_0BlockSize != 0 || in == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "LinearQ8_0Multi: in = ", in, " is not a positive multiple of ",
+        quant::kQ8_0BlockSize, " (Q8_0 block size)"));
+  }
+  for (const Q8_0Matrix& m : matrices) {
+    if (absl::Status s = CheckPointers("LinearQ8_0Multi", x, m.w, m.y);
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (batch == 0 || matrices.empty()) return absl::OkStatus();
+  return RunQ8_0("LinearQ8_0Multi", kernels::BestQ8_0GemmKernel(), x, batch, in,
+                 matrices, pool, /*scratch=*/nullptr);
 }
 
 absl::Status LinearQ8_0(const float* x, size_t batch, size_t in,
