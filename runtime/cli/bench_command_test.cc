@@ -12,30 +12,19 @@
 #include "nlohmann/json.hpp"
 #include "runtime/cli/command.h"
 #include "runtime/cli/commands.h"
+#include "runtime/cli/run_command_for_test.h"
 
 namespace edgellm::cli {
 namespace {
 
 using ::testing::HasSubstr;
 
-struct Result {
-  int code;
-  std::string out;
-  std::string err;
-};
+using Result = CommandResult;
 
 Result RunBench(const std::vector<std::string>& args) {
-  const Command command = BenchCommand();
-  auto parsed = ParseArgs(command.flags, args);
-  EXPECT_TRUE(parsed.ok()) << parsed.status();
-  if (!parsed.ok()) return {-1, "", ""};
-  std::stringstream out, err;
-  auto* old_out = std::cout.rdbuf(out.rdbuf());
-  auto* old_err = std::cerr.rdbuf(err.rdbuf());
-  const int code = command.run(*parsed);
-  std::cout.rdbuf(old_out);
-  std::cerr.rdbuf(old_err);
-  return {code, out.str(), err.str()};
+  Result r = RunCommandForTest(BenchCommand(), args);
+  EXPECT_NE(r.code, -1) << r.err;
+  return r;
 }
 
 // Where the random model is cached: the test's own temporary directory.

@@ -91,17 +91,16 @@ int RunGenerate(const ParsedArgs& args) {
   } else {
     std::fputs("\n", stdout);
     std::fflush(stdout);
-    std::fprintf(stderr,
-                 "[%s] load %.1f ms, KV cache %.1f MiB (%d positions, %s), "
-                 "prompt %d tokens (%.1f tok/s), "
-                 "generated %d tokens (%.1f tok/s), first token %.1f ms\n",
-                 std::string(FinishReasonName(result->finish_reason)).c_str(),
-                 load_ms,
-                 (*engine)->transformer().kv_cache().bytes() / 1048576.0,
-                 (*engine)->context(), kv_type.c_str(), result->stats.prompt_tokens,
-                 result->prompt_tokens_per_second(),
-                 result->stats.generated_tokens,
-                 result->generated_tokens_per_second(), ttft_ms);
+    std::fprintf(
+        stderr,
+        "[%s] load %.1f ms, KV cache %.1f MiB (%d positions, %s), "
+        "prompt %d tokens (%.1f tok/s), "
+        "generated %d tokens (%.1f tok/s), first token %.1f ms\n",
+        std::string(FinishReasonName(result->finish_reason)).c_str(), load_ms,
+        (*engine)->transformer().kv_cache().bytes() / 1048576.0,
+        (*engine)->context(), kv_type.c_str(), result->stats.prompt_tokens,
+        result->prompt_tokens_per_second(), result->stats.generated_tokens,
+        result->generated_tokens_per_second(), ttft_ms);
   }
   return 0;
 }

@@ -6,14 +6,8 @@
 int main(int argc, char** argv) {
   using namespace edgellm::cli;
   const std::vector<Command> commands = {
-      BenchCommand(),
-      GenerateCommand(),
-      ServeCommand(),
-      MakeModelCommand(),
-      InspectCommand(),
-      QuantizeCommand(),
-      VersionCommand(),
-      TokenizeCommand(),
+      BenchCommand(),   GenerateCommand(), ServeCommand(),   MakeModelCommand(),
+      InspectCommand(), QuantizeCommand(), VersionCommand(), TokenizeCommand(),
   };
   return RunMain(commands, argc, argv);
 }

@@ -5,6 +5,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "runtime/cli/commands.h"
+#include "runtime/cli/run_command_for_test.h"
 #include "tests/testing/shared_dir.h"
 
 namespace edgellm::cli {
@@ -12,23 +13,12 @@ namespace {
 
 using ::testing::HasSubstr;
 
-struct Result {
-  int code;
-  std::string out;
-  std::string err;
-};
+using Result = CommandResult;
 
 Result RunTokenize(const std::vector<std::string>& args) {
-  const Command command = TokenizeCommand();
-  auto parsed = ParseArgs(command.flags, args);
-  EXPECT_TRUE(parsed.ok()) << parsed.status();
-  std::stringstream out, err;
-  auto* old_out = std::cout.rdbuf(out.rdbuf());
-  auto* old_err = std::cerr.rdbuf(err.rdbuf());
-  const int code = command.run(*parsed);
-  std::cout.rdbuf(old_out);
-  std::cerr.rdbuf(old_err);
-  return {code, out.str(), err.str()};
+  Result r = RunCommandForTest(TokenizeCommand(), args);
+  EXPECT_NE(r.code, -1) << r.err;
+  return r;
 }
 
 TEST(TokenizeCommandTest, ErrorsAreClear) {

@@ -1,7 +1,6 @@
 #include <iostream>
 
 #include "ops/kernels/dispatch.h"
-
 #include "runtime/cli/commands.h"
 
 namespace edgellm::cli {
