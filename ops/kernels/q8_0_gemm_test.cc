@@ -27,8 +27,9 @@ constexpr size_t kIns[] = {32, 64, 96, 2080};
 // 33 = two 16-row groups and a partial third (the VNNI kernel's row tile);
 // 96 = six whole groups (its two-stream decode path over packed rows).
 constexpr size_t kOuts[] = {1, 3, 17, 33, 96, 257};
-// 9, 17 and 20 reach the tiled prompt paths with partial row and batch tiles.
-constexpr size_t kBatches[] = {1, 2, 7, 9, 17, 20};
+// 1-3 are the VNNI kernel's three decode instantiations; 9, 17 and 20 reach
+// the tiled prompt paths with partial row and batch tiles.
+constexpr size_t kBatches[] = {1, 2, 3, 7, 9, 17, 20};
 
 uint32_t Bits(float f) {
   uint32_t u;
