@@ -101,6 +101,16 @@ absl::Status RunQ8_0(const char* op, const kernels::Q8_0GemmKernel& kernel,
     return absl::InvalidArgumentError(
         absl::StrCat(op, ": scratch is misaligned"));
   }
+  for (const Q8_0Matrix& m : matrices) {
+    if (m.packed_rows > m.out ||
+        (m.packed_rows > 0 && kernel.pack == nullptr)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          op, ": packed_rows = ", m.packed_rows, " for ", m.out,
+          " rows and the ", kernel.name,
+          " kernel (packed weights are only valid with the kernel that "
+          "packed them)"));
+    }
+  }
   auto* xq = static_cast<quant::BlockQ8_0*>(scratch);
   const size_t n_blocks = in / quant::kQ8_0BlockSize;
   auto quantize = [&](size_t b0, size_t b1) {

@@ -95,6 +95,22 @@ TEST(LinearQ8_0Test, MultiEqualsSeparateCalls) {
   }
 }
 
+TEST(LinearQ8_0Test, PackedRowsNeedAPackingKernelAndFitTheMatrix) {
+  auto pool = MakePool(1);
+  std::vector<BlockQ8_0> w(32 * 2);
+  std::vector<float> x(64, 1.0f), y(32);
+  const kernels::Q8_0GemmKernel& ref = kernels::Q8_0GemmKernels()[0];
+  ASSERT_EQ(ref.pack, nullptr);
+  absl::Status s =
+      LinearQ8_0WithKernel(ref, x.data(), 1, 64, w.data(), 32, nullptr,
+                           y.data(), pool.get(), nullptr, /*packed_rows=*/16);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("packed_rows = 16"), absl::string_view::npos);
+  s = LinearQ8_0(x.data(), 1, 64, w.data(), 32, nullptr, y.data(), pool.get(),
+                 nullptr, /*packed_rows=*/48);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST(LinearQ8_0Test, MatchesKernelReferenceAndDequantizedMath) {
   auto pool = MakePool(2);
   std::mt19937 rng(5);

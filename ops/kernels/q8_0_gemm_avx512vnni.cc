@@ -29,7 +29,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
-#include <vector>
+#include <new>
 
 #include "ops/kernels/q8_0_gemm.h"
 
@@ -66,19 +66,50 @@ struct PackedBlock {
 static_assert(sizeof(PackedBlock) == kGroupRows * sizeof(quant::BlockQ8_0),
               "packing must keep the tensor's size");
 
+// A growable 64-byte-aligned array whose contents are not kept on growth.
+// Deliberately not std::vector: a template instantiated in this AVX-512
+// translation unit can emit weak copies of its out-of-line members (e.g.
+// _M_default_append at -O1/-O2) that the linker may then use for baseline
+// code on a CPU without AVX-512. Allocation failure throws std::bad_alloc,
+// as std::vector would.
+class RawBuffer {
+ public:
+  RawBuffer() = default;
+  RawBuffer(const RawBuffer&) = delete;
+  RawBuffer& operator=(const RawBuffer&) = delete;
+  ~RawBuffer() { Free(); }
+  void* Reserve(size_t bytes) {
+    if (bytes > bytes_) {
+      Free();
+      p_ = ::operator new (bytes, std::align_val_t{64});
+      bytes_ = bytes;
+    }
+    return p_;
+  }
+
+ private:
+  void Free() {
+    if (p_ != nullptr) ::operator delete (p_, std::align_val_t{64});
+    p_ = nullptr;
+    bytes_ = 0;
+  }
+  void* p_ = nullptr;
+  size_t bytes_ = 0;
+};
+
 // The activation side of one call, per (batch row, block): what every row
 // group needs, formed once per call and thread.
 struct ActivationSide {
-  std::vector<int32_t> neg_corr;  // -128 * sum of the block's 32 values
-  std::vector<float> d;           // the block's scale as f32
+  RawBuffer neg_corr_buffer, d_buffer;
+  int32_t* neg_corr = nullptr;  // -128 * sum of the block's 32 values
+  float* d = nullptr;           // the block's scale as f32
 };
 
 void PrepareActivations(const Q8_0GemmArgs& a, ActivationSide* side) {
   const size_t n = a.batch * a.n_blocks;
-  if (side->neg_corr.size() < n) {
-    side->neg_corr.resize(n);
-    side->d.resize(n);
-  }
+  side->neg_corr =
+      static_cast<int32_t*>(side->neg_corr_buffer.Reserve(n * sizeof(int32_t)));
+  side->d = static_cast<float*>(side->d_buffer.Reserve(n * sizeof(float)));
   const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
   for (size_t i = 0; i < n; ++i) {
     const quant::BlockQ8_0& blk = a.x[i];
@@ -268,7 +299,7 @@ void Gemm(const Q8_0GemmArgs& a, size_t o_begin, size_t o_end) {
   // Per-thread buffers, grown to the largest shape seen and then reused, so a
   // steady-state forward pass does not allocate.
   thread_local ActivationSide side;
-  thread_local std::vector<PackedBlock> buffer;
+  thread_local RawBuffer buffer_memory;
   // The call whose activations `side` holds: a thread that runs several tasks
   // of one call prepares them once.
   thread_local uint64_t side_call = 0;
@@ -276,8 +307,9 @@ void Gemm(const Q8_0GemmArgs& a, size_t o_begin, size_t o_end) {
     PrepareActivations(a, &side);
     side_call = a.call_id;
   }
-  if (buffer.size() < nb) buffer.resize(nb);
-  ForEachGroup(a, o_begin, o_end, buffer.data(), [&](const GroupSource& g) {
+  auto* buffer = static_cast<PackedBlock*>(
+      buffer_memory.Reserve(nb * sizeof(PackedBlock)));
+  ForEachGroup(a, o_begin, o_end, buffer, [&](const GroupSource& g) {
     size_t t0 = 0;
     for (; t0 + kTokenTile <= a.batch; t0 += kTokenTile) {
       Tile<kTokenTile>(a, side, g, t0);
