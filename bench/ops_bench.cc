@@ -1,11 +1,12 @@
-// Own elementwise/softmax code vs XNNPACK operators, printed as JSON; the
-// numbers behind docs/ops_xnnpack_vs_own.md.
+// Own elementwise/softmax code vs XNNPACK operators, and own attention,
+// printed as JSON; the numbers behind docs/ops_xnnpack_vs_own.md.
 //
 //   bazel run //bench:ops_bench
 #include <xnnpack.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <limits>
 #include <random>
@@ -13,8 +14,10 @@
 
 #include "nlohmann/json.hpp"
 #include "ops/activation.h"
+#include "ops/attention.h"
 #include "ops/softmax.h"
 #include "ops/thread_pool.h"
+#include "quant/fp16.h"
 
 namespace {
 
@@ -92,6 +95,49 @@ int main() {
                        {"xnnpack_us", xnn},
                        {"ops_swiglu_us", fast}});
   }
+  // Attention (own code only; XNNPACK 2022 has no attention operator) on
+  // tinyllama-1.1b's shape: 32 query heads, 4 KV heads, head_dim 64. Prompt
+  // batches of 128 and 512 tokens from position 0 and a decode step at
+  // positions 511 and 2047, f32 and f16 caches, on 1 and 2 threads. Only the
+  // public API, so the same file times older versions of ops/attention.cc.
+  struct AttnCase {
+    size_t n_tokens, pos0;
+    int iters;
+  };
+  for (const AttnCase& c : {AttnCase{128, 0, 20}, AttnCase{512, 0, 5},
+                            AttnCase{1, 511, 200}, AttnCase{1, 2047, 100}}) {
+    const AttentionShape shape{32, 4, 64, c.pos0 + c.n_tokens};
+    std::vector<float> q(c.n_tokens * 32 * 64), out(q.size());
+    std::vector<float> k(shape.n_ctx * 4 * 64), v(k.size());
+    for (float& x : q) x = nd(rng);
+    for (float& x : k) x = nd(rng);
+    for (float& x : v) x = nd(rng);
+    std::vector<uint16_t> k16(k.size()), v16(v.size());
+    for (size_t i = 0; i < k.size(); ++i) {
+      k16[i] = edgellm::quant::Fp32ToFp16(k[i]);
+      v16[i] = edgellm::quant::Fp32ToFp16(v[i]);
+    }
+    std::vector<float> scratch(AttentionScratchFloats(shape));
+    for (size_t threads : {1, 2}) {
+      auto tp = std::move(ThreadPool::Create(threads)).value();
+      const double f32 = MedianUs(c.iters, [&] {
+        (void)Attention(shape, q.data(), c.n_tokens, c.pos0, k.data(), v.data(),
+                        out.data(), scratch.data(), scratch.size(), tp.get());
+      });
+      const double f16 = MedianUs(c.iters, [&] {
+        (void)AttentionF16(shape, q.data(), c.n_tokens, c.pos0, k16.data(),
+                           v16.data(), out.data(), scratch.data(),
+                           scratch.size(), tp.get());
+      });
+      results.push_back({{"op", "attention_tinyllama"},
+                         {"n_tokens", c.n_tokens},
+                         {"pos0", c.pos0},
+                         {"threads", threads},
+                         {"f32_cache_us", f32},
+                         {"f16_cache_us", f16}});
+    }
+  }
+
   nlohmann::json out = {{"benchmark", "ops_xnnpack_vs_own"},
                         {"threads", 1},
                         {"results", results}};

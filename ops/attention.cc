@@ -1,19 +1,25 @@
 #include "ops/attention.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <type_traits>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "ops/attention_internal.h"
+#include "ops/attention_kernel.h"
 #include "ops/softmax.h"
 #include "quant/fp16.h"
+
+#if defined(__x86_64__)
+#include <cpuinfo.h>
+#endif
 
 namespace edgellm::ops {
 namespace {
 
-// Independent accumulators in the fast dot product: enough to hide FP add
-// latency and let the compiler use full vectors.
-constexpr size_t kDotLanes = 8;
 // The largest head_dim whose f16-rounded q fits the stack buffer.
 constexpr size_t kMaxHeadDim = 1024;
 
@@ -59,21 +65,8 @@ float DotRef(const float* a, const float* b, size_t n) {
   return s;
 }
 
+// Reference, one (token, head): scores, softmax, weighted sum of V rows.
 template <typename T>
-float DotFast(const float* a, const T* b, size_t n) {
-  float acc[kDotLanes] = {};
-  size_t i = 0;
-  for (; i + kDotLanes <= n; i += kDotLanes) {
-    for (size_t l = 0; l < kDotLanes; ++l) acc[l] += a[i + l] * Load(b, i + l);
-  }
-  float s = 0.0f;
-  for (size_t l = 0; l < kDotLanes; ++l) s += acc[l];
-  for (; i < n; ++i) s += a[i] * Load(b, i);
-  return s;
-}
-
-// One (token, head): scores, softmax, weighted sum of V rows.
-template <typename T, bool kFast>
 void AttendOne(const AttentionShape& s, const float* q, size_t t, size_t h,
                size_t pos0, const T* k, const T* v, float* out, float* scores) {
   const size_t d = s.head_dim;
@@ -93,9 +86,7 @@ void AttendOne(const AttentionShape& s, const float* q, size_t t, size_t h,
   for (size_t j = 0; j < n_keys; ++j) {
     const T* kj = k + j * kv_row + g * d;
     float dot;
-    if constexpr (kFast) {
-      dot = DotFast(qh, kj, d);
-    } else if constexpr (std::is_same_v<T, float>) {
+    if constexpr (std::is_same_v<T, float>) {
       dot = DotRef(qh, kj, d);
     } else {
       dot = 0.0f;
@@ -125,14 +116,94 @@ absl::Status AttentionImplRef(const AttentionShape& s, const float* q,
   }
   for (size_t t = 0; t < n_tokens; ++t) {
     for (size_t h = 0; h < s.n_heads; ++h) {
-      AttendOne<T, false>(s, q, t, h, pos0, k, v, out, scratch);
+      AttendOne<T>(s, q, t, h, pos0, k, v, out, scratch);
     }
   }
   return absl::OkStatus();
 }
 
+using attention_internal::AttentionKernel;
+using attention_internal::AttentionTile;
+using attention_internal::kAttentionBlockKeys;
+using attention_internal::kAttentionTileRows;
+
+// K/V are packed (f16: converted to f32) one key block at a time into stack
+// buffers of this many floats each (so fewer keys per block when head_dim is
+// large).
+constexpr size_t kBlockFloats = 8192;
+
+// Rows [row0, row1) of KV head g, row i being query head g * group + i %
+// group of token i / group: all its keys, then normalized into `out`.
 template <typename T>
-absl::Status AttentionImplFast(const AttentionShape& s, const float* q,
+void AttendTile(const AttentionKernel& kernel, const AttentionShape& s,
+                const float* q, size_t pos0, const T* k, const T* v, float* out,
+                size_t g, size_t row0, size_t row1) {
+  const size_t d = s.head_dim;
+  const size_t group = s.n_heads / s.n_kv_heads;
+  const size_t kv_row = s.n_kv_heads * d;
+  alignas(32) float qbuf[kAttentionTileRows * kMaxHeadDim];
+  alignas(32) float scores[kAttentionTileRows * kAttentionBlockKeys];
+  AttentionTile tile;
+  tile.rows = row1 - row0;
+  tile.head_dim = d;
+  tile.scale = 1.0f / std::sqrt(static_cast<float>(d));
+  tile.q = qbuf;
+  tile.scores = scores;
+  size_t n_keys = 0;
+  for (size_t r = 0; r < tile.rows; ++r) {
+    const size_t t = (row0 + r) / group;
+    const size_t h = g * group + (row0 + r) % group;
+    const float* qh = q + (t * s.n_heads + h) * d;
+    float* qr = qbuf + r * d;
+    if constexpr (std::is_same_v<T, float>) {
+      std::memcpy(qr, qh, d * sizeof(float));
+    } else {
+      // llama.cpp converts q to the cache's f16 before the dot product.
+      for (size_t i = 0; i < d; ++i) {
+        qr[i] = quant::Fp16ToFp32(quant::Fp32ToFp16(qh[i]));
+      }
+    }
+    tile.out[r] = out + (t * s.n_heads + h) * d;
+    std::memset(tile.out[r], 0, d * sizeof(float));
+    tile.n_keys[r] = pos0 + t + 1;
+    tile.max[r] = -std::numeric_limits<float>::infinity();
+    tile.sum[r] = 0.0f;
+    n_keys = std::max(n_keys, tile.n_keys[r]);
+  }
+  // Each key block's K and V slices are copied (f16: converted) into
+  // contiguous buffers: in the cache, the rows of one KV head are
+  // n_kv_heads * head_dim floats apart (1 KB for tinyllama), so a block of
+  // them falls into a quarter of L1's sets and evicts itself; packed, it
+  // stays in L1 while every row of the tile reads it. (Measured:
+  // docs/ops_xnnpack_vs_own.md.)
+  alignas(32) float kbuf[kBlockFloats];
+  alignas(32) float vbuf[kBlockFloats];
+  const size_t block =
+      std::max<size_t>(1, std::min(kAttentionBlockKeys, kBlockFloats / d));
+  for (size_t j0 = 0; j0 < n_keys; j0 += block) {
+    const size_t nb = std::min(block, n_keys - j0);
+    for (size_t i = 0; i < nb; ++i) {
+      const T* kj = k + (j0 + i) * kv_row + g * d;
+      const T* vj = v + (j0 + i) * kv_row + g * d;
+      if constexpr (std::is_same_v<T, float>) {
+        std::memcpy(kbuf + i * d, kj, d * sizeof(float));
+        std::memcpy(vbuf + i * d, vj, d * sizeof(float));
+      } else {
+        kernel.f16_to_f32(kj, d, kbuf + i * d);
+        kernel.f16_to_f32(vj, d, vbuf + i * d);
+      }
+    }
+    kernel.block(&tile, kbuf, vbuf, d, j0, nb);
+  }
+  for (size_t r = 0; r < tile.rows; ++r) {
+    const float inv = 1.0f / tile.sum[r];
+    for (size_t i = 0; i < d; ++i) tile.out[r][i] *= inv;
+  }
+}
+
+template <typename T>
+absl::Status AttentionImplFast(const AttentionKernel& kernel,
+                               const AttentionShape& s, const float* q,
                                size_t n_tokens, size_t pos0, const T* k,
                                const T* v, float* out, float* scratch,
                                size_t scratch_floats, ThreadPool* pool) {
@@ -141,20 +212,70 @@ absl::Status AttentionImplFast(const AttentionShape& s, const float* q,
       !st.ok()) {
     return st;
   }
-  // Task = one head over all tokens; head h owns scratch row h, so tasks
-  // never share memory.
-  ParallelFor(pool, s.n_heads, 1, [&](size_t h0, size_t h1) {
-    for (size_t h = h0; h < h1; ++h) {
-      float* scores = scratch + h * s.n_ctx;
-      for (size_t t = 0; t < n_tokens; ++t) {
-        AttendOne<T, true>(s, q, t, h, pos0, k, v, out, scores);
-      }
+  // Task = a tile of up to kAttentionTileRows query rows of one KV head
+  // (its heads of one token, then the next token...), so K/V rows are read
+  // once per tile; tiles write disjoint output rows and need no scratch.
+  // Smaller tiles when there would be fewer than two per thread (a decode
+  // step with few KV heads), so every thread gets work.
+  const size_t rows_per_kv = n_tokens * (s.n_heads / s.n_kv_heads);
+  const size_t threads = pool != nullptr ? pool->num_threads() : 1;
+  size_t tile_rows = kAttentionTileRows;
+  auto tiles_per_kv = [&] { return (rows_per_kv + tile_rows - 1) / tile_rows; };
+  while (tile_rows > 2 && s.n_kv_heads * tiles_per_kv() < 2 * threads) {
+    tile_rows = (tile_rows + 1) / 2;
+  }
+  const size_t per_kv = tiles_per_kv();
+  ParallelFor(pool, s.n_kv_heads * per_kv, 1, [&](size_t i0, size_t i1) {
+    for (size_t i = i0; i < i1; ++i) {
+      const size_t g = i / per_kv;
+      const size_t row0 = (i % per_kv) * tile_rows;
+      AttendTile(kernel, s, q, pos0, k, v, out, g, row0,
+                 std::min(rows_per_kv, row0 + tile_rows));
     }
   });
   return absl::OkStatus();
 }
 
 }  // namespace
+
+namespace attention_internal {
+
+std::vector<const AttentionKernel*> SupportedAttentionKernels() {
+  std::vector<const AttentionKernel*> kernels = {&kAttentionKernelPortable};
+#if defined(__x86_64__)
+  if (cpuinfo_initialize() && cpuinfo_has_x86_avx2() &&
+      cpuinfo_has_x86_fma3() && cpuinfo_has_x86_f16c()) {
+    kernels.push_back(&kAttentionKernelAvx2);
+  }
+#endif
+  return kernels;
+}
+
+const AttentionKernel& BestAttentionKernel() {
+  static const AttentionKernel* const best = SupportedAttentionKernels().back();
+  return *best;
+}
+
+absl::Status AttentionWithKernel(const AttentionKernel& kernel,
+                                 const AttentionShape& shape, const float* q,
+                                 size_t n_tokens, size_t pos0, const float* k,
+                                 const float* v, float* out, float* scratch,
+                                 size_t scratch_floats, ThreadPool* pool) {
+  return AttentionImplFast(kernel, shape, q, n_tokens, pos0, k, v, out, scratch,
+                           scratch_floats, pool);
+}
+
+absl::Status AttentionF16WithKernel(const AttentionKernel& kernel,
+                                    const AttentionShape& shape, const float* q,
+                                    size_t n_tokens, size_t pos0,
+                                    const uint16_t* k, const uint16_t* v,
+                                    float* out, float* scratch,
+                                    size_t scratch_floats, ThreadPool* pool) {
+  return AttentionImplFast(kernel, shape, q, n_tokens, pos0, k, v, out, scratch,
+                           scratch_floats, pool);
+}
+
+}  // namespace attention_internal
 
 size_t AttentionScratchFloats(const AttentionShape& shape) {
   return shape.n_heads * shape.n_ctx;
@@ -180,16 +301,18 @@ absl::Status Attention(const AttentionShape& shape, const float* q,
                        size_t n_tokens, size_t pos0, const float* k,
                        const float* v, float* out, float* scratch,
                        size_t scratch_floats, ThreadPool* pool) {
-  return AttentionImplFast(shape, q, n_tokens, pos0, k, v, out, scratch,
-                           scratch_floats, pool);
+  return AttentionImplFast(attention_internal::BestAttentionKernel(), shape, q,
+                           n_tokens, pos0, k, v, out, scratch, scratch_floats,
+                           pool);
 }
 
 absl::Status AttentionF16(const AttentionShape& shape, const float* q,
                           size_t n_tokens, size_t pos0, const uint16_t* k,
                           const uint16_t* v, float* out, float* scratch,
                           size_t scratch_floats, ThreadPool* pool) {
-  return AttentionImplFast(shape, q, n_tokens, pos0, k, v, out, scratch,
-                           scratch_floats, pool);
+  return AttentionImplFast(attention_internal::BestAttentionKernel(), shape, q,
+                           n_tokens, pos0, k, v, out, scratch, scratch_floats,
+                           pool);
 }
 
 }  // namespace edgellm::ops

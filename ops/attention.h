@@ -12,8 +12,9 @@
 //            (consecutive query heads share a KV head, as llama.cpp's
 //            broadcasting and HF's repeat_kv), scale = 1/sqrt(head_dim).
 // Scratch: AttentionScratchFloats() floats from the caller, reused across
-// calls (no allocation per token).
-// Threading: heads (x tokens) split over `pool`.
+// calls (no allocation per token); checked by both paths, used by the
+// reference (the fast path keeps its per-tile state on the stack).
+// Threading: (KV head x tiles of query rows) split over `pool`.
 //
 // The f16 variant stores K/V as IEEE half bits; like llama.cpp (whose f16
 // dot converts the f32 operand to the cache type) q is rounded to f16 before
@@ -49,9 +50,10 @@ absl::Status AttentionF16Ref(const AttentionShape& shape, const float* q,
                              const uint16_t* v, float* out, float* scratch,
                              size_t scratch_floats);
 
-// Fast path: heads in parallel, dot products and V accumulation unrolled over
-// independent accumulators (so results differ from the reference by f32
-// rounding only).
+// Fast path: query heads that share a KV head in tiles of up to 8 rows, keys
+// in blocks with an online softmax (running max and sum), an AVX2+FMA+F16C
+// kernel chosen at run time where the CPU has it (ops/attention_kernel.h).
+// Results differ from the reference by f32 rounding and a ~2 ulp exp only.
 absl::Status Attention(const AttentionShape& shape, const float* q,
                        size_t n_tokens, size_t pos0, const float* k,
                        const float* v, float* out, float* scratch,

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "ops/attention_internal.h"
 #include "quant/fp16.h"
 
 namespace edgellm::ops {
@@ -114,6 +115,89 @@ TEST(AttentionTest, F16CacheMatchesDoubleMathOnRoundedValues) {
     for (size_t i = 0; i < want.size(); ++i) {
       ASSERT_NEAR(a[i], want[i], 2e-5) << i;
       ASSERT_NEAR(b[i], want[i], 2e-5) << i;
+    }
+  }
+}
+
+// Every tile kernel this CPU runs (not only the one Attention picks) against
+// double math and the reference, on the shapes of real models (head_dim 64,
+// 80, 128; GQA ratios 1, 4, 8), a prompt chunk that does not fill a tile
+// (7), one spanning several (33), decode (1), with and without earlier
+// context (100 keys: more than one key block), f32 and f16 caches. q is
+// scaled up so softmax rows are peaked and the running max changes between
+// key blocks.
+TEST(AttentionTest, EveryKernelMatchesReferenceOnModelShapes) {
+  auto pool = std::move(ThreadPool::Create(2)).value();
+  std::mt19937 rng(23);
+  const auto kernels = attention_internal::SupportedAttentionKernels();
+  for (const attention_internal::AttentionKernel* kernel : kernels) {
+    for (size_t head_dim : {64, 80, 128}) {
+      for (size_t ratio : {1, 4, 8}) {
+        for (size_t n_tokens : {1, 7, 33}) {
+          for (size_t pos0 : {0, 100}) {
+            for (bool f16 : {false, true}) {
+              SCOPED_TRACE(testing::Message()
+                           << kernel->name << " head_dim=" << head_dim
+                           << " ratio=" << ratio << " n_tokens=" << n_tokens
+                           << " pos0=" << pos0 << " f16=" << f16);
+              AttentionShape s{2 * ratio, 2, head_dim, pos0 + n_tokens + 2};
+              auto q = Random(n_tokens * s.n_heads * head_dim, rng);
+              for (float& x : q) x *= 2.0f;
+              auto k = Random(s.n_ctx * s.n_kv_heads * head_dim, rng);
+              auto v = Random(s.n_ctx * s.n_kv_heads * head_dim, rng);
+              std::vector<uint16_t> k16(k.size()), v16(v.size());
+              for (size_t i = 0; i < k.size(); ++i) {
+                k16[i] = quant::Fp32ToFp16(k[i]);
+                v16[i] = quant::Fp32ToFp16(v[i]);
+                if (f16) {
+                  k[i] = quant::Fp16ToFp32(k16[i]);
+                  v[i] = quant::Fp16ToFp32(v16[i]);
+                }
+              }
+              std::vector<float> scratch(AttentionScratchFloats(s));
+              std::vector<float> ref(q.size()), got(q.size());
+              // Serial and on the pool (different tilings).
+              for (ThreadPool* p :
+                   {static_cast<ThreadPool*>(nullptr), pool.get()}) {
+                std::fill(got.begin(), got.end(), 1e30f);
+                if (f16) {
+                  ASSERT_TRUE(AttentionF16Ref(s, q.data(), n_tokens, pos0,
+                                              k16.data(), v16.data(),
+                                              ref.data(), scratch.data(),
+                                              scratch.size())
+                                  .ok());
+                  ASSERT_TRUE(attention_internal::AttentionF16WithKernel(
+                                  *kernel, s, q.data(), n_tokens, pos0,
+                                  k16.data(), v16.data(), got.data(),
+                                  scratch.data(), scratch.size(), p)
+                                  .ok());
+                } else {
+                  ASSERT_TRUE(AttentionRef(s, q.data(), n_tokens, pos0,
+                                           k.data(), v.data(), ref.data(),
+                                           scratch.data(), scratch.size())
+                                  .ok());
+                  ASSERT_TRUE(attention_internal::AttentionWithKernel(
+                                  *kernel, s, q.data(), n_tokens, pos0,
+                                  k.data(), v.data(), got.data(),
+                                  scratch.data(), scratch.size(), p)
+                                  .ok());
+                }
+                auto qe = q;
+                if (f16) {
+                  for (float& x : qe) {
+                    x = quant::Fp16ToFp32(quant::Fp32ToFp16(x));
+                  }
+                }
+                const auto want = Exact(s, qe, n_tokens, pos0, k, v);
+                for (size_t i = 0; i < want.size(); ++i) {
+                  ASSERT_NEAR(got[i], want[i], 2e-5) << i;
+                  ASSERT_NEAR(ref[i], want[i], 2e-5) << i;
+                }
+              }
+            }
+          }
+        }
+      }
     }
   }
 }

@@ -1,0 +1,35 @@
+// Internal to ops/attention.cc and its test: the fast path with an explicit
+// tile kernel, so every kernel this CPU runs can be checked against the
+// reference, whichever one Attention picks.
+#ifndef EDGELLM_OPS_ATTENTION_INTERNAL_H_
+#define EDGELLM_OPS_ATTENTION_INTERNAL_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "ops/attention.h"
+#include "ops/attention_kernel.h"
+#include "ops/thread_pool.h"
+
+namespace edgellm::ops::attention_internal {
+
+// The kernels this CPU can run, portable first, best last.
+std::vector<const AttentionKernel*> SupportedAttentionKernels();
+
+absl::Status AttentionWithKernel(const AttentionKernel& kernel,
+                                 const AttentionShape& shape, const float* q,
+                                 size_t n_tokens, size_t pos0, const float* k,
+                                 const float* v, float* out, float* scratch,
+                                 size_t scratch_floats, ThreadPool* pool);
+absl::Status AttentionF16WithKernel(const AttentionKernel& kernel,
+                                    const AttentionShape& shape, const float* q,
+                                    size_t n_tokens, size_t pos0,
+                                    const uint16_t* k, const uint16_t* v,
+                                    float* out, float* scratch,
+                                    size_t scratch_floats, ThreadPool* pool);
+
+}  // namespace edgellm::ops::attention_internal
+
+#endif  // EDGELLM_OPS_ATTENTION_INTERNAL_H_

@@ -1,0 +1,61 @@
+// Internal to ops/attention.cc: the inner loop of the fast attention path,
+// one implementation per ISA, chosen at run time (AttentionKernelFor).
+//
+// A tile is up to kAttentionTileRows query rows (token, head) that share one
+// KV head, so every K and V row is loaded once for all of them (GQA). Keys
+// are visited in blocks with an online softmax (Milakov & Gimelshein 2018,
+// "Online normalizer calculation for softmax"; as FlashAttention, Dao et al.
+// 2022): per row a running max m and sum l; a block with a larger max scales
+// the partial output and l by exp(m_old - m_new). So a tile needs only
+// kAttentionTileRows x kAttentionBlockKeys floats of scores, whatever the
+// context length, and tiles of one KV head can run on different threads.
+//
+// Threading: a kernel call touches only its tile's state and output rows.
+#ifndef EDGELLM_OPS_ATTENTION_KERNEL_H_
+#define EDGELLM_OPS_ATTENTION_KERNEL_H_
+
+#include <cstddef>
+#include <cstdint>
+
+namespace edgellm::ops::attention_internal {
+
+inline constexpr size_t kAttentionTileRows = 8;
+inline constexpr size_t kAttentionBlockKeys = 64;
+
+struct AttentionTile {
+  size_t rows = 0;  // 1 .. kAttentionTileRows
+  size_t head_dim = 0;
+  float scale = 0.0f;                      // 1/sqrt(head_dim), applied to q.k
+  const float* q = nullptr;                // rows x head_dim, contiguous
+  float* out[kAttentionTileRows] = {};     // head_dim floats each, zeroed
+  size_t n_keys[kAttentionTileRows] = {};  // causal limit of each row, >= 1
+  float max[kAttentionTileRows] = {};      // running max, starts at -inf
+  float sum[kAttentionTileRows] = {};      // running sum, starts at 0
+  // kAttentionTileRows x kAttentionBlockKeys floats of scratch.
+  float* scores = nullptr;
+};
+
+struct AttentionKernel {
+  const char* name;
+  // Adds keys j0 .. j0 + nb - 1 (nb <= kAttentionBlockKeys) to the tile: K
+  // row j0 + i is k + i * stride (same for v). Rows whose n_keys <= j0 + i
+  // ignore key j0 + i. out holds the unnormalized partial sums afterwards.
+  void (*block)(AttentionTile* tile, const float* k, const float* v,
+                size_t stride, size_t j0, size_t nb);
+  // n IEEE half values to float.
+  void (*f16_to_f32)(const uint16_t* src, size_t n, float* dst);
+};
+
+// Plain C++ (any CPU).
+extern const AttentionKernel kAttentionKernelPortable;
+#if defined(__x86_64__)
+// AVX2 + FMA + F16C intrinsics (ops/attention_kernel_avx2.cc).
+extern const AttentionKernel kAttentionKernelAvx2;
+#endif
+
+// The best kernel this CPU runs (checked once).
+const AttentionKernel& BestAttentionKernel();
+
+}  // namespace edgellm::ops::attention_internal
+
+#endif  // EDGELLM_OPS_ATTENTION_KERNEL_H_
