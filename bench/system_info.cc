@@ -63,6 +63,14 @@ double LoadAverage1m() {
   return getloadavg(load, 1) == 1 ? load[0] : -1.0;
 }
 
+bool ResetPeakRss() {
+  std::ofstream f("/proc/self/clear_refs");
+  if (!f) return false;
+  f << "5";
+  f.flush();
+  return static_cast<bool>(f);
+}
+
 int64_t LastLevelCacheBytes() {
 #if defined(_SC_LEVEL3_CACHE_SIZE) && defined(_SC_LEVEL2_CACHE_SIZE)
   const long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);

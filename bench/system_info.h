@@ -15,6 +15,11 @@ std::string CpuModelName();
 // /proc/self/status, else getrusage's ru_maxrss.
 int64_t PeakRssBytes();
 
+// Resets this process's peak RSS (VmHWM) to its current RSS by writing "5"
+// to /proc/self/clear_refs (Linux >= 4.0). Returns false where that is not
+// possible; PeakRssBytes then keeps counting from process start.
+bool ResetPeakRss();
+
 // User + system CPU time of this process (all threads) so far, in seconds
 // (getrusage), or 0 if unknown.
 double ProcessCpuSeconds();
