@@ -553,9 +553,10 @@ Command BenchCommand() {
           "largest test's positions.\n"
           "Generation is set against the memory roofline: weight bytes read\n"
           "per token x tokens/s, over the read bandwidth measured in-process\n"
-          "after the tests (a parallel sum over a --bandwidth-mb buffer, best\n"
-          "pass of 1/2/4 streams per thread with and without prefetch; the\n"
-          "machine line names the winning pattern). --shape benches a\n"
+          "before and after the tests (a parallel sum over a --bandwidth-mb\n"
+          "buffer, best pass of 1/2/4 streams per thread with and without\n"
+          "prefetch; the machine line names the winning pattern; the peak\n"
+          "RSS is reset after the first probe). --shape benches a\n"
           "random-weight model of a published shape, written once to\n"
           "--model-dir (default $TMPDIR or /tmp).",
       .flags =
