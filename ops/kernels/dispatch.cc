@@ -14,6 +14,10 @@
 #include <cpuinfo.h>
 #endif
 
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
 namespace edgellm::ops::kernels {
 namespace {
 
@@ -88,6 +92,17 @@ const Q8_0GemmKernel& BestQ8_0GemmKernel() {
     for (const Q8_0GemmKernel& c : kQ8_0Kernels) {
       if (c.supported()) k = &c;
     }
+    // EDGELLM_Q8_0_KERNEL=name picks a slower supported kernel instead (to
+    // compare kernels end to end, or to test the paths of a smaller CPU).
+    const char* want = std::getenv("EDGELLM_Q8_0_KERNEL");
+    if (want == nullptr || *want == '\0') return k;
+    for (const Q8_0GemmKernel& c : kQ8_0Kernels) {
+      if (std::strcmp(c.name, want) == 0 && c.supported()) return &c;
+    }
+    std::fprintf(stderr,
+                 "edgellm: EDGELLM_Q8_0_KERNEL=%s is not a kernel this CPU "
+                 "supports; using %s\n",
+                 want, k->name);
     return k;
   }();
   return *best;

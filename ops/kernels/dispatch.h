@@ -31,6 +31,9 @@ absl::Span<const Q8_0GemmKernel> Q8_0GemmKernels();
 
 // The fastest supported kernel; chosen on the first call, then constant.
 // Thread-safe.
+// The last supported kernel of Q8_0GemmKernels(), chosen once per process;
+// the environment variable EDGELLM_Q8_0_KERNEL=<name> picks another supported
+// one (an unknown or unsupported name is reported on stderr and ignored).
 const Q8_0GemmKernel& BestQ8_0GemmKernel();
 
 }  // namespace edgellm::ops::kernels
