@@ -362,15 +362,20 @@ int RunBench(const ParsedArgs& args) {
   // taken where the peak RSS can be reset after it (its buffer must not
   // count in the tests' peak).
   bench::MemoryBandwidth bandwidth;
-  if (bandwidth_mb > 0 && bench::ResetPeakRss()) {
+  // Runs the probe; keeps it if it read faster than the one kept so far.
+  auto probe = [&]() -> bool {
     absl::StatusOr<bench::MemoryBandwidth> bw =
         bench::MeasureMemoryReadBandwidth(
             &engine.pool(), static_cast<size_t>(bandwidth_mb) << 20, 3);
     if (!bw.ok()) {
       std::cerr << kName << ": " << bw.status().message() << "\n";
-      return 1;
+      return false;
     }
-    bandwidth = *bw;
+    if (bw->best_gb_per_s > bandwidth.best_gb_per_s) bandwidth = *bw;
+    return true;
+  };
+  if (bandwidth_mb > 0 && bench::ResetPeakRss()) {
+    if (!probe()) return 1;
     bench::ResetPeakRss();
   }
 
@@ -402,16 +407,7 @@ int RunBench(const ParsedArgs& args) {
   }
   // After the tests, so its buffer does not count in their peak RSS; the
   // best of this and the probe before the tests counts.
-  if (bandwidth_mb > 0) {
-    absl::StatusOr<bench::MemoryBandwidth> bw =
-        bench::MeasureMemoryReadBandwidth(
-            &engine.pool(), static_cast<size_t>(bandwidth_mb) << 20, 3);
-    if (!bw.ok()) {
-      std::cerr << kName << ": " << bw.status().message() << "\n";
-      return 1;
-    }
-    if (bw->best_gb_per_s > bandwidth.best_gb_per_s) bandwidth = *bw;
-  }
+  if (bandwidth_mb > 0 && !probe()) return 1;
   const double bandwidth_gbs = bandwidth.best_gb_per_s;
 
   const std::string cpu = bench::CpuModelName();
