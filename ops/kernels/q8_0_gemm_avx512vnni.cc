@@ -17,13 +17,12 @@
 // formed once per (batch row, block). All int32 sums are exact
 // (|sum(wu * x)| <= 32 * 255 * 128 < 2^31).
 //
-// Prompt batches (batch >= kGemmMinBatch): per task, each 16-row group is
-// transposed once into a per-thread buffer (576 bytes per block: 8 vectors
-// of bytes, 16 f32 scales), then every tile of kTokenTile batch rows runs
-// over it from L1/L2, so the transposition is shared by the whole batch.
-// Decode (smaller batches): the transposed block is used straight from
-// registers, and each row is prefetched ahead since the weights stream from
-// DRAM.
+// The transposed layout (PackedBlock below, 544 bytes for 16 blocks) is what
+// Q8_0PackAvx512Vnni writes once at load (Q8_0GemmArgs::packed_rows); rows
+// that were not packed are transposed per call into a per-thread buffer in
+// the same layout. Prompt batches (batch >= kGemmMinBatch) run tiles of
+// kTokenTile batch rows over each group; decode (smaller batches) streams the
+// packed tensor with software prefetch.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -128,6 +127,21 @@ void PrepareActivations(const Q8_0GemmArgs& a, ActivationSide* side) {
   }
 }
 
+// This thread's activation side for call `a`: prepared once per call, so a
+// thread that runs several tasks of one call (or several matrices sharing x
+// and call_id, see LinearQ8_0Multi) does it once. The buffers grow to the
+// largest shape seen and are then reused: a steady-state forward pass does
+// not allocate.
+const ActivationSide& SideFor(const Q8_0GemmArgs& a) {
+  thread_local ActivationSide side;
+  thread_local uint64_t side_call = 0;
+  if (a.call_id == 0 || a.call_id != side_call) {
+    PrepareActivations(a, &side);
+    side_call = a.call_id;
+  }
+  return side;
+}
+
 // Byte offsets of the group's 16 rows from its first row; rows past the end
 // of the range repeat the last row (their results are not stored).
 __m512i RowOffsets(size_t row_bytes, int rows) {
@@ -193,6 +207,16 @@ inline void LoadPacked(const PackedBlock* pb, __m512i w[kChunks], __m512* d) {
   for (int j = 0; j < kChunks; ++j) w[j] = _mm512_loadu_si512(pb->q[j]);
   *d = _mm512_cvtph_ps(
       _mm256_loadu_si256(reinterpret_cast<const __m256i*>(pb->d)));
+}
+
+// LoadPacked for decode, where a packed tensor streams from DRAM: first
+// prefetches the lines kPackedPrefetchBytes ahead of this block.
+inline void StreamPacked(const PackedBlock* pb, __m512i w[kChunks], __m512* d) {
+  const char* p = reinterpret_cast<const char*>(pb) + kPackedPrefetchBytes;
+  for (size_t l = 0; l < sizeof(PackedBlock); l += 64) {
+    _mm_prefetch(p + l, _MM_HINT_T0);
+  }
+  LoadPacked(pb, w, d);
 }
 
 inline int32_t LoadChunk(const char* p) {
@@ -296,17 +320,9 @@ void TileAny(int tokens, const Q8_0GemmArgs& a, const ActivationSide& side,
 
 void Gemm(const Q8_0GemmArgs& a, size_t o_begin, size_t o_end) {
   const size_t nb = a.n_blocks;
-  // Per-thread buffers, grown to the largest shape seen and then reused, so a
-  // steady-state forward pass does not allocate.
-  thread_local ActivationSide side;
+  const ActivationSide& side = SideFor(a);
+  // Unpacked groups are transposed here, per thread (reused like the side).
   thread_local RawBuffer buffer_memory;
-  // The call whose activations `side` holds: a thread that runs several tasks
-  // of one call prepares them once.
-  thread_local uint64_t side_call = 0;
-  if (a.call_id == 0 || a.call_id != side_call) {
-    PrepareActivations(a, &side);
-    side_call = a.call_id;
-  }
   auto* buffer = static_cast<PackedBlock*>(
       buffer_memory.Reserve(nb * sizeof(PackedBlock)));
   ForEachGroup(a, o_begin, o_end, buffer, [&](const GroupSource& g) {
@@ -329,12 +345,7 @@ template <int kTokens>
 void Gemv(const Q8_0GemmArgs& a, size_t o_begin, size_t o_end) {
   const size_t nb = a.n_blocks;
   const size_t row_bytes = nb * sizeof(quant::BlockQ8_0);
-  thread_local ActivationSide side;
-  thread_local uint64_t side_call = 0;
-  if (a.call_id == 0 || a.call_id != side_call) {
-    PrepareActivations(a, &side);
-    side_call = a.call_id;
-  }
+  const ActivationSide& side = SideFor(a);
   auto consume = [&](size_t k, const __m512i w[kChunks], __m512 wd,
                      __m512 acc[kTokens]) {
     for (int t = 0; t < kTokens; ++t) {
@@ -365,18 +376,10 @@ void Gemv(const Q8_0GemmArgs& a, size_t o_begin, size_t o_end) {
       __m512i w[kChunks];
       __m512 wd;
       for (size_t k = 0; k < nb; ++k) {
-        const char* pa = reinterpret_cast<const char*>(ga + k);
-        for (size_t l = 0; l < sizeof(PackedBlock); l += 64) {
-          _mm_prefetch(pa + kPackedPrefetchBytes + l, _MM_HINT_T0);
-        }
-        LoadPacked(ga + k, w, &wd);
+        StreamPacked(ga + k, w, &wd);
         consume(k, w, wd, acc_a);
         if (has_b) {
-          const char* pb = reinterpret_cast<const char*>(gb + k);
-          for (size_t l = 0; l < sizeof(PackedBlock); l += 64) {
-            _mm_prefetch(pb + kPackedPrefetchBytes + l, _MM_HINT_T0);
-          }
-          LoadPacked(gb + k, w, &wd);
+          StreamPacked(gb + k, w, &wd);
           consume(k, w, wd, acc_b);
         }
       }
@@ -397,11 +400,7 @@ void Gemv(const Q8_0GemmArgs& a, size_t o_begin, size_t o_end) {
     __m512 wd;
     if (g.blocks != nullptr) {
       for (size_t k = 0; k < nb; ++k) {
-        const char* p = reinterpret_cast<const char*>(g.blocks + k);
-        for (size_t l = 0; l < sizeof(PackedBlock); l += 64) {
-          _mm_prefetch(p + kPackedPrefetchBytes + l, _MM_HINT_T0);
-        }
-        LoadPacked(g.blocks + k, w, &wd);
+        StreamPacked(g.blocks + k, w, &wd);
         consume(k, w, wd, acc);
       }
     } else {

@@ -41,8 +41,11 @@ struct Transformer::Linear {
   const Tensor* tensor = nullptr;
   std::unique_ptr<ops::PackedLinear> packed;
   // Q8_0 weights repacked for the Q8_0 kernel (ops::kernels::Q8_0PackFn), or
-  // null to use tensor->data as it is.
-  std::unique_ptr<quant::BlockQ8_0[], FreeDeleter> q8_0;
+  // null when the kernel reads tensor->data as it is.
+  std::unique_ptr<quant::BlockQ8_0[], FreeDeleter> q8_0_packed;
+  // What the Q8_0 kernel reads: q8_0_packed or tensor->data, and how many of
+  // its leading rows are packed (ops::LinearQ8_0's packed_rows).
+  const quant::BlockQ8_0* q8_0 = nullptr;
   size_t q8_0_packed_rows = 0;
 };
 
@@ -87,7 +90,8 @@ absl::Status PackQ8_0(const Tensor& t, bool release_source,
         absl::StrCat("tensor ", t.name, ": cannot allocate ", t.size_bytes,
                      " bytes to repack it for the ", kernel.name, " kernel"));
   }
-  linear->q8_0.reset(static_cast<quant::BlockQ8_0*>(mem));
+  linear->q8_0_packed.reset(static_cast<quant::BlockQ8_0*>(mem));
+  linear->q8_0 = linear->q8_0_packed.get();
   const auto* src = reinterpret_cast<const quant::BlockQ8_0*>(t.data);
   const size_t rows = static_cast<size_t>(t.rows);
   const size_t nb = static_cast<size_t>(t.cols) / quant::kQ8_0BlockSize;
@@ -100,7 +104,7 @@ absl::Status PackQ8_0(const Tensor& t, bool release_source,
   for (size_t r = 0; r < rows; r += slab_rows) {
     const size_t n = std::min(slab_rows, rows - r);
     const size_t p =
-        kernel.pack(src + r * nb, n, nb, linear->q8_0.get() + r * nb);
+        kernel.pack(src + r * nb, n, nb, linear->q8_0_packed.get() + r * nb);
     if (p != n && r + n < rows) {  // packed rows must be one leading run
       return absl::InternalError(absl::StrCat("tensor ", t.name, ": the ",
                                               kernel.name, " kernel packed ", p,
@@ -124,6 +128,7 @@ absl::StatusOr<std::unique_ptr<Transformer::Linear>> PrepareLinear(
             absl::StrCat("tensor ", t.name, ": q8_0 rows of ", t.cols,
                          " values are not a multiple of 32"));
       }
+      linear->q8_0 = reinterpret_cast<const quant::BlockQ8_0*>(t.data);
       EDGELLM_RETURN_IF_ERROR(PackQ8_0(t, release_source, linear.get()));
       return linear;
     case TensorType::kF32: {
@@ -259,13 +264,8 @@ absl::Status Transformer::RunLinear(const Linear& linear, const float* x,
     }
     return absl::OkStatus();
   }
-  if (linear.q8_0 != nullptr) {
-    return ops::LinearQ8_0(x, batch, t.cols, linear.q8_0.get(), t.rows, bias, y,
-                           pool_, /*scratch=*/nullptr, linear.q8_0_packed_rows);
-  }
-  return ops::LinearQ8_0(x, batch, t.cols,
-                         reinterpret_cast<const quant::BlockQ8_0*>(t.data),
-                         t.rows, bias, y, pool_);
+  return ops::LinearQ8_0(x, batch, t.cols, linear.q8_0, t.rows, bias, y, pool_,
+                         /*scratch=*/nullptr, linear.q8_0_packed_rows);
 }
 
 absl::Status Transformer::RunLinears(absl::Span<const LinearCall> calls,
@@ -283,10 +283,8 @@ absl::Status Transformer::RunLinears(absl::Span<const LinearCall> calls,
   ops::Q8_0Matrix m[4];
   for (size_t i = 0; i < calls.size(); ++i) {
     const Linear& l = *calls[i].linear;
-    m[i].w = l.q8_0 != nullptr
-                 ? l.q8_0.get()
-                 : reinterpret_cast<const quant::BlockQ8_0*>(l.tensor->data);
-    m[i].packed_rows = l.q8_0 != nullptr ? l.q8_0_packed_rows : 0;
+    m[i].w = l.q8_0;
+    m[i].packed_rows = l.q8_0_packed_rows;
     m[i].out = static_cast<size_t>(l.tensor->rows);
     m[i].bias = calls[i].bias;
     m[i].y = calls[i].y;
@@ -317,14 +315,18 @@ absl::Status Transformer::Embed(absl::Span<const BatchToken> batch, float* x) {
       }
       case TensorType::kQ8_0: {
         const size_t nb = d / quant::kQ8_0BlockSize;
-        const quant::BlockQ8_0* src =
-            reinterpret_cast<const quant::BlockQ8_0*>(e.data) + id * nb;
-        // A tied table packed for the output head: read the row back from
-        // the packed copy, so the file's pages (released) stay out of RSS.
+        // A tied table is read from the output head's copy (packed rows
+        // unpacked, the rest as they are), so the file's released pages
+        // stay out of RSS.
         const Linear& head = *output_;
-        if (head.q8_0 != nullptr && head.tensor->data == e.data &&
-            static_cast<size_t>(id) < head.q8_0_packed_rows) {
-          ops::kernels::BestQ8_0GemmKernel().unpack_row(head.q8_0.get(), id, nb,
+        const quant::BlockQ8_0* table =
+            head.tensor->data == e.data && head.q8_0 != nullptr
+                ? head.q8_0
+                : reinterpret_cast<const quant::BlockQ8_0*>(e.data);
+        const quant::BlockQ8_0* src = table + id * nb;
+        if (static_cast<size_t>(id) < head.q8_0_packed_rows &&
+            table == head.q8_0) {
+          ops::kernels::BestQ8_0GemmKernel().unpack_row(table, id, nb,
                                                         embed_row_.data());
           src = embed_row_.data();
         }
