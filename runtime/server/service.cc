@@ -198,6 +198,15 @@ void EdgeLlmService::SetBackend(engine::Engine* engine, Scheduler* scheduler) {
   ready_.store(true, std::memory_order_release);
 }
 
+absl::Status EdgeLlmService::BeginCall(const char* method,
+                                       grpc::ServerContext* context,
+                                       CallLog* log) {
+  log->id = next_call_id_.fetch_add(1);
+  log->method = method;
+  log->peer = context->peer();
+  return Admit(context);
+}
+
 absl::Status EdgeLlmService::Admit(grpc::ServerContext* context) const {
   if (!options_.auth_token.empty()) {
     const auto& metadata = context->client_metadata();
@@ -310,11 +319,10 @@ grpc::Status EdgeLlmService::Generate(
     grpc::ServerWriter<v1::GenerateResponse>* writer) {
   InFlight in_flight(in_flight_);
   CallLog log;
-  log.id = next_call_id_.fetch_add(1);
-  log.method = "Generate";
-  log.peer = context->peer();
-  absl::Status admitted = Admit(context);
-  if (!admitted.ok()) return Finish(log, admitted);
+  if (absl::Status admitted = BeginCall("Generate", context, &log);
+      !admitted.ok()) {
+    return Finish(log, admitted);
+  }
 
   v1::SamplingParams sampling = request->sampling();
   if (!sampling.has_temperature() && request->temperature() != 0.0f) {
@@ -349,11 +357,10 @@ grpc::Status EdgeLlmService::Chat(
     grpc::ServerWriter<v1::GenerateResponse>* writer) {
   InFlight in_flight(in_flight_);
   CallLog log;
-  log.id = next_call_id_.fetch_add(1);
-  log.method = "Chat";
-  log.peer = context->peer();
-  absl::Status admitted = Admit(context);
-  if (!admitted.ok()) return Finish(log, admitted);
+  if (absl::Status admitted = BeginCall("Chat", context, &log);
+      !admitted.ok()) {
+    return Finish(log, admitted);
+  }
   if (!chat_family_.ok()) return Finish(log, chat_family_.status());
   if (request->messages_size() == 0) {
     return Finish(log, absl::InvalidArgumentError("messages: empty"));
@@ -390,11 +397,10 @@ grpc::Status EdgeLlmService::Embed(grpc::ServerContext* context,
                                    v1::EmbedResponse* response) {
   InFlight in_flight(in_flight_);
   CallLog log;
-  log.id = next_call_id_.fetch_add(1);
-  log.method = "Embed";
-  log.peer = context->peer();
-  absl::Status admitted = Admit(context);
-  if (!admitted.ok()) return Finish(log, admitted);
+  if (absl::Status admitted = BeginCall("Embed", context, &log);
+      !admitted.ok()) {
+    return Finish(log, admitted);
+  }
   return Finish(log, RunEmbed(context, *request, response, log));
 }
 
@@ -481,11 +487,10 @@ grpc::Status EdgeLlmService::Tokenize(grpc::ServerContext* context,
                                       v1::TokenizeResponse* response) {
   InFlight in_flight(in_flight_);
   CallLog log;
-  log.id = next_call_id_.fetch_add(1);
-  log.method = "Tokenize";
-  log.peer = context->peer();
-  absl::Status admitted = Admit(context);
-  if (!admitted.ok()) return Finish(log, admitted);
+  if (absl::Status admitted = BeginCall("Tokenize", context, &log);
+      !admitted.ok()) {
+    return Finish(log, admitted);
+  }
   const tokenizer::Tokenizer& tok = engine_->tokenizer();
   tokenizer::EncodeOptions encode;
   encode.add_special = request->add_special();
@@ -502,11 +507,10 @@ grpc::Status EdgeLlmService::Detokenize(grpc::ServerContext* context,
                                         v1::DetokenizeResponse* response) {
   InFlight in_flight(in_flight_);
   CallLog log;
-  log.id = next_call_id_.fetch_add(1);
-  log.method = "Detokenize";
-  log.peer = context->peer();
-  absl::Status admitted = Admit(context);
-  if (!admitted.ok()) return Finish(log, admitted);
+  if (absl::Status admitted = BeginCall("Detokenize", context, &log);
+      !admitted.ok()) {
+    return Finish(log, admitted);
+  }
   const tokenizer::Tokenizer& tok = engine_->tokenizer();
   const int32_t vocab = tok.vocab_size();
   for (int i = 0; i < request->token_ids_size(); ++i) {
@@ -534,11 +538,10 @@ grpc::Status EdgeLlmService::GetModelInfo(grpc::ServerContext* context,
                                           v1::ModelInfo* info) {
   InFlight in_flight(in_flight_);
   CallLog log;
-  log.id = next_call_id_.fetch_add(1);
-  log.method = "GetModelInfo";
-  log.peer = context->peer();
-  absl::Status admitted = Admit(context);
-  if (!admitted.ok()) return Finish(log, admitted);
+  if (absl::Status admitted = BeginCall("GetModelInfo", context, &log);
+      !admitted.ok()) {
+    return Finish(log, admitted);
+  }
   const model::ModelConfig& c = engine_->config();
   info->set_architecture(c.architecture_name);
   info->set_name(c.name);

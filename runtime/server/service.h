@@ -99,6 +99,10 @@ class EdgeLlmService final : public v1::EdgeLlm::Service {
 
   // Auth, readiness and draining checks shared by every call.
   absl::Status Admit(grpc::ServerContext* context) const;
+  // Starts every handler: fills the call's log entry (id, method, peer),
+  // then Admit.
+  absl::Status BeginCall(const char* method, grpc::ServerContext* context,
+                         CallLog* log);
   // Submits and streams one generation; fills `log`.
   absl::Status RunGeneration(grpc::ServerContext* context,
                              std::vector<int32_t> prompt_ids,
