@@ -69,22 +69,9 @@ class FakeModel : public BatchModel {
 
   absl::Status Forward(absl::Span<const model::BatchToken> batch,
                        float* logits) override {
-    if (batch.empty() || batch.size() > static_cast<size_t>(max_batch_)) {
-      return absl::InvalidArgumentError("bad batch size");
-    }
-    if (fail_.load()) return absl::InternalError("injected failure");
+    if (absl::Status s = AcceptBatch(batch); !s.ok()) return s;
     int32_t decode_like = 0;
     for (const model::BatchToken& t : batch) {
-      if (t.slot < 0 || t.slot >= slots_ || t.pos < 0 || t.pos >= context_) {
-        return absl::OutOfRangeError("slot or position out of range");
-      }
-      // A new sequence on a slot starts at 0; otherwise positions follow on.
-      if (t.pos != 0 && t.pos != next_pos_[t.slot]) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("slot ", t.slot, " got pos ", t.pos, ", expected ",
-                         next_pos_[t.slot]));
-      }
-      next_pos_[t.slot] = t.pos + 1;
       if (t.want_logits) {
         for (int32_t i = 0; i < kVocab; ++i) logits[i] = 0.0f;
         logits[NextOf(t.token)] = 10.0f;
@@ -103,20 +90,8 @@ class FakeModel : public BatchModel {
   absl::Status ForwardHidden(absl::Span<const model::BatchToken> batch,
                              float* hidden) override {
     if (!hidden_) return BatchModel::ForwardHidden(batch, hidden);
-    if (batch.empty() || batch.size() > static_cast<size_t>(max_batch_)) {
-      return absl::InvalidArgumentError("bad batch size");
-    }
-    if (fail_.load()) return absl::InternalError("injected failure");
+    if (absl::Status s = AcceptBatch(batch); !s.ok()) return s;
     for (const model::BatchToken& t : batch) {
-      if (t.slot < 0 || t.slot >= slots_ || t.pos < 0 || t.pos >= context_) {
-        return absl::OutOfRangeError("slot or position out of range");
-      }
-      if (t.pos != 0 && t.pos != next_pos_[t.slot]) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("slot ", t.slot, " got pos ", t.pos, ", expected ",
-                         next_pos_[t.slot]));
-      }
-      next_pos_[t.slot] = t.pos + 1;
       if (!t.want_logits) continue;
       hidden[0] = static_cast<float>(t.token);
       hidden[1] = static_cast<float>(t.pos);
@@ -140,6 +115,28 @@ class FakeModel : public BatchModel {
   void set_fail(bool fail) { fail_.store(fail); }
 
  private:
+  // The checks a real model makes, and the positions it would advance: the
+  // batch size, an injected failure, slots and positions in range, and a
+  // slot's positions following on (a new sequence starts at 0).
+  absl::Status AcceptBatch(absl::Span<const model::BatchToken> batch) {
+    if (batch.empty() || batch.size() > static_cast<size_t>(max_batch_)) {
+      return absl::InvalidArgumentError("bad batch size");
+    }
+    if (fail_.load()) return absl::InternalError("injected failure");
+    for (const model::BatchToken& t : batch) {
+      if (t.slot < 0 || t.slot >= slots_ || t.pos < 0 || t.pos >= context_) {
+        return absl::OutOfRangeError("slot or position out of range");
+      }
+      if (t.pos != 0 && t.pos != next_pos_[t.slot]) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("slot ", t.slot, " got pos ", t.pos, ", expected ",
+                         next_pos_[t.slot]));
+      }
+      next_pos_[t.slot] = t.pos + 1;
+    }
+    return absl::OkStatus();
+  }
+
   const bool hidden_;
   const int32_t slots_, context_, max_batch_;
   const absl::Duration step_time_;
