@@ -14,11 +14,17 @@
 
 #include "gtest/gtest.h"
 #include "ops/kernels/dispatch.h"
+#include "ops/kernels/q8_0_gemm_test_util.h"
 #include "quant/fp16.h"
 #include "quant/q8_0.h"
 
 namespace edgellm::ops::kernels {
 namespace {
+
+using test_util::Bits;
+using test_util::RandomActivations;
+using test_util::RandomWeights;
+using test_util::RunKernel;
 
 using quant::BlockQ8_0;
 using quant::kQ8_0BlockSize;
@@ -30,67 +36,6 @@ constexpr size_t kOuts[] = {1, 3, 17, 33, 96, 257};
 // 1-3 are the VNNI kernel's three decode instantiations; 9, 17 and 20 reach
 // the tiled prompt paths with partial row and batch tiles.
 constexpr size_t kBatches[] = {1, 2, 3, 7, 9, 17, 20};
-
-uint32_t Bits(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, sizeof(u));
-  return u;
-}
-
-// Random weight blocks: all int8 values (incl. -128, which a file may hold),
-// scales of varied magnitude, some blocks all zero.
-std::vector<BlockQ8_0> RandomWeights(size_t rows, size_t in,
-                                     std::mt19937& rng) {
-  std::vector<BlockQ8_0> w(rows * in / kQ8_0BlockSize);
-  std::uniform_int_distribution<int> q(-128, 127);
-  std::uniform_real_distribution<float> scale(-8.0f, 2.0f);
-  for (size_t i = 0; i < w.size(); ++i) {
-    const bool zero = i % 13 == 5;
-    w[i].d = quant::Fp32ToFp16(zero ? 0.0f : std::exp2(scale(rng)) / 127.0f);
-    for (int8_t& v : w[i].qs) v = zero ? 0 : static_cast<int8_t>(q(rng));
-  }
-  return w;
-}
-
-// Random activations quantized like the op does (values in [-127, 127]),
-// with outliers and an all-zero block now and then.
-std::vector<BlockQ8_0> RandomActivations(size_t rows, size_t in,
-                                         std::mt19937& rng) {
-  std::vector<float> x(rows * in);
-  std::normal_distribution<float> n(0.0f, 1.0f);
-  for (size_t i = 0; i < x.size(); ++i) {
-    x[i] = n(rng);
-    if (i % 97 == 3) x[i] *= 100.0f;
-  }
-  for (size_t i = 0; i + kQ8_0BlockSize <= x.size() && i < 2 * kQ8_0BlockSize;
-       ++i) {
-    if (rows * in > 4 * kQ8_0BlockSize && i >= kQ8_0BlockSize) x[i] = 0.0f;
-  }
-  std::vector<BlockQ8_0> xq(rows * in / kQ8_0BlockSize);
-  for (size_t r = 0; r < rows; ++r) {
-    QuantizeRowQ8_0Activations(x.data() + r * in,
-                               xq.data() + r * in / kQ8_0BlockSize, in);
-  }
-  return xq;
-}
-
-std::vector<float> RunKernel(Q8_0GemmFn fn, const std::vector<BlockQ8_0>& w,
-                             const std::vector<BlockQ8_0>& x, size_t in,
-                             size_t out, size_t batch, const float* bias,
-                             bool split, size_t packed_rows = 0) {
-  std::vector<float> y(batch * out, -1.0f);
-  Q8_0GemmArgs args{w.data(), x.data(), in / kQ8_0BlockSize, batch, bias,
-                    y.data(), out};
-  args.packed_rows = packed_rows;
-  if (split && out > 2) {  // as two threads would call it
-    const size_t mid = out / 2 + 1;
-    fn(args, 0, mid);
-    fn(args, mid, out);
-  } else {
-    fn(args, 0, out);
-  }
-  return y;
-}
 
 class Q8_0GemmKernelTest : public ::testing::TestWithParam<Q8_0GemmKernel> {
  protected:

@@ -26,6 +26,7 @@
 
 #include "ops/kernels/dispatch.h"
 #include "ops/kernels/q8_0_gemm.h"
+#include "ops/kernels/q8_0_gemm_test_util.h"
 #include "quant/fp16.h"
 #include "quant/q8_0.h"
 
@@ -34,6 +35,10 @@ namespace {
 
 using quant::BlockQ8_0;
 using quant::kQ8_0BlockSize;
+using test_util::Bits;
+using test_util::RandomActivations;
+using test_util::RandomWeights;
+using test_util::RunKernel;
 
 // Odd shapes: block counts from 1 up; outputs with every remainder modulo
 // the 4-row tiles of the NEON and i8mm kernels (and the 2-row SMMLA pair),
@@ -49,59 +54,6 @@ constexpr size_t kSumBatches[] = {1, 2, 3, 7};
 // executes SMMLA rather than its dotprod matrix-vector path.
 constexpr size_t kForceBatch = 3;
 
-uint32_t Bits(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, sizeof(u));
-  return u;
-}
-
-// All int8 values (incl. -128), scales of varied magnitude, zero blocks.
-std::vector<BlockQ8_0> RandomWeights(size_t rows, size_t in,
-                                     std::mt19937& rng) {
-  std::vector<BlockQ8_0> w(rows * in / kQ8_0BlockSize);
-  std::uniform_int_distribution<int> q(-128, 127);
-  std::uniform_real_distribution<float> scale(-8.0f, 2.0f);
-  for (size_t i = 0; i < w.size(); ++i) {
-    const bool zero = i % 13 == 5;
-    w[i].d = quant::Fp32ToFp16(zero ? 0.0f : std::exp2(scale(rng)) / 127.0f);
-    for (int8_t& v : w[i].qs) v = zero ? 0 : static_cast<int8_t>(q(rng));
-  }
-  return w;
-}
-
-// Activations quantized the way the op does, with outliers.
-std::vector<BlockQ8_0> RandomActivations(size_t rows, size_t in,
-                                         std::mt19937& rng) {
-  std::vector<float> x(rows * in);
-  std::normal_distribution<float> n(0.0f, 1.0f);
-  for (size_t i = 0; i < x.size(); ++i) {
-    x[i] = n(rng);
-    if (i % 97 == 3) x[i] *= 100.0f;
-  }
-  std::vector<BlockQ8_0> xq(rows * in / kQ8_0BlockSize);
-  for (size_t r = 0; r < rows; ++r) {
-    QuantizeRowQ8_0Activations(x.data() + r * in,
-                               xq.data() + r * in / kQ8_0BlockSize, in);
-  }
-  return xq;
-}
-
-std::vector<float> Run(Q8_0GemmFn fn, const std::vector<BlockQ8_0>& w,
-                       const std::vector<BlockQ8_0>& x, size_t in, size_t out,
-                       size_t batch, const float* bias, bool split) {
-  std::vector<float> y(batch * out, -1.0f);
-  const Q8_0GemmArgs args{w.data(), x.data(), in / kQ8_0BlockSize, batch, bias,
-                          y.data(), out};
-  if (split && out > 2) {  // as two threads would call it
-    const size_t mid = out / 2 + 1;
-    fn(args, 0, mid);
-    fn(args, mid, out);
-  } else {
-    fn(args, 0, out);
-  }
-  return y;
-}
-
 // Returns the number of cases compared, or -1 after printing a mismatch.
 int CompareWithReference(const Q8_0GemmKernel& k) {
   std::mt19937 rng(1234);
@@ -116,9 +68,10 @@ int CompareWithReference(const Q8_0GemmKernel& k) {
         for (float& b : bias) b = n(rng);
         for (const float* bp : {static_cast<const float*>(nullptr),
                                 static_cast<const float*>(bias.data())}) {
-          const auto want =
-              Run(&Q8_0GemmRef, w, x, in, out, batch, bp, /*split=*/false);
-          const auto got = Run(k.fn, w, x, in, out, batch, bp, /*split=*/true);
+          const auto want = RunKernel(&Q8_0GemmRef, w, x, in, out, batch, bp,
+                                      /*split=*/false);
+          const auto got =
+              RunKernel(k.fn, w, x, in, out, batch, bp, /*split=*/true);
           for (size_t i = 0; i < want.size(); ++i) {
             if (Bits(got[i]) != Bits(want[i])) {
               std::printf(
@@ -164,7 +117,7 @@ int CheckIntegerSums(const Q8_0GemmKernel& k) {
           for (int8_t& v : w[0].qs) v = -128;
           for (int8_t& v : x[0].qs) v = -128;
         }
-        const auto got = Run(k.fn, w, x, in, out, batch, nullptr, false);
+        const auto got = RunKernel(k.fn, w, x, in, out, batch, nullptr, false);
         const size_t nb = in / kQ8_0BlockSize;
         for (size_t b = 0; b < batch; ++b) {
           for (size_t o = 0; o < out; ++o) {
@@ -222,7 +175,7 @@ int Main(int argc, char** argv) {
     std::mt19937 rng(5);
     const auto w = RandomWeights(5, 64, rng);
     const auto x = RandomActivations(kForceBatch, 64, rng);
-    Run(k->fn, w, x, 64, 5, kForceBatch, nullptr, false);
+    RunKernel(k->fn, w, x, 64, 5, kForceBatch, nullptr, false);
     std::printf("kernel %s ran to completion\n", k->name);
     return 0;
   }
