@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "util/huge_page_buffer.h"
 
 namespace edgellm::bench {
 namespace {
@@ -75,16 +76,19 @@ absl::StatusOr<MemoryBandwidth> MeasureMemoryReadBandwidth(
         " passes; need >= ", kAlignment, " bytes and >= 1 pass"));
   }
   buffer_bytes = buffer_bytes / kAlignment * kAlignment;
-  std::unique_ptr<uint64_t, decltype(&std::free)> buf(
-      static_cast<uint64_t*>(std::aligned_alloc(kAlignment, buffer_bytes)),
-      &std::free);
-  if (buf == nullptr) {
+  // The same memory as the packed weights it is compared with (huge pages
+  // where the kernel gives them), so the roofline is what the GEMV's own
+  // kind of memory can deliver.
+  absl::StatusOr<HugePageBuffer> memory =
+      HugePageBuffer::Allocate(buffer_bytes);
+  if (!memory.ok()) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "memory bandwidth: cannot allocate ", buffer_bytes, " bytes"));
   }
+  auto* buf = static_cast<uint64_t*>(memory->data());
   // Non-zero contents so the pages are really backed (zero pages could map
   // the shared zero page).
-  std::memset(buf.get(), 1, buffer_bytes);
+  std::memset(buf, 1, buffer_bytes);
 
   const size_t words = buffer_bytes / sizeof(uint64_t);
   const size_t threads = pool != nullptr ? pool->num_threads() : 1;
@@ -100,7 +104,7 @@ absl::StatusOr<MemoryBandwidth> MeasureMemoryReadBandwidth(
     for (const ReadPattern& pattern : kPatterns) {
       const auto start = std::chrono::steady_clock::now();
       ops::ParallelFor(pool, words, share, [&](size_t w0, size_t w1) {
-        sink.fetch_add(SumStreams(buf.get() + w0, w1 - w0, pattern.streams,
+        sink.fetch_add(SumStreams(buf + w0, w1 - w0, pattern.streams,
                                   pattern.prefetch_bytes),
                        std::memory_order_relaxed);
       });

@@ -8,7 +8,8 @@
 // well-written GEMV does; one plain stream reads ~35% slower on the Xeon of
 // docs/performance.md). The best pass of the best pattern counts: other
 // processes can only slow a pass down, and the roofline must be what the
-// machine can do, or a kernel could beat "100%".
+// machine can do, or a kernel could beat "100%". The buffer is a
+// HugePageBuffer, the memory the packed weights live in.
 //
 // Threading: uses `pool` (nullptr = calling thread only); not reentrant on
 // one pool (pthreadpool serializes calls anyway).

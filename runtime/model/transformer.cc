@@ -33,18 +33,13 @@ using gguf::TensorType;
 // so resident memory stays one copy of the weights. F32/F16/BF16 weights go
 // through XNNPACK's f32 fully connected operator, which packs its own copy at
 // load (PLATFORM.md: the XNNPACK operator is the default where one fits).
-struct FreeDeleter {
-  void operator()(void* p) const { std::free(p); }
-};
-
 struct Transformer::Linear {
   const Tensor* tensor = nullptr;
   std::unique_ptr<ops::PackedLinear> packed;
-  // Q8_0 weights repacked for the Q8_0 kernel (ops::kernels::Q8_0PackFn), or
-  // null when the kernel reads tensor->data as it is.
-  std::unique_ptr<quant::BlockQ8_0[], FreeDeleter> q8_0_packed;
-  // What the Q8_0 kernel reads: q8_0_packed or tensor->data, and how many of
-  // its leading rows are packed (ops::LinearQ8_0's packed_rows).
+  // What the Q8_0 kernel reads: the tensor repacked for the kernel
+  // (ops::kernels::Q8_0PackFn) in the Transformer's packed_q8_0_ arena, or
+  // tensor->data when the kernel reads it as it is; and how many of its
+  // leading rows are packed (ops::LinearQ8_0's packed_rows).
   const quant::BlockQ8_0* q8_0 = nullptr;
   size_t q8_0_packed_rows = 0;
 };
@@ -77,21 +72,24 @@ constexpr int32_t kFfnChunk = 128;
 // resident memory of packing to about this much.
 constexpr size_t kPackSlabBytes = size_t{4} << 20;
 
+// Where a packed tensor starts in the arena: cache-line aligned (the
+// kernels' 64-byte loads).
+constexpr size_t kPackedAlign = 64;
+
+size_t PackedArenaBytes(const Tensor& t) {
+  return (t.size_bytes + kPackedAlign - 1) / kPackedAlign * kPackedAlign;
+}
+
+// Repacks Q8_0 tensor `t` for the best kernel into the arena at `*cursor`
+// and advances it; does nothing when that kernel reads Q8_0 as it is.
 absl::Status PackQ8_0(const Tensor& t, bool release_source,
-                      Transformer::Linear* linear) {
+                      Transformer::Linear* linear, char** cursor) {
   const ops::kernels::Q8_0GemmKernel& kernel =
       ops::kernels::BestQ8_0GemmKernel();
   if (kernel.pack == nullptr) return absl::OkStatus();
-  constexpr size_t kAlign = 64;
-  void* mem =
-      std::aligned_alloc(kAlign, (t.size_bytes + kAlign - 1) / kAlign * kAlign);
-  if (mem == nullptr) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("tensor ", t.name, ": cannot allocate ", t.size_bytes,
-                     " bytes to repack it for the ", kernel.name, " kernel"));
-  }
-  linear->q8_0_packed.reset(static_cast<quant::BlockQ8_0*>(mem));
-  linear->q8_0 = linear->q8_0_packed.get();
+  auto* packed_data = reinterpret_cast<quant::BlockQ8_0*>(*cursor);
+  *cursor += PackedArenaBytes(t);
+  linear->q8_0 = packed_data;
   const auto* src = reinterpret_cast<const quant::BlockQ8_0*>(t.data);
   const size_t rows = static_cast<size_t>(t.rows);
   const size_t nb = static_cast<size_t>(t.cols) / quant::kQ8_0BlockSize;
@@ -103,8 +101,7 @@ absl::Status PackQ8_0(const Tensor& t, bool release_source,
   size_t packed = 0;
   for (size_t r = 0; r < rows; r += slab_rows) {
     const size_t n = std::min(slab_rows, rows - r);
-    const size_t p =
-        kernel.pack(src + r * nb, n, nb, linear->q8_0_packed.get() + r * nb);
+    const size_t p = kernel.pack(src + r * nb, n, nb, packed_data + r * nb);
     if (p != n && r + n < rows) {  // packed rows must be one leading run
       return absl::InternalError(absl::StrCat("tensor ", t.name, ": the ",
                                               kernel.name, " kernel packed ", p,
@@ -117,8 +114,9 @@ absl::Status PackQ8_0(const Tensor& t, bool release_source,
   return absl::OkStatus();
 }
 
+// `cursor`: where the next packed Q8_0 tensor goes (see PackedArenaBytes).
 absl::StatusOr<std::unique_ptr<Transformer::Linear>> PrepareLinear(
-    const Tensor& t, bool release_source) {
+    const Tensor& t, bool release_source, char** cursor) {
   auto linear = std::make_unique<Transformer::Linear>();
   linear->tensor = &t;
   switch (t.type) {
@@ -129,7 +127,8 @@ absl::StatusOr<std::unique_ptr<Transformer::Linear>> PrepareLinear(
                          " values are not a multiple of 32"));
       }
       linear->q8_0 = reinterpret_cast<const quant::BlockQ8_0*>(t.data);
-      EDGELLM_RETURN_IF_ERROR(PackQ8_0(t, release_source, linear.get()));
+      EDGELLM_RETURN_IF_ERROR(
+          PackQ8_0(t, release_source, linear.get(), cursor));
       return linear;
     case TensorType::kF32: {
       EDGELLM_ASSIGN_OR_RETURN(
@@ -190,21 +189,44 @@ absl::StatusOr<std::unique_ptr<Transformer>> Transformer::Create(
 
   // Prepare every linear from the copy of the weights this object owns, so
   // the Tensor pointers stay valid.
-  t->layers_.resize(c.block_count);
-  const bool release = options.release_packed_sources;
-  for (int i = 0; i < c.block_count; ++i) {
-    const LayerWeights& w = t->weights_.layers[i];
-    LayerLinears& l = t->layers_[i];
-    EDGELLM_ASSIGN_OR_RETURN(l.wq, PrepareLinear(w.wq, release));
-    EDGELLM_ASSIGN_OR_RETURN(l.wk, PrepareLinear(w.wk, release));
-    EDGELLM_ASSIGN_OR_RETURN(l.wv, PrepareLinear(w.wv, release));
-    EDGELLM_ASSIGN_OR_RETURN(l.wo, PrepareLinear(w.wo, release));
-    EDGELLM_ASSIGN_OR_RETURN(l.w_gate, PrepareLinear(w.w_gate, release));
-    EDGELLM_ASSIGN_OR_RETURN(l.w_up, PrepareLinear(w.w_up, release));
-    EDGELLM_ASSIGN_OR_RETURN(l.w_down, PrepareLinear(w.w_down, release));
+  // The linears in the order a forward pass reads them.
+  std::vector<const Tensor*> order;
+  for (const LayerWeights& w : t->weights_.layers) {
+    for (const Tensor* m :
+         {&w.wq, &w.wk, &w.wv, &w.wo, &w.w_gate, &w.w_up, &w.w_down}) {
+      order.push_back(m);
+    }
   }
-  EDGELLM_ASSIGN_OR_RETURN(t->output_,
-                           PrepareLinear(t->weights_.output, release));
+  order.push_back(&t->weights_.output);
+  // Packed Q8_0 tensors go, in that order, into one huge-page arena: one
+  // allocation instead of one per tensor (no per-tensor padding to huge
+  // pages), and a decode step streams it front to back.
+  if (ops::kernels::BestQ8_0GemmKernel().pack != nullptr) {
+    size_t arena_bytes = 0;
+    for (const Tensor* m : order) {
+      if (m->type == TensorType::kQ8_0) arena_bytes += PackedArenaBytes(*m);
+    }
+    if (arena_bytes > 0) {
+      EDGELLM_ASSIGN_OR_RETURN(t->packed_q8_0_,
+                               HugePageBuffer::Allocate(arena_bytes));
+    }
+  }
+  char* cursor = static_cast<char*>(t->packed_q8_0_.data());
+  const bool release = options.release_packed_sources;
+  std::vector<std::unique_ptr<Linear>> linears;
+  for (const Tensor* m : order) {
+    EDGELLM_ASSIGN_OR_RETURN(auto linear, PrepareLinear(*m, release, &cursor));
+    linears.push_back(std::move(linear));
+  }
+  t->layers_.resize(c.block_count);
+  auto next = linears.begin();
+  for (LayerLinears& l : t->layers_) {
+    for (std::unique_ptr<Linear>* m :
+         {&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down}) {
+      *m = std::move(*next++);
+    }
+  }
+  t->output_ = std::move(*next);
   t->rope_.head_dim = c.head_dim;
   t->rope_.rot_dims = c.rope_dimension_count;
   t->rope_.freq_base = c.rope_freq_base;

@@ -32,6 +32,7 @@
 #include "runtime/model/config.h"
 #include "runtime/model/kv_cache.h"
 #include "runtime/model/weights.h"
+#include "util/huge_page_buffer.h"
 
 namespace edgellm::model {
 
@@ -124,6 +125,9 @@ class Transformer {
   struct LayerLinears;
   std::vector<LayerLinears> layers_;
   std::unique_ptr<Linear> output_;
+  // Every repacked Q8_0 weight (Linear::q8_0 points into it); empty when the
+  // kernel reads the file's layout.
+  HugePageBuffer packed_q8_0_;
   ops::RopeConfig rope_;
   std::vector<float> rope_freq_factors_;  // llama3 scaling, else empty
   ops::AttentionShape attention_;
