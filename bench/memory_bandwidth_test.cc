@@ -19,6 +19,23 @@ TEST(MemoryBandwidthTest, MeasuresAPositiveRate) {
   EXPECT_LT(bw->best_gb_per_s, 1e5);
 }
 
+TEST(MemoryBandwidthTest, SustainedReadIsAtMostThePeakPass) {
+  auto pool = ops::ThreadPool::Create(2);
+  ASSERT_TRUE(pool.ok());
+  absl::StatusOr<MemoryBandwidth> bw = MeasureMemoryReadBandwidth(
+      pool.value().get(), size_t{16} << 20, 1, /*sustained_seconds=*/0.05);
+  ASSERT_TRUE(bw.ok()) << bw.status();
+  EXPECT_GE(bw->sustained_passes, 1);
+  EXPECT_GE(bw->sustained_seconds, 0.05);
+  EXPECT_GT(bw->sustained_gb_per_s, 0.1);
+  EXPECT_LE(bw->sustained_gb_per_s, bw->best_gb_per_s);
+  // Without a sustained time only the peak is measured.
+  bw = MeasureMemoryReadBandwidth(pool.value().get(), size_t{16} << 20, 1);
+  ASSERT_TRUE(bw.ok()) << bw.status();
+  EXPECT_EQ(bw->sustained_passes, 0);
+  EXPECT_EQ(bw->sustained_gb_per_s, 0.0);
+}
+
 TEST(MemoryBandwidthTest, SerialWithoutPool) {
   absl::StatusOr<MemoryBandwidth> bw =
       MeasureMemoryReadBandwidth(nullptr, size_t{1} << 20, 1);
@@ -32,6 +49,9 @@ TEST(MemoryBandwidthTest, RejectsBadArguments) {
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(MeasureMemoryReadBandwidth(nullptr, 1 << 20, 0).status().code(),
             absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      MeasureMemoryReadBandwidth(nullptr, 1 << 20, 1, -1.0).status().code(),
+      absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

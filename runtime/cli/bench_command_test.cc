@@ -78,6 +78,41 @@ TEST(BenchCommandTest, ListsGiveOneTestPerValueWithRssBudget) {
   EXPECT_EQ(j[0]["kv_cache_bytes"], j[2]["kv_cache_bytes"]);
 }
 
+// A small probe: the peak pass is the roofline, the sustained read beside it.
+TEST(BenchCommandTest, RooflineIsThePeakPassWithTheSustainedReadBesideIt) {
+  const std::vector<std::string> args = {"--shape",
+                                         "tiny",
+                                         "--model-dir",
+                                         ModelDir(),
+                                         "-t",
+                                         "2",
+                                         "-r",
+                                         "1",
+                                         "-p",
+                                         "0",
+                                         "-n",
+                                         "2",
+                                         "--bandwidth-mb",
+                                         "16",
+                                         "--bandwidth-seconds",
+                                         "0.05",
+                                         "--json"};
+  const Result r = RunBench(args);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j.size(), 1u);
+  const auto& m = j[0]["machine"];
+  const double peak = m["memory_read_gb_per_s"];
+  const double sustained = m["memory_read_sustained_gb_per_s"];
+  EXPECT_GT(sustained, 0.0);
+  EXPECT_LE(sustained, peak);
+  EXPECT_GE(m["memory_read_sustained_seconds"].get<double>(), 0.05);
+  const double gbs = j[0]["weight_gb_per_s"];
+  EXPECT_DOUBLE_EQ(j[0]["roofline_fraction"].get<double>(), gbs / peak);
+  EXPECT_DOUBLE_EQ(j[0]["sustained_read_fraction"].get<double>(),
+                   gbs / sustained);
+}
+
 TEST(BenchCommandTest, TableHasRowsAndBudgetLine) {
   const Result r = RunBench(TinyArgs({"-p", "0,8", "-n", "0"}));
   ASSERT_EQ(r.code, 0) << r.err;
