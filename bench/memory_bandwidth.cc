@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -71,11 +72,14 @@ constexpr ReadPattern kPatterns[] = {{1, 0},    {1, 4096}, {2, 2048},
 absl::StatusOr<MemoryBandwidth> MeasureMemoryReadBandwidth(
     ops::ThreadPool* pool, size_t buffer_bytes, int passes,
     double sustained_seconds) {
-  if (buffer_bytes < kAlignment || passes <= 0 || !(sustained_seconds >= 0)) {
+  // A finite time: an infinite one (--bandwidth-seconds inf) would read
+  // forever.
+  if (buffer_bytes < kAlignment || passes <= 0 ||
+      !(std::isfinite(sustained_seconds) && sustained_seconds >= 0)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "memory bandwidth: buffer of ", buffer_bytes, " bytes, ", passes,
         " passes and ", sustained_seconds, " s sustained; need >= ", kAlignment,
-        " bytes, >= 1 pass and >= 0 s"));
+        " bytes, >= 1 pass and a finite time >= 0 s"));
   }
   buffer_bytes = buffer_bytes / kAlignment * kAlignment;
   // The same memory as the packed weights it is compared with (huge pages

@@ -46,7 +46,8 @@ struct MemoryBandwidth {
 
 // `passes` rounds of every pattern find the peak; then the best pattern
 // reads for `sustained_seconds` (at least one pass; 0 = skip). Errors:
-// INVALID_ARGUMENT for a zero size or pass count or a negative time,
+// INVALID_ARGUMENT for a zero size or pass count or a negative or
+// non-finite time,
 // RESOURCE_EXHAUSTED if the buffer cannot be allocated.
 absl::StatusOr<MemoryBandwidth> MeasureMemoryReadBandwidth(
     ops::ThreadPool* pool, size_t buffer_bytes = size_t{1} << 30,

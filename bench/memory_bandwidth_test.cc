@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace edgellm::bench {
 namespace {
 
@@ -52,6 +54,15 @@ TEST(MemoryBandwidthTest, RejectsBadArguments) {
   EXPECT_EQ(
       MeasureMemoryReadBandwidth(nullptr, 1 << 20, 1, -1.0).status().code(),
       absl::StatusCode::kInvalidArgument);
+  // An infinite or NaN time is refused, not read for ever.
+  for (double seconds : {std::numeric_limits<double>::infinity(),
+                         std::numeric_limits<double>::quiet_NaN()}) {
+    EXPECT_EQ(MeasureMemoryReadBandwidth(nullptr, 1 << 20, 1, seconds)
+                  .status()
+                  .code(),
+              absl::StatusCode::kInvalidArgument)
+        << seconds;
+  }
 }
 
 }  // namespace

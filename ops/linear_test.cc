@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <random>
 #include <vector>
 
 #include "gtest/gtest.h"
 #include "ops/kernels/dispatch.h"
 #include "ops/kernels/q8_0_gemm.h"
+#include "ops/kernels/q8_0_gemm_test_util.h"
 #include "ops/thread_pool.h"
 #include "quant/fp16.h"
 #include "quant/q8_0.h"
@@ -90,6 +92,87 @@ TEST(LinearQ8_0Test, MultiEqualsSeparateCalls) {
                               got[i].size() * sizeof(float)),
                   0)
             << "matrix " << i << " in=" << in << " batch=" << batch;
+      }
+    }
+  }
+}
+
+// Every row of every matrix is computed exactly as the reference kernel does
+// over the whole matrix in one call, for shapes and pool sizes that exercise
+// the row-task split: 1-row matrices, row counts not a multiple of 16,
+// decode batches (guided tasks) and prompt batches (even tiles), and 64
+// threads on 4 x 32000 rows, where the guided split reaches its task cap. The
+// outputs start as NaN, so a row no task covers shows.
+TEST(LinearQ8_0Test, MultiCoversEveryRowForManyShapesAndPools) {
+  std::mt19937 rng(21);
+  const kernels::Q8_0GemmKernel& kernel = kernels::BestQ8_0GemmKernel();
+  const std::vector<std::vector<size_t>> shapes = {
+      {1},
+      {17},
+      {1, 1, 1, 1},
+      {33, 1, 577, 16},
+      {5000, 1, 17, 2048},
+      {32000, 32000, 32000, 32000}};
+  std::vector<std::unique_ptr<ThreadPool>> pools;
+  for (size_t threads : {1, 2, 3, 64}) pools.push_back(MakePool(threads));
+  pools.push_back(nullptr);
+  const size_t in = 64;
+  for (const std::vector<size_t>& outs : shapes) {
+    const size_t n = outs.size();
+    std::vector<std::vector<BlockQ8_0>> w(n), wp(n);
+    std::vector<std::vector<float>> bias(n);
+    std::vector<size_t> packed_rows(n, 0);
+    for (size_t i = 0; i < n; ++i) {
+      w[i] = kernels::test_util::RandomWeights(outs[i], in, rng);
+      bias[i] = RandomFloats(outs[i], rng);
+      if (kernel.pack != nullptr && i % 2 == 0) {
+        wp[i].resize(w[i].size());
+        packed_rows[i] =
+            kernel.pack(w[i].data(), outs[i], in / 32, wp[i].data());
+      }
+    }
+    for (size_t batch : {1, 4, 5, 9}) {
+      const auto x = RandomFloats(batch * in, rng);
+      std::vector<BlockQ8_0> xq(batch * in / 32);
+      for (size_t b = 0; b < batch; ++b) {
+        kernels::QuantizeRowQ8_0Activations(x.data() + b * in,
+                                            xq.data() + b * in / 32, in);
+      }
+      std::vector<std::vector<float>> want(n);
+      for (size_t i = 0; i < n; ++i) {
+        want[i] = kernels::test_util::RunKernel(
+            kernels::Q8_0GemmRef, w[i], xq, in, outs[i], batch,
+            i == 1 ? bias[i].data() : nullptr, /*split=*/false);
+      }
+      for (const auto& pool : pools) {
+        const size_t threads = pool != nullptr ? pool->num_threads() : 0;
+        std::vector<std::vector<float>> got(n);
+        std::vector<Q8_0Matrix> mats(n);
+        for (size_t i = 0; i < n; ++i) {
+          got[i].assign(batch * outs[i], std::nanf(""));
+          mats[i] = {wp[i].empty() ? w[i].data() : wp[i].data(), outs[i],
+                     i == 1 ? bias[i].data() : nullptr, got[i].data(),
+                     packed_rows[i]};
+        }
+        ASSERT_TRUE(
+            LinearQ8_0Multi(x.data(), batch, in, mats, pool.get()).ok());
+        for (size_t i = 0; i < n; ++i) {
+          ASSERT_EQ(std::memcmp(got[i].data(), want[i].data(),
+                                got[i].size() * sizeof(float)),
+                    0)
+              << "matrix " << i << " of " << n << ", out=" << outs[i]
+              << " batch=" << batch << " threads=" << threads;
+        }
+        // One matrix alone through LinearQ8_0 splits the same way.
+        std::vector<float> y(batch * outs[0], std::nanf(""));
+        ASSERT_TRUE(LinearQ8_0(x.data(), batch, in, mats[0].w, outs[0], nullptr,
+                               y.data(), pool.get(), nullptr,
+                               mats[0].packed_rows)
+                        .ok());
+        ASSERT_EQ(
+            std::memcmp(y.data(), want[0].data(), y.size() * sizeof(float)), 0)
+            << "LinearQ8_0 out=" << outs[0] << " batch=" << batch
+            << " threads=" << threads;
       }
     }
   }

@@ -292,10 +292,10 @@ int RunBench(const ParsedArgs& args) {
   const int64_t bandwidth_mb = args.GetInt("bandwidth-mb");
   const double bandwidth_seconds = args.GetDouble("bandwidth-seconds");
   if (tg_prompt < 0 || reps < 1 || batch < 1 || bandwidth_mb < 0 ||
-      !(bandwidth_seconds >= 0)) {
+      !(std::isfinite(bandwidth_seconds) && bandwidth_seconds >= 0)) {
     std::cerr << kName
               << ": --tg-prompt, --bandwidth-mb and --bandwidth-seconds must "
-                 "be >= 0, -r and --batch >= 1\n";
+                 "be finite and >= 0, -r and --batch >= 1\n";
     return 2;
   }
   // The engine is sized for the largest test of each kind.

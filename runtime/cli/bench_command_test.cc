@@ -135,5 +135,15 @@ TEST(BenchCommandTest, BadListsExitTwoNamingTheEntry) {
   EXPECT_THAT(r.err, HasSubstr("-n/--n-gen \"4,x\": entry \"x\""));
 }
 
+// An infinite sustained read would never end: refused up front, like a
+// negative one.
+TEST(BenchCommandTest, BandwidthSecondsMustBeFiniteAndNonNegative) {
+  for (const std::string bad : {"inf", "-1", "nan"}) {
+    const Result r = RunBench(TinyArgs({"--bandwidth-seconds=" + bad}));
+    EXPECT_EQ(r.code, 2) << bad;
+    EXPECT_THAT(r.err, HasSubstr("--bandwidth-seconds")) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace edgellm::cli
