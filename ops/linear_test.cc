@@ -115,7 +115,6 @@ TEST(LinearQ8_0Test, MultiCoversEveryRowForManyShapesAndPools) {
       {32000, 32000, 32000, 32000}};
   std::vector<std::unique_ptr<ThreadPool>> pools;
   for (size_t threads : {1, 2, 3, 64}) pools.push_back(MakePool(threads));
-  pools.push_back(nullptr);
   const size_t in = 64;
   for (const std::vector<size_t>& outs : shapes) {
     const size_t n = outs.size();
@@ -145,7 +144,7 @@ TEST(LinearQ8_0Test, MultiCoversEveryRowForManyShapesAndPools) {
             i == 1 ? bias[i].data() : nullptr, /*split=*/false);
       }
       for (const auto& pool : pools) {
-        const size_t threads = pool != nullptr ? pool->num_threads() : 0;
+        const size_t threads = pool->num_threads();
         std::vector<std::vector<float>> got(n);
         std::vector<Q8_0Matrix> mats(n);
         for (size_t i = 0; i < n; ++i) {
@@ -154,8 +153,9 @@ TEST(LinearQ8_0Test, MultiCoversEveryRowForManyShapesAndPools) {
                      i == 1 ? bias[i].data() : nullptr, got[i].data(),
                      packed_rows[i]};
         }
-        ASSERT_TRUE(
-            LinearQ8_0Multi(x.data(), batch, in, mats, pool.get()).ok());
+        const absl::Status s =
+            LinearQ8_0Multi(x.data(), batch, in, mats, pool.get());
+        ASSERT_TRUE(s.ok()) << s;
         for (size_t i = 0; i < n; ++i) {
           ASSERT_EQ(std::memcmp(got[i].data(), want[i].data(),
                                 got[i].size() * sizeof(float)),
