@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -81,9 +82,12 @@ size_t PackedArenaBytes(const Tensor& t) {
 }
 
 // Repacks Q8_0 tensor `t` for the best kernel into the arena at `*cursor`
-// and advances it; does nothing when that kernel reads Q8_0 as it is.
+// and advances it; does nothing when that kernel reads Q8_0 as it is. Slabs
+// are packed in parallel on `pool` (load time: tinyllama's 1.1 GB took
+// ~0.6 s on one thread).
 absl::Status PackQ8_0(const Tensor& t, bool release_source,
-                      Transformer::Linear* linear, char** cursor) {
+                      ops::ThreadPool* pool, Transformer::Linear* linear,
+                      char** cursor) {
   const ops::kernels::Q8_0GemmKernel& kernel =
       ops::kernels::BestQ8_0GemmKernel();
   if (kernel.pack == nullptr) return absl::OkStatus();
@@ -98,25 +102,36 @@ absl::Status PackQ8_0(const Tensor& t, bool release_source,
   // most 16 rows from the start of what it is given).
   const size_t slab_rows =
       std::max<size_t>(16, kPackSlabBytes / row_bytes / 16 * 16);
-  size_t packed = 0;
-  for (size_t r = 0; r < rows; r += slab_rows) {
-    const size_t n = std::min(slab_rows, rows - r);
-    const size_t p = kernel.pack(src + r * nb, n, nb, packed_data + r * nb);
-    if (p != n && r + n < rows) {  // packed rows must be one leading run
-      return absl::InternalError(absl::StrCat("tensor ", t.name, ": the ",
-                                              kernel.name, " kernel packed ", p,
-                                              " of a slab of ", n, " rows"));
+  const size_t slabs = (rows + slab_rows - 1) / slab_rows;
+  // Packed rows must be one leading run: only the last slab may stop short.
+  std::atomic<size_t> short_slab_rows{0};
+  size_t last_packed = 0;  // written by the task of the last slab only
+  ops::ParallelFor(pool, slabs, 1, [&](size_t s0, size_t s1) {
+    for (size_t s = s0; s < s1; ++s) {
+      const size_t r = s * slab_rows;
+      const size_t n = std::min(slab_rows, rows - r);
+      const size_t p = kernel.pack(src + r * nb, n, nb, packed_data + r * nb);
+      if (s + 1 == slabs) {
+        last_packed = r + p;
+      } else if (p != n) {
+        short_slab_rows.store(p + 1, std::memory_order_relaxed);
+      }
+      if (release_source) ReleaseMappedPages(src + r * nb, n * row_bytes);
     }
-    packed = r + p;
-    if (release_source) ReleaseMappedPages(src + r * nb, n * row_bytes);
+  });
+  if (const size_t bad = short_slab_rows.load(); bad != 0) {
+    return absl::InternalError(absl::StrCat(
+        "tensor ", t.name, ": the ", kernel.name, " kernel packed ", bad - 1,
+        " of a slab of ", slab_rows, " rows"));
   }
-  linear->q8_0_packed_rows = packed;
+  linear->q8_0_packed_rows = last_packed;
   return absl::OkStatus();
 }
 
 // `cursor`: where the next packed Q8_0 tensor goes (see PackedArenaBytes).
 absl::StatusOr<std::unique_ptr<Transformer::Linear>> PrepareLinear(
-    const Tensor& t, bool release_source, char** cursor) {
+    const Tensor& t, bool release_source, ops::ThreadPool* pool,
+    char** cursor) {
   auto linear = std::make_unique<Transformer::Linear>();
   linear->tensor = &t;
   switch (t.type) {
@@ -128,7 +143,7 @@ absl::StatusOr<std::unique_ptr<Transformer::Linear>> PrepareLinear(
       }
       linear->q8_0 = reinterpret_cast<const quant::BlockQ8_0*>(t.data);
       EDGELLM_RETURN_IF_ERROR(
-          PackQ8_0(t, release_source, linear.get(), cursor));
+          PackQ8_0(t, release_source, pool, linear.get(), cursor));
       return linear;
     case TensorType::kF32: {
       EDGELLM_ASSIGN_OR_RETURN(
@@ -215,7 +230,8 @@ absl::StatusOr<std::unique_ptr<Transformer>> Transformer::Create(
   const bool release = options.release_packed_sources;
   std::vector<std::unique_ptr<Linear>> linears;
   for (const Tensor* m : order) {
-    EDGELLM_ASSIGN_OR_RETURN(auto linear, PrepareLinear(*m, release, &cursor));
+    EDGELLM_ASSIGN_OR_RETURN(auto linear,
+                             PrepareLinear(*m, release, pool, &cursor));
     linears.push_back(std::move(linear));
   }
   t->layers_.resize(c.block_count);
