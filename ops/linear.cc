@@ -121,13 +121,20 @@ size_t GuidedRowTasks(const ThreadPool* pool,
   const size_t threads = pool != nullptr ? pool->num_threads() : 1;
   size_t remaining = 0;
   for (const Q8_0Matrix& m : matrices) remaining += m.out;
+  // The smallest task is large enough that the whole split fits in
+  // kMaxRowTasks: the tail of the geometric part and the minimum-size tasks
+  // together number at most rows / min_rows, plus one partial task per
+  // matrix. (Only reached by large pools: 4 x 32000 rows on 64 threads.)
+  const size_t min_rows = RoundUpRows(std::max(
+      kGuidedMinRows, (remaining + kMaxRowTasks - 2 * matrices.size() - 1) /
+                          (kMaxRowTasks - 2 * matrices.size())));
   size_t n = 0;
   for (size_t i = 0; i < matrices.size(); ++i) {
     const size_t out = matrices[i].out;
     for (size_t o = 0; o < out;) {
       size_t rows = RoundUpRows(
-          std::max(kGuidedMinRows, remaining / (kGuidedDivisor * threads)));
-      // Never past kMaxRowTasks: the rest of this matrix in one task.
+          std::max(min_rows, remaining / (kGuidedDivisor * threads)));
+      // Never past kMaxRowTasks (a guard: min_rows makes it unreachable).
       if (n + 1 + (matrices.size() - 1 - i) >= kMaxRowTasks) rows = out - o;
       const size_t end = std::min(out, o + rows);
       tasks[n++] = RowTask{uint32_t(i), o, end};

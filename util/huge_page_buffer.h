@@ -13,8 +13,9 @@
 //
 // Resident memory is what is touched, as with malloc: the tail past the last
 // whole 2 MiB stays on small pages, so no huge page is filled with padding.
-// Where THP is unavailable (kernel without it, "never") the request fails
-// silently and the buffer is ordinary memory. Contents start zeroed.
+// Where THP is unavailable the buffer is ordinary memory: a kernel built
+// without THP refuses the request (huge_pages_requested() is false), one set
+// to "never" accepts it and ignores it. Contents start zeroed.
 #ifndef EDGELLM_UTIL_HUGE_PAGE_BUFFER_H_
 #define EDGELLM_UTIL_HUGE_PAGE_BUFFER_H_
 
@@ -42,7 +43,7 @@ class HugePageBuffer {
   void* data() const { return data_; }
   size_t size() const { return size_; }
   // The kernel accepted the MADV_HUGEPAGE request (it may still use small
-  // pages where it has no free huge page).
+  // pages: THP "never", or no free huge page).
   bool huge_pages_requested() const { return huge_pages_requested_; }
 
  private:

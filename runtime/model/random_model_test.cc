@@ -6,8 +6,12 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "ops/kernels/dispatch.h"
+#include "ops/linear.h"
+#include "quant/q8_0.h"
 #include "runtime/engine/engine.h"
 #include "runtime/model/transformer.h"
+#include "runtime/model/weights.h"
 
 namespace edgellm::model {
 namespace {
@@ -51,6 +55,56 @@ TEST(RandomModelTest, LongBatchEqualsSmallBatches) {
   EXPECT_EQ(
       std::memcmp(whole.data(), pieces.data(), whole.size() * sizeof(float)),
       0);
+}
+
+// The output head of a tied model whose matrix spans two packing slabs
+// (> 4 MB) and ends in a partial 16-row group (vocabulary 32003): the
+// logits of Forward equal, bit for bit, the reference kernel run on the
+// head as the file stores it, applied to ForwardHidden's output. So packing
+// in parallel slabs, the arena and the release of the file's pages lose
+// nothing.
+TEST(RandomModelTest, PackedHeadOfTwoSlabsEqualsTheFilesHead) {
+  RandomModelSpec spec;
+  spec.name = "two-slab-head";
+  spec.vocab_size = 32003;
+  spec.embedding_length = 128;
+  spec.block_count = 1;
+  spec.feed_forward_length = 256;
+  const std::string path = TempPath("two_slab_head.gguf");
+  ASSERT_TRUE(WriteRandomModel(spec, path, false).ok());
+  engine::EngineOptions options;
+  options.model_path = path;
+  options.threads = 2;
+  options.context = 8;
+  auto engine = engine::Engine::Load(options);
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  Transformer& t = (*engine)->transformer();
+  const ModelConfig& c = (*engine)->config();
+  absl::StatusOr<ModelWeights> w = BindWeights((*engine)->file(), c);
+  ASSERT_TRUE(w.ok()) << w.status();
+  ASSERT_EQ(w->output.type, gguf::TensorType::kQ8_0);
+  ASSERT_GT(w->output.size_bytes, size_t{4} << 20);
+  // Tokens from the start, middle and the partial last group of the tied
+  // table (Embed reads them back from the packed head).
+  const int32_t ids[] = {0, 16001, 32002};
+  std::vector<quant::BlockQ8_0> xq(c.embedding_length /
+                                   quant::kQ8_0BlockSize);  // ref's scratch
+  for (int32_t pos = 0; pos < 3; ++pos) {
+    const BatchToken token{
+        .token = ids[pos], .pos = pos, .slot = 0, .want_logits = true};
+    std::vector<float> hidden(c.embedding_length), logits(c.vocab_size),
+        want(c.vocab_size);
+    ASSERT_TRUE(t.ForwardHidden({&token, 1}, hidden.data()).ok());
+    ASSERT_TRUE(t.Forward({&token, 1}, logits.data()).ok());
+    ASSERT_TRUE(ops::LinearQ8_0WithKernel(
+                    ops::kernels::Q8_0GemmKernels()[0], hidden.data(), 1,
+                    c.embedding_length,
+                    reinterpret_cast<const quant::BlockQ8_0*>(w->output.data),
+                    c.vocab_size, nullptr, want.data(), nullptr, xq.data())
+                    .ok());
+    EXPECT_EQ(std::memcmp(logits.data(), want.data(), want.size() * 4), 0)
+        << "token " << ids[pos];
+  }
 }
 
 TEST(RandomModelTest, TinyLoadsTokenizesAndGeneratesDeterministically) {
