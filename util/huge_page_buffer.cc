@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <utility>
 
@@ -15,6 +16,12 @@ namespace edgellm {
 namespace {
 
 size_t RoundUp(size_t n, size_t to) { return (n + to - 1) / to * to; }
+
+// EDGELLM_HUGE_PAGES=0 turns the request off (see the header).
+bool HugePagesWanted() {
+  const char* v = std::getenv("EDGELLM_HUGE_PAGES");
+  return v == nullptr || std::strcmp(v, "0") != 0;
+}
 
 }  // namespace
 
@@ -50,8 +57,10 @@ absl::StatusOr<HugePageBuffer> HugePageBuffer::Allocate(size_t bytes) {
   buffer.size_ = bytes;
   buffer.mapped_ = mapped;
 #ifdef MADV_HUGEPAGE
-  buffer.huge_pages_requested_ =
-      madvise(buffer.data_, mapped, MADV_HUGEPAGE) == 0;
+  if (HugePagesWanted()) {
+    buffer.huge_pages_requested_ =
+        madvise(buffer.data_, mapped, MADV_HUGEPAGE) == 0;
+  }
 #endif
   return buffer;
 }

@@ -13,6 +13,13 @@
 //
 // Resident memory is what is touched, as with malloc: the tail past the last
 // whole 2 MiB stays on small pages, so no huge page is filled with padding.
+// The price: a huge page is zeroed (and, in a VM whose host reclaims free
+// guest memory, backed by the host) in one fault. On the dev VM, loading
+// tinyllama right after other processes freed their memory took up to ~5 s
+// of system time once, ~0.4 s when warm (4 KiB pages: ~0.6 s). A long-
+// running server pays it once; EDGELLM_HUGE_PAGES=0 in the environment skips
+// the request for short runs on such a VM.
+//
 // Where THP is unavailable the buffer is ordinary memory: a kernel built
 // without THP refuses the request (huge_pages_requested() is false), one set
 // to "never" accepts it and ignores it. Contents start zeroed.
