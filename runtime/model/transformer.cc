@@ -204,6 +204,11 @@ absl::StatusOr<std::unique_ptr<Transformer>> Transformer::Create(
 
   // Prepare every linear from the copy of the weights this object owns, so
   // the Tensor pointers stay valid.
+  if (t->weights_.layers.size() != static_cast<size_t>(c.block_count)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("weights hold ", t->weights_.layers.size(),
+                     " layers; the config says ", c.block_count));
+  }
   // The linears in the order a forward pass reads them.
   std::vector<const Tensor*> order;
   for (const LayerWeights& w : t->weights_.layers) {
