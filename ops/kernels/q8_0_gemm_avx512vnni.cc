@@ -290,6 +290,12 @@ void ForEachGroup(const Q8_0GemmArgs& a, size_t o_begin, size_t o_end,
 }
 
 // Batch rows [t0, t0 + kTokens) against a transposed group.
+//
+// The pragmas: without them GCC 12 unrolls k by two (16 weight vectors)
+// and, out of registers, keeps the 8 accumulators in memory, a load and a
+// store per token and block; with them they stay in zmm registers as
+// designed. tinyllama pp128 / pp512, 12 alternating runs: +3% / +6% mean
+// (the host's noise is +-20%, so this is a direction, not a figure).
 template <int kTokens>
 void Tile(const Q8_0GemmArgs& a, const ActivationSide& side,
           const GroupSource& g, size_t t0) {
@@ -297,11 +303,6 @@ void Tile(const Q8_0GemmArgs& a, const ActivationSide& side,
   const size_t nb = a.n_blocks;
   __m512 acc[kTokens];
   for (int t = 0; t < kTokens; ++t) acc[t] = _mm512_setzero_ps();
-  // Without the pragmas GCC 12 unrolls k by two (16 weight vectors) and, out
-  // of registers, keeps the 8 accumulators in memory: a load and a store per
-  // token and block. With them they stay in zmm registers as designed.
-  // tinyllama pp128/pp512, 12 alternating runs: +3% / +6% mean (the host's
-  // noise is +-20%, so this is a direction, not a figure).
 #pragma GCC unroll 1
   for (size_t k = 0; k < nb; ++k) {
     __m512i w[kChunks];
