@@ -25,6 +25,7 @@ using test_util::Bits;
 using test_util::RandomActivations;
 using test_util::RandomWeights;
 using test_util::RunKernel;
+using test_util::UnitScaleBlocks;
 
 using quant::BlockQ8_0;
 using quant::kQ8_0BlockSize;
@@ -113,7 +114,6 @@ TEST_P(Q8_0GemmKernelTest, BitIdenticalToReferenceOnOddShapes) {
 // against an int64 sum computed here, independent of the reference.
 TEST_P(Q8_0GemmKernelTest, IntegerSumsExact) {
   std::mt19937 rng(99);
-  const uint16_t kOne = quant::Fp32ToFp16(1.0f);
   for (size_t in : kIns) {
     // Bound |values| so that in * bound^2 < 2^24.
     const int bound = in <= 96 ? 127 : 60;
@@ -121,16 +121,8 @@ TEST_P(Q8_0GemmKernelTest, IntegerSumsExact) {
     std::uniform_int_distribution<int> xq(-bound, bound);
     for (size_t out : kOuts) {
       const size_t batch = 2;
-      std::vector<BlockQ8_0> w(out * in / kQ8_0BlockSize);
-      std::vector<BlockQ8_0> x(batch * in / kQ8_0BlockSize);
-      for (auto& blk : w) {
-        blk.d = kOne;
-        for (int8_t& v : blk.qs) v = static_cast<int8_t>(wq(rng));
-      }
-      for (auto& blk : x) {
-        blk.d = kOne;
-        for (int8_t& v : blk.qs) v = static_cast<int8_t>(xq(rng));
-      }
+      std::vector<BlockQ8_0> w = UnitScaleBlocks(out, in, wq, rng);
+      std::vector<BlockQ8_0> x = UnitScaleBlocks(batch, in, xq, rng);
       const auto got = RunKernel(GetParam().fn, w, x, in, out, batch, nullptr,
                                  /*split=*/false);
       for (size_t b = 0; b < batch; ++b) {

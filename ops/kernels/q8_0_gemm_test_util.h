@@ -38,6 +38,21 @@ inline std::vector<quant::BlockQ8_0> RandomWeights(size_t rows, size_t in,
   return w;
 }
 
+// Blocks of scale 1 holding integers drawn from `q`: with them a GEMM's
+// result is an exact integer dot product (while in * max|value|^2 < 2^24),
+// checkable against an int64 sum independent of the reference kernel.
+inline std::vector<quant::BlockQ8_0> UnitScaleBlocks(
+    size_t rows, size_t in, std::uniform_int_distribution<int>& q,
+    std::mt19937& rng) {
+  std::vector<quant::BlockQ8_0> blocks(rows * in / quant::kQ8_0BlockSize);
+  const uint16_t one = quant::Fp32ToFp16(1.0f);
+  for (quant::BlockQ8_0& blk : blocks) {
+    blk.d = one;
+    for (int8_t& v : blk.qs) v = static_cast<int8_t>(q(rng));
+  }
+  return blocks;
+}
+
 // Random activations quantized like the op does (values in [-127, 127]),
 // with outliers and an all-zero block now and then.
 inline std::vector<quant::BlockQ8_0> RandomActivations(size_t rows, size_t in,

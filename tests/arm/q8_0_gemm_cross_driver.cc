@@ -39,6 +39,7 @@ using test_util::Bits;
 using test_util::RandomActivations;
 using test_util::RandomWeights;
 using test_util::RunKernel;
+using test_util::UnitScaleBlocks;
 
 // Odd shapes: block counts from 1 up; outputs with every remainder modulo
 // the 4-row tiles of the NEON and i8mm kernels (and the 2-row SMMLA pair),
@@ -95,7 +96,6 @@ int CompareWithReference(const Q8_0GemmKernel& k) {
 // the reference. Pins the int32 block sums, incl. -128 * -128 products.
 int CheckIntegerSums(const Q8_0GemmKernel& k) {
   std::mt19937 rng(99);
-  const uint16_t kOne = quant::Fp32ToFp16(1.0f);
   int cases = 0;
   for (size_t in : kIns) {
     const int bound = in <= 160 ? 127 : 60;  // in * 128^2 < 2^24 for in <= 160
@@ -103,16 +103,8 @@ int CheckIntegerSums(const Q8_0GemmKernel& k) {
     std::uniform_int_distribution<int> xq(in <= 160 ? -128 : -bound, bound);
     for (size_t out : kOuts) {
       for (size_t batch : kSumBatches) {
-        std::vector<BlockQ8_0> w(out * in / kQ8_0BlockSize);
-        std::vector<BlockQ8_0> x(batch * in / kQ8_0BlockSize);
-        for (auto& blk : w) {
-          blk.d = kOne;
-          for (int8_t& v : blk.qs) v = static_cast<int8_t>(wq(rng));
-        }
-        for (auto& blk : x) {
-          blk.d = kOne;
-          for (int8_t& v : blk.qs) v = static_cast<int8_t>(xq(rng));
-        }
+        std::vector<BlockQ8_0> w = UnitScaleBlocks(out, in, wq, rng);
+        std::vector<BlockQ8_0> x = UnitScaleBlocks(batch, in, xq, rng);
         if (in <= 160) {  // an all -128 block: the extreme int32 block sum
           for (int8_t& v : w[0].qs) v = -128;
           for (int8_t& v : x[0].qs) v = -128;
