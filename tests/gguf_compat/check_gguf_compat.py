@@ -406,12 +406,18 @@ def pad(x, n):
     return (x + n - 1) // n * n
 
 
+def lookup(g, key, errors, required):
+    """The key's KV entry, or None (an error when it is required)."""
+    v = g.kv.get(key)
+    if v is None and required:
+        errors.append("missing required key '%s'" % key)
+    return v
+
+
 def want_type(g, key, types, errors, required):
     """The key's value if it has one of `types` (else records an error)."""
-    v = g.kv.get(key)
+    v = lookup(g, key, errors, required)
     if v is None:
-        if required:
-            errors.append("missing required key '%s'" % key)
         return None
     if v.type not in types:
         errors.append("key '%s' has type %s; llama.cpp reads it as %s"
@@ -423,10 +429,8 @@ def want_type(g, key, types, errors, required):
 
 def want_u32_or_layer_array(g, key, n_layer, errors, required):
     """llama-model-loader get_key_or_arr(): a UINT32 or a per-layer array."""
-    v = g.kv.get(key)
+    v = lookup(g, key, errors, required)
     if v is None:
-        if required:
-            errors.append("missing required key '%s'" % key)
         return None
     if v.type == UINT32:
         return v.value
