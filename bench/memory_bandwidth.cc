@@ -118,12 +118,19 @@ absl::StatusOr<MemoryBandwidth> MeasureMemoryReadBandwidth(
   result.buffer_bytes = buffer_bytes;
   result.passes = passes;
   result.threads = threads;
+  // Counts a pass of `sec` seconds towards the peak; true if it is the new
+  // best. Sustained passes count too, so sustained <= peak.
+  auto record_peak = [&](double sec) {
+    if (sec <= 0 || buffer_bytes / sec / 1e9 <= result.best_gb_per_s) {
+      return false;
+    }
+    result.best_gb_per_s = buffer_bytes / sec / 1e9;
+    return true;
+  };
   ReadPattern best = kPatterns[0];
   for (int pass = 0; pass < passes; ++pass) {
     for (const ReadPattern& pattern : kPatterns) {
-      const double sec = read_pass(pattern);
-      if (sec > 0 && buffer_bytes / sec / 1e9 > result.best_gb_per_s) {
-        result.best_gb_per_s = buffer_bytes / sec / 1e9;
+      if (record_peak(read_pass(pattern))) {
         result.streams_per_thread = pattern.streams;
         result.prefetch_bytes = pattern.prefetch_bytes;
         best = pattern;
@@ -135,11 +142,7 @@ absl::StatusOr<MemoryBandwidth> MeasureMemoryReadBandwidth(
     int n = 0;
     do {
       const double sec = read_pass(best);
-      // A sustained pass can be the fastest of all: the peak is the best
-      // pass of the whole probe, so sustained <= peak.
-      if (sec > 0 && buffer_bytes / sec / 1e9 > result.best_gb_per_s) {
-        result.best_gb_per_s = buffer_bytes / sec / 1e9;
-      }
+      record_peak(sec);
       total += sec;
       ++n;
     } while (total < sustained_seconds);

@@ -381,15 +381,11 @@ int RunBench(const ParsedArgs& args) {
     }
     const bench::MemoryBandwidth kept = bandwidth;
     if (bw->best_gb_per_s > kept.best_gb_per_s) bandwidth = *bw;
-    if (kept.sustained_gb_per_s > bw->sustained_gb_per_s) {
-      bandwidth.sustained_gb_per_s = kept.sustained_gb_per_s;
-      bandwidth.sustained_seconds = kept.sustained_seconds;
-      bandwidth.sustained_passes = kept.sustained_passes;
-    } else {
-      bandwidth.sustained_gb_per_s = bw->sustained_gb_per_s;
-      bandwidth.sustained_seconds = bw->sustained_seconds;
-      bandwidth.sustained_passes = bw->sustained_passes;
-    }
+    const bench::MemoryBandwidth& sustained =
+        bw->sustained_gb_per_s >= kept.sustained_gb_per_s ? *bw : kept;
+    bandwidth.sustained_gb_per_s = sustained.sustained_gb_per_s;
+    bandwidth.sustained_seconds = sustained.sustained_seconds;
+    bandwidth.sustained_passes = sustained.sustained_passes;
     return true;
   };
   if (bandwidth_mb > 0 && bench::ResetPeakRss()) {
