@@ -65,11 +65,8 @@ absl::StatusOr<HugePageBuffer> HugePageBuffer::Allocate(size_t bytes) {
   return buffer;
 }
 
-HugePageBuffer::HugePageBuffer(HugePageBuffer&& other) noexcept
-    : data_(std::exchange(other.data_, nullptr)),
-      size_(std::exchange(other.size_, 0)),
-      mapped_(std::exchange(other.mapped_, 0)),
-      huge_pages_requested_(std::exchange(other.huge_pages_requested_, false)) {
+HugePageBuffer::HugePageBuffer(HugePageBuffer&& other) noexcept {
+  *this = std::move(other);
 }
 
 HugePageBuffer& HugePageBuffer::operator=(HugePageBuffer&& other) noexcept {
