@@ -209,22 +209,35 @@ absl::StatusOr<std::unique_ptr<Transformer>> Transformer::Create(
         absl::StrCat("weights hold ", t->weights_.layers.size(),
                      " layers; the config says ", c.block_count));
   }
-  // The linears in the order a forward pass reads them.
-  std::vector<const Tensor*> order;
-  for (const LayerWeights& w : t->weights_.layers) {
-    for (const Tensor* m :
-         {&w.wq, &w.wk, &w.wv, &w.wo, &w.w_gate, &w.w_up, &w.w_down}) {
-      order.push_back(m);
-    }
+  // Every linear in the order a forward pass reads it, with where its
+  // prepared form goes.
+  struct Slot {
+    const Tensor* tensor;
+    std::unique_ptr<Linear>* linear;
+  };
+  std::vector<Slot> order;
+  t->layers_.resize(c.block_count);
+  for (int32_t i = 0; i < c.block_count; ++i) {
+    const LayerWeights& w = t->weights_.layers[i];
+    LayerLinears& l = t->layers_[i];
+    order.insert(order.end(), {{&w.wq, &l.wq},
+                               {&w.wk, &l.wk},
+                               {&w.wv, &l.wv},
+                               {&w.wo, &l.wo},
+                               {&w.w_gate, &l.w_gate},
+                               {&w.w_up, &l.w_up},
+                               {&w.w_down, &l.w_down}});
   }
-  order.push_back(&t->weights_.output);
+  order.push_back({&t->weights_.output, &t->output_});
   // Packed Q8_0 tensors go, in that order, into one huge-page arena: one
   // allocation instead of one per tensor (no per-tensor padding to huge
   // pages), and a decode step streams it front to back.
   if (ops::kernels::BestQ8_0GemmKernel().pack != nullptr) {
     size_t arena_bytes = 0;
-    for (const Tensor* m : order) {
-      if (m->type == TensorType::kQ8_0) arena_bytes += PackedArenaBytes(*m);
+    for (const Slot& s : order) {
+      if (s.tensor->type == TensorType::kQ8_0) {
+        arena_bytes += PackedArenaBytes(*s.tensor);
+      }
     }
     if (arena_bytes > 0) {
       EDGELLM_ASSIGN_OR_RETURN(t->packed_q8_0_,
@@ -233,21 +246,10 @@ absl::StatusOr<std::unique_ptr<Transformer>> Transformer::Create(
   }
   char* cursor = static_cast<char*>(t->packed_q8_0_.data());
   const bool release = options.release_packed_sources;
-  std::vector<std::unique_ptr<Linear>> linears;
-  for (const Tensor* m : order) {
-    EDGELLM_ASSIGN_OR_RETURN(auto linear,
-                             PrepareLinear(*m, release, pool, &cursor));
-    linears.push_back(std::move(linear));
+  for (const Slot& s : order) {
+    EDGELLM_ASSIGN_OR_RETURN(*s.linear,
+                             PrepareLinear(*s.tensor, release, pool, &cursor));
   }
-  t->layers_.resize(c.block_count);
-  auto next = linears.begin();
-  for (LayerLinears& l : t->layers_) {
-    for (std::unique_ptr<Linear>* m :
-         {&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down}) {
-      *m = std::move(*next++);
-    }
-  }
-  t->output_ = std::move(*next);
   t->rope_.head_dim = c.head_dim;
   t->rope_.rot_dims = c.rope_dimension_count;
   t->rope_.freq_base = c.rope_freq_base;
