@@ -1,10 +1,6 @@
 #include "runtime/model/transformer.h"
 
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -26,153 +22,16 @@ namespace edgellm::model {
 
 using gguf::TensorType;
 
-// Q8_0 weights are used in place from the mapped file, unless the Q8_0
-// kernel has its own layout (the AVX-512 VNNI kernel: 16 rows transposed per
-// block, docs/performance.md): then each tensor is repacked once at load into
-// memory of its own, and with TransformerOptions::release_packed_sources the
-// file's pages it came from are dropped from the process as the packing goes,
-// so resident memory stays one copy of the weights. F32/F16/BF16 weights go
-// through XNNPACK's f32 fully connected operator, which packs its own copy at
-// load (PLATFORM.md: the XNNPACK operator is the default where one fits).
-struct Transformer::Linear {
-  const Tensor* tensor = nullptr;
-  std::unique_ptr<ops::PackedLinear> packed;
-  // What the Q8_0 kernel reads: the tensor repacked for the kernel
-  // (ops::kernels::Q8_0PackFn) in the Transformer's packed_q8_0_ arena, or
-  // tensor->data when the kernel reads it as it is; and how many of its
-  // leading rows are packed (ops::LinearQ8_0's packed_rows).
-  const quant::BlockQ8_0* q8_0 = nullptr;
-  size_t q8_0_packed_rows = 0;
-};
-
 struct Transformer::LayerLinears {
   std::unique_ptr<Linear> wq, wk, wv, wo, w_gate, w_up, w_down;
 };
 
 namespace {
 
-// Drops the pages wholly inside [p, p + n) from this process. Only for a
-// read-only private file mapping: a later read faults them in again from the
-// file, unchanged.
-void ReleaseMappedPages(const void* p, size_t n) {
-  const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
-  const uintptr_t begin =
-      (reinterpret_cast<uintptr_t>(p) + page - 1) / page * page;
-  const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + n) / page * page;
-  if (end > begin) {
-    madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
-  }
-}
-
 // Tokens per feed-forward pass within a Forward batch (see ForwardToHidden).
 // The Q8_0 GEMM works in tiles of 8 tokens, so chunks of 128 cost nothing
 // measurable in speed; at a 512-token batch of tinyllama they save 17 MB.
 constexpr int32_t kFfnChunk = 128;
-
-// Source bytes packed between page releases: bounds the transient extra
-// resident memory of packing to about this much.
-constexpr size_t kPackSlabBytes = size_t{4} << 20;
-
-// Where a packed tensor starts in the arena: cache-line aligned (the
-// kernels' 64-byte loads).
-constexpr size_t kPackedAlign = 64;
-
-size_t PackedArenaBytes(const Tensor& t) {
-  return (t.size_bytes + kPackedAlign - 1) / kPackedAlign * kPackedAlign;
-}
-
-// Repacks Q8_0 tensor `t` for the best kernel into the arena at `*cursor`
-// and advances it; does nothing when that kernel reads Q8_0 as it is. Slabs
-// are packed in parallel on `pool` (load time: tinyllama's 1.1 GB took
-// ~0.6 s on one thread).
-absl::Status PackQ8_0(const Tensor& t, bool release_source,
-                      ops::ThreadPool* pool, Transformer::Linear* linear,
-                      char** cursor) {
-  const ops::kernels::Q8_0GemmKernel& kernel =
-      ops::kernels::BestQ8_0GemmKernel();
-  if (kernel.pack == nullptr) return absl::OkStatus();
-  auto* packed_data = reinterpret_cast<quant::BlockQ8_0*>(*cursor);
-  *cursor += PackedArenaBytes(t);
-  linear->q8_0 = packed_data;
-  const auto* src = reinterpret_cast<const quant::BlockQ8_0*>(t.data);
-  const size_t rows = static_cast<size_t>(t.rows);
-  const size_t nb = static_cast<size_t>(t.cols) / quant::kQ8_0BlockSize;
-  const size_t row_bytes = nb * sizeof(quant::BlockQ8_0);
-  // Slabs of whole 16-row groups (every pack function packs groups of at
-  // most 16 rows from the start of what it is given).
-  const size_t slab_rows =
-      std::max<size_t>(16, kPackSlabBytes / row_bytes / 16 * 16);
-  const size_t slabs = (rows + slab_rows - 1) / slab_rows;
-  // Packed rows must be one leading run: only the last slab may stop short.
-  std::atomic<size_t> short_slab_rows{0};
-  size_t last_packed = 0;  // written by the task of the last slab only
-  ops::ParallelFor(pool, slabs, 1, [&](size_t s0, size_t s1) {
-    for (size_t s = s0; s < s1; ++s) {
-      const size_t r = s * slab_rows;
-      const size_t n = std::min(slab_rows, rows - r);
-      const size_t p = kernel.pack(src + r * nb, n, nb, packed_data + r * nb);
-      if (s + 1 == slabs) {
-        last_packed = r + p;
-      } else if (p != n) {
-        short_slab_rows.store(p + 1, std::memory_order_relaxed);
-      }
-      if (release_source) ReleaseMappedPages(src + r * nb, n * row_bytes);
-    }
-  });
-  if (const size_t bad = short_slab_rows.load(); bad != 0) {
-    return absl::InternalError(absl::StrCat(
-        "tensor ", t.name, ": the ", kernel.name, " kernel packed ", bad - 1,
-        " of a slab of ", slab_rows, " rows"));
-  }
-  linear->q8_0_packed_rows = last_packed;
-  return absl::OkStatus();
-}
-
-// `cursor`: where the next packed Q8_0 tensor goes (see PackedArenaBytes).
-absl::StatusOr<std::unique_ptr<Transformer::Linear>> PrepareLinear(
-    const Tensor& t, bool release_source, ops::ThreadPool* pool,
-    char** cursor) {
-  auto linear = std::make_unique<Transformer::Linear>();
-  linear->tensor = &t;
-  switch (t.type) {
-    case TensorType::kQ8_0:
-      if (t.cols % quant::kQ8_0BlockSize != 0) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("tensor ", t.name, ": q8_0 rows of ", t.cols,
-                         " values are not a multiple of 32"));
-      }
-      linear->q8_0 = reinterpret_cast<const quant::BlockQ8_0*>(t.data);
-      EDGELLM_RETURN_IF_ERROR(
-          PackQ8_0(t, release_source, pool, linear.get(), cursor));
-      return linear;
-    case TensorType::kF32: {
-      EDGELLM_ASSIGN_OR_RETURN(
-          linear->packed,
-          ops::PackedLinear::CreateF32(t.f32(), t.cols, t.rows, nullptr));
-      return linear;
-    }
-    case TensorType::kF16: {
-      EDGELLM_ASSIGN_OR_RETURN(
-          linear->packed, ops::PackedLinear::CreateF16(
-                              reinterpret_cast<const uint16_t*>(t.data), t.cols,
-                              t.rows, nullptr));
-      return linear;
-    }
-    case TensorType::kBF16: {
-      std::vector<float> f32(size_t(t.rows) * t.cols);
-      const auto* src = reinterpret_cast<const uint16_t*>(t.data);
-      for (size_t i = 0; i < f32.size(); ++i)
-        f32[i] = quant::Bf16ToFp32(src[i]);
-      EDGELLM_ASSIGN_OR_RETURN(
-          linear->packed,
-          ops::PackedLinear::CreateF32(f32.data(), t.cols, t.rows, nullptr));
-      return linear;
-    }
-    default:
-      return absl::UnimplementedError(
-          absl::StrCat("tensor ", t.name, ": unsupported weight type"));
-  }
-}
 
 }  // namespace
 
@@ -211,11 +70,7 @@ absl::StatusOr<std::unique_ptr<Transformer>> Transformer::Create(
   }
   // Every linear in the order a forward pass reads it, with where its
   // prepared form goes.
-  struct Slot {
-    const Tensor* tensor;
-    std::unique_ptr<Linear>* linear;
-  };
-  std::vector<Slot> order;
+  std::vector<LinearSlot> order;
   t->layers_.resize(c.block_count);
   for (int32_t i = 0; i < c.block_count; ++i) {
     const LayerWeights& w = t->weights_.layers[i];
@@ -229,27 +84,8 @@ absl::StatusOr<std::unique_ptr<Transformer>> Transformer::Create(
                                {&w.w_down, &l.w_down}});
   }
   order.push_back({&t->weights_.output, &t->output_});
-  // Packed Q8_0 tensors go, in that order, into one huge-page arena: one
-  // allocation instead of one per tensor (no per-tensor padding to huge
-  // pages), and a decode step streams it front to back.
-  if (ops::kernels::BestQ8_0GemmKernel().pack != nullptr) {
-    size_t arena_bytes = 0;
-    for (const Slot& s : order) {
-      if (s.tensor->type == TensorType::kQ8_0) {
-        arena_bytes += PackedArenaBytes(*s.tensor);
-      }
-    }
-    if (arena_bytes > 0) {
-      EDGELLM_ASSIGN_OR_RETURN(t->packed_q8_0_,
-                               HugePageBuffer::Allocate(arena_bytes));
-    }
-  }
-  char* cursor = static_cast<char*>(t->packed_q8_0_.data());
-  const bool release = options.release_packed_sources;
-  for (const Slot& s : order) {
-    EDGELLM_ASSIGN_OR_RETURN(*s.linear,
-                             PrepareLinear(*s.tensor, release, pool, &cursor));
-  }
+  EDGELLM_RETURN_IF_ERROR(PrepareLinears(order, options.release_packed_sources,
+                                         pool, &t->packed_q8_0_));
   t->rope_.head_dim = c.head_dim;
   t->rope_.rot_dims = c.rope_dimension_count;
   t->rope_.freq_base = c.rope_freq_base;
@@ -299,43 +135,12 @@ absl::StatusOr<std::unique_ptr<Transformer>> Transformer::Create(
 absl::Status Transformer::RunLinear(const Linear& linear, const float* x,
                                     int32_t batch, const float* bias,
                                     float* y) {
-  const Tensor& t = *linear.tensor;
-  if (linear.packed != nullptr) {
-    EDGELLM_RETURN_IF_ERROR(linear.packed->Run(x, batch, y, pool_));
-    if (bias != nullptr) {
-      for (int32_t b = 0; b < batch; ++b) {
-        for (int64_t o = 0; o < t.rows; ++o) y[b * t.rows + o] += bias[o];
-      }
-    }
-    return absl::OkStatus();
-  }
-  return ops::LinearQ8_0(x, batch, t.cols, linear.q8_0, t.rows, bias, y, pool_,
-                         /*scratch=*/nullptr, linear.q8_0_packed_rows);
+  return model::RunLinear(linear, x, batch, bias, y, pool_);
 }
 
 absl::Status Transformer::RunLinears(absl::Span<const LinearCall> calls,
                                      const float* x, int32_t batch) {
-  // Q8_0 matrices of one input go through one quantization and one parallel
-  // call (ops::LinearQ8_0Multi); anything else one by one.
-  bool all_q8_0 = calls.size() <= 4;
-  for (const LinearCall& c : calls) all_q8_0 &= c.linear->packed == nullptr;
-  if (!all_q8_0) {
-    for (const LinearCall& c : calls) {
-      EDGELLM_RETURN_IF_ERROR(RunLinear(*c.linear, x, batch, c.bias, c.y));
-    }
-    return absl::OkStatus();
-  }
-  ops::Q8_0Matrix m[4];
-  for (size_t i = 0; i < calls.size(); ++i) {
-    const Linear& l = *calls[i].linear;
-    m[i].w = l.q8_0;
-    m[i].packed_rows = l.q8_0_packed_rows;
-    m[i].out = static_cast<size_t>(l.tensor->rows);
-    m[i].bias = calls[i].bias;
-    m[i].y = calls[i].y;
-  }
-  return ops::LinearQ8_0Multi(x, batch, calls[0].linear->tensor->cols,
-                              absl::MakeConstSpan(m, calls.size()), pool_);
+  return model::RunLinears(calls, x, batch, pool_);
 }
 
 absl::Status Transformer::Embed(absl::Span<const BatchToken> batch, float* x) {

@@ -31,6 +31,7 @@
 #include "quant/q8_0.h"
 #include "runtime/model/config.h"
 #include "runtime/model/kv_cache.h"
+#include "runtime/model/prepared_linear.h"
 #include "runtime/model/weights.h"
 #include "util/huge_page_buffer.h"
 
@@ -87,7 +88,7 @@ class Transformer {
   int32_t max_batch() const { return max_batch_; }
   const KvCache& kv_cache() const { return *kv_; }
 
-  struct Linear;  // a weight matrix prepared for its kernel
+  using Linear = PreparedLinear;  // a weight matrix prepared for its kernel
 
  private:
   Transformer(const ModelConfig& config, const ModelWeights& weights,
@@ -95,11 +96,7 @@ class Transformer {
   absl::Status RunLinear(const Linear& linear, const float* x, int32_t batch,
                          const float* bias, float* y);
   // Linears that share the input x: y = x W^T (+ bias) for each.
-  struct LinearCall {
-    const Linear* linear;
-    const float* bias;
-    float* y;
-  };
+  using LinearCall = model::LinearCall;
   absl::Status RunLinears(absl::Span<const LinearCall> calls, const float* x,
                           int32_t batch);
   absl::Status Embed(absl::Span<const BatchToken> batch, float* x);
