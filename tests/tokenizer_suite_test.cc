@@ -2,6 +2,8 @@
 // - shared/vocab: llama.cpp's test-tokenizer-0 suites (inputs and expected
 //   ids, see shared/vocab/README.md), encoded with add_special=false and
 //   parse_special=false; every case must match exactly.
+// - shared/reference/vocab: the 4096-token cut of llama-spm the reference
+//   models use, with llama.cpp's output for the same suite.
 // - shared/golden/stories260K_greedy.jsonl: run.c's prompt_ids, from
 //   tok512.bin and from stories260K-f32.gguf.
 // Plus round trips where the tokenizer is lossless (SPM and byte-level BPE)
@@ -82,31 +84,51 @@ std::string Escape(const std::string& s) {
   return out;
 }
 
-class VocabSuiteTest : public ::testing::TestWithParam<const char*> {};
-
-TEST_P(VocabSuiteTest, EveryCaseMatchesExactly) {
-  const std::string shared = edgellm::testing::SharedDirOrEmpty();
-  if (shared.empty()) GTEST_SKIP() << edgellm::testing::kNoSharedMessage;
-  const std::string path = shared + "/vocab/ggml-vocab-" + GetParam() + ".gguf";
-  auto tok = Tokenizer::Load(path);
-  ASSERT_TRUE(tok.ok()) << tok.status();
-  const std::vector<Case> cases = ReadSuite(path);
-  ASSERT_FALSE(cases.empty());
+// Encodes every case of the suite beside `gguf_path`; each mismatch is a
+// failure. Returns (passed, cases).
+std::pair<int, int> CheckSuite(const std::string& label,
+                               const std::string& gguf_path) {
+  auto tok = Tokenizer::Load(gguf_path);
+  EXPECT_TRUE(tok.ok()) << tok.status();
+  if (!tok.ok()) return {0, 0};
+  const std::vector<Case> cases = ReadSuite(gguf_path);
+  EXPECT_FALSE(cases.empty()) << gguf_path;
   int passed = 0;
   for (const Case& c : cases) {
     const std::vector<TokenId> got = (*tok)->Encode(c.text);
     if (got == c.ids) {
       ++passed;
     } else {
-      ADD_FAILURE() << GetParam() << " \"" << Escape(c.text) << "\"\n  want "
+      ADD_FAILURE() << label << " \"" << Escape(c.text) << "\"\n  want "
                     << absl::StrJoin(c.ids, " ") << "\n  got  "
                     << absl::StrJoin(got, " ");
     }
   }
-  std::cout << "[suite] " << GetParam() << ": " << passed << "/" << cases.size()
+  std::cout << "[suite] " << label << ": " << passed << "/" << cases.size()
             << " cases pass\n";
+  return {passed, static_cast<int>(cases.size())};
+}
+
+class VocabSuiteTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(VocabSuiteTest, EveryCaseMatchesExactly) {
+  const std::string shared = edgellm::testing::SharedDirOrEmpty();
+  if (shared.empty()) GTEST_SKIP() << edgellm::testing::kNoSharedMessage;
+  const std::string path = shared + "/vocab/ggml-vocab-" + GetParam() + ".gguf";
+  const auto [passed, cases] = CheckSuite(GetParam(), path);
   RecordProperty("passed", passed);
-  RecordProperty("cases", static_cast<int>(cases.size()));
+  RecordProperty("cases", cases);
+}
+
+// reference/vocab: the first 4096 tokens of llama-spm, the vocabulary of the
+// random-weight reference models. The cut drops every single-character
+// piece, so most text falls back to byte tokens after merging.
+TEST(ReferenceVocabTest, LlamaSpm4096MatchesLlamaCpp) {
+  const std::string path = edgellm::testing::SharedFileOrEmpty(
+      "reference/vocab/ggml-vocab-llama-spm-4096.gguf");
+  if (path.empty()) GTEST_SKIP() << edgellm::testing::kNoSharedMessage;
+  const auto [passed, cases] = CheckSuite("llama-spm-4096", path);
+  EXPECT_GT(cases, 0);
 }
 
 // SPM (byte fallback) and byte-level BPE are lossless: decoding gives the

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "runtime/gguf/gguf.h"
@@ -35,24 +36,27 @@ struct ModelConfig {
   std::string architecture_name;  // as in the file
   std::string name;               // general.name, may be empty
   int32_t vocab_size = 0;
-  int32_t embedding_length = 0;   // d_model
+  int32_t embedding_length = 0;  // d_model
   int32_t block_count = 0;
   int32_t head_count = 0;
   int32_t head_count_kv = 0;
-  int32_t head_dim = 0;           // embedding_length / head_count unless set
+  int32_t head_dim = 0;  // embedding_length / head_count unless set
   int32_t feed_forward_length = 0;
-  int32_t context_length = 0;     // trained context
+  int32_t context_length = 0;  // trained context
   float rms_norm_eps = 1e-5f;
   float rope_freq_base = 10000.0f;
   int32_t rope_dimension_count = 0;  // rotated dims per head (= head_dim)
   RopeStyle rope_style = RopeStyle::kAdjacentPairs;
   Llama3RopeScaling rope_scaling;
   bool has_qkv_bias = false;
-  bool tied_output = false;       // output.weight absent: reuse token_embd
+  bool tied_output = false;  // output.weight absent: reuse token_embd
 
   int32_t q_dim() const { return head_count * head_dim; }
   int32_t kv_dim() const { return head_count_kv * head_dim; }
 };
+
+// Whether ReadModelConfig accepts `general.architecture` = `name`.
+bool IsSupportedArchitecture(std::string_view name);
 
 // Reads and checks the config. `vocab_size` comes from the token list when
 // {arch}.vocab_size is absent, and `tied_output` from the tensor table.
