@@ -15,6 +15,12 @@ using nlohmann::json;
 
 // The safetensors reference implementation caps headers at 100 MB.
 constexpr uint64_t kMaxHeaderBytes = 100'000'000;
+// Bounds that keep every size computed from a header far from overflow:
+// 2^48 elements of 8 bytes still fit an int64, and no tensor has more than
+// a handful of dimensions (GGUF allows 4).
+constexpr int kMaxElementsLog2 = 48;
+constexpr uint64_t kMaxElements = uint64_t{1} << kMaxElementsLog2;
+constexpr size_t kMaxDims = 8;
 
 struct DtypeInfo {
   const char* name;
@@ -130,16 +136,28 @@ absl::Status SafetensorsFile::Parse(const uint8_t* data, size_t size) {
         t.element_size = info.size;
       }
     }
+    if (shape->size() > kMaxDims) {
+      return field_error(absl::StrCat("shape has ", shape->size(),
+                                      " dimensions; at most ", kMaxDims));
+    }
+    // The product is checked before each multiplication: [2^32, 2^32]
+    // would wrap to 0 and match an empty byte range.
     uint64_t elements = 1;
     for (const json& d : *shape) {
-      if (!d.is_number_unsigned() || d.get<uint64_t>() > (uint64_t{1} << 40)) {
+      if (!d.is_number_unsigned()) {
         return field_error("shape entries must be non-negative integers");
       }
-      t.shape.push_back(static_cast<int64_t>(d.get<uint64_t>()));
-      elements *= d.get<uint64_t>();
-      if (elements > (uint64_t{1} << 48)) {
-        return field_error("shape has too many elements");
+      const uint64_t dim = d.get<uint64_t>();
+      // Each dim is bounded too: after a 0 the product no longer grows.
+      if (dim > kMaxElements || (dim != 0 && elements > kMaxElements / dim)) {
+        return field_error(absl::StrCat("shape entry ", t.shape.size(), " (",
+                                        dim,
+                                        ") takes the element "
+                                        "count past 2^",
+                                        kMaxElementsLog2));
       }
+      t.shape.push_back(static_cast<int64_t>(dim));
+      elements *= dim;
     }
     const uint64_t begin = (*offsets)[0].get<uint64_t>();
     const uint64_t end = (*offsets)[1].get<uint64_t>();

@@ -90,6 +90,62 @@ TEST(SafetensorsTest, RejectsWronglyTypedFields) {
   }
 }
 
+// Headers whose sizes would overflow if multiplied unchecked: each must be
+// refused, naming the tensor (an element count that wraps to 0 would
+// otherwise match data_offsets [0, 0]).
+TEST(SafetensorsTest, RejectsSizesThatOverflow) {
+  struct Case {
+    std::string header;
+    const char* expected;
+  };
+  const Case cases[] = {
+      {R"({"a": {"dtype": "F32", "shape": [4294967296, 4294967296],
+           "data_offsets": [0, 0]}})",
+       "takes the element count past 2^48"},
+      {R"({"a": {"dtype": "F32", "shape": [65536, 65536, 65536, 65536],
+           "data_offsets": [0, 0]}})",
+       "takes the element count past 2^48"},
+      {R"({"a": {"dtype": "I8", "shape": [18446744073709551615],
+           "data_offsets": [0, 0]}})",
+       "takes the element count past 2^48"},
+      {R"({"a": {"dtype": "F32", "shape": [0, 18446744073709551615],
+           "data_offsets": [0, 0]}})",
+       "takes the element count past 2^48"},
+      {R"({"a": {"dtype": "BF16", "shape": [2, 9223372036854775808],
+           "data_offsets": [0, 0]}})",
+       "takes the element count past 2^48"},
+      {R"({"a": {"dtype": "X9", "shape": [4294967296, 4294967296],
+           "data_offsets": [0, 0]}})",
+       "takes the element count past 2^48"},
+      {R"({"a": {"dtype": "F32", "shape": [1,1,1,1,1,1,1,1,1],
+           "data_offsets": [0, 4]}})",
+       "9 dimensions"},
+      {R"({"a": {"dtype": "F32", "shape": [1],
+           "data_offsets": [18446744073709551615, 4]}})",
+       "outside the data section"},
+      {R"({"a": {"dtype": "F32", "shape": [1],
+           "data_offsets": [0, 18446744073709551615]}})",
+       "outside the data section"},
+  };
+  for (const Case& c : cases) {
+    const uint64_t n = c.header.size();
+    std::string image(reinterpret_cast<const char*>(&n), 8);
+    image += c.header + std::string(4, '\0');
+    auto file = SafetensorsFile::FromBuffer(image.data(), image.size(), "t");
+    EXPECT_THAT(file.status().message(), HasSubstr("tensor 'a'")) << c.header;
+    EXPECT_THAT(file.status().message(), HasSubstr(c.expected)) << c.header;
+  }
+  // A zero dimension is a legal empty tensor.
+  const std::string empty =
+      R"({"a": {"dtype": "F32", "shape": [0, 4096], "data_offsets": [0, 0]}})";
+  const uint64_t n = empty.size();
+  std::string image(reinterpret_cast<const char*>(&n), 8);
+  image += empty;
+  auto file = SafetensorsFile::FromBuffer(image.data(), image.size(), "e");
+  ASSERT_TRUE(file.ok()) << file.status();
+  EXPECT_EQ((*file)->tensors()[0].num_elements(), 0);
+}
+
 TEST(SafetensorsTest, RejectsOverlap) {
   std::string header =
       R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
