@@ -125,12 +125,6 @@ absl::StatusOr<std::vector<SourceTensor>> PrepareHuggingFace(
   auto config_ptr = std::make_shared<const HfConfig>(config);
   EDGELLM_ASSIGN_OR_RETURN(std::shared_ptr<SafetensorsModel> model,
                            SafetensorsModel::Open(dir));
-  EDGELLM_ASSIGN_OR_RETURN(const HfVocab vocab, LoadHfVocab(dir, config));
-  if (options.log != nullptr) {
-    for (const std::string& w : vocab.warnings) {
-      *options.log << "warning: " << w << "\n";
-    }
-  }
 
   // Map every tensor first, so a bad name or shape fails before writing.
   std::map<std::string, SourceTensor> by_name;
@@ -186,6 +180,15 @@ absl::StatusOr<std::vector<SourceTensor>> PrepareHuggingFace(
                       missing.begin() + std::min<size_t>(missing.size(), 5),
                       ", "),
         missing.size() > 5 ? ", ..." : "", " (a missing shard?)"));
+  }
+  // The vocabulary is padded to config.json's vocab_size; read it only now
+  // that token_embd has been found to hold vocab_size rows, so the padding is
+  // bounded by the weights' real size.
+  EDGELLM_ASSIGN_OR_RETURN(const HfVocab vocab, LoadHfVocab(dir, config));
+  if (options.log != nullptr) {
+    for (const std::string& w : vocab.warnings) {
+      *options.log << "warning: " << w << "\n";
+    }
   }
   if (config.rope_scaling_type == "llama3") {
     SourceTensor s;

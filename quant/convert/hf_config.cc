@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
+#include <tuple>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -29,13 +31,35 @@ absl::StatusOr<std::optional<int64_t>> OptionalInt(const json& j,
   return std::optional<int64_t>(it->get<int64_t>());
 }
 
-absl::StatusOr<int64_t> RequiredPositiveInt(const json& j, const char* field) {
+// Bounds on the hyperparameters, so that every size computed from them
+// (heads * head_dim, vocab_size * hidden_size, layers * tensors per layer)
+// stays far from overflow and a hostile config.json cannot make the
+// converter allocate per claimed layer or token. They match what
+// runtime/model/config.cc accepts from a GGUF file; the largest Llama has
+// hidden_size 16384, 126 layers and 128 heads.
+constexpr int64_t kMaxDim = int64_t{1} << 20;
+constexpr int64_t kMaxLayers = 4096;
+constexpr int64_t kMaxHeads = 4096;
+constexpr int64_t kMaxHeadDim = 4096;
+constexpr int64_t kMaxVocab = int64_t{1} << 24;
+// GGUF stores the context length as a uint32.
+constexpr int64_t kMaxContext = std::numeric_limits<uint32_t>::max();
+
+absl::Status CheckRange(const char* field, int64_t value, int64_t min,
+                        int64_t max) {
+  if (value < min || value > max) {
+    return FieldError(field, absl::StrCat("= ", value, " is out of range (",
+                                          min, "..", max, ")"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> RequiredPositiveInt(const json& j, const char* field,
+                                            int64_t max) {
   absl::StatusOr<std::optional<int64_t>> v = OptionalInt(j, field);
   if (!v.ok()) return v.status();
   if (!v->has_value()) return FieldError(field, "is missing");
-  if (**v <= 0 || **v > (int64_t{1} << 32)) {
-    return FieldError(field, absl::StrCat("= ", **v, " is out of range"));
-  }
+  if (absl::Status s = CheckRange(field, **v, 1, max); !s.ok()) return s;
   return **v;
 }
 
@@ -77,13 +101,13 @@ absl::StatusOr<HfConfig> ParseHfConfig(std::string_view config_json) {
   if (auto it = j.find("model_type"); it != j.end() && it->is_string()) {
     c.model_type = it->get<std::string>();
   }
-  for (auto [field, out] :
-       {std::pair{"hidden_size", &c.hidden_size},
-        std::pair{"intermediate_size", &c.intermediate_size},
-        std::pair{"num_hidden_layers", &c.num_hidden_layers},
-        std::pair{"num_attention_heads", &c.num_attention_heads},
-        std::pair{"vocab_size", &c.vocab_size}}) {
-    absl::StatusOr<int64_t> v = RequiredPositiveInt(j, field);
+  for (auto [field, out, max] :
+       {std::tuple{"hidden_size", &c.hidden_size, kMaxDim},
+        std::tuple{"intermediate_size", &c.intermediate_size, kMaxDim},
+        std::tuple{"num_hidden_layers", &c.num_hidden_layers, kMaxLayers},
+        std::tuple{"num_attention_heads", &c.num_attention_heads, kMaxHeads},
+        std::tuple{"vocab_size", &c.vocab_size, kMaxVocab}}) {
+    absl::StatusOr<int64_t> v = RequiredPositiveInt(j, field, max);
     if (!v.ok()) return v.status();
     *out = *v;
   }
@@ -94,7 +118,13 @@ absl::StatusOr<HfConfig> ParseHfConfig(std::string_view config_json) {
   absl::StatusOr<std::optional<int64_t>> head_dim = OptionalInt(j, "head_dim");
   if (!head_dim.ok()) return head_dim.status();
   c.head_dim = head_dim->value_or(c.hidden_size / c.num_attention_heads);
-  if (c.num_key_value_heads <= 0 ||
+  if (head_dim->has_value()) {
+    if (absl::Status s = CheckRange("head_dim", c.head_dim, 2, kMaxHeadDim);
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (c.num_key_value_heads <= 0 || c.num_key_value_heads > kMaxHeads ||
       c.num_attention_heads % c.num_key_value_heads != 0) {
     return FieldError("num_key_value_heads",
                       absl::StrCat("= ", c.num_key_value_heads,
@@ -111,6 +141,13 @@ absl::StatusOr<HfConfig> ParseHfConfig(std::string_view config_json) {
   absl::StatusOr<std::optional<int64_t>> ctx =
       OptionalInt(j, "max_position_embeddings");
   if (!ctx.ok()) return ctx.status();
+  if (ctx->has_value()) {
+    if (absl::Status s =
+            CheckRange("max_position_embeddings", **ctx, 1, kMaxContext);
+        !s.ok()) {
+      return s;
+    }
+  }
   c.max_position_embeddings = *ctx;
   absl::StatusOr<std::optional<double>> eps = OptionalNumber(j, "rms_norm_eps");
   if (!eps.ok()) return eps.status();
@@ -149,8 +186,26 @@ absl::StatusOr<HfConfig> ParseHfConfig(std::string_view config_json) {
       c.rope_scaling_factor = number("factor", type == "llama3" ? 8.0 : 1.0);
       c.rope_low_freq_factor = number("low_freq_factor", 1.0);
       c.rope_high_freq_factor = number("high_freq_factor", 4.0);
-      c.rope_original_context = static_cast<int64_t>(
-          number("original_max_position_embeddings", 8192));
+      // Checked as a double: casting an out-of-range double to an integer
+      // is undefined behaviour.
+      const double original = number("original_max_position_embeddings", 8192);
+      if (!(original >= 1 && original <= static_cast<double>(kMaxContext))) {
+        return FieldError(
+            "rope_scaling",
+            absl::StrCat("has original_max_position_embeddings ", original,
+                         ", out of range (1..", kMaxContext, ")"));
+      }
+      c.rope_original_context = static_cast<int64_t>(original);
+      for (auto [key, value] :
+           {std::pair{"factor", c.rope_scaling_factor},
+            std::pair{"low_freq_factor", c.rope_low_freq_factor},
+            std::pair{"high_freq_factor", c.rope_high_freq_factor}}) {
+        if (!std::isfinite(value) || value <= 0) {
+          return FieldError("rope_scaling",
+                            absl::StrCat("has ", key, " ", value,
+                                         "; must be a positive number"));
+        }
+      }
       if (type == "llama3" &&
           c.rope_low_freq_factor == c.rope_high_freq_factor) {
         return FieldError("rope_scaling",

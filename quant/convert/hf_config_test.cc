@@ -5,6 +5,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 
 namespace edgellm::quant {
 namespace {
@@ -62,6 +63,54 @@ TEST(HfConfigTest, RejectsUnsupported) {
                   .message(),
               HasSubstr("rope_scaling type 'yarn' is not supported"));
   EXPECT_FALSE(ParseHfConfig("{not json").ok());
+}
+
+// A hostile config.json: each field out of range is refused by name, before
+// anything is sized from it (the converter would otherwise pad 2^32
+// vocabulary entries or list tensors for 2^32 layers).
+TEST(HfConfigTest, RejectsSizesOutOfRange) {
+  const nlohmann::json base = nlohmann::json::parse(kLlama);
+  ASSERT_TRUE(ParseHfConfig(base.dump()).ok());
+  struct Case {
+    const char* field;
+    nlohmann::json value;
+    const char* expected;
+  };
+  const Case cases[] = {
+      {"vocab_size", int64_t{1} << 32,
+       "\"vocab_size\" = 4294967296 is out of range"},
+      {"vocab_size", 0, "\"vocab_size\" = 0 is out of range"},
+      {"hidden_size", int64_t{1} << 40, "\"hidden_size\""},
+      {"hidden_size", -64, "\"hidden_size\""},
+      {"intermediate_size", uint64_t{1} << 63, "\"intermediate_size\""},
+      {"num_hidden_layers", int64_t{1} << 32, "\"num_hidden_layers\""},
+      {"num_attention_heads", int64_t{1} << 31, "\"num_attention_heads\""},
+      {"num_key_value_heads", int64_t{1} << 62, "\"num_key_value_heads\""},
+      {"head_dim", int64_t{1} << 62, "\"head_dim\""},
+      {"head_dim", -2, "\"head_dim\""},
+      {"max_position_embeddings", -1, "\"max_position_embeddings\""},
+      {"max_position_embeddings", int64_t{1} << 32,
+       "\"max_position_embeddings\""},
+  };
+  for (const Case& c : cases) {
+    nlohmann::json j = base;
+    j[c.field] = c.value;
+    EXPECT_THAT(ParseHfConfig(j.dump()).status().message(),
+                HasSubstr(c.expected))
+        << c.field << " = " << c.value;
+  }
+  // Doubles that no integer holds, and factors that would divide by zero.
+  for (const char* scaling :
+       {R"({"rope_type": "llama3", "original_max_position_embeddings": 1e300})",
+        R"({"rope_type": "llama3", "original_max_position_embeddings": -5})",
+        R"({"rope_type": "linear", "factor": 0})",
+        R"({"rope_type": "llama3", "low_freq_factor": -1})"}) {
+    nlohmann::json j = base;
+    j["rope_scaling"] = nlohmann::json::parse(scaling);
+    EXPECT_THAT(ParseHfConfig(j.dump()).status().message(),
+                HasSubstr("\"rope_scaling\""))
+        << scaling;
+  }
 }
 
 TEST(HfConfigTest, MapsNames) {
