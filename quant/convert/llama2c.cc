@@ -1,5 +1,6 @@
 #include "quant/convert/llama2c.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <limits>
@@ -391,9 +392,14 @@ absl::StatusOr<SpmVocab> ParseLlama2cTokenizer(const uint8_t* data, size_t size,
                      " at byte 0 is out of range"));
   }
   SpmVocab vocab;
-  vocab.tokens.reserve(vocab_size);
-  vocab.scores.reserve(vocab_size);
-  vocab.types.reserve(vocab_size);
+  // The count comes from the checkpoint, not from this file: reserve no more
+  // entries than the file can hold (8 bytes each at least), so a short
+  // tokenizer cannot make us allocate for 2^24 pieces.
+  const size_t room =
+      std::min<size_t>(vocab_size, (size - sizeof(int32_t)) / 8);
+  vocab.tokens.reserve(room);
+  vocab.scores.reserve(room);
+  vocab.types.reserve(room);
   size_t p = sizeof(int32_t);
   for (int32_t id = 0; id < vocab_size; ++id) {
     if (size - p < 8) {

@@ -7,6 +7,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "quant/convert/mapped_file.h"
+#include "tests/testing/allocation_counter.h"
 #include "tests/testing/shared_dir.h"
 
 namespace edgellm::quant {
@@ -221,6 +222,21 @@ TEST(Llama2cTest, Tokenizer) {
                   .status()
                   .message(),
               HasSubstr("trailing bytes"));
+}
+
+// The vocabulary size comes from the checkpoint; a tokenizer file far too
+// short for it must be refused without allocating for every claimed piece.
+TEST(Llama2cTest, ShortTokenizerForAHugeVocabulary) {
+  std::string s;
+  PutI32(&s, 7);
+  PutF32(&s, 0);
+  PutI32(&s, 5);
+  s += "<unk>";
+  edgellm::testing::ResetLargestAllocation();
+  auto vocab = ParseLlama2cTokenizer(reinterpret_cast<const uint8_t*>(s.data()),
+                                     s.size(), 1 << 24);
+  EXPECT_THAT(vocab.status().message(), HasSubstr("inside token 1"));
+  EXPECT_LT(edgellm::testing::LargestAllocation(), size_t{4096});
 }
 
 TEST(Llama2cTest, Stories260K) {
