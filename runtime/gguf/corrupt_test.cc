@@ -17,6 +17,7 @@
 #include "runtime/gguf/test_bytes.h"
 #include "runtime/gguf/types.h"
 #include "runtime/gguf/writer.h"
+#include "tests/testing/allocation_counter.h"
 
 namespace edgellm::gguf {
 namespace {
@@ -25,6 +26,12 @@ using testing::Bytes;
 using ::testing::HasSubstr;
 
 constexpr uint64_t kU64Max = std::numeric_limits<uint64_t>::max();
+
+// The most a parse may allocate at once: a few bookkeeping bytes per input
+// byte (a metadata entry is at least 13 bytes in the file and 32 in memory;
+// a string array element 8 and 8), and small fixed overhead.
+constexpr size_t kAllocationsPerInputByte = 8;
+constexpr size_t kAllocationSlack = 4096;
 
 // A GGUF image copied into an allocation of exactly its size, so that
 // AddressSanitizer flags any read past its end, and the file parsed from it.
@@ -179,6 +186,31 @@ TEST_F(CorruptTest, TableOfCorruptions) {
       {"version big-endian 3",
        [](std::string& s) { Patch<uint32_t>(s, 4, 0x03000000); },
        "byte-swapped"},
+      // Counts at the largest value the bytes left could hold: accepted by
+      // the first check, refused later, and never allocated for beyond
+      // what the input justifies.
+      {"tensor count as large as the bytes allow",
+       [](std::string& s) {
+         Patch<uint64_t>(s, 8, (s.size() - 24 - 8 * 13) / 32);
+       },
+       "at byte"},
+      {"metadata count as large as the bytes allow",
+       [](std::string& s) {
+         Patch<uint64_t>(s, 16, (s.size() - 24 - 3 * 32) / 13);
+       },
+       "metadata"},
+      {"string array length as large as the bytes allow",
+       [](std::string& s) {
+         const size_t at = After(s, "test.tokens") + 8;
+         Patch<uint64_t>(s, at, (s.size() - at - 8) / 8);
+       },
+       "'test.tokens'"},
+      {"nested array length as large as the bytes allow",
+       [](std::string& s) {
+         const size_t at = After(s, "test.nested") + 8;
+         Patch<uint64_t>(s, at, (s.size() - at - 8) / 12);
+       },
+       "'test.nested'"},
       {"tensor count 2^64-1",
        [](std::string& s) { Patch<uint64_t>(s, 8, kU64Max); }, "cannot fit"},
       {"metadata count 2^64-1",
@@ -381,7 +413,12 @@ TEST_F(CorruptTest, TableOfCorruptions) {
     std::string image = base_;
     c.corrupt(image);
     ASSERT_NE(image, base_) << c.name << ": corruption changed nothing";
+    edgellm::testing::ResetLargestAllocation();
     auto file = Parse(image);
+    // Counts are bounded by the bytes left before anything is reserved.
+    EXPECT_LE(edgellm::testing::LargestAllocation(),
+              kAllocationsPerInputByte * image.size() + kAllocationSlack)
+        << c.name;
     EXPECT_FALSE(file.ok()) << c.name << ": parsed";
     if (!file.ok()) {
       EXPECT_THAT(std::string(file.status().message()), HasSubstr(c.expected))
