@@ -2,6 +2,7 @@
 
 #include "ops/kernels/dispatch.h"
 #include "runtime/cli/commands.h"
+#include "runtime/cli/version.h"
 
 namespace edgellm::cli {
 
@@ -14,8 +15,9 @@ Command VersionCommand() {
       .flags = {},
       .run =
           [](const ParsedArgs&) {
-            std::cout << "edgellm 0.1.0 (C++" << __cplusplus / 100 % 100 << ", "
-                      << __VERSION__ << ")\n";
+            std::cout << "edgellm " EDGELLM_VERSION " (C++"
+                      << __cplusplus / 100 % 100 << ", " << __VERSION__
+                      << ")\n";
             std::cout << "q8_0 kernels built:";
             for (const ops::kernels::Q8_0GemmKernel& k :
                  ops::kernels::Q8_0GemmKernels()) {
