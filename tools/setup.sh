@@ -23,6 +23,12 @@ PACKAGES=(
   openssl
   # ARM test (tests/arm): runs the AArch64 kernels under qemu-user.
   qemu-user-static
+  # Debian package (tools/package_deb.sh and its test): dpkg-shlibdeps,
+  # strip/readelf, useradd for the scratch install, the manual page check,
+  # systemd-analyze verify/security on the unit.
+  dpkg-dev binutils passwd groff-base systemd
+  # Kubernetes manifests check (deploy/kubernetes).
+  python3-yaml
 )
 # ... and compiles them with aarch64-linux-gnu-g++/-objdump: a cross
 # toolchain on other hosts; on arm64 (Raspberry Pi) g++ and binutils are
