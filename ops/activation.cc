@@ -7,6 +7,9 @@
 #include <limits>
 #include <memory>
 #include <new>
+#include <vector>
+
+#include "quant/fp16.h"
 
 namespace edgellm::ops {
 namespace {
@@ -20,6 +23,46 @@ constexpr size_t kMinElementsPerTask = 4096;
 constexpr size_t kSwiGluChunk = 16384;
 
 inline float SiluOne(float x) { return x / (1.0f + std::exp(-x)); }
+
+// ggml's constants and operation order (ggml-cpu vec.h ggml_gelu_f32).
+constexpr float kGeluCoefA = 0.044715f;
+constexpr float kSqrt2OverPi = 0.79788456080286535587989211986876f;
+// Outside (-kGeluTableLimit, kGeluTableLimit) ggml's table GELU is 0 or x.
+constexpr float kGeluTableLimit = 10.0f;
+
+inline float GeluTanhOne(float x) {
+  return 0.5f * x *
+         (1.0f + std::tanh(kSqrt2OverPi * x * (1.0f + kGeluCoefA * x * x)));
+}
+
+inline float GeluFp16One(float x) {
+  if (x <= -kGeluTableLimit) return 0.0f;
+  if (x >= kGeluTableLimit) return x;
+  const float h = quant::Fp16ToFp32(quant::Fp32ToFp16(x));
+  return quant::Fp16ToFp32(quant::Fp32ToFp16(GeluTanhOne(h)));
+}
+
+// gelu of every fp16 bit pattern, as f32 (the fp16 result widened): 256 KiB.
+const float* GeluTable() {
+  static const std::vector<float>* const table = [] {
+    auto* t = new std::vector<float>(size_t{1} << 16);
+    for (size_t i = 0; i < t->size(); ++i) {
+      const float h = quant::Fp16ToFp32(static_cast<uint16_t>(i));
+      (*t)[i] = quant::Fp16ToFp32(quant::Fp32ToFp16(GeluTanhOne(h)));
+    }
+    return t;
+  }();
+  return table->data();
+}
+
+void GeluTableChunk(const float* table, const float* x, size_t n, float* y) {
+  for (size_t i = 0; i < n; ++i) {
+    const float v = x[i];
+    y[i] = v <= -kGeluTableLimit  ? 0.0f
+           : v >= kGeluTableLimit ? v
+                                  : table[quant::Fp32ToFp16(v)];
+  }
+}
 
 // The XNNPACK operators of SwiGlu: sigmoid_nc_f32 with channels = 1 (so a
 // call of any n is just batch = n at setup) and multiply_nd_f32 (1-D shape
@@ -84,6 +127,21 @@ void SiluRef(const float* x, size_t n, float* y) {
 
 void SwiGluRef(const float* gate, const float* up, size_t n, float* y) {
   for (size_t i = 0; i < n; ++i) y[i] = SiluOne(gate[i]) * up[i];
+}
+
+void GeluTanhRef(const float* x, size_t n, float* y) {
+  for (size_t i = 0; i < n; ++i) y[i] = GeluTanhOne(x[i]);
+}
+
+void GeluRef(const float* x, size_t n, float* y) {
+  for (size_t i = 0; i < n; ++i) y[i] = GeluFp16One(x[i]);
+}
+
+void Gelu(const float* x, size_t n, float* y, ThreadPool* pool) {
+  const float* table = GeluTable();
+  ParallelFor(
+      pool, n, BalancedTile(pool, n, kMinElementsPerTask),
+      [&](size_t b, size_t e) { GeluTableChunk(table, x + b, e - b, y + b); });
 }
 
 void Silu(const float* x, size_t n, float* y, ThreadPool* pool) {

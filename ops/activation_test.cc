@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "quant/fp16.h"
 
 namespace edgellm::ops {
 namespace {
@@ -81,6 +82,67 @@ TEST(ActivationTest, SwiGluMatchesReference) {
   }
   RecordProperty("max_relative_error", std::to_string(max_rel));
   std::printf("SwiGlu vs SwiGluRef: max relative error %.3g\n", max_rel);
+}
+
+// The table GELU against its per-value definition (bit for bit) and both
+// against the tanh formula in double: inputs cover the table's range, its
+// cut-offs at +-10, values beyond, zeros and fp16 subnormals.
+TEST(ActivationTest, GeluTableMatchesReferenceAndFormula) {
+  auto pool = std::move(ThreadPool::Create(2)).value();
+  std::mt19937 rng(5);
+  std::normal_distribution<float> nd(0.0f, 3.0f);
+  for (size_t n : {1, 7, 33, 4099, 70001}) {
+    std::vector<float> x(n), want(n), got(n), exact(n);
+    for (float& v : x) v = nd(rng);
+    const float specials[] = {-10.0f, 10.0f, -9.999f, 9.999f, -12.0f, 25.0f,
+                              0.0f,   -0.0f, 1e-6f,   -3e-7f, 0.5f,   -0.5f};
+    for (size_t i = 0; i < std::min(n, std::size(specials)); ++i) {
+      x[i] = specials[i];
+    }
+    GeluRef(x.data(), n, want.data());
+    GeluTanhRef(x.data(), n, exact.data());
+    for (ThreadPool* p : {static_cast<ThreadPool*>(nullptr), pool.get()}) {
+      Gelu(x.data(), n, got.data(), p);
+      ASSERT_EQ(0, std::memcmp(want.data(), got.data(), n * 4)) << "n=" << n;
+    }
+    auto gelu = [](double v) {
+      return 0.5 * v *
+             (1 + std::tanh(std::sqrt(2 / M_PI) * (v + 0.044715 * v * v * v)));
+    };
+    for (size_t i = 0; i < n; ++i) {
+      const double v = x[i];
+      const double f = gelu(v);
+      ASSERT_NEAR(exact[i], f, 1e-6 * (1 + std::fabs(f))) << v;
+      // Two fp16 roundings, half an ulp (2^-11 relative) each: of the input,
+      // which moves the result by |gelu'(x) x| 2^-11, and of the result;
+      // plus the f32 formula's own cancellation in 1 + tanh for negative x
+      // (0.5 |x| times f32 rounding) and fp16 subnormal steps (6e-8). The
+      // cut-off at |x| = 10 is far below that (gelu(-10) ~ -1e-22).
+      const double slope = (gelu(v * (1 + 1e-6)) - gelu(v * (1 - 1e-6))) / 2e-6;
+      const double tol = (std::fabs(slope) + std::fabs(f)) * 0x1p-11 * 1.01;
+      ASSERT_NEAR(want[i], f, tol + 1e-7 * (1 + std::fabs(v))) << v;
+    }
+    // In place.
+    std::vector<float> z = x;
+    Gelu(z.data(), n, z.data(), pool.get());
+    ASSERT_EQ(z, want);
+  }
+}
+
+// GELU's fp16 steps are visible: for some inputs the table result differs
+// from the f32 formula (else the table would not be what ggml computes).
+TEST(ActivationTest, GeluRoundsThroughFp16) {
+  const float x[] = {0.1234567f, 1.2345678f, -0.7654321f, 3.3333333f};
+  float table[4], exact[4];
+  GeluRef(x, 4, table);
+  GeluTanhRef(x, 4, exact);
+  int differ = 0;
+  for (int i = 0; i < 4; ++i) differ += table[i] != exact[i];
+  EXPECT_GT(differ, 0);
+  // And every table result is an fp16 value.
+  for (float v : table) {
+    EXPECT_EQ(v, quant::Fp16ToFp32(quant::Fp32ToFp16(v)));
+  }
 }
 
 }  // namespace

@@ -23,9 +23,7 @@ namespace {
 // The largest head_dim whose f16-rounded q fits the stack buffer.
 constexpr size_t kMaxHeadDim = 1024;
 
-absl::Status Check(const AttentionShape& s, const void* q, size_t n_tokens,
-                   size_t pos0, const void* k, const void* v, const float* out,
-                   const float* scratch, size_t scratch_floats) {
+absl::Status CheckShape(const AttentionShape& s) {
   if (s.n_heads == 0 || s.n_kv_heads == 0 || s.head_dim == 0 ||
       s.n_heads % s.n_kv_heads != 0 || s.head_dim > kMaxHeadDim) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -33,6 +31,13 @@ absl::Status Check(const AttentionShape& s, const void* q, size_t n_tokens,
         ", n_kv_heads = ", s.n_kv_heads, ", head_dim = ", s.head_dim,
         " (n_kv_heads must divide n_heads; head_dim <= ", kMaxHeadDim, ")"));
   }
+  return absl::OkStatus();
+}
+
+absl::Status Check(const AttentionShape& s, const void* q, size_t n_tokens,
+                   size_t pos0, const void* k, const void* v, const float* out,
+                   const float* scratch, size_t scratch_floats) {
+  if (absl::Status st = CheckShape(s); !st.ok()) return st;
   if (pos0 + n_tokens > s.n_ctx) {
     return absl::InvalidArgumentError(
         absl::StrCat("Attention: positions up to ", pos0 + n_tokens,
@@ -65,10 +70,12 @@ float DotRef(const float* a, const float* b, size_t n) {
   return s;
 }
 
-// Reference, one (token, head): scores, softmax, weighted sum of V rows.
+// Reference, one (token, head) over keys 0 .. n_keys - 1: scores, softmax,
+// weighted sum of V rows.
 template <typename T>
 void AttendOne(const AttentionShape& s, const float* q, size_t t, size_t h,
-               size_t pos0, const T* k, const T* v, float* out, float* scores) {
+               size_t n_keys, const T* k, const T* v, float* out,
+               float* scores) {
   const size_t d = s.head_dim;
   const size_t kv_row = s.n_kv_heads * d;
   const size_t g = h / (s.n_heads / s.n_kv_heads);
@@ -82,7 +89,6 @@ void AttendOne(const AttentionShape& s, const float* q, size_t t, size_t h,
     qh = qbuf;
   }
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
-  const size_t n_keys = pos0 + t + 1;
   for (size_t j = 0; j < n_keys; ++j) {
     const T* kj = k + j * kv_row + g * d;
     float dot;
@@ -116,7 +122,7 @@ absl::Status AttentionImplRef(const AttentionShape& s, const float* q,
   }
   for (size_t t = 0; t < n_tokens; ++t) {
     for (size_t h = 0; h < s.n_heads; ++h) {
-      AttendOne<T>(s, q, t, h, pos0, k, v, out, scratch);
+      AttendOne<T>(s, q, t, h, pos0 + t + 1, k, v, out, scratch);
     }
   }
   return absl::OkStatus();
@@ -133,11 +139,13 @@ using attention_internal::kAttentionTileRows;
 constexpr size_t kBlockFloats = 8192;
 
 // Rows [row0, row1) of KV head g, row i being query head g * group + i %
-// group of token i / group: all its keys, then normalized into `out`.
+// group of token i / group: all its keys, then normalized into `out`. Token
+// t sees keys 0 .. pos0 + t (causal) or, when `all_keys` > 0, keys 0 ..
+// all_keys - 1 (bidirectional).
 template <typename T>
 void AttendTile(const AttentionKernel& kernel, const AttentionShape& s,
                 const float* q, size_t pos0, const T* k, const T* v, float* out,
-                size_t g, size_t row0, size_t row1) {
+                size_t g, size_t row0, size_t row1, size_t all_keys = 0) {
   const size_t d = s.head_dim;
   const size_t group = s.n_heads / s.n_kv_heads;
   const size_t kv_row = s.n_kv_heads * d;
@@ -165,7 +173,7 @@ void AttendTile(const AttentionKernel& kernel, const AttentionShape& s,
     }
     tile.out[r] = out + (t * s.n_heads + h) * d;
     std::memset(tile.out[r], 0, d * sizeof(float));
-    tile.n_keys[r] = pos0 + t + 1;
+    tile.n_keys[r] = all_keys > 0 ? all_keys : pos0 + t + 1;
     tile.max[r] = -std::numeric_limits<float>::infinity();
     tile.sum[r] = 0.0f;
     n_keys = std::max(n_keys, tile.n_keys[r]);
@@ -236,6 +244,66 @@ absl::Status AttentionImplFast(const AttentionKernel& kernel,
   return absl::OkStatus();
 }
 
+// The packed sequences of the bidirectional attention: at least one start,
+// non-decreasing, none longer than n_ctx.
+absl::Status CheckPacked(const AttentionShape& s, const float* q,
+                         const float* k, const float* v,
+                         absl::Span<const size_t> seq_starts,
+                         const float* out) {
+  if (absl::Status st = CheckShape(s); !st.ok()) return st;
+  if (seq_starts.empty()) {
+    return absl::InvalidArgumentError(
+        "BidirectionalAttention: seq_starts is empty (needs n_seqs + 1)");
+  }
+  for (size_t i = 1; i < seq_starts.size(); ++i) {
+    if (seq_starts[i] < seq_starts[i - 1] ||
+        seq_starts[i] - seq_starts[i - 1] > s.n_ctx) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "BidirectionalAttention: sequence ", i - 1, " is rows [",
+          seq_starts[i - 1], ", ", seq_starts[i],
+          "): starts must not decrease and no sequence may exceed n_ctx = ",
+          s.n_ctx));
+    }
+  }
+  if (q == nullptr || k == nullptr || v == nullptr || out == nullptr) {
+    return absl::InvalidArgumentError(
+        "BidirectionalAttention: null pointer argument");
+  }
+  return absl::OkStatus();
+}
+
+// Task = all tiles of one (sequence, KV head): a sequence's rows see every
+// key row of that sequence and nothing else, so each task reads only its own
+// sequence's K/V.
+absl::Status BidirectionalImplFast(const AttentionKernel& kernel,
+                                   const AttentionShape& s, const float* q,
+                                   const float* k, const float* v,
+                                   absl::Span<const size_t> seq_starts,
+                                   float* out, ThreadPool* pool) {
+  if (absl::Status st = CheckPacked(s, q, k, v, seq_starts, out); !st.ok()) {
+    return st;
+  }
+  const size_t n_seqs = seq_starts.size() - 1;
+  const size_t group = s.n_heads / s.n_kv_heads;
+  const size_t q_row = s.n_heads * s.head_dim;
+  const size_t kv_row = s.n_kv_heads * s.head_dim;
+  ParallelFor(pool, n_seqs * s.n_kv_heads, 1, [&](size_t i0, size_t i1) {
+    for (size_t i = i0; i < i1; ++i) {
+      const size_t seq = i / s.n_kv_heads;
+      const size_t g = i % s.n_kv_heads;
+      const size_t start = seq_starts[seq];
+      const size_t len = seq_starts[seq + 1] - start;
+      const size_t rows = len * group;
+      for (size_t row0 = 0; row0 < rows; row0 += kAttentionTileRows) {
+        AttendTile(kernel, s, q + start * q_row, 0, k + start * kv_row,
+                   v + start * kv_row, out + start * q_row, g, row0,
+                   std::min(rows, row0 + kAttentionTileRows), len);
+      }
+    }
+  });
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 namespace attention_internal {
@@ -273,6 +341,13 @@ absl::Status AttentionF16WithKernel(const AttentionKernel& kernel,
                                     size_t scratch_floats, ThreadPool* pool) {
   return AttentionImplFast(kernel, shape, q, n_tokens, pos0, k, v, out, scratch,
                            scratch_floats, pool);
+}
+
+absl::Status BidirectionalAttentionWithKernel(
+    const AttentionKernel& kernel, const AttentionShape& shape, const float* q,
+    const float* k, const float* v, absl::Span<const size_t> seq_starts,
+    float* out, ThreadPool* pool) {
+  return BidirectionalImplFast(kernel, shape, q, k, v, seq_starts, out, pool);
 }
 
 }  // namespace attention_internal
@@ -313,6 +388,45 @@ absl::Status AttentionF16(const AttentionShape& shape, const float* q,
   return AttentionImplFast(attention_internal::BestAttentionKernel(), shape, q,
                            n_tokens, pos0, k, v, out, scratch, scratch_floats,
                            pool);
+}
+
+absl::Status BidirectionalAttentionRef(const AttentionShape& shape,
+                                       const float* q, const float* k,
+                                       const float* v,
+                                       absl::Span<const size_t> seq_starts,
+                                       float* out, float* scratch,
+                                       size_t scratch_floats) {
+  if (absl::Status st = CheckPacked(shape, q, k, v, seq_starts, out);
+      !st.ok()) {
+    return st;
+  }
+  if (scratch == nullptr || scratch_floats < AttentionScratchFloats(shape)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("BidirectionalAttention: scratch has ", scratch_floats,
+                     " floats, needs ", AttentionScratchFloats(shape)));
+  }
+  const size_t q_row = shape.n_heads * shape.head_dim;
+  const size_t kv_row = shape.n_kv_heads * shape.head_dim;
+  for (size_t seq = 0; seq + 1 < seq_starts.size(); ++seq) {
+    const size_t start = seq_starts[seq];
+    const size_t len = seq_starts[seq + 1] - start;
+    for (size_t t = 0; t < len; ++t) {
+      for (size_t h = 0; h < shape.n_heads; ++h) {
+        AttendOne<float>(shape, q + start * q_row, t, h, len,
+                         k + start * kv_row, v + start * kv_row,
+                         out + start * q_row, scratch);
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status BidirectionalAttention(const AttentionShape& shape, const float* q,
+                                    const float* k, const float* v,
+                                    absl::Span<const size_t> seq_starts,
+                                    float* out, ThreadPool* pool) {
+  return BidirectionalImplFast(attention_internal::BestAttentionKernel(), shape,
+                               q, k, v, seq_starts, out, pool);
 }
 
 }  // namespace edgellm::ops

@@ -19,6 +19,15 @@
 // The f16 variant stores K/V as IEEE half bits; like llama.cpp (whose f16
 // dot converts the f32 operand to the cache type) q is rounded to f16 before
 // the q.k dot product.
+//
+// Bidirectional attention (encoders: BERT, nomic-bert) runs over packed
+// sequences without a cache: sequence s is rows [seq_starts[s],
+// seq_starts[s + 1]) of q ([rows][n_heads * head_dim]), k and v
+// ([rows][n_kv_heads * head_dim]), and each query row attends to every key
+// row of its own sequence and to no other (a block-diagonal mask, no causal
+// mask):
+//   out_h(t) = sum_{j in seq(t)} softmax_j(q_h(t) . k_g(j) * scale) * v_g(j).
+// shape.n_ctx bounds the length of one sequence.
 #ifndef EDGELLM_OPS_ATTENTION_H_
 #define EDGELLM_OPS_ATTENTION_H_
 
@@ -26,6 +35,7 @@
 #include <cstdint>
 
 #include "absl/status/status.h"
+#include "absl/types/span.h"
 #include "ops/thread_pool.h"
 
 namespace edgellm::ops {
@@ -62,6 +72,21 @@ absl::Status AttentionF16(const AttentionShape& shape, const float* q,
                           size_t n_tokens, size_t pos0, const uint16_t* k,
                           const uint16_t* v, float* out, float* scratch,
                           size_t scratch_floats, ThreadPool* pool);
+
+// Bidirectional attention over packed sequences (see the top of this file).
+// `seq_starts` holds n_seqs + 1 non-decreasing row offsets. The reference
+// needs AttentionScratchFloats(shape) floats of scratch; the fast path (the
+// tile kernels of Attention, tasks of one sequence and KV head) none.
+absl::Status BidirectionalAttentionRef(const AttentionShape& shape,
+                                       const float* q, const float* k,
+                                       const float* v,
+                                       absl::Span<const size_t> seq_starts,
+                                       float* out, float* scratch,
+                                       size_t scratch_floats);
+absl::Status BidirectionalAttention(const AttentionShape& shape, const float* q,
+                                    const float* k, const float* v,
+                                    absl::Span<const size_t> seq_starts,
+                                    float* out, ThreadPool* pool);
 
 }  // namespace edgellm::ops
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/types/span.h"
 #include "ops/attention.h"
 #include "ops/attention_kernel.h"
 #include "ops/thread_pool.h"
@@ -29,6 +30,11 @@ absl::Status AttentionF16WithKernel(const AttentionKernel& kernel,
                                     const uint16_t* k, const uint16_t* v,
                                     float* out, float* scratch,
                                     size_t scratch_floats, ThreadPool* pool);
+
+absl::Status BidirectionalAttentionWithKernel(
+    const AttentionKernel& kernel, const AttentionShape& shape, const float* q,
+    const float* k, const float* v, absl::Span<const size_t> seq_starts,
+    float* out, ThreadPool* pool);
 
 }  // namespace edgellm::ops::attention_internal
 

@@ -239,5 +239,144 @@ TEST(AttentionTest, RejectsBadArguments) {
             absl::StatusCode::kInvalidArgument);  // scratch too small
 }
 
+// Independent double-precision bidirectional attention over one sequence of
+// `len` rows starting at row `start`.
+std::vector<double> ExactBidirectional(const AttentionShape& s,
+                                       const std::vector<float>& q,
+                                       const std::vector<float>& k,
+                                       const std::vector<float>& v,
+                                       size_t start, size_t len) {
+  const size_t d = s.head_dim, group = s.n_heads / s.n_kv_heads;
+  std::vector<double> out(len * s.n_heads * d, 0.0);
+  for (size_t t = 0; t < len; ++t) {
+    for (size_t h = 0; h < s.n_heads; ++h) {
+      const size_t g = h / group;
+      std::vector<double> sc(len);
+      double max = -1e300;
+      for (size_t j = 0; j < len; ++j) {
+        double dot = 0;
+        for (size_t i = 0; i < d; ++i) {
+          dot += double{q[((start + t) * s.n_heads + h) * d + i]} *
+                 k[((start + j) * s.n_kv_heads + g) * d + i];
+        }
+        sc[j] = dot / std::sqrt(double(d));
+        max = std::max(max, sc[j]);
+      }
+      double sum = 0;
+      for (double& x : sc) sum += (x = std::exp(x - max));
+      for (size_t j = 0; j < len; ++j) {
+        for (size_t i = 0; i < d; ++i) {
+          out[(t * s.n_heads + h) * d + i] +=
+              sc[j] / sum * v[((start + j) * s.n_kv_heads + g) * d + i];
+        }
+      }
+    }
+  }
+  return out;
+}
+
+// Packed sequences of odd lengths (an empty one, one row, several key
+// blocks: 70 > 64) on BERT / nomic-bert / GQA shapes and odd head sizes:
+// the reference and every kernel (serial and on the pool) against double
+// math per sequence. q is scaled up so softmax rows are peaked.
+TEST(AttentionTest, BidirectionalPackedMatchesDoubleMath) {
+  auto pool = std::move(ThreadPool::Create(2)).value();
+  std::mt19937 rng(24);
+  struct Shape {
+    size_t n_heads, n_kv_heads, head_dim;
+  };
+  const Shape shapes[] = {
+      {4, 4, 32}, {2, 2, 64}, {12, 12, 32}, {6, 2, 5}, {3, 1, 33}};
+  const std::vector<size_t> lengths = {5, 1, 0, 17, 70, 16, 2};
+  std::vector<size_t> starts = {0};
+  for (size_t len : lengths) starts.push_back(starts.back() + len);
+  const size_t rows = starts.back();
+  for (const Shape& sh : shapes) {
+    AttentionShape s{sh.n_heads, sh.n_kv_heads, sh.head_dim, 70};
+    auto q = Random(rows * s.n_heads * s.head_dim, rng);
+    for (float& x : q) x *= 2.0f;
+    const auto k = Random(rows * s.n_kv_heads * s.head_dim, rng);
+    const auto v = Random(rows * s.n_kv_heads * s.head_dim, rng);
+    std::vector<float> scratch(AttentionScratchFloats(s)), ref(q.size());
+    ASSERT_TRUE(BidirectionalAttentionRef(s, q.data(), k.data(), v.data(),
+                                          starts, ref.data(), scratch.data(),
+                                          scratch.size())
+                    .ok());
+    std::vector<std::vector<float>> got;
+    for (const auto* kernel : attention_internal::SupportedAttentionKernels()) {
+      for (ThreadPool* p : {static_cast<ThreadPool*>(nullptr), pool.get()}) {
+        got.emplace_back(q.size(), 1e30f);
+        ASSERT_TRUE(attention_internal::BidirectionalAttentionWithKernel(
+                        *kernel, s, q.data(), k.data(), v.data(), starts,
+                        got.back().data(), p)
+                        .ok());
+      }
+    }
+    got.emplace_back(q.size(), 1e30f);
+    ASSERT_TRUE(BidirectionalAttention(s, q.data(), k.data(), v.data(), starts,
+                                       got.back().data(), pool.get())
+                    .ok());
+    const size_t q_row = s.n_heads * s.head_dim;
+    for (size_t seq = 0; seq < lengths.size(); ++seq) {
+      const auto want =
+          ExactBidirectional(s, q, k, v, starts[seq], lengths[seq]);
+      for (size_t i = 0; i < want.size(); ++i) {
+        const size_t at = starts[seq] * q_row + i;
+        ASSERT_NEAR(ref[at], want[i], 2e-5)
+            << "heads=" << s.n_heads << " seq=" << seq << " i=" << i;
+        for (const auto& g : got) {
+          ASSERT_NEAR(g[at], want[i], 2e-5)
+              << "heads=" << s.n_heads << " seq=" << seq << " i=" << i;
+        }
+      }
+    }
+  }
+}
+
+// The mask is block-diagonal and not causal: changing one sequence's K/V
+// changes every row of that sequence (the first row too, which a causal mask
+// would hide from later keys) and no row of the others.
+TEST(AttentionTest, BidirectionalSequencesSeeOnlyThemselves) {
+  std::mt19937 rng(25);
+  AttentionShape s{2, 2, 8, 10};
+  const std::vector<size_t> starts = {0, 4, 10};
+  const auto q = Random(10 * 16, rng);
+  auto k = Random(10 * 16, rng), v = Random(10 * 16, rng);
+  std::vector<float> a(q.size()), b(q.size());
+  ASSERT_TRUE(BidirectionalAttention(s, q.data(), k.data(), v.data(), starts,
+                                     a.data(), nullptr)
+                  .ok());
+  // The last key/value row of sequence 1 (row 9).
+  for (size_t i = 9 * 16; i < 10 * 16; ++i) k[i] = v[i] = 3.0f;
+  ASSERT_TRUE(BidirectionalAttention(s, q.data(), k.data(), v.data(), starts,
+                                     b.data(), nullptr)
+                  .ok());
+  for (size_t i = 0; i < 4 * 16; ++i) ASSERT_EQ(a[i], b[i]) << i;
+  for (size_t row = 4; row < 10; ++row) {
+    bool changed = false;
+    for (size_t i = 0; i < 16; ++i)
+      changed |= a[row * 16 + i] != b[row * 16 + i];
+    EXPECT_TRUE(changed) << "row " << row;
+  }
+}
+
+TEST(AttentionTest, BidirectionalRejectsBadSequences) {
+  AttentionShape s{2, 2, 8, 4};
+  std::vector<float> buf(1000);
+  const std::vector<size_t> decreasing = {0, 3, 2};
+  const std::vector<size_t> too_long = {0, 5};
+  for (const auto& starts : {decreasing, too_long, std::vector<size_t>{}}) {
+    EXPECT_EQ(BidirectionalAttention(s, buf.data(), buf.data(), buf.data(),
+                                     starts, buf.data(), nullptr)
+                  .code(),
+              absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(
+        BidirectionalAttentionRef(s, buf.data(), buf.data(), buf.data(), starts,
+                                  buf.data(), buf.data(), buf.size())
+            .code(),
+        absl::StatusCode::kInvalidArgument);
+  }
+}
+
 }  // namespace
 }  // namespace edgellm::ops
