@@ -1,9 +1,9 @@
 // The engine's forward pass against an independent scalar reference.
 //
 // A small random-weight model (F32 weights, written by random_model) is run
-// through Engine/Transformer, and the same GGUF is read here tensor by tensor
-// and evaluated by a plain double-precision forward pass written from the
-// model definitions, not from ops/ or runtime/model:
+// through LoadedModel/Transformer, and the same GGUF is read here tensor by
+// tensor and evaluated by a plain double-precision forward pass written from
+// the model definitions, not from ops/ or runtime/model:
 //   Qwen2 (HF transformers modeling_qwen2.py): RMSNorm, Q/K/V with bias,
 //     RoPE in the NeoX / rotate_half layout (pairs (i, i + head_dim/2)),
 //     causal grouped-query attention, SwiGLU FFN, tied output head.
@@ -23,7 +23,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "runtime/engine/engine.h"
+#include "runtime/engine/loaded_model.h"
 #include "runtime/gguf/gguf.h"
 #include "runtime/model/kv_cache.h"
 #include "runtime/model/random_model.h"
@@ -249,7 +249,7 @@ std::string TempPath(const std::string& name) {
 
 // Logits per position, the whole sequence in one Forward call.
 absl::StatusOr<std::vector<std::vector<float>>> EngineBatch(
-    engine::Engine& e, const std::vector<int32_t>& tokens) {
+    engine::LoadedModel& e, const std::vector<int32_t>& tokens) {
   const int32_t vocab = e.config().vocab_size;
   std::vector<model::BatchToken> batch;
   for (size_t i = 0; i < tokens.size(); ++i) {
@@ -271,7 +271,7 @@ absl::StatusOr<std::vector<std::vector<float>>> EngineBatch(
 
 // Logits per position, one Forward call per token.
 absl::StatusOr<std::vector<std::vector<float>>> EngineStepwise(
-    engine::Engine& e, const std::vector<int32_t>& tokens) {
+    engine::LoadedModel& e, const std::vector<int32_t>& tokens) {
   const int32_t vocab = e.config().vocab_size;
   std::vector<std::vector<float>> out;
   for (size_t i = 0; i < tokens.size(); ++i) {
@@ -377,8 +377,8 @@ void RunReferenceComparison(const Case& c) {
   const std::vector<std::vector<double>> want = ReferenceForward(*ref, kTokens);
   ASSERT_FALSE(::testing::Test::HasFailure());
 
-  absl::StatusOr<std::unique_ptr<engine::Engine>> engine =
-      engine::Engine::Load({.model_path = path, .threads = 2});
+  absl::StatusOr<std::unique_ptr<engine::LoadedModel>> engine =
+      engine::LoadedModel::Load({.model_path = path, .threads = 2});
   ASSERT_TRUE(engine.ok()) << engine.status();
   absl::StatusOr<std::vector<std::vector<float>>> batch =
       EngineBatch(**engine, kTokens);
@@ -387,7 +387,7 @@ void RunReferenceComparison(const Case& c) {
 
   // A fresh engine: the stepwise run rewrites the same positions anyway,
   // but a clean cache rules out stale keys helping.
-  engine = engine::Engine::Load({.model_path = path, .threads = 2});
+  engine = engine::LoadedModel::Load({.model_path = path, .threads = 2});
   ASSERT_TRUE(engine.ok()) << engine.status();
   absl::StatusOr<std::vector<std::vector<float>>> steps =
       EngineStepwise(**engine, kTokens);
@@ -420,10 +420,10 @@ TEST(ReferenceForwardTest, Qwen2F16KvCacheIsClose) {
   const std::vector<std::vector<double>> want = ReferenceForward(*ref, kTokens);
 
   for (bool stepwise : {false, true}) {
-    absl::StatusOr<std::unique_ptr<engine::Engine>> engine =
-        engine::Engine::Load({.model_path = path,
-                              .threads = 2,
-                              .kv_type = model::KvCacheType::kF16});
+    absl::StatusOr<std::unique_ptr<engine::LoadedModel>> engine =
+        engine::LoadedModel::Load({.model_path = path,
+                                   .threads = 2,
+                                   .kv_type = model::KvCacheType::kF16});
     ASSERT_TRUE(engine.ok()) << engine.status();
     absl::StatusOr<std::vector<std::vector<float>>> got =
         stepwise ? EngineStepwise(**engine, kTokens)
@@ -440,8 +440,8 @@ TEST(ReferenceForwardTest, PositionPastContextIsOutOfRange) {
   ASSERT_TRUE(model::WriteRandomModel(c.spec, path, false).ok());
   for (model::KvCacheType kv :
        {model::KvCacheType::kF32, model::KvCacheType::kF16}) {
-    absl::StatusOr<std::unique_ptr<engine::Engine>> engine =
-        engine::Engine::Load(
+    absl::StatusOr<std::unique_ptr<engine::LoadedModel>> engine =
+        engine::LoadedModel::Load(
             {.model_path = path, .threads = 2, .context = 8, .kv_type = kv});
     ASSERT_TRUE(engine.ok()) << engine.status();
     ASSERT_EQ((*engine)->context(), 8);

@@ -44,7 +44,7 @@
 #include "nlohmann/json.hpp"
 #include "ops/kernels/dispatch.h"
 #include "runtime/cli/commands.h"
-#include "runtime/engine/engine.h"
+#include "runtime/engine/loaded_model.h"
 #include "runtime/model/random_model.h"
 #include "runtime/model/weights.h"
 #include "util/status_macros.h"
@@ -162,7 +162,7 @@ uint64_t WeightBytesPerToken(const model::ModelWeights& w,
 
 class Bench {
  public:
-  Bench(engine::Engine& engine, uint64_t seed)
+  Bench(engine::LoadedModel& engine, uint64_t seed)
       : engine_(engine), rng_(seed), logits_(engine.config().vocab_size) {}
 
   // One pass of pp: n tokens from position 0 in chunks of max_batch.
@@ -205,7 +205,7 @@ class Bench {
         0, engine_.config().vocab_size - 1)(rng_);
   }
 
-  engine::Engine& engine_;
+  engine::LoadedModel& engine_;
   std::mt19937_64 rng_;
   std::vector<model::BatchToken> batch_;
   std::vector<float> logits_;
@@ -319,7 +319,7 @@ int RunBench(const ParsedArgs& args) {
     model_path = *path;
   }
 
-  engine::EngineOptions eopts;
+  engine::LoadOptions eopts;
   eopts.model_path = model_path;
   eopts.threads = static_cast<int32_t>(args.GetInt("threads"));
   eopts.max_batch =
@@ -334,13 +334,13 @@ int RunBench(const ParsedArgs& args) {
     std::cerr << kName << ": --kv-type must be f32 or f16\n";
     return 2;
   }
-  absl::StatusOr<std::unique_ptr<engine::Engine>> loaded =
-      engine::Engine::Load(eopts);
+  absl::StatusOr<std::unique_ptr<engine::LoadedModel>> loaded =
+      engine::LoadedModel::Load(eopts);
   if (!loaded.ok()) {
     std::cerr << kName << ": " << loaded.status().message() << "\n";
     return 1;
   }
-  engine::Engine& engine = **loaded;
+  engine::LoadedModel& engine = **loaded;
   const model::ModelConfig& config = engine.config();
   absl::StatusOr<model::ModelWeights> weights =
       model::BindWeights(engine.file(), config);

@@ -3,6 +3,7 @@
 #define EDGELLM_RUNTIME_CLI_COMMANDS_H_
 
 #include "runtime/cli/command.h"
+#include "runtime/server/server.h"
 
 namespace edgellm::cli {
 
@@ -10,6 +11,8 @@ Command VersionCommand();
 Command BenchCommand();
 Command GenerateCommand();
 Command ServeCommand();
+// `serve` over an engine loaded by `load` (a test double in tests).
+Command ServeCommandWith(server::EngineLoader load);
 Command MakeModelCommand();
 Command InspectCommand();
 Command QuantizeCommand();

@@ -5,14 +5,14 @@
 
 #include "nlohmann/json.hpp"
 #include "runtime/cli/commands.h"
-#include "runtime/engine/engine.h"
+#include "runtime/engine/edgellm.h"
 
 namespace edgellm::cli {
 namespace {
 
 int RunGenerate(const ParsedArgs& args) {
   const bool json = args.GetBool("json");
-  engine::EngineOptions eopts;
+  EngineOptions eopts;
   eopts.model_path = args.GetString("model");
   if (eopts.model_path.empty()) {
     std::cerr << "edgellm generate: --model is required\n";
@@ -22,23 +22,26 @@ int RunGenerate(const ParsedArgs& args) {
   eopts.context = static_cast<int32_t>(args.GetInt("ctx"));
   eopts.max_batch = static_cast<int32_t>(args.GetInt("batch"));
   const std::string kv_type = args.GetString("kv-type");
+  // One stream: no embedding slot, nothing waiting.
+  eopts.embedding_slot = false;
+  eopts.queue = 0;
   if (kv_type == "f16") {
-    eopts.kv_type = model::KvCacheType::kF16;
+    eopts.kv_type = KvCacheType::kF16;
   } else if (kv_type != "f32") {
     std::cerr << "edgellm generate: --kv-type must be f32 or f16\n";
     return 2;
   }
-  absl::StatusOr<std::unique_ptr<engine::Engine>> engine =
-      engine::Engine::Load(eopts);
+  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Load(eopts);
   if (!engine.ok()) {
     std::cerr << "edgellm generate: " << engine.status().message() << "\n";
     return 1;
   }
-  engine::GenerateOptions options;
+  GenerateRequest request;
+  GenerateOptions& options = request.options;
   options.max_tokens = static_cast<int32_t>(args.GetInt("max-tokens"));
   options.ignore_eos = args.GetBool("ignore-eos");
   if (!args.GetString("stop").empty()) options.stop = {args.GetString("stop")};
-  engine::SamplingParams& s = options.sampling;
+  SamplingParams& s = options.sampling;
   s.temperature = static_cast<float>(args.GetDouble("temperature"));
   s.top_k = static_cast<int>(args.GetInt("top-k"));
   s.top_p = static_cast<float>(args.GetDouble("top-p"));
@@ -48,10 +51,15 @@ int RunGenerate(const ParsedArgs& args) {
   s.frequency_penalty = static_cast<float>(args.GetDouble("frequency-penalty"));
   s.seed = static_cast<uint64_t>(args.GetInt("seed"));
 
-  const std::vector<int32_t> prompt_ids = (*engine)->Encode(
-      args.GetString("prompt"), args.GetBool("parse-special"));
-  absl::StatusOr<engine::GenerateResult> result = (*engine)->GenerateFromIds(
-      prompt_ids, options, [json](const engine::TokenEvent& e) {
+  request.prompt = args.GetString("prompt");
+  request.parse_special = args.GetBool("parse-special");
+  if (request.prompt.empty()) {
+    // An empty prompt is the model's BOS alone, as the tokenizer gives it.
+    request.prompt_ids =
+        (*engine)->Tokenize("", /*add_special=*/true, request.parse_special);
+  }
+  absl::StatusOr<GenerateResult> result =
+      (*engine)->Generate(std::move(request), [json](const TokenEvent& e) {
         if (!json) {
           std::fwrite(e.text.data(), 1, e.text.size(), stdout);
           std::fflush(stdout);
@@ -62,8 +70,10 @@ int RunGenerate(const ParsedArgs& args) {
     std::cerr << "\nedgellm generate: " << result.status().message() << "\n";
     return 1;
   }
-  const double ttft_ms = absl::ToDoubleMilliseconds(result->stats.prompt_time);
-  const double load_ms = absl::ToDoubleMilliseconds((*engine)->load_time());
+  const ModelInfo& info = (*engine)->info();
+  const double ttft_ms =
+      absl::ToDoubleMilliseconds(result->stats.time_to_first_token);
+  const double load_ms = absl::ToDoubleMilliseconds(info.load_time);
   if (json) {
     nlohmann::json out;
     out["prompt_ids"] = result->prompt_ids;
@@ -71,17 +81,17 @@ int RunGenerate(const ParsedArgs& args) {
     out["text"] = result->text;
     out["finish_reason"] = std::string(FinishReasonName(result->finish_reason));
     out["kv_cache"] = {
-        {"bytes", (*engine)->transformer().kv_cache().bytes()},
-        {"context", (*engine)->context()},
+        {"bytes", info.kv_cache_bytes},
+        {"context", info.context_length},
         {"type", kv_type},
     };
     out["timings"] = {
         {"load_ms", load_ms},
         {"time_to_first_token_ms", ttft_ms},
         {"prompt_tokens", result->stats.prompt_tokens},
-        {"prompt_tokens_per_second", result->prompt_tokens_per_second()},
+        {"prompt_tokens_per_second", result->stats.prompt_tokens_per_second()},
         {"generated_tokens", result->stats.generated_tokens},
-        {"generated_tokens_per_second", result->generated_tokens_per_second()},
+        {"generated_tokens_per_second", result->stats.tokens_per_second()},
     };
     // Invalid UTF-8 never reaches here (the detokenizer emits complete
     // characters), but replace rather than throw if it does.
@@ -91,16 +101,16 @@ int RunGenerate(const ParsedArgs& args) {
   } else {
     std::fputs("\n", stdout);
     std::fflush(stdout);
-    std::fprintf(
-        stderr,
-        "[%s] load %.1f ms, KV cache %.1f MiB (%d positions, %s), "
-        "prompt %d tokens (%.1f tok/s), "
-        "generated %d tokens (%.1f tok/s), first token %.1f ms\n",
-        std::string(FinishReasonName(result->finish_reason)).c_str(), load_ms,
-        (*engine)->transformer().kv_cache().bytes() / 1048576.0,
-        (*engine)->context(), kv_type.c_str(), result->stats.prompt_tokens,
-        result->prompt_tokens_per_second(), result->stats.generated_tokens,
-        result->generated_tokens_per_second(), ttft_ms);
+    std::fprintf(stderr,
+                 "[%s] load %.1f ms, KV cache %.1f MiB (%d positions, %s), "
+                 "prompt %d tokens (%.1f tok/s), "
+                 "generated %d tokens (%.1f tok/s), first token %.1f ms\n",
+                 std::string(FinishReasonName(result->finish_reason)).c_str(),
+                 load_ms, info.kv_cache_bytes / 1048576.0, info.context_length,
+                 kv_type.c_str(), result->stats.prompt_tokens,
+                 result->stats.prompt_tokens_per_second(),
+                 result->stats.generated_tokens,
+                 result->stats.tokens_per_second(), ttft_ms);
   }
   return 0;
 }

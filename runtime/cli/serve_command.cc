@@ -4,13 +4,12 @@
 #include <string>
 
 #include "runtime/cli/commands.h"
-#include "runtime/server/chat_template.h"
 #include "runtime/server/server.h"
 
 namespace edgellm::cli {
 namespace {
 
-int RunServe(const ParsedArgs& args) {
+int RunServe(const ParsedArgs& args, const server::EngineLoader& load) {
   server::ServerOptions o;
   o.engine.model_path = args.GetString("model");
   if (o.engine.model_path.empty()) {
@@ -22,14 +21,14 @@ int RunServe(const ParsedArgs& args) {
   o.engine.max_batch = static_cast<int32_t>(args.GetInt("batch"));
   const std::string kv_type = args.GetString("kv-type");
   if (kv_type == "f16") {
-    o.engine.kv_type = model::KvCacheType::kF16;
+    o.engine.kv_type = KvCacheType::kF16;
   } else if (kv_type != "f32") {
     std::cerr << "edgellm serve: --kv-type must be f32 or f16\n";
     return 2;
   }
   o.listen = args.GetString("listen");
-  o.parallel = static_cast<int32_t>(args.GetInt("parallel"));
-  o.queue = static_cast<int32_t>(args.GetInt("queue"));
+  o.engine.parallel = static_cast<int32_t>(args.GetInt("parallel"));
+  o.engine.queue = static_cast<int32_t>(args.GetInt("queue"));
   o.default_max_tokens = static_cast<int32_t>(args.GetInt("max-tokens"));
   o.tls_cert_file = args.GetString("tls-cert");
   o.tls_key_file = args.GetString("tls-key");
@@ -40,29 +39,20 @@ int RunServe(const ParsedArgs& args) {
     return 2;
   }
   o.grace = absl::Seconds(grace);
-  o.debug_step_delay =
-      absl::Milliseconds(std::max(0.0, args.GetDouble("debug-step-delay-ms")));
-  if (o.parallel < 1 || o.queue < 0 || o.default_max_tokens < 1) {
+  if (o.engine.parallel < 1 || o.engine.queue < 0 || o.default_max_tokens < 1) {
     std::cerr << "edgellm serve: --parallel and --max-tokens must be >= 1, "
                  "--queue >= 0\n";
     return 2;
   }
-  if (!args.GetString("chat-template").empty()) {
-    absl::StatusOr<server::ChatTemplateFamily> family =
-        server::ChatTemplateFamilyFromName(args.GetString("chat-template"));
-    if (!family.ok()) {
-      std::cerr << "edgellm serve: --chat-template: "
-                << family.status().message() << "\n";
-      return 2;
-    }
-    o.chat_template = *family;
-  }
-  return server::RunServer(o);
+  o.engine.chat_template = args.GetString("chat-template");
+  return server::RunServer(o, load);
 }
 
 }  // namespace
 
-Command ServeCommand() {
+Command ServeCommand() { return ServeCommandWith(nullptr); }
+
+Command ServeCommandWith(server::EngineLoader load) {
   return Command{
       .name = "serve",
       .summary = "serve the model over gRPC (edgellm.v1.EdgeLlm)",
@@ -106,10 +96,8 @@ Command ServeCommand() {
               {"chat-template", FlagKind::kString, "",
                "chat template family overriding the model's (chatml, llama3, "
                "...)"},
-              {"debug-step-delay-ms", FlagKind::kDouble, "0",
-               "testing aid: sleep after every forward pass"},
           },
-      .run = RunServe,
+      .run = [load](const ParsedArgs& args) { return RunServe(args, load); },
   };
 }
 

@@ -1,4 +1,4 @@
-// Engine::Embed on a small random-weight F32 model (runtime/model/
+// LoadedModel::Embed on a small random-weight F32 model (runtime/model/
 // random_model), so the test needs nothing from ../shared. The engine runs
 // texts in chunks of max_batch = 4 tokens; the references below feed the
 // transformer one token at a time and pool by hand.
@@ -13,7 +13,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "runtime/engine/embedding.h"
-#include "runtime/engine/engine.h"
+#include "runtime/engine/loaded_model.h"
 #include "runtime/gguf/gguf.h"
 #include "runtime/model/random_model.h"
 
@@ -56,18 +56,18 @@ class EmbedTest : public ::testing::Test {
     model::RandomModelSpec spec;
     spec.name = "embed-test";
     spec.vocab_size = 640;  // the built-in vocabulary needs 577
-    spec.q8_0 = false;  // F32: the output head is a plain dot product
+    spec.q8_0 = false;      // F32: the output head is a plain dot product
     spec.tied_output = true;
     spec.seed = 11;
     path_ = new std::string(TempPath("embed_test.gguf"));
     const absl::Status written = model::WriteRandomModel(spec, *path_, false);
     ASSERT_TRUE(written.ok()) << written;
-    EngineOptions o;
+    LoadOptions o;
     o.model_path = *path_;
     o.threads = 1;
     o.context = kContext;
     o.max_batch = kMaxBatch;
-    absl::StatusOr<std::unique_ptr<Engine>> e = Engine::Load(o);
+    absl::StatusOr<std::unique_ptr<LoadedModel>> e = LoadedModel::Load(o);
     ASSERT_TRUE(e.ok()) << e.status();
     engine_ = e->release();
   }
@@ -99,11 +99,11 @@ class EmbedTest : public ::testing::Test {
   }
 
   static std::string* path_;
-  static Engine* engine_;
+  static LoadedModel* engine_;
 };
 
 std::string* EmbedTest::path_ = nullptr;
-Engine* EmbedTest::engine_ = nullptr;
+LoadedModel* EmbedTest::engine_ = nullptr;
 
 EmbedOptions Options(Pooling pooling, bool normalize = false) {
   EmbedOptions o;

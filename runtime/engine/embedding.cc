@@ -7,18 +7,6 @@
 
 namespace edgellm::engine {
 
-std::string_view PoolingName(Pooling pooling) {
-  switch (pooling) {
-    case Pooling::kMean:
-      return "mean";
-    case Pooling::kLastToken:
-      return "last";
-    case Pooling::kCls:
-      return "cls";
-  }
-  return "unknown";
-}
-
 Pooling PoolingFromGgufValue(int64_t value) {
   // llama.h: LLAMA_POOLING_TYPE_MEAN = 1, _CLS = 2, _LAST = 3.
   switch (value) {
@@ -47,6 +35,35 @@ absl::Status ValidateEmbedIds(absl::Span<const int32_t> ids, int32_t vocab_size,
           absl::StrCat(field, ": token id ", ids[i], " at index ", i,
                        " is outside [0, ", vocab_size, ")"));
     }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateEmbedRequest(
+    const std::vector<std::vector<int32_t>>& texts, int32_t vocab_size,
+    int32_t context, absl::string_view field) {
+  if (texts.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": empty; give at least one text"));
+  }
+  if (texts.size() > size_t{RequestLimits::kMaxEmbedTexts}) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": ", texts.size(), " texts; at most ",
+                     RequestLimits::kMaxEmbedTexts, " per request"));
+  }
+  int64_t tokens = 0;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    if (absl::Status s = ValidateEmbedIds(texts[i], vocab_size, context,
+                                          absl::StrCat(field, "[", i, "]"));
+        !s.ok()) {
+      return s;
+    }
+    tokens += static_cast<int64_t>(texts[i].size());
+  }
+  if (tokens > RequestLimits::kMaxEmbedTokens) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": ", tokens, " tokens in all; at most ",
+                     RequestLimits::kMaxEmbedTokens, " per request"));
   }
   return absl::OkStatus();
 }
@@ -89,6 +106,7 @@ absl::Span<const model::BatchToken> EmbeddingPass::NextBatch() {
     t.token = ids_[t.pos];
     t.slot = slot_;
     switch (options_.pooling) {
+      case Pooling::kDefault:
       case Pooling::kMean:
         t.want_logits = true;
         break;
@@ -119,8 +137,9 @@ void EmbeddingPass::Consume(const float* hidden) {
 
 std::vector<float> EmbeddingPass::Result() const {
   std::vector<float> out(hidden_size_);
-  const double count =
-      options_.pooling == Pooling::kMean ? static_cast<double>(end_) : 1.0;
+  const bool mean = options_.pooling == Pooling::kMean ||
+                    options_.pooling == Pooling::kDefault;
+  const double count = mean ? static_cast<double>(end_) : 1.0;
   for (int32_t j = 0; j < hidden_size_; ++j) {
     out[j] = static_cast<float>(sum_[j] / count);
   }

@@ -30,30 +30,36 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "runtime/engine/edgellm.h"
 #include "runtime/model/transformer.h"
 
 namespace edgellm::engine {
 
-enum class Pooling { kMean, kLastToken, kCls };
-
-// "mean", "last", "cls".
-std::string_view PoolingName(Pooling pooling);
+// The embedding request types are part of the public API
+// (runtime/engine/edgellm.h). Pooling::kDefault must be resolved (to the
+// model's pooling) before a pass starts; a pass treats it as kMean.
+using ::edgellm::EmbedOptions;
+using ::edgellm::Pooling;
+using ::edgellm::PoolingName;
 
 // The pooling a GGUF file asks for in `<arch>.pooling_type` (llama.cpp's
 // enum llama_pooling_type: 1 MEAN, 2 CLS, 3 LAST); kMean when absent or
 // not one of these (NONE and RANK have no single-vector meaning here).
 Pooling PoolingFromGgufValue(int64_t value);
 
-struct EmbedOptions {
-  Pooling pooling = Pooling::kMean;
-  bool normalize = false;  // scale to unit L2 norm
-};
-
 // Checks token ids for an embedding pass: non-empty, each in [0, vocab_size),
 // at most `context` of them. INVALID_ARGUMENT whose message starts with
 // `field` ("text", "texts[2]").
 absl::Status ValidateEmbedIds(absl::Span<const int32_t> ids, int32_t vocab_size,
                               int32_t context, absl::string_view field);
+
+// Checks the texts of one embedding request, as token ids: at least one,
+// at most RequestLimits::kMaxEmbedTexts, each valid for ValidateEmbedIds,
+// at most RequestLimits::kMaxEmbedTokens in all. INVALID_ARGUMENT naming
+// `field` ("texts") or `field[i]` ("texts[2]").
+absl::Status ValidateEmbedRequest(
+    const std::vector<std::vector<int32_t>>& texts, int32_t vocab_size,
+    int32_t context, absl::string_view field);
 
 // Scales `v` to unit L2 norm (left as is when the norm is 0).
 void L2Normalize(absl::Span<float> v);

@@ -10,12 +10,6 @@
 namespace edgellm::engine {
 namespace {
 
-absl::Status FieldError(absl::string_view field, absl::string_view rule,
-                        double got) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("SamplingParams.", field, " must be ", rule, ", got ", got));
-}
-
 // Top-p sorts only this many leading candidates before falling back to a
 // selection search: over a large vocabulary it usually stops within the first
 // few hundred tokens, so sorting all of it would be wasted work.
@@ -28,57 +22,6 @@ constexpr auto kBefore = [](const auto& a, const auto& b) {
 };
 
 }  // namespace
-
-absl::Status SamplingParams::Validate(int vocab_size) const {
-  if (vocab_size < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("vocab_size must be >= 1, got ", vocab_size));
-  }
-  // Comparisons are written so that NaN fails them.
-  if (!(std::isfinite(temperature) && temperature >= 0.0f)) {
-    return FieldError("temperature", "finite and >= 0", temperature);
-  }
-  if (top_k < 0) return FieldError("top_k", ">= 0 (0 disables)", top_k);
-  if (!(top_p > 0.0f && top_p <= 1.0f)) {
-    return FieldError("top_p", "in (0, 1] (1 disables)", top_p);
-  }
-  if (!(min_p >= 0.0f && min_p <= 1.0f)) {
-    return FieldError("min_p", "in [0, 1] (0 disables)", min_p);
-  }
-  if (!(repetition_penalty > 0.0f &&
-        repetition_penalty <= kMaxRepetitionPenalty)) {
-    return FieldError(
-        "repetition_penalty",
-        absl::StrCat("in (0, ", kMaxRepetitionPenalty, "] (1 disables)"),
-        repetition_penalty);
-  }
-  const std::string additive_range = absl::StrCat(
-      "in [", -kMaxAdditivePenalty, ", ", kMaxAdditivePenalty, "]");
-  if (!(std::abs(presence_penalty) <= kMaxAdditivePenalty)) {
-    return FieldError("presence_penalty", additive_range, presence_penalty);
-  }
-  if (!(std::abs(frequency_penalty) <= kMaxAdditivePenalty)) {
-    return FieldError("frequency_penalty", additive_range, frequency_penalty);
-  }
-  if (penalty_last_n < 0 || penalty_last_n > kMaxPenaltyLastN) {
-    return FieldError("penalty_last_n",
-                      absl::StrCat("in [0, ", kMaxPenaltyLastN, "]"),
-                      penalty_last_n);
-  }
-  for (size_t i = 0; i < logit_bias.size(); ++i) {
-    const auto& [id, bias] = logit_bias[i];
-    if (id < 0 || id >= vocab_size) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("SamplingParams.logit_bias[", i, "] token id ", id,
-                       " is outside the vocabulary [0, ", vocab_size, ")"));
-    }
-    if (std::isnan(bias)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "SamplingParams.logit_bias[", i, "] (token ", id, ") bias is NaN"));
-    }
-  }
-  return absl::OkStatus();
-}
 
 absl::StatusOr<Sampler> Sampler::Create(const SamplingParams& params,
                                         int vocab_size) {

@@ -30,55 +30,13 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "runtime/engine/edgellm.h"
 
 namespace edgellm::engine {
 
-// Defaults are llama.cpp's (common/common.h) except `seed`, which is fixed so
-// that an unconfigured sampler is reproducible; callers wanting fresh output
-// per request pass their own seed.
-struct SamplingParams {
-  // Divides logits after truncation. 0 = greedy argmax. Must be finite, >= 0.
-  float temperature = 0.8f;
-  // Keep the k highest logits; 0 disables. k >= vocab keeps all.
-  int top_k = 40;
-  // Keep the smallest prefix (by probability) whose mass reaches top_p.
-  // In (0, 1]; 1 disables.
-  float top_p = 0.95f;
-  // Drop tokens with p < min_p * p_max. In [0, 1]; 0 disables.
-  float min_p = 0.05f;
-  // CTRL-style (Keskar et al. 2019, arXiv:1909.05858) with llama.cpp's sign
-  // fix: positive logits of recent tokens are divided by it, non-positive
-  // ones multiplied. In (0, kMaxRepetitionPenalty]; 1 disables.
-  float repetition_penalty = 1.0f;
-  // OpenAI-style additive penalties (subtracted from logits): presence once
-  // per distinct recent token, frequency times its count. Each in
-  // [-kMaxAdditivePenalty, kMaxAdditivePenalty]; 0 disables.
-  float presence_penalty = 0.0f;
-  float frequency_penalty = 0.0f;
-  // How many most recent Accept()ed tokens the penalties look at.
-  // In [0, kMaxPenaltyLastN]; 0 disables all penalties.
-  int penalty_last_n = 64;
-  // Added to the logit of the given token id before anything else. -inf bans
-  // the token; +inf forces it (among other +inf tokens, uniformly). Repeated
-  // ids add up. Ids must be in [0, vocab_size); biases must not be NaN.
-  std::vector<std::pair<int32_t, float>> logit_bias;
-  // Seeds std::mt19937_64, whose output sequence the C++ standard fixes;
-  // uniforms come from its raw bits (not std::uniform_real_distribution,
-  // which differs between standard libraries) and candidates are drawn in a
-  // fixed order, so the same seed and logits give the same tokens on every
-  // run of a build (other standard libraries may differ in exp rounding and,
-  // for very flat top-p sets, in the order a selection leaves candidates).
-  uint64_t seed = 0;
-
-  // Range limits; generous, but they keep a typo from silently doing harm.
-  static constexpr float kMaxRepetitionPenalty = 10.0f;
-  static constexpr float kMaxAdditivePenalty = 2.0f;  // OpenAI's API range.
-  static constexpr int kMaxPenaltyLastN = 1 << 16;
-
-  // INVALID_ARGUMENT naming the offending field (and logit_bias index) for
-  // any value outside the ranges above, NaN anywhere, or vocab_size < 1.
-  absl::Status Validate(int vocab_size) const;
-};
+// SamplingParams (the request's knobs) is part of the public API,
+// runtime/engine/edgellm.h.
+using ::edgellm::SamplingParams;
 
 class Sampler {
  public:

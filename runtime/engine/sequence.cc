@@ -8,28 +8,9 @@
 
 namespace edgellm::engine {
 
-std::string_view FinishReasonName(FinishReason reason) {
-  switch (reason) {
-    case FinishReason::kNone:
-      return "none";
-    case FinishReason::kStop:
-      return "stop";
-    case FinishReason::kLength:
-      return "length";
-    case FinishReason::kContextFull:
-      return "context_full";
-    case FinishReason::kEndOfGeneration:
-      return "end_of_generation";
-    case FinishReason::kCancelled:
-      return "cancelled";
-  }
-  return "unknown";
-}
-
-absl::StatusOr<std::unique_ptr<Sequence>> Sequence::Create(
-    const tokenizer::Tokenizer& tokenizer, int32_t vocab_size, int32_t context,
-    int32_t slot, std::vector<int32_t> prompt_ids,
-    const GenerateOptions& options, TokenCallback callback) {
+absl::Status ValidateGenerateRequest(absl::Span<const int32_t> prompt_ids,
+                                     const GenerateOptions& options,
+                                     int32_t vocab_size, int32_t context) {
   if (prompt_ids.empty()) {
     return absl::InvalidArgumentError(
         "prompt: empty (no tokens to start from; give text or enable BOS)");
@@ -39,17 +20,45 @@ absl::StatusOr<std::unique_ptr<Sequence>> Sequence::Create(
         "prompt: ", prompt_ids.size(), " tokens do not fit the context of ",
         context, " (leave room for at least one generated token)"));
   }
-  for (int32_t id : prompt_ids) {
-    if (id < 0 || id >= vocab_size) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "prompt: token id ", id, " is outside [0, ", vocab_size, ")"));
+  for (size_t i = 0; i < prompt_ids.size(); ++i) {
+    if (prompt_ids[i] < 0 || prompt_ids[i] >= vocab_size) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("prompt: token id ", prompt_ids[i], " at index ", i,
+                       " is outside [0, ", vocab_size, ")"));
     }
   }
   if (options.max_tokens < 0) {
-    return absl::InvalidArgumentError("max_tokens: must not be negative");
+    return absl::InvalidArgumentError(absl::StrCat(
+        "limits.max_tokens: ", options.max_tokens, " is negative"));
   }
-  absl::Status valid = options.sampling.Validate(vocab_size);
-  if (!valid.ok()) return valid;
+  if (options.stop.size() > size_t{RequestLimits::kMaxStopStrings}) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "limits.stop: ", options.stop.size(), " stop strings; at most ",
+        RequestLimits::kMaxStopStrings));
+  }
+  for (size_t i = 0; i < options.stop.size(); ++i) {
+    if (options.stop[i].empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("limits.stop[", i, "]: empty"));
+    }
+    if (options.stop[i].size() > size_t{RequestLimits::kMaxStopStringBytes}) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("limits.stop[", i, "]: ", options.stop[i].size(),
+                       " bytes; at most ", RequestLimits::kMaxStopStringBytes));
+    }
+  }
+  return options.sampling.Validate(vocab_size);
+}
+
+absl::StatusOr<std::unique_ptr<Sequence>> Sequence::Create(
+    const tokenizer::Tokenizer& tokenizer, int32_t vocab_size, int32_t context,
+    int32_t slot, std::vector<int32_t> prompt_ids,
+    const GenerateOptions& options, TokenCallback callback) {
+  if (absl::Status s =
+          ValidateGenerateRequest(prompt_ids, options, vocab_size, context);
+      !s.ok()) {
+    return s;
+  }
   absl::StatusOr<Sampler> sampler =
       Sampler::Create(options.sampling, vocab_size);
   if (!sampler.ok()) return sampler.status();
@@ -82,9 +91,13 @@ Sequence::Sequence(const tokenizer::Tokenizer& tokenizer, int32_t context,
   stats_.start = absl::Now();
   stats_.prompt_tokens = static_cast<int32_t>(prompt_ids_.size());
   // Reserved up front so that the decode loop does not allocate per token
-  // (text grows past this only for unusually long pieces).
-  output_ids_.reserve(std::max(0, options.max_tokens));
-  text_.reserve(size_t(std::max(0, options.max_tokens)) * 8);
+  // (text grows past this only for unusually long pieces). A sequence can
+  // generate no more tokens than the context leaves after the prompt (plus
+  // the one sampled at the last position), whatever max_tokens asks for.
+  const size_t most = static_cast<size_t>(std::clamp<int64_t>(
+      options.max_tokens, 0, context - int64_t(prompt_ids_.size()) + 1));
+  output_ids_.reserve(most);
+  text_.reserve(most * 8);
   // Penalties look back over the prompt too, as llama.cpp's do.
   for (int32_t id : prompt_ids_) sampler_.Accept(id);
   if (options_.max_tokens == 0) finish_ = FinishReason::kLength;

@@ -21,53 +21,43 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "runtime/engine/edgellm.h"
 #include "runtime/engine/sampler.h"
 #include "runtime/engine/stop_string_matcher.h"
 #include "runtime/tokenizer/tokenizer.h"
 
 namespace edgellm::engine {
 
-enum class FinishReason {
-  kNone,             // still running
-  kStop,             // a stop string was produced
-  kLength,           // max_tokens reached
-  kContextFull,      // the KV cache of the slot is full
-  kEndOfGeneration,  // the model produced an end-of-generation token
-  kCancelled,        // the callback or the caller stopped it
-};
+// The request types are part of the public API (runtime/engine/edgellm.h).
+using ::edgellm::FinishReason;
+using ::edgellm::FinishReasonName;
+using ::edgellm::GenerateOptions;
+using ::edgellm::TokenCallback;
+using ::edgellm::TokenEvent;
 
-std::string_view FinishReasonName(FinishReason reason);
-
-struct GenerateOptions {
-  SamplingParams sampling;
-  int32_t max_tokens = 128;
-  std::vector<std::string> stop;  // stop strings (not included in the text)
-  bool ignore_eos = false;        // keep going past end-of-generation tokens
-};
-
-// What the callback sees for each generated token.
-struct TokenEvent {
-  int32_t token = 0;
-  std::string_view text;  // complete UTF-8 text released by this token
-  int32_t index = 0;      // 0 for the first generated token
-};
-
-// Return false to stop the generation (FinishReason::kCancelled).
-using TokenCallback = std::function<bool(const TokenEvent&)>;
+// Checks a generation request against the model without allocating
+// anything sized by it: a non-empty prompt that leaves room for one
+// generated token in `context`, token ids in [0, vocab_size), max_tokens
+// >= 0, the sampling values, and the stop strings (RequestLimits). The
+// error is INVALID_ARGUMENT naming the field ("prompt", "max_tokens",
+// "sampling.top_p", "limits.stop[1]").
+absl::Status ValidateGenerateRequest(absl::Span<const int32_t> prompt_ids,
+                                     const GenerateOptions& options,
+                                     int32_t vocab_size, int32_t context);
 
 struct SequenceStats {
-  absl::Time start;               // when the sequence was created
-  absl::Duration prompt_time;     // start -> first token sampled
-  absl::Duration decode_time;     // first token -> finish
+  absl::Time start;            // when the sequence was created
+  absl::Duration prompt_time;  // start -> first token sampled
+  absl::Duration decode_time;  // first token -> finish
   int32_t prompt_tokens = 0;
   int32_t generated_tokens = 0;
 };
 
 class Sequence {
  public:
-  // Validates options against the model (sampling values, an empty prompt,
-  // a prompt that does not fit the context) with INVALID_ARGUMENT naming the
-  // field.
+  // Validates the request (ValidateGenerateRequest) and builds the
+  // sequence. Buffers sized by max_tokens are sized by what the context can
+  // hold after the prompt, whatever max_tokens says.
   static absl::StatusOr<std::unique_ptr<Sequence>> Create(
       const tokenizer::Tokenizer& tokenizer, int32_t vocab_size,
       int32_t context, int32_t slot, std::vector<int32_t> prompt_ids,
@@ -100,10 +90,9 @@ class Sequence {
   const SequenceStats& stats() const { return stats_; }
 
  private:
-  Sequence(const tokenizer::Tokenizer& tokenizer, int32_t context,
-           int32_t slot, std::vector<int32_t> prompt_ids,
-           const GenerateOptions& options, Sampler sampler,
-           TokenCallback callback);
+  Sequence(const tokenizer::Tokenizer& tokenizer, int32_t context, int32_t slot,
+           std::vector<int32_t> prompt_ids, const GenerateOptions& options,
+           Sampler sampler, TokenCallback callback);
   void Finish(FinishReason reason);
   void Emit(int32_t token, std::string_view text);
 

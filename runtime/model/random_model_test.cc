@@ -9,7 +9,7 @@
 #include "ops/kernels/dispatch.h"
 #include "ops/linear.h"
 #include "quant/q8_0.h"
-#include "runtime/engine/engine.h"
+#include "runtime/engine/loaded_model.h"
 #include "runtime/model/transformer.h"
 #include "runtime/model/weights.h"
 
@@ -29,12 +29,12 @@ TEST(RandomModelTest, LongBatchEqualsSmallBatches) {
   ASSERT_TRUE(spec.ok());
   const std::string path = TempPath("tiny_long.gguf");
   ASSERT_TRUE(WriteRandomModel(*spec, path, false).ok());
-  engine::EngineOptions options;
+  engine::LoadOptions options;
   options.model_path = path;
   options.threads = 2;
   options.max_batch = 300;
   options.context = 300;
-  auto engine = engine::Engine::Load(options);
+  auto engine = engine::LoadedModel::Load(options);
   ASSERT_TRUE(engine.ok()) << engine.status();
   Transformer& t = (*engine)->transformer();
   const int32_t d = (*engine)->config().embedding_length;
@@ -72,11 +72,11 @@ TEST(RandomModelTest, PackedHeadOfTwoSlabsEqualsTheFilesHead) {
   spec.feed_forward_length = 256;
   const std::string path = TempPath("two_slab_head.gguf");
   ASSERT_TRUE(WriteRandomModel(spec, path, false).ok());
-  engine::EngineOptions options;
+  engine::LoadOptions options;
   options.model_path = path;
   options.threads = 2;
   options.context = 8;
-  auto engine = engine::Engine::Load(options);
+  auto engine = engine::LoadedModel::Load(options);
   ASSERT_TRUE(engine.ok()) << engine.status();
   Transformer& t = (*engine)->transformer();
   const ModelConfig& c = (*engine)->config();
@@ -114,10 +114,10 @@ TEST(RandomModelTest, TinyLoadsTokenizesAndGeneratesDeterministically) {
   absl::Status written = WriteRandomModel(*spec, path, false);
   ASSERT_TRUE(written.ok()) << written;
 
-  engine::EngineOptions options;
+  engine::LoadOptions options;
   options.model_path = path;
   options.threads = 1;
-  auto engine = engine::Engine::Load(options);
+  auto engine = engine::LoadedModel::Load(options);
   ASSERT_TRUE(engine.ok()) << engine.status();
   EXPECT_EQ((*engine)->config().embedding_length, 128);
   // The vocabulary builds whole words from their prefixes.

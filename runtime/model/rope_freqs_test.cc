@@ -7,7 +7,7 @@
 
 #include "gtest/gtest.h"
 #include "ops/rope.h"
-#include "runtime/engine/engine.h"
+#include "runtime/engine/loaded_model.h"
 #include "runtime/gguf/gguf.h"
 #include "runtime/gguf/writer.h"
 #include "runtime/model/random_model.h"
@@ -40,10 +40,10 @@ void CopyWith(const std::string& base, const std::string& out,
 
 std::vector<float> LogitsAfter(const std::string& path,
                                const std::vector<int32_t>& tokens) {
-  engine::EngineOptions options;
+  engine::LoadOptions options;
   options.model_path = path;
   options.threads = 1;
-  auto engine = engine::Engine::Load(options);
+  auto engine = engine::LoadedModel::Load(options);
   EXPECT_TRUE(engine.ok()) << engine.status();
   if (!engine.ok()) return {};
   std::vector<BatchToken> batch;

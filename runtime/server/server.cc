@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -19,7 +20,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/notification.h"
-#include "runtime/server/scheduler.h"
 #include "runtime/server/service.h"
 
 namespace edgellm::server {
@@ -85,8 +85,9 @@ bool IsLoopback(absl::string_view host) {
 }
 
 // Blocks SIGINT/SIGTERM in the calling thread (and so in every thread it
-// starts later) and waits for them on a thread of its own. The state is
-// shared, not borrowed, because the waiter may outlive RunServer.
+// starts later) and waits for them on a thread of its own. The first starts
+// the drain; a second ends the process at once. The state is shared, not
+// borrowed, because the waiter may outlive RunServer.
 struct SignalWaiter {
   absl::Notification received;
   std::atomic<int> signal{0};
@@ -101,52 +102,23 @@ std::shared_ptr<SignalWaiter> StartSignalWaiter() {
   auto waiter = std::make_shared<SignalWaiter>();
   std::thread([waiter, set] {
     int sig = 0;
-    if (sigwait(&set, &sig) == 0) {
-      waiter->signal.store(sig);
-      waiter->received.Notify();
-    }
+    if (sigwait(&set, &sig) != 0) return;
+    waiter->signal.store(sig);
+    waiter->received.Notify();
+    if (sigwait(&set, &sig) != 0) return;
+    Log("second signal during the drain: stopping now");
+    std::_Exit(1);
   }).detach();
   return waiter;
 }
 
-// Sleeps after each forward pass (ServerOptions::debug_step_delay).
-class DelayedBatchModel : public BatchModel {
- public:
-  DelayedBatchModel(BatchModel* inner, absl::Duration delay)
-      : inner_(inner), delay_(delay) {}
-  absl::Status Forward(absl::Span<const model::BatchToken> batch,
-                       float* logits) override {
-    absl::Status status = inner_->Forward(batch, logits);
-    absl::SleepFor(delay_);
-    return status;
-  }
-  int32_t vocab_size() const override { return inner_->vocab_size(); }
-  int32_t context() const override { return inner_->context(); }
-  int32_t slots() const override { return inner_->slots(); }
-  int32_t max_batch() const override { return inner_->max_batch(); }
-  absl::Status ForwardHidden(absl::Span<const model::BatchToken> batch,
-                             float* hidden) override {
-    absl::Status status = inner_->ForwardHidden(batch, hidden);
-    absl::SleepFor(delay_);
-    return status;
-  }
-  int32_t hidden_size() const override { return inner_->hidden_size(); }
-
- private:
-  BatchModel* const inner_;
-  const absl::Duration delay_;
-};
-
 }  // namespace
 
-int RunServer(const ServerOptions& o) {
+int RunServer(const ServerOptions& o, const EngineLoader& load) {
   std::shared_ptr<SignalWaiter> signals = StartSignalWaiter();
 
   ServiceOptions service_options;
   service_options.default_max_tokens = o.default_max_tokens;
-  service_options.chat_template = o.chat_template;
-  service_options.parallel = o.parallel;
-  service_options.queue = o.queue;
   if (!o.auth_token_file.empty()) {
     absl::StatusOr<std::string> token = ReadToken(o.auth_token_file);
     if (!token.ok()) {
@@ -155,7 +127,7 @@ int RunServer(const ServerOptions& o) {
     }
     service_options.auth_token = *token;
   }
-  if (o.parallel < 1 || o.queue < 0) {
+  if (o.engine.parallel < 1 || o.engine.queue < 0) {
     Log("--parallel must be >= 1 and --queue >= 0");
     return 1;
   }
@@ -189,55 +161,34 @@ int RunServer(const ServerOptions& o) {
   health->SetServingStatus(false);
   health->SetServingStatus(kServiceName, false);
 
-  engine::EngineOptions engine_options = o.engine;
-  // One KV slot per generation, plus one the scheduler keeps for Embed
-  // (a context's worth of KV memory, reported in ModelInfo.kv_cache_bytes).
-  engine_options.parallel = o.parallel + 1;
-  engine_options.max_batch = std::max(engine_options.max_batch, o.parallel);
-  absl::StatusOr<std::unique_ptr<engine::Engine>> engine =
-      engine::Engine::Load(engine_options);
+  absl::StatusOr<std::unique_ptr<Engine>> engine =
+      load ? load(o.engine) : Engine::Load(o.engine);
   if (!engine.ok()) {
     Log(absl::StrCat("cannot load ", o.engine.model_path, ": ",
                      engine.status().message()));
     server->Shutdown();
     return 1;
   }
-  TransformerBatchModel transformer_model(&(*engine)->transformer(),
-                                          engine_options.parallel);
-  DelayedBatchModel delayed_model(&transformer_model, o.debug_step_delay);
-  BatchModel& model = o.debug_step_delay > absl::ZeroDuration()
-                          ? static_cast<BatchModel&>(delayed_model)
-                          : transformer_model;
-  SchedulerOptions scheduler_options;
-  scheduler_options.parallel = o.parallel;
-  scheduler_options.queue = o.queue;
-  absl::StatusOr<std::unique_ptr<Scheduler>> scheduler =
-      Scheduler::Create(&model, &(*engine)->tokenizer(), scheduler_options);
-  if (!scheduler.ok()) {
-    Log(std::string(scheduler.status().message()));
-    server->Shutdown();
-    return 1;
-  }
-  service.SetBackend(engine->get(), scheduler->get());
+  service.SetEngine(engine->get());
   health->SetServingStatus(true);
   health->SetServingStatus(kServiceName, true);
-  Log(absl::StrCat("serving ", o.engine.model_path, " (",
-                   (*engine)->config().architecture_name, ", context ",
-                   (*engine)->context(), ", parallel ", o.parallel, ", queue ",
-                   o.queue, ", loaded in ",
-                   absl::FormatDuration((*engine)->load_time()), ")"));
+  const ModelInfo& info = (*engine)->info();
+  Log(absl::StrCat("serving ", o.engine.model_path, " (", info.architecture,
+                   ", context ", info.context_length, ", parallel ",
+                   info.parallel, ", queue ", info.queue, ", loaded in ",
+                   absl::FormatDuration(info.load_time), ")"));
 
   signals->received.WaitForNotification();
   const int sig = signals->signal.load();
-  const Scheduler::Counters c = (*scheduler)->counters();
+  const Engine::Counters c = (*engine)->counters();
   Log(absl::StrCat("received ", sig == SIGINT ? "SIGINT" : "SIGTERM",
                    ": draining ", c.active, " active and ", c.queued,
                    " queued requests (grace ", absl::FormatDuration(o.grace),
-                   ")"));
+                   "; a second signal stops at once)"));
   health->SetServingStatus(false);
   health->SetServingStatus(kServiceName, false);
   service.StartDraining();
-  (*scheduler)->Shutdown(o.grace);
+  (*engine)->Shutdown(o.grace);
   if (!service.WaitIdle(kHandlerExitGrace)) {
     Log("some handlers did not return in time; cancelling them");
   }

@@ -9,27 +9,31 @@
 // are then ended with UNAVAILABLE ("server shutting down"); the process
 // returns 0.
 //
-// The engine gets `parallel` + 1 KV slots: the extra one is kept for Embed
-// requests, so embeddings never wait for a generation slot (it costs one
-// context's worth of KV memory, included in ModelInfo.kv_cache_bytes).
+// The engine (runtime/engine/edgellm.h) keeps one KV slot beyond `parallel`
+// for Embed requests, so embeddings never wait for a generation slot (it
+// costs one context's worth of KV memory, included in
+// ModelInfo.kv_cache_bytes).
+//
+// A second SIGTERM/SIGINT during the drain ends the process at once (exit
+// code 1), for an operator who does not want to wait for the grace period.
 #ifndef EDGELLM_RUNTIME_SERVER_SERVER_H_
 #define EDGELLM_RUNTIME_SERVER_SERVER_H_
 
 #include <cstdint>
-#include <optional>
+#include <functional>
+#include <memory>
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "runtime/engine/engine.h"
-#include "runtime/server/chat_template.h"
+#include "runtime/engine/edgellm.h"
 
 namespace edgellm::server {
 
 struct ServerOptions {
-  engine::EngineOptions engine;  // model path, threads, context, batch
+  // Model path, threads, context, batch, parallel, queue, chat template.
+  EngineOptions engine = {.parallel = 4, .queue = 16};
   std::string listen = "127.0.0.1:50051";
-  int32_t parallel = 4;  // sequences decoded together
-  int32_t queue = 16;    // requests waiting beyond `parallel`
   int32_t default_max_tokens = 128;
   // TLS: both set, or neither (plaintext).
   std::string tls_cert_file;
@@ -38,15 +42,16 @@ struct ServerOptions {
   // disables the check.
   std::string auth_token_file;
   absl::Duration grace = absl::Seconds(10);
-  std::optional<ChatTemplateFamily> chat_template;
-  // Testing aid: sleep this long after every forward pass, so tests of
-  // cancellation, deadlines and draining can run on a tiny, fast model.
-  absl::Duration debug_step_delay = absl::ZeroDuration();
 };
 
+// Loads the engine the server serves: Engine::Load, or a test double.
+using EngineLoader = std::function<absl::StatusOr<std::unique_ptr<Engine>>(
+    const EngineOptions&)>;
+
 // Runs the server until a signal; returns the process exit code (0 after a
-// clean shutdown, 1 if the server or the model failed to start).
-int RunServer(const ServerOptions& options);
+// clean shutdown, 1 if the server or the model failed to start, or a second
+// signal cut the drain short). `load` defaults to Engine::Load.
+int RunServer(const ServerOptions& options, const EngineLoader& load = nullptr);
 
 }  // namespace edgellm::server
 

@@ -1,23 +1,23 @@
 // The gRPC service edgellm.v1.EdgeLlm: a thin adapter from proto requests to
-// the engine and the scheduler, and from scheduler events back to streamed
-// responses. See proto/edgellm/v1/edgellm.proto for the contract.
+// the engine's requests (runtime/engine/edgellm.h), and from the engine's
+// streams back to responses. See proto/edgellm/v1/edgellm.proto for the
+// contract.
 //
 // The service can be registered before the model is loaded: until
-// SetBackend() every call answers UNAVAILABLE ("model loading"), so the
+// SetEngine() every call answers UNAVAILABLE ("model loading"), so the
 // server can listen (and report NOT_SERVING through grpc.health.v1) while it
 // loads. After StartDraining() new calls answer UNAVAILABLE; calls already
-// running finish through the scheduler.
+// running finish through the engine.
 //
 // Every call checks `authorization: Bearer <token>` when a token is set
 // (UNAUTHENTICATED otherwise) and logs one line to stderr when it ends:
-// id, method, peer, status, finish reason, token counts and timings.
+// id, method, peer, status, finish reason, token counts and timings — also
+// for calls that fail, and for exceptions of the standard library a handler
+// meets (std::bad_alloc: RESOURCE_EXHAUSTED; others INTERNAL), which end
+// that call only.
 //
-// Embed encodes the texts on the handler's thread and hands them to the
-// scheduler, which runs them on its own KV slot between decode steps.
-//
-// Threading: handlers run on gRPC's threads, many at once. The engine's
-// tokenizer and config are immutable and shared; only the scheduler thread
-// touches the transformer.
+// Threading: handlers run on gRPC's threads, many at once; the Engine is
+// thread-safe.
 #ifndef EDGELLM_RUNTIME_SERVER_SERVICE_H_
 #define EDGELLM_RUNTIME_SERVER_SERVICE_H_
 
@@ -31,9 +31,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "edgellm/v1/edgellm.grpc.pb.h"
-#include "runtime/engine/engine.h"
-#include "runtime/server/chat_template.h"
-#include "runtime/server/scheduler.h"
+#include "runtime/engine/edgellm.h"
 
 namespace edgellm::server {
 
@@ -42,11 +40,6 @@ struct ServiceOptions {
   std::string auth_token;
   // max_tokens when a request leaves it 0.
   int32_t default_max_tokens = 128;
-  // Overrides the chat template family detected from the model file.
-  std::optional<ChatTemplateFamily> chat_template;
-  // Reported by GetModelInfo.
-  int32_t parallel = 1;
-  int32_t queue = 0;
   // One log line per call to stderr.
   bool log_requests = true;
 };
@@ -56,8 +49,9 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 
 // Builds engine options from a request's sampling and limits, applying the
 // proto's documented defaults. INVALID_ARGUMENT names the field for values
-// the engine's own validation does not cover (stop strings, max_tokens).
-absl::StatusOr<engine::GenerateOptions> ToGenerateOptions(
+// the engine's own validation does not cover (a negative top_k or
+// max_tokens); the engine checks the rest when the request is submitted.
+absl::StatusOr<GenerateOptions> ToGenerateOptions(
     const v1::SamplingParams& sampling, const v1::GenerationLimits& limits,
     int32_t default_max_tokens);
 
@@ -65,9 +59,9 @@ class EdgeLlmService final : public v1::EdgeLlm::Service {
  public:
   explicit EdgeLlmService(ServiceOptions options);
 
-  // Makes the service answer with this model. Both must outlive the service
-  // and are set once.
-  void SetBackend(engine::Engine* engine, Scheduler* scheduler);
+  // Makes the service answer with this engine, which must outlive the
+  // service. Set once.
+  void SetEngine(Engine* engine);
   // New calls get UNAVAILABLE from now on.
   void StartDraining() { draining_.store(true); }
   // Waits until no handler runs (or `timeout` passes); true if idle. Used at
@@ -103,16 +97,28 @@ class EdgeLlmService final : public v1::EdgeLlm::Service {
   // then Admit.
   absl::Status BeginCall(const char* method, grpc::ServerContext* context,
                          CallLog* log);
-  // Submits and streams one generation; fills `log`.
-  absl::Status RunGeneration(grpc::ServerContext* context,
-                             std::vector<int32_t> prompt_ids,
-                             const engine::GenerateOptions& options,
-                             grpc::ServerWriter<v1::GenerateResponse>* writer,
-                             CallLog& log);
+  // Streams one submitted generation to the client; fills `log`.
+  absl::Status StreamGeneration(
+      grpc::ServerContext* context,
+      absl::StatusOr<std::shared_ptr<GenerationStream>> stream,
+      grpc::ServerWriter<v1::GenerateResponse>* writer, CallLog& log);
+  absl::Status RunGenerate(grpc::ServerContext* context,
+                           const v1::GenerateRequest& request,
+                           grpc::ServerWriter<v1::GenerateResponse>* writer,
+                           CallLog& log);
+  absl::Status RunChat(grpc::ServerContext* context,
+                       const v1::ChatRequest& request,
+                       grpc::ServerWriter<v1::GenerateResponse>* writer,
+                       CallLog& log);
   // Validates, queues and waits for one Embed request; fills `log`.
   absl::Status RunEmbed(grpc::ServerContext* context,
                         const v1::EmbedRequest& request,
                         v1::EmbedResponse* response, CallLog& log);
+  // Runs `body` (which returns the call's status) after BeginCall, catches
+  // what it throws, logs and answers.
+  template <typename Body>
+  grpc::Status Handle(const char* method, grpc::ServerContext* context,
+                      Body&& body);
   grpc::Status Finish(CallLog& log, const absl::Status& status);
 
   const ServiceOptions options_;
@@ -120,12 +126,7 @@ class EdgeLlmService final : public v1::EdgeLlm::Service {
   std::atomic<bool> draining_{false};
   std::atomic<uint64_t> next_call_id_{1};
   std::atomic<int> in_flight_{0};
-  engine::Engine* engine_ = nullptr;  // set once before ready_
-  Scheduler* scheduler_ = nullptr;    // set once before ready_
-  absl::StatusOr<ChatTemplateFamily> chat_family_ =
-      absl::FailedPreconditionError("model loading");
-  std::optional<std::string> default_system_prompt_;
-  std::string bos_text_;
+  Engine* engine_ = nullptr;  // set once before ready_
 };
 
 }  // namespace edgellm::server

@@ -12,7 +12,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "quant/convert/convert.h"
-#include "runtime/engine/engine.h"
+#include "runtime/engine/loaded_model.h"
 #include "tests/testing/shared_dir.h"
 
 namespace edgellm {
@@ -30,20 +30,20 @@ std::vector<json> ReadJsonLines(const std::string& path) {
   return lines;
 }
 
-std::unique_ptr<engine::Engine> LoadOrDie(const std::string& path) {
-  engine::EngineOptions options;
+std::unique_ptr<engine::LoadedModel> LoadOrDie(const std::string& path) {
+  engine::LoadOptions options;
   options.model_path = path;
   options.threads = 1;  // tests run side by side on small CI machines
   options.context = 512;
   options.max_batch = 16;  // prompts longer than this prefill in chunks
-  absl::StatusOr<std::unique_ptr<engine::Engine>> e =
-      engine::Engine::Load(options);
+  absl::StatusOr<std::unique_ptr<engine::LoadedModel>> e =
+      engine::LoadedModel::Load(options);
   EXPECT_TRUE(e.ok()) << e.status();
   return e.ok() ? std::move(*e) : nullptr;
 }
 
 // Greedy generation as run.c does it: positions 0..steps-1, stop on BOS (1).
-engine::GenerateResult GreedyLikeRunC(engine::Engine& engine,
+engine::SequenceResult GreedyLikeRunC(engine::LoadedModel& engine,
                                       const json& golden) {
   const std::vector<int32_t> prompt_ids =
       golden["prompt_ids"].get<std::vector<int32_t>>();
@@ -52,7 +52,7 @@ engine::GenerateResult GreedyLikeRunC(engine::Engine& engine,
   options.sampling.temperature = 0.0f;
   options.max_tokens = steps + 1 - static_cast<int>(prompt_ids.size());
   options.ignore_eos = true;
-  absl::StatusOr<engine::GenerateResult> result = engine.GenerateFromIds(
+  absl::StatusOr<engine::SequenceResult> result = engine.GenerateFromIds(
       prompt_ids, options,
       [](const engine::TokenEvent& e) { return e.token != 1; });
   EXPECT_TRUE(result.ok()) << result.status();
@@ -65,12 +65,15 @@ engine::GenerateResult GreedyLikeRunC(engine::Engine& engine,
 
 // Feeds prompt+output one token at a time and checks the golden top-5
 // logits at the positions the golden file records.
-void CheckTop5(engine::Engine& engine, const json& golden, double tolerance) {
-  std::vector<int32_t> tokens = golden["prompt_ids"].get<std::vector<int32_t>>();
+void CheckTop5(engine::LoadedModel& engine, const json& golden,
+               double tolerance) {
+  std::vector<int32_t> tokens =
+      golden["prompt_ids"].get<std::vector<int32_t>>();
   for (int32_t id : golden["output_ids"]) tokens.push_back(id);
   std::map<int, json> wanted;
   for (const char* key : {"top5_first_steps", "top5_first_sampled"}) {
-    for (const json& entry : golden[key]) wanted[entry["pos"].get<int>()] = entry;
+    for (const json& entry : golden[key])
+      wanted[entry["pos"].get<int>()] = entry;
   }
   const int last = wanted.rbegin()->first;
   std::vector<float> logits(engine.config().vocab_size);
@@ -132,7 +135,7 @@ TEST_P(Stories260kF32Test, MatchesRunCGreedyIdsAndLogits) {
   if (golden_path.empty()) GTEST_SKIP() << testing::kNoSharedMessage;
   const std::string model = ModelPath(GetParam());
   ASSERT_FALSE(model.empty());
-  std::unique_ptr<engine::Engine> engine = LoadOrDie(model);
+  std::unique_ptr<engine::LoadedModel> engine = LoadOrDie(model);
   ASSERT_NE(engine, nullptr);
   const std::vector<json> goldens = ReadJsonLines(golden_path);
   ASSERT_EQ(goldens.size(), 8u);
@@ -141,7 +144,7 @@ TEST_P(Stories260kF32Test, MatchesRunCGreedyIdsAndLogits) {
     SCOPED_TRACE("prompt: " + prompt);
     EXPECT_EQ(engine->Encode(prompt),
               golden["prompt_ids"].get<std::vector<int32_t>>());
-    engine::GenerateResult result = GreedyLikeRunC(*engine, golden);
+    engine::SequenceResult result = GreedyLikeRunC(*engine, golden);
     EXPECT_EQ(result.output_ids,
               golden["output_ids"].get<std::vector<int32_t>>());
     // run.c echoes the prompt and drops byte-fallback pieces it cannot print
@@ -159,9 +162,8 @@ TEST_P(Stories260kF32Test, MatchesRunCGreedyIdsAndLogits) {
 
 INSTANTIATE_TEST_SUITE_P(
     Models, Stories260kF32Test,
-    ::testing::Values(
-        ModelSource{"models/stories260K/stories260K-f32.gguf"},
-        ModelSource{"", quant::OutputType::kF32}));
+    ::testing::Values(ModelSource{"models/stories260K/stories260K-f32.gguf"},
+                      ModelSource{"", quant::OutputType::kF32}));
 
 class Stories260kQ8_0Test : public ::testing::TestWithParam<ModelSource> {};
 
@@ -171,7 +173,7 @@ TEST_P(Stories260kQ8_0Test, AgreesWithLlamaCppQ8_0Greedy) {
   if (golden_path.empty()) GTEST_SKIP() << testing::kNoSharedMessage;
   const std::string model = ModelPath(GetParam());
   ASSERT_FALSE(model.empty());
-  std::unique_ptr<engine::Engine> engine = LoadOrDie(model);
+  std::unique_ptr<engine::LoadedModel> engine = LoadOrDie(model);
   ASSERT_NE(engine, nullptr);
   int total = 0, agreeing = 0;
   for (const json& golden : ReadJsonLines(golden_path)) {
@@ -179,7 +181,7 @@ TEST_P(Stories260kQ8_0Test, AgreesWithLlamaCppQ8_0Greedy) {
     SCOPED_TRACE("prompt: " + prompt);
     const std::vector<int32_t> want =
         golden["output_ids"].get<std::vector<int32_t>>();
-    engine::GenerateResult result = GreedyLikeRunC(*engine, golden);
+    engine::SequenceResult result = GreedyLikeRunC(*engine, golden);
     size_t lead = 0;
     while (lead < want.size() && lead < result.output_ids.size() &&
            want[lead] == result.output_ids[lead]) {
@@ -196,9 +198,8 @@ TEST_P(Stories260kQ8_0Test, AgreesWithLlamaCppQ8_0Greedy) {
 
 INSTANTIATE_TEST_SUITE_P(
     Models, Stories260kQ8_0Test,
-    ::testing::Values(
-        ModelSource{"models/stories260K/stories260K-q8_0.gguf"},
-        ModelSource{"", quant::OutputType::kQ8_0}));
+    ::testing::Values(ModelSource{"models/stories260K/stories260K-q8_0.gguf"},
+                      ModelSource{"", quant::OutputType::kQ8_0}));
 
 }  // namespace
 }  // namespace edgellm

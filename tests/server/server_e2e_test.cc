@@ -20,7 +20,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "gtest/gtest.h"
-#include "runtime/engine/engine.h"
+#include "runtime/engine/loaded_model.h"
 #include "tests/server/protos/health.grpc.pb.h"
 #include "tests/server/protos/reflection.grpc.pb.h"
 #include "tests/server/server_process.h"
@@ -92,11 +92,12 @@ class ServerE2eTest : public ::testing::Test {
   static void SetUpTestSuite() {
     model_path_ = new std::string(testing::SharedFileOrEmpty(kModel));
     if (model_path_->empty()) return;
-    engine::EngineOptions o;
+    engine::LoadOptions o;
     o.model_path = *model_path_;
     o.threads = 1;
     o.context = kContext;
-    absl::StatusOr<std::unique_ptr<engine::Engine>> e = engine::Engine::Load(o);
+    absl::StatusOr<std::unique_ptr<engine::LoadedModel>> e =
+        engine::LoadedModel::Load(o);
     ASSERT_TRUE(e.ok()) << e.status();
     engine_ = e->release();
   }
@@ -110,11 +111,17 @@ class ServerE2eTest : public ::testing::Test {
     if (model_path_->empty()) GTEST_SKIP() << testing::kNoSharedMessage;
   }
 
-  // Starts a server with the model and `extra` flags.
-  void StartServer(std::vector<std::string> extra = {}) {
+  // Starts a server with the model and `extra` flags; with a step delay,
+  // every forward pass takes at least that many milliseconds.
+  void StartServer(std::vector<std::string> extra = {}, int step_delay_ms = 0) {
     std::vector<std::string> args = {"--model",   *model_path_,
                                      "--threads", "1",
                                      "--ctx",     std::to_string(kContext)};
+    if (step_delay_ms > 0) {
+      server_.set_binary(testing::StepDelayBinary());
+      args.insert(args.end(),
+                  {"--step-delay-ms", std::to_string(step_delay_ms)});
+    }
     args.insert(args.end(), extra.begin(), extra.end());
     absl::Status started = server_.Start(args);
     ASSERT_TRUE(started.ok()) << started;
@@ -124,20 +131,20 @@ class ServerE2eTest : public ::testing::Test {
   }
 
   // The engine's own greedy generation.
-  static engine::GenerateResult Reference(const GenerateRequest& request) {
+  static engine::SequenceResult Reference(const GenerateRequest& request) {
     engine::GenerateOptions options;
     options.sampling.temperature = 0.0f;
     options.max_tokens = request.limits().max_tokens();
     options.ignore_eos = request.limits().ignore_eos();
-    absl::StatusOr<engine::GenerateResult> r =
+    absl::StatusOr<engine::SequenceResult> r =
         engine_->Generate(request.prompt(), options, nullptr);
     EXPECT_TRUE(r.ok()) << r.status();
-    return r.ok() ? *r : engine::GenerateResult{};
+    return r.ok() ? *r : engine::SequenceResult{};
   }
 
   void ExpectMatchesEngine(const StreamResult& got,
                            const GenerateRequest& request) {
-    const engine::GenerateResult want = Reference(request);
+    const engine::SequenceResult want = Reference(request);
     EXPECT_TRUE(got.status.ok()) << got.status.error_message();
     EXPECT_EQ(got.token_ids, want.output_ids) << request.prompt();
     EXPECT_EQ(got.text, want.text) << request.prompt();
@@ -148,14 +155,14 @@ class ServerE2eTest : public ::testing::Test {
   }
 
   static std::string* model_path_;
-  static engine::Engine* engine_;
+  static engine::LoadedModel* engine_;
   testing::ServerProcess server_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<EdgeLlm::Stub> stub_;
 };
 
 std::string* ServerE2eTest::model_path_ = nullptr;
-engine::Engine* ServerE2eTest::engine_ = nullptr;
+engine::LoadedModel* ServerE2eTest::engine_ = nullptr;
 
 const std::vector<std::string>& Prompts() {
   static const auto* prompts = new std::vector<std::string>{
@@ -197,8 +204,7 @@ TEST_F(ServerE2eTest, EightConcurrentStreamsAllFinishCorrectly) {
 }
 
 TEST_F(ServerE2eTest, CancellingMidStreamFreesTheSlot) {
-  StartServer(
-      {"--parallel", "1", "--queue", "0", "--debug-step-delay-ms", "5"});
+  StartServer({"--parallel", "1", "--queue", "0"}, 5);
   {
     grpc::ClientContext context;
     auto reader = stub_->Generate(&context, Endless(Prompts()[0]));
@@ -217,8 +223,7 @@ TEST_F(ServerE2eTest, CancellingMidStreamFreesTheSlot) {
 }
 
 TEST_F(ServerE2eTest, DeadlineStopsTheStreamAndFreesTheSlot) {
-  StartServer(
-      {"--parallel", "1", "--queue", "0", "--debug-step-delay-ms", "5"});
+  StartServer({"--parallel", "1", "--queue", "0"}, 5);
   const absl::Time start = absl::Now();
   const StreamResult got =
       Generate(*stub_, Endless(Prompts()[0]), "", absl::Milliseconds(300));
@@ -231,8 +236,7 @@ TEST_F(ServerE2eTest, DeadlineStopsTheStreamAndFreesTheSlot) {
 }
 
 TEST_F(ServerE2eTest, QueueOverflowIsResourceExhausted) {
-  StartServer(
-      {"--parallel", "1", "--queue", "1", "--debug-step-delay-ms", "5"});
+  StartServer({"--parallel", "1", "--queue", "1"}, 5);
   grpc::ClientContext running_context, waiting_context;
   auto running = stub_->Generate(&running_context, Endless(Prompts()[0]));
   GenerateResponse response;
@@ -414,7 +418,7 @@ TEST_F(ServerE2eTest, TlsAcceptsTrustedClientsAndRejectsPlaintext) {
 }
 
 TEST_F(ServerE2eTest, SigtermLetsShortStreamsFinishAndExitsZero) {
-  StartServer({"--debug-step-delay-ms", "10", "--grace-seconds", "20"});
+  StartServer({"--grace-seconds", "20"}, 10);
   StreamResult got;
   const GenerateRequest request = Greedy(Prompts()[0], 30);
   std::thread client([&] { got = Generate(*stub_, request); });
@@ -428,7 +432,7 @@ TEST_F(ServerE2eTest, SigtermLetsShortStreamsFinishAndExitsZero) {
 }
 
 TEST_F(ServerE2eTest, SigtermCancelsStreamsThatOutliveTheGracePeriod) {
-  StartServer({"--debug-step-delay-ms", "5", "--grace-seconds", "0.2"});
+  StartServer({"--grace-seconds", "0.2"}, 5);
   grpc::ClientContext context;
   auto reader = stub_->Generate(&context, Endless(Prompts()[0]));
   GenerateResponse response;
@@ -553,8 +557,7 @@ TEST_F(ServerE2eTest, EmbedReturnsOneUnitVectorPerTextLikeTheEngine) {
 }
 
 TEST_F(ServerE2eTest, EmbedRunsBesideAGenerationHoldingEverySlot) {
-  StartServer(
-      {"--parallel", "1", "--queue", "0", "--debug-step-delay-ms", "2"});
+  StartServer({"--parallel", "1", "--queue", "0"}, 2);
   grpc::ClientContext running_context;
   auto running = stub_->Generate(&running_context, Endless(Prompts()[0]));
   GenerateResponse response;

@@ -17,6 +17,8 @@ std::string EdgellmBinary() {
   return "runtime/cli/edgellm";
 }
 
+std::string StepDelayBinary() { return "tests/server/edgellm_with_step_delay"; }
+
 ServerProcess::~ServerProcess() {
   if (pid_ > 0) {
     kill(pid_, SIGKILL);
@@ -30,7 +32,7 @@ absl::Status ServerProcess::Start(const std::vector<std::string>& args,
                                   absl::Duration timeout) {
   int fds[2];
   if (pipe(fds) != 0) return absl::InternalError("pipe failed");
-  std::vector<std::string> argv_strings = {EdgellmBinary(), "serve", "--listen",
+  std::vector<std::string> argv_strings = {binary_, "serve", "--listen",
                                            "127.0.0.1:0"};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   std::vector<char*> argv;

@@ -22,13 +22,19 @@ namespace edgellm::testing {
 
 // The `edgellm` binary in the test's runfiles ("runtime/cli/edgellm").
 std::string EdgellmBinary();
+// `edgellm serve` with a forward-pass delay (--step-delay-ms MS), for tests
+// that must catch a tiny model mid-generation.
+std::string StepDelayBinary();
 
 class ServerProcess {
  public:
-  ServerProcess() = default;
+  // Runs `binary serve ...` (EdgellmBinary() or StepDelayBinary()).
+  explicit ServerProcess(std::string binary = EdgellmBinary())
+      : binary_(std::move(binary)) {}
+  void set_binary(std::string binary) { binary_ = std::move(binary); }
   ~ServerProcess();  // SIGKILLs a child still running
 
-  // Starts `edgellm serve --listen 127.0.0.1:0 ARGS...` and waits until it
+  // Starts `BINARY serve --listen 127.0.0.1:0 ARGS...` and waits until it
   // serves (or fails). The error carries the server's output.
   absl::Status Start(const std::vector<std::string>& args,
                      absl::Duration timeout = absl::Seconds(30));
@@ -45,6 +51,7 @@ class ServerProcess {
                   absl::Duration timeout = absl::Seconds(10)) const;
 
  private:
+  std::string binary_;
   pid_t pid_ = -1;
   int port_ = 0;
   int read_fd_ = -1;

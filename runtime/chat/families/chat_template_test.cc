@@ -1,4 +1,4 @@
-#include "runtime/server/chat_template.h"
+#include "runtime/chat/families/chat_template.h"
 
 #include <optional>
 #include <ostream>
@@ -10,7 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace edgellm::server {
+namespace edgellm::chat {
 namespace {
 
 using ::testing::HasSubstr;
@@ -730,4 +730,4 @@ TEST(ChatTemplateTest, SystemAnywhereIsFineWhereTheTemplateHasTheRole) {
 }
 
 }  // namespace
-}  // namespace edgellm::server
+}  // namespace edgellm::chat

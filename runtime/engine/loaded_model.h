@@ -1,26 +1,24 @@
-// The engine: the public C++ API of edgellm, usable without gRPC.
-//
-//   auto engine = Engine::Load({.model_path = "model.gguf", .threads = 2});
-//   GenerateOptions options;  options.max_tokens = 64;
-//   auto result = (*engine)->Generate("Once upon a time", options,
-//       [](const TokenEvent& e) { std::cout << e.text; return true; });
+// A model loaded and ready to run: the mapped GGUF file, its config and
+// tokenizer, the thread pool and the transformer with its KV slots. Internal
+// to the engine: applications use the Engine of runtime/engine/edgellm.h,
+// which runs many requests over a LoadedModel through the scheduler.
 //
 // Load maps the GGUF file, reads the config and tokenizer, binds the weights
-// in place and allocates the KV cache once. Generate prefills the prompt in
-// batches and decodes token by token; the callback sees complete UTF-8 text
-// as it is produced and can stop the run. The decode loop allocates nothing
-// per token.
+// in place and allocates the KV cache once. Generate runs one sequence on
+// slot 0 on the calling thread: it prefills the prompt in batches and
+// decodes token by token; the callback sees complete UTF-8 text as it is
+// produced and can stop the run. The decode loop allocates nothing per
+// token. It serves the single-stream tools (bench) and tests.
 //
 // Embed runs a text causally on slot 0 and pools the final hidden states
 // (mean, last token or first token; optionally L2-normalised), see
 // embedding.h.
 //
 // Thread-safety: Generate and Embed are not reentrant (one sequence at a
-// time, slot 0);
-// the server's scheduler drives many sequences through transformer() and
-// Sequence instead. Accessors are safe from any thread.
-#ifndef EDGELLM_RUNTIME_ENGINE_ENGINE_H_
-#define EDGELLM_RUNTIME_ENGINE_ENGINE_H_
+// time, slot 0) and must not run while a scheduler drives transformer().
+// Accessors are safe from any thread.
+#ifndef EDGELLM_RUNTIME_ENGINE_LOADED_MODEL_H_
+#define EDGELLM_RUNTIME_ENGINE_LOADED_MODEL_H_
 
 #include <cstdint>
 #include <memory>
@@ -39,16 +37,16 @@
 
 namespace edgellm::engine {
 
-struct EngineOptions {
+struct LoadOptions {
   std::string model_path;
   int32_t threads = 0;     // 0 = one per core
   int32_t context = 0;     // KV positions per sequence; 0 = model's, capped
-  int32_t parallel = 1;    // sequences that can be decoded together (slots)
+  int32_t slots = 1;       // KV slots: sequences that can run together
   int32_t max_batch = 64;  // tokens per forward pass (prompt chunk size)
   model::KvCacheType kv_type = model::KvCacheType::kF32;
 };
 
-struct GenerateResult {
+struct SequenceResult {
   std::vector<int32_t> prompt_ids;
   std::vector<int32_t> output_ids;
   std::string text;  // generated text (prompt excluded)
@@ -58,21 +56,21 @@ struct GenerateResult {
   double generated_tokens_per_second() const;  // first token excluded
 };
 
-class Engine {
+class LoadedModel {
  public:
-  static absl::StatusOr<std::unique_ptr<Engine>> Load(
-      const EngineOptions& options);
-  ~Engine();
+  static absl::StatusOr<std::unique_ptr<LoadedModel>> Load(
+      const LoadOptions& options);
+  ~LoadedModel();
 
   // Encodes text the way the model's tokenizer does by default: BOS/EOS per
   // the metadata; special-token text is parsed only when asked.
   std::vector<int32_t> Encode(const std::string& text,
                               bool parse_special = false) const;
 
-  absl::StatusOr<GenerateResult> Generate(const std::string& prompt,
+  absl::StatusOr<SequenceResult> Generate(const std::string& prompt,
                                           const GenerateOptions& options,
                                           TokenCallback callback);
-  absl::StatusOr<GenerateResult> GenerateFromIds(
+  absl::StatusOr<SequenceResult> GenerateFromIds(
       std::vector<int32_t> prompt_ids, const GenerateOptions& options,
       TokenCallback callback);
 
@@ -100,7 +98,7 @@ class Engine {
   int32_t context() const { return transformer_->context(); }
 
  private:
-  Engine() = default;
+  LoadedModel() = default;
 
   std::unique_ptr<gguf::GgufFile> file_;
   model::ModelConfig config_;
@@ -117,4 +115,4 @@ class Engine {
 
 }  // namespace edgellm::engine
 
-#endif  // EDGELLM_RUNTIME_ENGINE_ENGINE_H_
+#endif  // EDGELLM_RUNTIME_ENGINE_LOADED_MODEL_H_

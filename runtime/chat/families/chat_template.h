@@ -18,8 +18,8 @@
 // template puts `bos_token`.
 //
 // All functions are pure and thread-safe.
-#ifndef EDGELLM_RUNTIME_SERVER_CHAT_TEMPLATE_H_
-#define EDGELLM_RUNTIME_SERVER_CHAT_TEMPLATE_H_
+#ifndef EDGELLM_RUNTIME_CHAT_FAMILIES_CHAT_TEMPLATE_H_
+#define EDGELLM_RUNTIME_CHAT_FAMILIES_CHAT_TEMPLATE_H_
 
 #include <optional>
 #include <string>
@@ -28,7 +28,7 @@
 
 #include "absl/status/statusor.h"
 
-namespace edgellm::server {
+namespace edgellm::chat {
 
 // One turn of a conversation. `role` is "system", "user" or "assistant".
 struct ChatMessage {
@@ -112,6 +112,6 @@ absl::StatusOr<std::string> RenderChat(ChatTemplateFamily family,
                                        bool add_generation_prompt,
                                        std::string_view bos_text);
 
-}  // namespace edgellm::server
+}  // namespace edgellm::chat
 
-#endif  // EDGELLM_RUNTIME_SERVER_CHAT_TEMPLATE_H_
+#endif  // EDGELLM_RUNTIME_CHAT_FAMILIES_CHAT_TEMPLATE_H_

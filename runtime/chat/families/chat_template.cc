@@ -1,4 +1,4 @@
-#include "runtime/server/chat_template.h"
+#include "runtime/chat/families/chat_template.h"
 
 #include <array>
 #include <cstddef>
@@ -9,7 +9,7 @@
 
 #include "absl/status/status.h"
 
-namespace edgellm::server {
+namespace edgellm::chat {
 namespace {
 
 // Debian's abseil is built with its own absl::string_view (not
@@ -462,4 +462,4 @@ absl::StatusOr<std::string> RenderChat(ChatTemplateFamily family,
           std::to_string(static_cast<int>(family))));
 }
 
-}  // namespace edgellm::server
+}  // namespace edgellm::chat

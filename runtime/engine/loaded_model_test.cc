@@ -1,7 +1,7 @@
-// Engine-level behaviour on a random-weight model the test writes itself:
+// LoadedModel-level behaviour on a random-weight model the test writes itself:
 // determinism, limits, the callback's stop, and no heap allocation per
 // decoded token.
-#include "runtime/engine/engine.h"
+#include "runtime/engine/loaded_model.h"
 
 #include <atomic>
 #include <cstdlib>
@@ -16,24 +16,24 @@
 namespace edgellm::engine {
 namespace {
 
-std::unique_ptr<Engine> LoadTiny(int32_t context = 0) {
+std::unique_ptr<LoadedModel> LoadTiny(int32_t context = 0) {
   const char* dir = std::getenv("TEST_TMPDIR");
   const std::string path =
       std::string(dir ? dir : "/tmp") + "/engine_tiny.gguf";
   auto spec = model::NamedRandomModelSpec("tiny");
   EXPECT_TRUE(spec.ok());
   EXPECT_TRUE(model::WriteRandomModel(*spec, path, false).ok());
-  EngineOptions options;
+  LoadOptions options;
   options.model_path = path;
   options.threads = 1;
   options.context = context;
-  auto engine = Engine::Load(options);
+  auto engine = LoadedModel::Load(options);
   EXPECT_TRUE(engine.ok()) << engine.status();
   return engine.ok() ? std::move(*engine) : nullptr;
 }
 
 TEST(EngineTest, DecodeLoopDoesNotAllocatePerToken) {
-  std::unique_ptr<Engine> engine = LoadTiny();
+  std::unique_ptr<LoadedModel> engine = LoadTiny();
   ASSERT_NE(engine, nullptr);
   GenerateOptions options;
   options.max_tokens = 64;
@@ -52,7 +52,7 @@ TEST(EngineTest, DecodeLoopDoesNotAllocatePerToken) {
 }
 
 TEST(EngineTest, SameSeedSameOutputAndCallbackCanStop) {
-  std::unique_ptr<Engine> engine = LoadTiny();
+  std::unique_ptr<LoadedModel> engine = LoadTiny();
   ASSERT_NE(engine, nullptr);
   GenerateOptions options;
   options.max_tokens = 20;
@@ -73,7 +73,7 @@ TEST(EngineTest, SameSeedSameOutputAndCallbackCanStop) {
 }
 
 TEST(EngineTest, ContextLimitsAreErrorsOrFinishReasons) {
-  std::unique_ptr<Engine> engine = LoadTiny(/*context=*/16);
+  std::unique_ptr<LoadedModel> engine = LoadTiny(/*context=*/16);
   ASSERT_NE(engine, nullptr);
   GenerateOptions options;
   options.max_tokens = 100;
@@ -92,14 +92,14 @@ TEST(EngineTest, ContextLimitsAreErrorsOrFinishReasons) {
 }
 
 TEST(EngineTest, BadInputsAreClearErrors) {
-  EngineOptions options;
+  LoadOptions options;
   options.model_path = "/nonexistent/model.gguf";
-  auto missing = Engine::Load(options);
+  auto missing = LoadedModel::Load(options);
   EXPECT_FALSE(missing.ok());
   EXPECT_THAT(std::string(missing.status().message()),
               ::testing::HasSubstr("/nonexistent/model.gguf"));
 
-  std::unique_ptr<Engine> engine = LoadTiny();
+  std::unique_ptr<LoadedModel> engine = LoadTiny();
   ASSERT_NE(engine, nullptr);
   GenerateOptions bad;
   bad.sampling.top_p = 0;

@@ -1,68 +1,22 @@
-#include "runtime/server/scheduler.h"
+#include "runtime/engine/scheduler.h"
 
 #include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "runtime/engine/sequence.h"
+#include "util/exception_status.h"
 
-namespace edgellm::server {
-
-double RequestStats::tokens_per_second() const {
-  const double s = absl::ToDoubleSeconds(decode_time);
-  return s > 0 && generated_tokens > 1 ? (generated_tokens - 1) / s : 0.0;
-}
-
-// ---------------------------------------------------------------------------
-// RequestStream
-
-void RequestStream::Push(StreamEvent event) {
-  absl::MutexLock lock(&mu_);
-  events_.push_back(std::move(event));
-}
-
-std::optional<StreamEvent> RequestStream::Next(absl::Duration timeout) {
-  absl::MutexLock lock(&mu_);
-  if (final_taken_) return std::nullopt;
-  const auto has_events = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return !events_.empty();
-  };
-  mu_.AwaitWithTimeout(absl::Condition(&has_events), timeout);
-  if (events_.empty()) return std::nullopt;
-  StreamEvent event = std::move(events_.front());
-  events_.pop_front();
-  if (event.final) final_taken_ = true;
-  return event;
-}
-
-// ---------------------------------------------------------------------------
-// EmbedCall
-
-void EmbedCall::Finish(EmbedResult result) {
-  absl::MutexLock lock(&mu_);
-  result_ = std::move(result);
-}
-
-std::optional<EmbedResult> EmbedCall::Wait(absl::Duration timeout) {
-  absl::MutexLock lock(&mu_);
-  if (taken_) return std::nullopt;
-  const auto done = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return result_.has_value();
-  };
-  mu_.AwaitWithTimeout(absl::Condition(&done), timeout);
-  if (!result_.has_value()) return std::nullopt;
-  taken_ = true;
-  std::optional<EmbedResult> out = std::move(result_);
-  result_.reset();
-  return out;
-}
+namespace edgellm::engine {
 
 // ---------------------------------------------------------------------------
 // Scheduler
 
 struct Scheduler::Pending {
-  std::shared_ptr<RequestStream> stream;
-  Request request;
+  std::shared_ptr<GenerationStream> stream;
+  GenerateRequest request;
   absl::Time arrival;
+  int32_t slot = -1;  // assigned on admission
 };
 
 struct Scheduler::PendingEmbed {
@@ -74,7 +28,7 @@ struct Scheduler::PendingEmbed {
 };
 
 struct Scheduler::Active {
-  std::shared_ptr<RequestStream> stream;
+  std::shared_ptr<GenerationStream> stream;
   std::unique_ptr<engine::Sequence> sequence;
   absl::Time arrival, admitted, first_token, last_token;
   absl::Time deadline = absl::InfiniteFuture();
@@ -84,7 +38,7 @@ struct Scheduler::Active {
 
 namespace {
 
-StreamEvent FinalEvent(engine::FinishReason reason, absl::Status status,
+StreamEvent FinalEvent(FinishReason reason, absl::Status status,
                        RequestStats stats) {
   StreamEvent event;
   event.final = true;
@@ -111,6 +65,8 @@ Scheduler::Scheduler(BatchModel* model, const tokenizer::Tokenizer* tokenizer,
                       ? options.parallel
                       : -1) {
   slots_.resize(options.parallel);
+  entries_.reserve(options.parallel);
+  prefilling_.reserve(options.parallel);
   batch_.reserve(model->max_batch());
   logits_.resize(static_cast<size_t>(options.parallel) * model->vocab_size());
   if (embed_slot_ >= 0) {
@@ -149,16 +105,16 @@ absl::StatusOr<std::unique_ptr<Scheduler>> Scheduler::Create(
 
 Scheduler::~Scheduler() { Shutdown(absl::ZeroDuration()); }
 
-absl::StatusOr<std::shared_ptr<RequestStream>> Scheduler::Submit(
-    Request request) {
-  // Validate now, on the caller's thread, so a bad request never queues.
-  // The probe sequence is thrown away; the real one is made on admission.
-  absl::StatusOr<std::unique_ptr<engine::Sequence>> probe =
-      engine::Sequence::Create(*tokenizer_, model_->vocab_size(),
-                               model_->context(), /*slot=*/0,
-                               request.prompt_ids, request.options, nullptr);
-  if (!probe.ok()) return probe.status();
-
+absl::StatusOr<std::shared_ptr<GenerationStream>> Scheduler::Submit(
+    GenerateRequest request) {
+  // Validated now, on the caller's thread, so a bad request never queues;
+  // the sequence itself is built on admission.
+  if (absl::Status s =
+          ValidateGenerateRequest(request.prompt_ids, request.options,
+                                  model_->vocab_size(), model_->context());
+      !s.ok()) {
+    return s;
+  }
   auto pending = std::make_unique<Pending>();
   pending->request = std::move(request);
   pending->arrival = absl::Now();
@@ -168,8 +124,8 @@ absl::StatusOr<std::shared_ptr<RequestStream>> Scheduler::Submit(
   }
   if (absl::Status s = CheckCapacityLocked(/*embed=*/false); !s.ok()) return s;
   pending->stream =
-      std::shared_ptr<RequestStream>(new RequestStream(next_id_++));
-  std::shared_ptr<RequestStream> stream = pending->stream;
+      std::shared_ptr<GenerationStream>(new GenerationStream(next_id_++));
+  std::shared_ptr<GenerationStream> stream = pending->stream;
   pending_.push_back(std::move(pending));
   return stream;
 }
@@ -200,16 +156,15 @@ absl::StatusOr<std::shared_ptr<EmbedCall>> Scheduler::SubmitEmbed(
               "scheduler has none"
             : "the loaded model does not expose hidden states");
   }
-  if (request.texts.empty()) {
-    return absl::InvalidArgumentError("texts: empty; give at least one text");
+  if (absl::Status s =
+          ValidateEmbedRequest(request.token_ids, model_->vocab_size(),
+                               model_->context(), "token_ids");
+      !s.ok()) {
+    return s;
   }
-  int64_t tokens = 0;
-  for (size_t i = 0; i < request.texts.size(); ++i) {
-    absl::Status s = engine::ValidateEmbedIds(
-        request.texts[i], model_->vocab_size(), model_->context(),
-        absl::StrCat("texts[", i, "]"));
-    if (!s.ok()) return s;
-    tokens += static_cast<int64_t>(request.texts[i].size());
+  if (request.options.pooling == Pooling::kDefault) {
+    return absl::InvalidArgumentError(
+        "pooling: the model's default must be resolved before scheduling");
   }
   auto pending = std::make_unique<PendingEmbed>();
   pending->request = std::move(request);
@@ -255,40 +210,66 @@ Scheduler::Counters Scheduler::counters() const {
 }
 
 void Scheduler::Loop() {
+  std::vector<std::unique_ptr<Pending>> admitted;
   while (true) {
     bool force = false;
-    {
-      absl::MutexLock lock(&mu_);
-      const auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return stop_ || !pending_.empty() || active_count_ > 0 ||
-               !embed_pending_.empty() || embed_running_;
-      };
-      mu_.Await(absl::Condition(&has_work));
-      force = force_cancel_;
-      const absl::Time now = absl::Now();
-      AdmitLocked(now);
-      AdmitEmbedLocked(now);
-      if (stop_ && pending_.empty() && active_count_ == 0 &&
-          embed_pending_.empty() && !embed_running_) {
-        break;
+    try {
+      {
+        absl::MutexLock lock(&mu_);
+        const auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+          return stop_ || !pending_.empty() || active_count_ > 0 ||
+                 !embed_pending_.empty() || embed_running_;
+        };
+        mu_.Await(absl::Condition(&has_work));
+        force = force_cancel_;
+        TakeAdmittedLocked(absl::Now(), &admitted);
+        AdmitEmbedLocked(absl::Now());
+        if (stop_ && pending_.empty() && active_count_ == 0 &&
+            embed_pending_.empty() && !embed_running_) {
+          break;
+        }
       }
-    }
-    if (force) {
-      for (size_t slot = 0; slot < slots_.size(); ++slot) {
-        if (slots_[slot] == nullptr) continue;
-        slots_[slot]->sequence->Cancel();
-        FinishActive(static_cast<int32_t>(slot), ShutdownStatus());
+      if (force) {
+        FinishEverything(ShutdownStatus());
+        continue;
       }
-      if (embed_ != nullptr) FinishEmbed(ShutdownStatus());
-      continue;
+      StartAdmitted(std::move(admitted), absl::Now());
+      admitted.clear();
+      ReapCancelled(absl::Now());
+      EmbedStep(absl::Now());
+      Step();
+    } catch (...) {
+      // Per-request failures are caught where they happen; this is the
+      // scheduler's own bookkeeping failing (out of memory while queueing
+      // or batching). Every request it holds ends, and it serves on.
+      const absl::Status status = StatusFromCurrentException("scheduler step");
+      admitted.clear();
+      FinishEverything(status);
     }
-    ReapCancelled(absl::Now());
-    EmbedStep(absl::Now());
-    Step();
   }
 }
 
-void Scheduler::AdmitLocked(absl::Time now) {
+void Scheduler::FinishEverything(const absl::Status& status) {
+  for (size_t slot = 0; slot < slots_.size(); ++slot) {
+    if (slots_[slot] == nullptr) continue;
+    slots_[slot]->sequence->Cancel();
+    FinishActive(static_cast<int32_t>(slot), status);
+  }
+  if (embed_ != nullptr) FinishEmbed(status);
+  absl::MutexLock lock(&mu_);
+  const absl::Time now = absl::Now();
+  for (std::unique_ptr<Pending>& p : pending_) {
+    RequestStats stats;
+    stats.prompt_tokens = static_cast<int32_t>(p->request.prompt_ids.size());
+    stats.queue_time = stats.total_time = now - p->arrival;
+    p->stream->Push(FinalEvent(FinishReason::kCancelled, status, stats));
+    ++counters_.finished;
+  }
+  pending_.clear();
+}
+
+void Scheduler::TakeAdmittedLocked(
+    absl::Time now, std::vector<std::unique_ptr<Pending>>* admitted) {
   // End queued requests that nobody waits for any more.
   for (auto it = pending_.begin(); it != pending_.end();) {
     Pending& p = **it;
@@ -311,22 +292,32 @@ void Scheduler::AdmitLocked(absl::Time now) {
     stats.prompt_tokens = static_cast<int32_t>(p.request.prompt_ids.size());
     stats.queue_time = stats.total_time = now - p.arrival;
     p.stream->Push(
-        FinalEvent(engine::FinishReason::kCancelled, std::move(status), stats));
+        FinalEvent(FinishReason::kCancelled, std::move(status), stats));
     ++counters_.finished;
     it = pending_.erase(it);
   }
-  // Fill free slots in arrival order.
+  // Free slots in order, to the oldest requests. slots_ belongs to this
+  // (the scheduler) thread, which fills the slots right after.
   for (size_t slot = 0; slot < slots_.size() && !pending_.empty(); ++slot) {
     if (slots_[slot] != nullptr) continue;
     std::unique_ptr<Pending> p = std::move(pending_.front());
     pending_.pop_front();
+    p->slot = static_cast<int32_t>(slot);
+    admitted->push_back(std::move(p));
+    ++active_count_;
+  }
+}
+
+void Scheduler::StartAdmitted(std::vector<std::unique_ptr<Pending>> admitted,
+                              absl::Time now) {
+  for (std::unique_ptr<Pending>& p : admitted) {
     auto active = std::make_unique<Active>();
     Active* a = active.get();
     a->stream = p->stream;
     a->arrival = p->arrival;
     a->admitted = now;
     a->deadline = p->request.deadline;
-    engine::TokenCallback callback = [a](const engine::TokenEvent& e) {
+    TokenCallback callback = [a](const TokenEvent& e) {
       const absl::Time t = absl::Now();
       if (e.index == 0) a->first_token = t;
       a->last_token = t;
@@ -344,27 +335,37 @@ void Scheduler::AdmitLocked(absl::Time now) {
       }
       return true;
     };
-    absl::StatusOr<std::unique_ptr<engine::Sequence>> seq =
-        engine::Sequence::Create(*tokenizer_, model_->vocab_size(),
-                                 model_->context(), static_cast<int32_t>(slot),
-                                 std::move(p->request.prompt_ids),
-                                 p->request.options, std::move(callback));
-    if (!seq.ok()) {  // validated in Submit; kept for safety
-      RequestStats stats;
-      stats.total_time = now - p->arrival;
-      p->stream->Push(
-          FinalEvent(engine::FinishReason::kCancelled, seq.status(), stats));
-      ++counters_.finished;
+    const int32_t prompt_tokens =
+        static_cast<int32_t>(p->request.prompt_ids.size());
+    absl::StatusOr<std::unique_ptr<Sequence>> seq =
+        CatchExceptions("starting the generation", [&] {
+          return Sequence::Create(*tokenizer_, model_->vocab_size(),
+                                  model_->context(), p->slot,
+                                  std::move(p->request.prompt_ids),
+                                  p->request.options, std::move(callback));
+        });
+    if (seq.ok()) a->sequence = std::move(*seq);
+    if (!seq.ok() || a->sequence->finished()) {
+      // A sequence that cannot be built (validated in Submit, so out of
+      // memory), or one with max_tokens 0 that has nothing to run.
+      StreamEvent final;
+      if (seq.ok()) {
+        final = MakeFinal(*a, absl::OkStatus());
+      } else {
+        RequestStats stats;
+        stats.prompt_tokens = prompt_tokens;
+        stats.queue_time = stats.total_time = now - p->arrival;
+        final = FinalEvent(FinishReason::kCancelled, seq.status(), stats);
+      }
+      {
+        absl::MutexLock lock(&mu_);
+        --active_count_;
+        ++counters_.finished;
+      }
+      a->stream->Push(std::move(final));
       continue;
     }
-    a->sequence = std::move(*seq);
-    if (a->sequence->finished()) {  // max_tokens == 0: nothing to run
-      a->stream->Push(MakeFinal(*a, absl::OkStatus()));
-      ++counters_.finished;
-      continue;
-    }
-    slots_[slot] = std::move(active);
-    ++active_count_;
+    slots_[p->slot] = std::move(active);
   }
 }
 
@@ -398,8 +399,9 @@ void Scheduler::AdmitEmbedLocked(absl::Time now) {
   embed_->started = now;
   embed_->next_text = 0;
   embed_result_ = EmbedResult();
-  embed_result_.vectors.reserve(embed_->request.texts.size());
-  embed_pass_->Start(embed_->request.texts[0], embed_slot_,
+  embed_result_.vectors.reserve(embed_->request.token_ids.size());
+  embed_result_.pooling = embed_->request.options.pooling;
+  embed_pass_->Start(embed_->request.token_ids[0], embed_slot_,
                      embed_->request.options);
 }
 
@@ -408,7 +410,7 @@ bool Scheduler::EmbedStep(absl::Time now) {
   if (now >= embed_->request.deadline) {
     FinishEmbed(absl::DeadlineExceededError(
         absl::StrCat("deadline passed after embedding ", embed_->next_text,
-                     " of ", embed_->request.texts.size(), " texts")));
+                     " of ", embed_->request.token_ids.size(), " texts")));
     return false;
   }
   if (embed_->call->cancelled()) {
@@ -416,7 +418,9 @@ bool Scheduler::EmbedStep(absl::Time now) {
     return false;
   }
   const absl::Span<const model::BatchToken> batch = embed_pass_->NextBatch();
-  const absl::Status status = model_->ForwardHidden(batch, hidden_.data());
+  const absl::Status status = CatchExceptions("embedding forward pass", [&] {
+    return model_->ForwardHidden(batch, hidden_.data());
+  });
   {
     absl::MutexLock lock(&mu_);
     ++counters_.steps;
@@ -429,9 +433,19 @@ bool Scheduler::EmbedStep(absl::Time now) {
   }
   embed_pass_->Consume(hidden_.data());
   if (!embed_pass_->done()) return true;
-  const std::vector<std::vector<int32_t>>& texts = embed_->request.texts;
-  embed_result_.vectors.push_back(embed_pass_->Result());
-  embed_result_.tokens += static_cast<int32_t>(texts[embed_->next_text].size());
+  const std::vector<std::vector<int32_t>>& texts = embed_->request.token_ids;
+  if (absl::Status kept = CatchExceptions(
+          "keeping an embedding",
+          [&] {
+            embed_result_.vectors.push_back(embed_pass_->Result());
+            embed_result_.tokens.push_back(
+                static_cast<int32_t>(texts[embed_->next_text].size()));
+            return absl::OkStatus();
+          });
+      !kept.ok()) {
+    FinishEmbed(std::move(kept));
+    return true;
+  }
   if (++embed_->next_text == texts.size()) {
     FinishEmbed(absl::OkStatus());
   } else {
@@ -477,15 +491,8 @@ void Scheduler::ReapCancelled(absl::Time now) {
 }
 
 bool Scheduler::Step() {
-  struct Entry {
-    int32_t slot;
-    int32_t count;
-    bool want_logits;
-  };
-  // At most one entry per slot; parallel is small, so a fixed-capacity
-  // vector reused across steps would save little over this reserve.
-  std::vector<Entry> entries;
-  entries.reserve(slots_.size());
+  std::vector<StepEntry>& entries = entries_;
+  entries.clear();
   batch_.clear();
   int32_t budget = model_->max_batch();
   // Decode tokens first: every generating sequence advances every step.
@@ -506,7 +513,8 @@ bool Scheduler::Step() {
     --budget;
   }
   // Then prompt chunks, oldest request first, in what is left of the batch.
-  std::vector<int32_t> prefilling;
+  std::vector<int32_t>& prefilling = prefilling_;
+  prefilling.clear();
   for (size_t slot = 0; slot < slots_.size(); ++slot) {
     Active* a = slots_[slot].get();
     if (a != nullptr && a->sequence->prefilling()) {
@@ -518,7 +526,7 @@ bool Scheduler::Step() {
   });
   for (int32_t slot : prefilling) {
     if (budget <= 0) break;
-    engine::Sequence& seq = *slots_[slot]->sequence;
+    Sequence& seq = *slots_[slot]->sequence;
     const absl::Span<const int32_t> tokens = seq.NextTokens(budget);
     const int32_t n = static_cast<int32_t>(tokens.size());
     const int32_t remaining =
@@ -537,9 +545,10 @@ bool Scheduler::Step() {
   }
   if (batch_.empty()) return false;
 
-  const absl::Status status = model_->Forward(batch_, logits_.data());
+  const absl::Status status = CatchExceptions(
+      "forward pass", [&] { return model_->Forward(batch_, logits_.data()); });
   if (!status.ok()) {
-    for (const Entry& e : entries) {
+    for (const StepEntry& e : entries) {
       slots_[e.slot]->sequence->Cancel();
       FinishActive(e.slot, absl::InternalError(absl::StrCat(
                                "forward pass failed: ", status.ToString())));
@@ -547,14 +556,26 @@ bool Scheduler::Step() {
   } else {
     const size_t vocab = model_->vocab_size();
     size_t row = 0;
-    for (const Entry& e : entries) {
-      engine::Sequence& seq = *slots_[e.slot]->sequence;
+    for (const StepEntry& e : entries) {
+      Sequence& seq = *slots_[e.slot]->sequence;
       seq.MarkFed(e.count);
+      absl::Status sampled;
       if (e.want_logits) {
-        seq.OnLogits(logits_.data() + row * vocab);
+        // Sampling emits the token's text to the stream, which allocates:
+        // out of memory there ends this request only.
+        float* logits = logits_.data() + row * vocab;
         ++row;
+        sampled = CatchExceptions("emitting a token", [&] {
+          seq.OnLogits(logits);
+          return absl::OkStatus();
+        });
       }
-      if (seq.finished()) FinishActive(e.slot, slots_[e.slot]->stop_status);
+      if (!sampled.ok()) {
+        seq.Cancel();
+        FinishActive(e.slot, sampled);
+      } else if (seq.finished()) {
+        FinishActive(e.slot, slots_[e.slot]->stop_status);
+      }
     }
   }
   absl::MutexLock lock(&mu_);
@@ -564,12 +585,10 @@ bool Scheduler::Step() {
 }
 
 StreamEvent Scheduler::MakeFinal(const Active& a, absl::Status status) {
-  const engine::Sequence& seq = *a.sequence;
-  engine::FinishReason reason = seq.finish_reason();
-  if (reason == engine::FinishReason::kNone) {
-    reason = engine::FinishReason::kCancelled;
-  }
-  if (reason == engine::FinishReason::kCancelled && status.ok()) {
+  const Sequence& seq = *a.sequence;
+  FinishReason reason = seq.finish_reason();
+  if (reason == FinishReason::kNone) reason = FinishReason::kCancelled;
+  if (reason == FinishReason::kCancelled && status.ok()) {
     // Cancelled without a cause from us: the sampler found no usable logit.
     status = absl::InternalError(
         "no token could be sampled (every logit NaN, -inf or banned)");
@@ -598,4 +617,4 @@ void Scheduler::FinishActive(int32_t slot, absl::Status status) {
   a->stream->Push(std::move(final));
 }
 
-}  // namespace edgellm::server
+}  // namespace edgellm::engine

@@ -4,7 +4,7 @@
 // checks the KV-slot discipline: every slot is fed consecutive positions
 // from 0, and each Forward stays within max_batch. Its hidden state for a
 // token is {token, pos, slot, 1}, so pooled embeddings are known too.
-#include "runtime/server/scheduler.h"
+#include "runtime/engine/scheduler.h"
 
 #include <algorithm>
 #include <atomic>
@@ -16,7 +16,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace edgellm::server {
+namespace edgellm::engine {
 namespace {
 
 using ::testing::HasSubstr;
@@ -154,7 +154,7 @@ struct Collected {
   bool got_final = false;
 };
 
-Collected Drain(RequestStream& stream,
+Collected Drain(GenerationStream& stream,
                 absl::Duration limit = absl::Seconds(20)) {
   Collected c;
   const absl::Time end = absl::Now() + limit;
@@ -172,8 +172,8 @@ Collected Drain(RequestStream& stream,
   return c;
 }
 
-Request Greedy(std::vector<int32_t> prompt, int32_t max_tokens) {
-  Request r;
+GenerateRequest Greedy(std::vector<int32_t> prompt, int32_t max_tokens) {
+  GenerateRequest r;
   r.prompt_ids = std::move(prompt);
   r.options.max_tokens = max_tokens;
   r.options.sampling.temperature = 0.0f;
@@ -228,7 +228,7 @@ TEST_F(SchedulerTest, OneRequestStreamsGreedyTokensThenLength) {
   EXPECT_EQ(c.text, "bcdef");
   EXPECT_EQ(c.tokens,
             (std::vector<int32_t>{kA + 1, kA + 2, kA + 3, kA + 4, kA + 5}));
-  EXPECT_EQ(c.final.finish_reason, engine::FinishReason::kLength);
+  EXPECT_EQ(c.final.finish_reason, FinishReason::kLength);
   EXPECT_EQ(c.final.stats.prompt_tokens, 1);
   EXPECT_EQ(c.final.stats.generated_tokens, 5);
   EXPECT_GT(c.final.stats.total_time, absl::ZeroDuration());
@@ -241,13 +241,13 @@ TEST_F(SchedulerTest, EndOfGenerationTokenEndsTheStream) {
   Collected c = Drain(**stream);
   EXPECT_EQ(c.text, "yz");
   EXPECT_EQ(c.tokens.back(), kEos);
-  EXPECT_EQ(c.final.finish_reason, engine::FinishReason::kEndOfGeneration);
+  EXPECT_EQ(c.final.finish_reason, FinishReason::kEndOfGeneration);
   EXPECT_TRUE(c.final.status.ok());
 }
 
 TEST_F(SchedulerTest, ConcurrentRequestsAreDecodedTogether) {
   Start(4, 8, 64, 16, absl::Milliseconds(1));
-  std::vector<std::shared_ptr<RequestStream>> streams;
+  std::vector<std::shared_ptr<GenerationStream>> streams;
   for (int i = 0; i < 8; ++i) {
     // Prompts of different lengths so prefill and decode mix in one batch.
     std::vector<int32_t> prompt(1 + i, kA + i);
@@ -291,7 +291,7 @@ TEST_F(SchedulerTest, LongPromptsPrefillInChunksAlongsideDecoding) {
 
 TEST_F(SchedulerTest, FullQueueIsResourceExhausted) {
   Start(1, 1, 512, 16, absl::Milliseconds(5));
-  Request endless = Greedy({kA}, 400);
+  GenerateRequest endless = Greedy({kA}, 400);
   endless.options.ignore_eos = true;
   auto running = scheduler_->Submit(endless);
   auto waiting = scheduler_->Submit(endless);
@@ -306,7 +306,7 @@ TEST_F(SchedulerTest, FullQueueIsResourceExhausted) {
 
 TEST_F(SchedulerTest, CancelFreesTheSlotWithinAStep) {
   Start(1, 1, 4096, 16, absl::Milliseconds(2));
-  Request endless = Greedy({kA}, 4000);
+  GenerateRequest endless = Greedy({kA}, 4000);
   endless.options.ignore_eos = true;
   auto running = scheduler_->Submit(endless);
   ASSERT_TRUE(running.ok());
@@ -319,7 +319,7 @@ TEST_F(SchedulerTest, CancelFreesTheSlotWithinAStep) {
   ASSERT_TRUE(c.got_final);
   EXPECT_LT(absl::Now() - cancelled_at, absl::Seconds(1));
   EXPECT_EQ(c.final.status.code(), absl::StatusCode::kCancelled);
-  EXPECT_EQ(c.final.finish_reason, engine::FinishReason::kCancelled);
+  EXPECT_EQ(c.final.finish_reason, FinishReason::kCancelled);
   // The one slot is free again: a new request runs to completion.
   auto next = scheduler_->Submit(Greedy({kA}, 3));
   ASSERT_TRUE(next.ok()) << next.status();
@@ -330,7 +330,7 @@ TEST_F(SchedulerTest, CancelFreesTheSlotWithinAStep) {
 
 TEST_F(SchedulerTest, CancelWhileQueuedEndsTheRequest) {
   Start(1, 1, 4096, 16, absl::Milliseconds(2));
-  Request endless = Greedy({kA}, 4000);
+  GenerateRequest endless = Greedy({kA}, 4000);
   endless.options.ignore_eos = true;
   auto running = scheduler_->Submit(endless);
   auto waiting = scheduler_->Submit(endless);
@@ -344,7 +344,7 @@ TEST_F(SchedulerTest, CancelWhileQueuedEndsTheRequest) {
 
 TEST_F(SchedulerTest, DeadlineStopsARunningRequest) {
   Start(1, 0, 4096, 16, absl::Milliseconds(2));
-  Request endless = Greedy({kA}, 4000);
+  GenerateRequest endless = Greedy({kA}, 4000);
   endless.options.ignore_eos = true;
   endless.deadline = absl::Now() + absl::Milliseconds(100);
   auto running = scheduler_->Submit(endless);
@@ -371,7 +371,7 @@ TEST_F(SchedulerTest, InvalidRequestsNameTheField) {
   ASSERT_FALSE(bad_id.ok());
   EXPECT_THAT(bad_id.status().message(), HasSubstr("token id"));
 
-  Request hot = Greedy({kA}, 5);
+  GenerateRequest hot = Greedy({kA}, 5);
   hot.options.sampling.temperature = -1.0f;
   auto bad_temperature = scheduler_->Submit(hot);
   ASSERT_FALSE(bad_temperature.ok());
@@ -379,7 +379,7 @@ TEST_F(SchedulerTest, InvalidRequestsNameTheField) {
             absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(bad_temperature.status().message(), HasSubstr("temperature"));
 
-  Request top_p = Greedy({kA}, 5);
+  GenerateRequest top_p = Greedy({kA}, 5);
   top_p.options.sampling.top_p = 1.5f;
   auto bad_top_p = scheduler_->Submit(top_p);
   ASSERT_FALSE(bad_top_p.ok());
@@ -388,12 +388,12 @@ TEST_F(SchedulerTest, InvalidRequestsNameTheField) {
 
 TEST_F(SchedulerTest, ContextFullEndsTheSequence) {
   Start(1, 0, 8);
-  Request r = Greedy({kA, kA + 1}, 100);
+  GenerateRequest r = Greedy({kA, kA + 1}, 100);
   auto s = scheduler_->Submit(r);
   ASSERT_TRUE(s.ok());
   Collected c = Drain(**s);
   EXPECT_TRUE(c.final.status.ok()) << c.final.status;
-  EXPECT_EQ(c.final.finish_reason, engine::FinishReason::kContextFull);
+  EXPECT_EQ(c.final.finish_reason, FinishReason::kContextFull);
   EXPECT_EQ(c.final.stats.generated_tokens, 8 - 2 + 1);
 }
 
@@ -422,7 +422,7 @@ TEST_F(SchedulerTest, ShutdownLetsShortRequestsFinish) {
 
 TEST_F(SchedulerTest, ShutdownCancelsWhatOutlivesTheGracePeriod) {
   Start(1, 1, 4096, 16, absl::Milliseconds(2));
-  Request endless = Greedy({kA}, 4000);
+  GenerateRequest endless = Greedy({kA}, 4000);
   endless.options.ignore_eos = true;
   auto running = scheduler_->Submit(endless);
   auto waiting = scheduler_->Submit(endless);
@@ -449,10 +449,10 @@ TEST_F(SchedulerTest, RejectsParallelBeyondTheModel) {
 // ---------------------------------------------------------------------------
 // Embeddings
 
-EmbedRequest Embed(std::vector<std::vector<int32_t>> texts,
-                   engine::Pooling pooling, bool normalize = false) {
+EmbedRequest Embed(std::vector<std::vector<int32_t>> texts, Pooling pooling,
+                   bool normalize = false) {
   EmbedRequest r;
-  r.texts = std::move(texts);
+  r.token_ids = std::move(texts);
   r.options.pooling = pooling;
   r.options.normalize = normalize;
   return r;
@@ -472,17 +472,17 @@ TEST_F(SchedulerTest, EmbedPoolsHiddenRowsOnItsOwnSlot) {
   const std::vector<int32_t> six = {kA, kA + 1, kA + 2, kA + 3, kA + 4, kA + 5};
   const std::vector<int32_t> one = {kA + 7};
   struct Case {
-    engine::Pooling pooling;
+    Pooling pooling;
     std::vector<float> first, second;
   };
   // Rows are {token, pos, slot, 1}; the embedding slot is 1 (= parallel).
   const std::vector<Case> cases = {
-      {engine::Pooling::kMean, {kA + 2.5f, 2.5f, 1, 1}, {kA + 7.0f, 0, 1, 1}},
-      {engine::Pooling::kLastToken, {kA + 5.0f, 5, 1, 1}, {kA + 7.0f, 0, 1, 1}},
-      {engine::Pooling::kCls, {kA + 0.0f, 0, 1, 1}, {kA + 7.0f, 0, 1, 1}},
+      {Pooling::kMean, {kA + 2.5f, 2.5f, 1, 1}, {kA + 7.0f, 0, 1, 1}},
+      {Pooling::kLastToken, {kA + 5.0f, 5, 1, 1}, {kA + 7.0f, 0, 1, 1}},
+      {Pooling::kCls, {kA + 0.0f, 0, 1, 1}, {kA + 7.0f, 0, 1, 1}},
   };
   for (const Case& c : cases) {
-    SCOPED_TRACE(std::string(engine::PoolingName(c.pooling)));
+    SCOPED_TRACE(std::string(PoolingName(c.pooling)));
     auto call = scheduler_->SubmitEmbed(Embed({six, one}, c.pooling));
     ASSERT_TRUE(call.ok()) << call.status();
     EmbedResult r = WaitFor(**call);
@@ -490,10 +490,9 @@ TEST_F(SchedulerTest, EmbedPoolsHiddenRowsOnItsOwnSlot) {
     ASSERT_EQ(r.vectors.size(), 2u);
     EXPECT_EQ(r.vectors[0], c.first);
     EXPECT_EQ(r.vectors[1], c.second);
-    EXPECT_EQ(r.tokens, 7);
+    EXPECT_EQ(r.tokens, (std::vector<int32_t>{6, 1}));
   }
-  auto call =
-      scheduler_->SubmitEmbed(Embed({six}, engine::Pooling::kMean, true));
+  auto call = scheduler_->SubmitEmbed(Embed({six}, Pooling::kMean, true));
   ASSERT_TRUE(call.ok());
   EmbedResult r = WaitFor(**call);
   ASSERT_TRUE(r.status.ok()) << r.status;
@@ -504,7 +503,7 @@ TEST_F(SchedulerTest, EmbedPoolsHiddenRowsOnItsOwnSlot) {
 
 TEST_F(SchedulerTest, EmbedRunsWhileGenerationsHoldEverySlot) {
   Start(1, 0, 512, 4, absl::Milliseconds(1), true);
-  Request endless = Greedy({kA}, 400);
+  GenerateRequest endless = Greedy({kA}, 400);
   endless.options.ignore_eos = true;
   auto running = scheduler_->Submit(endless);
   ASSERT_TRUE(running.ok());
@@ -513,7 +512,7 @@ TEST_F(SchedulerTest, EmbedRunsWhileGenerationsHoldEverySlot) {
   // The only generation slot is busy and the queue is 0, yet the embedding
   // has a slot of its own.
   auto call = scheduler_->SubmitEmbed(
-      Embed({std::vector<int32_t>(10, kA + 1)}, engine::Pooling::kMean));
+      Embed({std::vector<int32_t>(10, kA + 1)}, Pooling::kMean));
   ASSERT_TRUE(call.ok()) << call.status();
   EmbedResult r = WaitFor(**call);
   EXPECT_TRUE(r.status.ok()) << r.status;
@@ -532,14 +531,11 @@ TEST_F(SchedulerTest, EmbedRunsWhileGenerationsHoldEverySlot) {
 TEST_F(SchedulerTest, EmbedQueueIsBounded) {
   Start(1, 1, 512, 4, absl::Milliseconds(5), true);
   const std::vector<int32_t> long_text(200, kA);  // 50 chunks, >= 250 ms
-  auto first =
-      scheduler_->SubmitEmbed(Embed({long_text}, engine::Pooling::kMean));
+  auto first = scheduler_->SubmitEmbed(Embed({long_text}, Pooling::kMean));
   ASSERT_TRUE(first.ok());
-  auto second =
-      scheduler_->SubmitEmbed(Embed({long_text}, engine::Pooling::kMean));
+  auto second = scheduler_->SubmitEmbed(Embed({long_text}, Pooling::kMean));
   ASSERT_TRUE(second.ok()) << second.status();
-  auto third =
-      scheduler_->SubmitEmbed(Embed({long_text}, engine::Pooling::kMean));
+  auto third = scheduler_->SubmitEmbed(Embed({long_text}, Pooling::kMean));
   EXPECT_EQ(third.status().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(std::string(third.status().message()), HasSubstr("queue"));
   // The queue entry is taken: a generation can run (free slot) but not wait.
@@ -554,8 +550,7 @@ TEST_F(SchedulerTest, EmbedQueueIsBounded) {
 
 TEST_F(SchedulerTest, EmbedDeadlineAndShutdownEndIt) {
   Start(1, 4, 512, 4, absl::Milliseconds(5), true);
-  EmbedRequest timed =
-      Embed({std::vector<int32_t>(400, kA)}, engine::Pooling::kMean);
+  EmbedRequest timed = Embed({std::vector<int32_t>(400, kA)}, Pooling::kMean);
   timed.deadline = absl::Now() + absl::Milliseconds(50);
   auto call = scheduler_->SubmitEmbed(timed);
   ASSERT_TRUE(call.ok());
@@ -564,17 +559,16 @@ TEST_F(SchedulerTest, EmbedDeadlineAndShutdownEndIt) {
   EXPECT_LT(absl::Now() - start, absl::Seconds(2));
 
   auto running = scheduler_->SubmitEmbed(
-      Embed({std::vector<int32_t>(400, kA)}, engine::Pooling::kMean));
+      Embed({std::vector<int32_t>(400, kA)}, Pooling::kMean));
   auto queued = scheduler_->SubmitEmbed(
-      Embed({std::vector<int32_t>(400, kA)}, engine::Pooling::kMean));
+      Embed({std::vector<int32_t>(400, kA)}, Pooling::kMean));
   ASSERT_TRUE(running.ok() && queued.ok());
   scheduler_->Shutdown(absl::ZeroDuration());
   EXPECT_EQ(WaitFor(**running).status.code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(WaitFor(**queued).status.code(), absl::StatusCode::kUnavailable);
-  EXPECT_EQ(scheduler_->SubmitEmbed(Embed({{kA}}, engine::Pooling::kMean))
-                .status()
-                .code(),
-            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(
+      scheduler_->SubmitEmbed(Embed({{kA}}, Pooling::kMean)).status().code(),
+      absl::StatusCode::kUnavailable);
 }
 
 TEST_F(SchedulerTest, BadEmbedRequestsAreInvalidArgumentNamingTheField) {
@@ -584,11 +578,11 @@ TEST_F(SchedulerTest, BadEmbedRequestsAreInvalidArgumentNamingTheField) {
     std::string field;
   };
   const std::vector<Case> cases = {
-      {Embed({}, engine::Pooling::kMean), "texts"},
-      {Embed({{kA}, {}}, engine::Pooling::kMean), "texts[1]"},
-      {Embed({{kA}, std::vector<int32_t>(65, kA)}, engine::Pooling::kMean),
-       "texts[1]: 65 tokens exceed the context of 64"},
-      {Embed({{kA, kVocab}}, engine::Pooling::kMean), "texts[0]: token id"},
+      {Embed({}, Pooling::kMean), "token_ids"},
+      {Embed({{kA}, {}}, Pooling::kMean), "token_ids[1]"},
+      {Embed({{kA}, std::vector<int32_t>(65, kA)}, Pooling::kMean),
+       "token_ids[1]: 65 tokens exceed the context of 64"},
+      {Embed({{kA, kVocab}}, Pooling::kMean), "token_ids[0]: token id"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.field);
@@ -602,17 +596,15 @@ TEST_F(SchedulerTest, BadEmbedRequestsAreInvalidArgumentNamingTheField) {
 TEST_F(SchedulerTest, EmbedWithoutASpareSlotIsUnimplemented) {
   Start(1, 0);
   EXPECT_FALSE(scheduler_->embeddings_available());
-  EXPECT_EQ(scheduler_->SubmitEmbed(Embed({{kA}}, engine::Pooling::kMean))
-                .status()
-                .code(),
-            absl::StatusCode::kUnimplemented);
+  EXPECT_EQ(
+      scheduler_->SubmitEmbed(Embed({{kA}}, Pooling::kMean)).status().code(),
+      absl::StatusCode::kUnimplemented);
 }
 
 TEST_F(SchedulerTest, EmbedForwardFailureIsInternal) {
   Start(1, 0, 64, 4, absl::ZeroDuration(), true);
   model_->set_fail(true);
-  auto call =
-      scheduler_->SubmitEmbed(Embed({{kA, kA}}, engine::Pooling::kMean));
+  auto call = scheduler_->SubmitEmbed(Embed({{kA, kA}}, Pooling::kMean));
   ASSERT_TRUE(call.ok());
   EmbedResult r = WaitFor(**call);
   EXPECT_EQ(r.status.code(), absl::StatusCode::kInternal);
@@ -620,4 +612,4 @@ TEST_F(SchedulerTest, EmbedForwardFailureIsInternal) {
 }
 
 }  // namespace
-}  // namespace edgellm::server
+}  // namespace edgellm::engine

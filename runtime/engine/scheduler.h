@@ -9,7 +9,7 @@
 //   - Admission: up to `parallel` sequences are active (one KV slot each);
 //     more wait in a FIFO queue of `queue` entries; beyond that Submit fails
 //     at once with RESOURCE_EXHAUSTED.
-//   - Cancellation: RequestStream::Cancel() (client gone) or a passed
+//   - Cancellation: GenerationStream::Cancel() (client gone) or a passed
 //     deadline ends the sequence before the next step's forward pass, so
 //     its slot is free within one decode step.
 //   - Validation: Submit checks the request against the model (empty prompt,
@@ -26,13 +26,21 @@
 //     with RESOURCE_EXHAUSTED when the generations waiting for a slot plus
 //     the embeddings waiting behind the running one would exceed `queue`.
 //
-// Knows nothing of gRPC: the server's handler threads Submit() and read
-// events from the returned RequestStream; tests drive it with a fake model.
+//   - Failures stay with their request: an exception from the standard
+//     library while building or running one sequence (std::bad_alloc,
+//     std::length_error) ends that request with RESOURCE_EXHAUSTED (INTERNAL
+//     for anything else) and the scheduler keeps serving the others.
+//     Sequences are built on the scheduler thread outside the lock, so a
+//     large allocation never holds up Submit() on other threads.
+//
+// Internal to the engine: the Engine (edgellm.h) Submit()s encoded
+// requests and hands out the returned streams; tests drive the scheduler
+// with a fake model.
 //
 // Threading: Submit, Shutdown and counters() are thread-safe. The model is
 // used only by the scheduler thread between construction and Shutdown().
-#ifndef EDGELLM_RUNTIME_SERVER_SCHEDULER_H_
-#define EDGELLM_RUNTIME_SERVER_SCHEDULER_H_
+#ifndef EDGELLM_RUNTIME_ENGINE_SCHEDULER_H_
+#define EDGELLM_RUNTIME_ENGINE_SCHEDULER_H_
 
 #include <atomic>
 #include <cstdint>
@@ -49,12 +57,13 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "runtime/engine/edgellm.h"
 #include "runtime/engine/embedding.h"
 #include "runtime/engine/sequence.h"
 #include "runtime/model/transformer.h"
 #include "runtime/tokenizer/tokenizer.h"
 
-namespace edgellm::server {
+namespace edgellm::engine {
 
 // What the scheduler needs from a model: a batched forward pass over KV
 // slots. Called only from the scheduler thread.
@@ -112,109 +121,6 @@ struct SchedulerOptions {
   int32_t queue = 16;    // waiting requests beyond `parallel`
 };
 
-// One generation request.
-struct Request {
-  std::vector<int32_t> prompt_ids;
-  engine::GenerateOptions options;
-  // The scheduler ends the request with DEADLINE_EXCEEDED once this passes,
-  // queued or running.
-  absl::Time deadline = absl::InfiniteFuture();
-};
-
-// Timings of one request, measured from its arrival (Submit).
-struct RequestStats {
-  int32_t prompt_tokens = 0;
-  int32_t generated_tokens = 0;
-  absl::Duration queue_time;           // arrival -> slot assigned
-  absl::Duration time_to_first_token;  // arrival -> first token sampled
-  absl::Duration decode_time;          // first token -> last token
-  absl::Duration total_time;           // arrival -> final event
-  // Generated tokens per second after the first; 0 with fewer than 2.
-  double tokens_per_second() const;
-};
-
-// What a request's stream delivers: token events, then exactly one final.
-struct StreamEvent {
-  bool final = false;
-  // Token events.
-  int32_t token = 0;
-  std::string text;  // complete UTF-8 released by this token (maybe "")
-  // The final event.
-  engine::FinishReason finish_reason = engine::FinishReason::kNone;
-  // OK for a normal finish (stop, length, end of generation, context full);
-  // CANCELLED (client), DEADLINE_EXCEEDED, UNAVAILABLE (shutdown) or
-  // INTERNAL (model failure) otherwise.
-  absl::Status status;
-  RequestStats stats;
-};
-
-// The per-request event queue between the scheduler thread (producer) and
-// one reader (the RPC handler). Thread-safe.
-class RequestStream {
- public:
-  // Waits up to `timeout` for the next event; nullopt on timeout. After the
-  // final event, returns nullopt at once.
-  std::optional<StreamEvent> Next(absl::Duration timeout);
-  // Asks the scheduler to stop this request (the client went away). The
-  // final event then carries CANCELLED.
-  void Cancel() { cancelled_.store(true, std::memory_order_relaxed); }
-  bool cancelled() const { return cancelled_.load(std::memory_order_relaxed); }
-  // A number unique within the scheduler, for logs.
-  uint64_t id() const { return id_; }
-
- private:
-  friend class Scheduler;
-  explicit RequestStream(uint64_t id) : id_(id) {}
-  void Push(StreamEvent event);
-
-  const uint64_t id_;
-  std::atomic<bool> cancelled_{false};
-  absl::Mutex mu_;
-  std::deque<StreamEvent> events_ ABSL_GUARDED_BY(mu_);
-  bool final_taken_ ABSL_GUARDED_BY(mu_) = false;
-};
-
-// One embedding request: texts already encoded.
-struct EmbedRequest {
-  std::vector<std::vector<int32_t>> texts;
-  engine::EmbedOptions options;
-  // Ended with DEADLINE_EXCEEDED once this passes, queued or running.
-  absl::Time deadline = absl::InfiniteFuture();
-};
-
-struct EmbedResult {
-  // OK, CANCELLED (client), DEADLINE_EXCEEDED, UNAVAILABLE (shutdown) or
-  // INTERNAL (model failure).
-  absl::Status status;
-  // On OK: one vector of hidden_size() floats per text, in order.
-  std::vector<std::vector<float>> vectors;
-  int32_t tokens = 0;         // tokens over all texts
-  absl::Duration queue_time;  // arrival -> start on the embedding slot
-  absl::Duration total_time;  // arrival -> result
-};
-
-// The completion of one embedding request, between the scheduler thread
-// (producer) and one reader (the RPC handler). Thread-safe.
-class EmbedCall {
- public:
-  // Waits up to `timeout` for the result; nullopt on timeout. The result is
-  // handed out once; later calls return nullopt at once.
-  std::optional<EmbedResult> Wait(absl::Duration timeout);
-  // Asks the scheduler to stop this request; the result is then CANCELLED.
-  void Cancel() { cancelled_.store(true, std::memory_order_relaxed); }
-  bool cancelled() const { return cancelled_.load(std::memory_order_relaxed); }
-
- private:
-  friend class Scheduler;
-  EmbedCall() = default;
-  void Finish(EmbedResult result);
-
-  std::atomic<bool> cancelled_{false};
-  absl::Mutex mu_;
-  std::optional<EmbedResult> result_ ABSL_GUARDED_BY(mu_);
-  bool taken_ ABSL_GUARDED_BY(mu_) = false;
-};
-
 class Scheduler {
  public:
   // Starts the scheduler thread. `model` and `tokenizer` are not owned and
@@ -226,13 +132,17 @@ class Scheduler {
   // Shutdown(absl::ZeroDuration()) if not done yet.
   ~Scheduler();
 
-  // Validates and queues a request. INVALID_ARGUMENT (naming the field),
+  // Validates and queues a request whose prompt is `request.prompt_ids`
+  // (the text fields are ignored). INVALID_ARGUMENT (naming the field),
   // RESOURCE_EXHAUSTED (queue full) or UNAVAILABLE (shutting down).
-  absl::StatusOr<std::shared_ptr<RequestStream>> Submit(Request request);
+  absl::StatusOr<std::shared_ptr<GenerationStream>> Submit(
+      GenerateRequest request);
 
-  // Validates and queues an embedding request. INVALID_ARGUMENT naming the
-  // field ("texts", "texts[3]": no texts, an empty or too long text, a bad
-  // token id), UNIMPLEMENTED (no embedding slot or hidden-state output),
+  // Validates and queues an embedding request of `request.token_ids` (the
+  // texts are ignored; the pooling must not be kDefault). INVALID_ARGUMENT
+  // naming the field ("token_ids", "token_ids[3]": none, too many, an
+  // empty or too long one, a bad token id, too many tokens in all),
+  // UNIMPLEMENTED (no embedding slot or hidden-state output),
   // RESOURCE_EXHAUSTED (queue full) or UNAVAILABLE (shutting down).
   absl::StatusOr<std::shared_ptr<EmbedCall>> SubmitEmbed(EmbedRequest request);
   // Whether SubmitEmbed can succeed with this model.
@@ -243,15 +153,7 @@ class Scheduler {
   // Idempotent; returns once the thread has stopped.
   void Shutdown(absl::Duration grace);
 
-  struct Counters {
-    int32_t active = 0;
-    int32_t queued = 0;
-    int64_t finished = 0;
-    int64_t steps = 0;           // forward passes run
-    int64_t batched_tokens = 0;  // tokens over all forward passes
-    int32_t embed_active = 0;    // 0 or 1
-    int32_t embed_queued = 0;
-  };
+  using Counters = Engine::Counters;
   Counters counters() const;
 
  private:
@@ -262,15 +164,25 @@ class Scheduler {
   Scheduler(BatchModel* model, const tokenizer::Tokenizer* tokenizer,
             const SchedulerOptions& options);
   void Loop();
-  // Moves queued requests into free slots; ends those cancelled or past
-  // their deadline while waiting. Called with mu_ held.
-  void AdmitLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Ends queued requests that were cancelled or timed out, and takes
+  // queued requests for the free slots (in arrival order) into
+  // `admitted`, each with its slot. Called with mu_ held.
+  void TakeAdmittedLocked(absl::Time now,
+                          std::vector<std::unique_ptr<Pending>>* admitted)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Builds the sequences of `admitted` (outside the lock) and puts them on
+  // their slots; a request whose sequence cannot be built is ended.
+  void StartAdmitted(std::vector<std::unique_ptr<Pending>> admitted,
+                     absl::Time now);
   // Ends active sequences that were cancelled or timed out.
   void ReapCancelled(absl::Time now);
   // One forward pass over all active sequences. False if nothing ran.
   bool Step();
   // Ends the sequence on `slot`: pushes its final event, frees the slot.
   void FinishActive(int32_t slot, absl::Status status);
+  // Ends every running and queued request with `status` (shutdown, or a
+  // failure of the loop itself).
+  void FinishEverything(const absl::Status& status);
   static StreamEvent MakeFinal(const Active& active, absl::Status status);
   // Whether one more generation (or embedding) fits in slots plus queue.
   // Called with mu_ held.
@@ -291,6 +203,7 @@ class Scheduler {
 
   mutable absl::Mutex mu_;
   std::deque<std::unique_ptr<Pending>> pending_ ABSL_GUARDED_BY(mu_);
+  // Sequences on slots, plus those admitted and being built.
   int32_t active_count_ ABSL_GUARDED_BY(mu_) = 0;
   bool accepting_ ABSL_GUARDED_BY(mu_) = true;
   bool force_cancel_ ABSL_GUARDED_BY(mu_) = false;
@@ -303,6 +216,15 @@ class Scheduler {
 
   // Owned by the scheduler thread.
   std::vector<std::unique_ptr<Active>> slots_;  // index = KV slot
+  // One step's batch, and per slot in it how many tokens it fed and whether
+  // it gets a logits row (reused across steps).
+  struct StepEntry {
+    int32_t slot;
+    int32_t count;
+    bool want_logits;
+  };
+  std::vector<StepEntry> entries_;
+  std::vector<int32_t> prefilling_;
   std::vector<model::BatchToken> batch_;
   std::vector<float> logits_;
   // The KV slot for embeddings, or -1 when the model has none to spare.
@@ -315,6 +237,6 @@ class Scheduler {
   absl::Mutex shutdown_mu_;  // serializes Shutdown calls
 };
 
-}  // namespace edgellm::server
+}  // namespace edgellm::engine
 
-#endif  // EDGELLM_RUNTIME_SERVER_SCHEDULER_H_
+#endif  // EDGELLM_RUNTIME_ENGINE_SCHEDULER_H_

@@ -1,4 +1,4 @@
-#include "runtime/engine/engine.h"
+#include "runtime/engine/loaded_model.h"
 
 #include <utility>
 
@@ -9,28 +9,28 @@
 
 namespace edgellm::engine {
 
-double GenerateResult::prompt_tokens_per_second() const {
+double SequenceResult::prompt_tokens_per_second() const {
   const double s = absl::ToDoubleSeconds(stats.prompt_time);
   return s > 0 ? stats.prompt_tokens / s : 0.0;
 }
 
-double GenerateResult::generated_tokens_per_second() const {
+double SequenceResult::generated_tokens_per_second() const {
   const double s = absl::ToDoubleSeconds(stats.decode_time);
   return s > 0 && stats.generated_tokens > 1 ? (stats.generated_tokens - 1) / s
                                              : 0.0;
 }
 
-Engine::~Engine() = default;
+LoadedModel::~LoadedModel() = default;
 
-absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(
-    const EngineOptions& options) {
+absl::StatusOr<std::unique_ptr<LoadedModel>> LoadedModel::Load(
+    const LoadOptions& options) {
   const absl::Time start = absl::Now();
-  if (options.threads < 0 || options.context < 0 || options.parallel <= 0 ||
+  if (options.threads < 0 || options.context < 0 || options.slots <= 0 ||
       options.max_batch <= 0) {
     return absl::InvalidArgumentError(
-        "threads and context must be >= 0, parallel and max_batch > 0");
+        "threads and context must be >= 0, slots and max_batch > 0");
   }
-  std::unique_ptr<Engine> e(new Engine());
+  std::unique_ptr<LoadedModel> e(new LoadedModel());
   EDGELLM_ASSIGN_OR_RETURN(e->file_, gguf::GgufFile::Open(options.model_path));
   EDGELLM_ASSIGN_OR_RETURN(e->config_, model::ReadModelConfig(*e->file_));
   EDGELLM_ASSIGN_OR_RETURN(e->tokenizer_,
@@ -45,7 +45,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(
   EDGELLM_ASSIGN_OR_RETURN(e->pool_, ops::ThreadPool::Create(options.threads));
   model::TransformerOptions topts;
   topts.context = options.context;
-  topts.slots = options.parallel;
+  topts.slots = options.slots;
   topts.max_batch = options.max_batch;
   topts.kv_type = options.kv_type;
   topts.release_packed_sources = true;  // file_ is mmapped (GgufFile::Open)
@@ -64,21 +64,21 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(
   return e;
 }
 
-std::vector<int32_t> Engine::Encode(const std::string& text,
-                                    bool parse_special) const {
+std::vector<int32_t> LoadedModel::Encode(const std::string& text,
+                                         bool parse_special) const {
   tokenizer::EncodeOptions options;
   options.add_special = true;
   options.parse_special = parse_special;
   return tokenizer_->Encode(text, options);
 }
 
-absl::StatusOr<GenerateResult> Engine::Generate(const std::string& prompt,
-                                                const GenerateOptions& options,
-                                                TokenCallback callback) {
+absl::StatusOr<SequenceResult> LoadedModel::Generate(
+    const std::string& prompt, const GenerateOptions& options,
+    TokenCallback callback) {
   return GenerateFromIds(Encode(prompt), options, std::move(callback));
 }
 
-absl::StatusOr<GenerateResult> Engine::GenerateFromIds(
+absl::StatusOr<SequenceResult> LoadedModel::GenerateFromIds(
     std::vector<int32_t> prompt_ids, const GenerateOptions& options,
     TokenCallback callback) {
   EDGELLM_ASSIGN_OR_RETURN(
@@ -86,7 +86,7 @@ absl::StatusOr<GenerateResult> Engine::GenerateFromIds(
       Sequence::Create(*tokenizer_, config_.vocab_size, context(), /*slot=*/0,
                        std::move(prompt_ids), options, std::move(callback)));
   EDGELLM_RETURN_IF_ERROR(RunToCompletion(*seq));
-  GenerateResult result;
+  SequenceResult result;
   result.prompt_ids = seq->prompt_ids();
   result.output_ids = seq->output_ids();
   result.text = seq->text();
@@ -95,8 +95,8 @@ absl::StatusOr<GenerateResult> Engine::GenerateFromIds(
   return result;
 }
 
-absl::StatusOr<std::vector<float>> Engine::Embed(const std::string& text,
-                                                 const EmbedOptions& options) {
+absl::StatusOr<std::vector<float>> LoadedModel::Embed(
+    const std::string& text, const EmbedOptions& options) {
   if (text.empty()) return absl::InvalidArgumentError("text: empty");
   const std::vector<int32_t> ids = Encode(text);
   EDGELLM_RETURN_IF_ERROR(
@@ -104,11 +104,14 @@ absl::StatusOr<std::vector<float>> Engine::Embed(const std::string& text,
   return EmbedIds(ids, options);
 }
 
-absl::StatusOr<std::vector<float>> Engine::EmbedIds(
+absl::StatusOr<std::vector<float>> LoadedModel::EmbedIds(
     absl::Span<const int32_t> ids, const EmbedOptions& options) {
   EDGELLM_RETURN_IF_ERROR(
       ValidateEmbedIds(ids, config_.vocab_size, context(), "ids"));
-  embedding_->Start(ids, /*slot=*/0, options);
+  EmbedOptions resolved = options;
+  if (resolved.pooling == Pooling::kDefault)
+    resolved.pooling = default_pooling_;
+  embedding_->Start(ids, /*slot=*/0, resolved);
   while (!embedding_->done()) {
     EDGELLM_RETURN_IF_ERROR(
         transformer_->ForwardHidden(embedding_->NextBatch(), hidden_.data()));
@@ -117,7 +120,7 @@ absl::StatusOr<std::vector<float>> Engine::EmbedIds(
   return embedding_->Result();
 }
 
-absl::Status Engine::RunToCompletion(Sequence& seq) {
+absl::Status LoadedModel::RunToCompletion(Sequence& seq) {
   while (!seq.finished()) {
     const absl::Span<const int32_t> tokens =
         seq.NextTokens(transformer_->max_batch());

@@ -1,0 +1,416 @@
+// The Engine of the public API: a LoadedModel driven by a Scheduler, with
+// the request encoding, the chat template and the model description on
+// top. See edgellm.h.
+#include "runtime/engine/edgellm.h"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "runtime/chat/families/chat_template.h"
+#include "runtime/engine/embedding.h"
+#include "runtime/engine/engine_builder.h"
+#include "runtime/engine/loaded_model.h"
+#include "runtime/engine/scheduler.h"
+#include "runtime/gguf/types.h"
+#include "util/exception_status.h"
+#include "util/status_macros.h"
+
+namespace edgellm {
+
+struct Engine::Impl {
+  std::unique_ptr<engine::LoadedModel> model;
+  std::unique_ptr<engine::BatchModel> transformer_model;
+  std::unique_ptr<engine::BatchModel> wrapped_model;  // a test double
+  ModelInfo info;
+  absl::StatusOr<chat::ChatTemplateFamily> chat_family =
+      absl::FailedPreconditionError("no chat template");
+  std::optional<std::string> default_system_prompt;
+  std::string bos_text;
+  // Last: stopped (by its destructor) before the model goes.
+  std::unique_ptr<engine::Scheduler> scheduler;
+};
+
+namespace {
+
+std::string_view TokenizerKindName(tokenizer::TokenizerKind kind) {
+  switch (kind) {
+    case tokenizer::TokenizerKind::kSpm:
+      return "spm";
+    case tokenizer::TokenizerKind::kBpe:
+      return "bpe";
+    case tokenizer::TokenizerKind::kWordPiece:
+      return "wordpiece";
+    case tokenizer::TokenizerKind::kLlama2c:
+      return "llama2c";
+  }
+  return "unknown";
+}
+
+// "Q8_0 x57, F32 x13": weight types by how many tensors have them, most
+// common first.
+std::string TensorTypeMix(const gguf::GgufFile& file) {
+  std::map<std::string, int> types;
+  for (const gguf::TensorInfo& t : file.tensors()) {
+    absl::StatusOr<gguf::TensorTypeTraits> traits =
+        gguf::GetTensorTypeTraits(static_cast<uint32_t>(t.type));
+    std::string name =
+        traits.ok() ? std::string(traits->name)
+                    : absl::StrCat("type", static_cast<uint32_t>(t.type));
+    for (char& ch : name) ch = static_cast<char>(std::toupper(ch));
+    ++types[name];
+  }
+  std::vector<std::pair<std::string, int>> sorted(types.begin(), types.end());
+  std::stable_sort(
+      sorted.begin(), sorted.end(),
+      [](const auto& a, const auto& b) { return a.second > b.second; });
+  return absl::StrJoin(sorted, ", ", [](std::string* out, const auto& p) {
+    absl::StrAppend(out, p.first, " x", p.second);
+  });
+}
+
+absl::Status ValidateOptions(const EngineOptions& o) {
+  if (o.model_path.empty()) {
+    return absl::InvalidArgumentError("model_path: empty");
+  }
+  if (o.parallel < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("parallel: ", o.parallel, "; must be at least 1"));
+  }
+  if (o.queue < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("queue: ", o.queue, "; must not be negative"));
+  }
+  if (!o.chat_template.empty()) {
+    if (absl::Status s =
+            chat::ChatTemplateFamilyFromName(o.chat_template).status();
+        !s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("chat_template: ", s.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+void DescribeChat(const EngineOptions& options, Engine::Impl& impl) {
+  const gguf::GgufFile& file = impl.model->file();
+  absl::StatusOr<std::string_view> jinja =
+      file.GetString("tokenizer.chat_template");
+  if (!options.chat_template.empty()) {
+    impl.chat_family = chat::ChatTemplateFamilyFromName(options.chat_template);
+  } else if (jinja.ok()) {
+    impl.chat_family = chat::DetectChatTemplate(*jinja);
+  } else {
+    impl.chat_family = absl::FailedPreconditionError(
+        "the model has no tokenizer.chat_template; name a template family "
+        "(server: --chat-template NAME), one of " +
+        chat::SupportedChatTemplateNames());
+  }
+  if (jinja.ok())
+    impl.default_system_prompt = chat::DefaultSystemPrompt(*jinja);
+  const tokenizer::Tokenizer& tok = impl.model->tokenizer();
+  if (tok.special().bos != tokenizer::kNoToken) {
+    impl.bos_text = std::string(tok.TokenText(tok.special().bos));
+  }
+  if (impl.chat_family.ok()) {
+    impl.info.chat_template =
+        std::string(chat::ChatTemplateFamilyName(*impl.chat_family));
+  } else {
+    impl.info.chat_template_error =
+        std::string(impl.chat_family.status().message());
+  }
+}
+
+void DescribeModel(const EngineOptions& options, Engine::Impl& impl) {
+  const engine::LoadedModel& m = *impl.model;
+  const model::ModelConfig& c = m.config();
+  ModelInfo& info = impl.info;
+  info.architecture = c.architecture_name;
+  info.name = c.name;
+  info.context_length = m.context();
+  info.trained_context_length = c.context_length;
+  info.vocab_size = c.vocab_size;
+  info.embedding_length = c.embedding_length;
+  info.layers = c.block_count;
+  info.heads = c.head_count;
+  info.kv_heads = c.head_count_kv;
+  info.quantization = TensorTypeMix(m.file());
+  info.model_bytes = static_cast<int64_t>(m.file().file_size());
+  info.kv_cache_bytes =
+      static_cast<int64_t>(impl.model->transformer().kv_cache().bytes());
+  info.tokenizer = std::string(TokenizerKindName(m.tokenizer().kind()));
+  info.parallel = options.parallel;
+  info.queue = options.queue;
+  info.embeddings = impl.scheduler->embeddings_available();
+  info.load_time = m.load_time();
+}
+
+}  // namespace
+
+namespace engine {
+
+absl::StatusOr<std::unique_ptr<Engine>> EngineBuilder::Load(
+    const EngineOptions& options, const WrapModel& wrap) {
+  EDGELLM_RETURN_IF_ERROR(ValidateOptions(options));
+  auto impl = std::make_unique<Engine::Impl>();
+  LoadOptions load;
+  load.model_path = options.model_path;
+  load.threads = options.threads;
+  load.context = options.context;
+  // One KV slot per generation, plus the embedding slot.
+  load.slots = options.parallel + (options.embedding_slot ? 1 : 0);
+  // Every running generation feeds one token per step.
+  load.max_batch = std::max(options.max_batch, options.parallel);
+  load.kv_type = options.kv_type == KvCacheType::kF16
+                     ? model::KvCacheType::kF16
+                     : model::KvCacheType::kF32;
+  EDGELLM_ASSIGN_OR_RETURN(impl->model, LoadedModel::Load(load));
+  impl->transformer_model = std::make_unique<TransformerBatchModel>(
+      &impl->model->transformer(), load.slots);
+  BatchModel* driven = impl->transformer_model.get();
+  if (wrap) {
+    impl->wrapped_model = wrap(driven);
+    if (impl->wrapped_model != nullptr) driven = impl->wrapped_model.get();
+  }
+  SchedulerOptions scheduling;
+  scheduling.parallel = options.parallel;
+  scheduling.queue = options.queue;
+  EDGELLM_ASSIGN_OR_RETURN(
+      impl->scheduler,
+      Scheduler::Create(driven, &impl->model->tokenizer(), scheduling));
+  DescribeModel(options, *impl);
+  DescribeChat(options, *impl);
+  return std::unique_ptr<Engine>(new Engine(std::move(impl)));
+}
+
+}  // namespace engine
+
+Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Engine::~Engine() { Shutdown(absl::ZeroDuration()); }
+
+absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(
+    const EngineOptions& options) {
+  return CatchExceptions("loading the model", [&] {
+    return engine::EngineBuilder::Load(options, nullptr);
+  });
+}
+
+absl::StatusOr<std::shared_ptr<GenerationStream>> Engine::Submit(
+    GenerateRequest request) {
+  return CatchExceptions(
+      "queueing the request",
+      [&]() -> absl::StatusOr<std::shared_ptr<GenerationStream>> {
+        if (request.prompt_ids.empty()) {
+          if (request.prompt.empty()) {
+            return absl::InvalidArgumentError(
+                "prompt: empty; give prompt text or prompt token ids");
+          }
+          request.prompt_ids = Tokenize(request.prompt, /*add_special=*/true,
+                                        request.parse_special);
+        }
+        return impl_->scheduler->Submit(std::move(request));
+      });
+}
+
+absl::StatusOr<std::string> Engine::RenderChat(
+    const std::vector<ChatMessage>& messages) const {
+  if (!impl_->chat_family.ok()) return impl_->chat_family.status();
+  if (messages.empty()) {
+    return absl::InvalidArgumentError("messages: empty");
+  }
+  if (messages.size() > size_t{RequestLimits::kMaxChatMessages}) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("messages: ", messages.size(), " messages; at most ",
+                     RequestLimits::kMaxChatMessages));
+  }
+  std::vector<chat::ChatMessage> turns;
+  turns.reserve(messages.size() + 1);
+  if (messages[0].role != "system" &&
+      impl_->default_system_prompt.has_value()) {
+    turns.push_back({"system", *impl_->default_system_prompt});
+  }
+  for (const ChatMessage& m : messages) turns.push_back({m.role, m.content});
+  absl::StatusOr<std::string> prompt =
+      chat::RenderChat(*impl_->chat_family, turns,
+                       /*add_generation_prompt=*/true, impl_->bos_text);
+  if (!prompt.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("messages: ", prompt.status().message()));
+  }
+  return prompt;
+}
+
+absl::StatusOr<std::shared_ptr<GenerationStream>> Engine::SubmitChat(
+    ChatRequest request) {
+  return CatchExceptions(
+      "queueing the chat request",
+      [&]() -> absl::StatusOr<std::shared_ptr<GenerationStream>> {
+        EDGELLM_ASSIGN_OR_RETURN(std::string prompt,
+                                 RenderChat(request.messages));
+        GenerateRequest generate;
+        // The template places BOS itself; special-token text is real
+        // tokens here.
+        generate.prompt_ids = Tokenize(prompt, /*add_special=*/false,
+                                       /*parse_special=*/true);
+        generate.options = std::move(request.options);
+        generate.deadline = request.deadline;
+        return impl_->scheduler->Submit(std::move(generate));
+      });
+}
+
+absl::StatusOr<GenerateResult> Engine::Generate(GenerateRequest request,
+                                                TokenCallback callback) {
+  return CatchExceptions("generating", [&]() -> absl::StatusOr<GenerateResult> {
+    GenerateResult result;
+    if (request.prompt_ids.empty() && !request.prompt.empty()) {
+      request.prompt_ids =
+          Tokenize(request.prompt, /*add_special=*/true, request.parse_special);
+    }
+    result.prompt_ids = request.prompt_ids;
+    EDGELLM_ASSIGN_OR_RETURN(std::shared_ptr<GenerationStream> stream,
+                             Submit(std::move(request)));
+    // Once the callback says stop, the result ends at that token, however
+    // far the scheduler got before it saw the cancel.
+    bool stopped_by_callback = false;
+    while (true) {
+      std::optional<StreamEvent> event = stream->Next(absl::InfiniteDuration());
+      if (!event.has_value()) continue;
+      if (event->final) {
+        result.stats = event->stats;
+        if (stopped_by_callback) {
+          result.finish_reason = FinishReason::kCancelled;
+          result.stats.generated_tokens =
+              static_cast<int32_t>(result.output_ids.size());
+          return result;
+        }
+        if (!event->status.ok()) return event->status;
+        result.finish_reason = event->finish_reason;
+        return result;
+      }
+      if (stopped_by_callback) continue;
+      result.output_ids.push_back(event->token);
+      result.text += event->text;
+      if (callback) {
+        TokenEvent e;
+        e.token = event->token;
+        e.text = event->text;
+        e.index = static_cast<int32_t>(result.output_ids.size()) - 1;
+        if (!callback(e)) {
+          stopped_by_callback = true;
+          stream->Cancel();
+        }
+      }
+    }
+  });
+}
+
+absl::StatusOr<std::shared_ptr<EmbedCall>> Engine::SubmitEmbed(
+    EmbedRequest request) {
+  return CatchExceptions(
+      "queueing the embedding request",
+      [&]() -> absl::StatusOr<std::shared_ptr<EmbedCall>> {
+        if (!impl_->info.embeddings) {
+          return absl::UnimplementedError(
+              "embeddings need a KV slot of their own, and this engine "
+              "keeps none (EngineOptions::embedding_slot)");
+        }
+        const int32_t vocab = impl_->info.vocab_size;
+        const int32_t context = impl_->info.context_length;
+        if (!request.texts.empty()) {
+          if (!request.token_ids.empty()) {
+            return absl::InvalidArgumentError(
+                "texts: give texts or token_ids, not both");
+          }
+          // Counted and checked before encoding: BOS alone would
+          // otherwise embed "".
+          if (request.texts.size() > size_t{RequestLimits::kMaxEmbedTexts}) {
+            return absl::InvalidArgumentError(absl::StrCat(
+                "texts: ", request.texts.size(), " texts; at most ",
+                RequestLimits::kMaxEmbedTexts, " per request"));
+          }
+          for (size_t i = 0; i < request.texts.size(); ++i) {
+            if (request.texts[i].empty()) {
+              return absl::InvalidArgumentError(
+                  absl::StrCat("texts[", i, "]: empty"));
+            }
+          }
+          for (const std::string& text : request.texts) {
+            request.token_ids.push_back(
+                Tokenize(text, /*add_special=*/true, /*parse_special=*/false));
+          }
+          EDGELLM_RETURN_IF_ERROR(engine::ValidateEmbedRequest(
+              request.token_ids, vocab, context, "texts"));
+        } else {
+          EDGELLM_RETURN_IF_ERROR(engine::ValidateEmbedRequest(
+              request.token_ids, vocab, context, "token_ids"));
+        }
+        if (request.options.pooling == Pooling::kDefault) {
+          request.options.pooling = impl_->model->default_pooling();
+        }
+        return impl_->scheduler->SubmitEmbed(std::move(request));
+      });
+}
+
+absl::StatusOr<EmbedResult> Engine::Embed(EmbedRequest request) {
+  EDGELLM_ASSIGN_OR_RETURN(std::shared_ptr<EmbedCall> call,
+                           SubmitEmbed(std::move(request)));
+  while (true) {
+    std::optional<EmbedResult> result = call->Wait(absl::InfiniteDuration());
+    if (!result.has_value()) continue;
+    if (!result->status.ok()) return result->status;
+    return std::move(*result);
+  }
+}
+
+std::vector<int32_t> Engine::Tokenize(std::string_view text, bool add_special,
+                                      bool parse_special) const {
+  tokenizer::EncodeOptions options;
+  options.add_special = add_special;
+  options.parse_special = parse_special;
+  return impl_->model->tokenizer().Encode(text, options);
+}
+
+std::string Engine::TokenPiece(int32_t id) const {
+  const tokenizer::Tokenizer& tok = impl_->model->tokenizer();
+  if (id < 0 || id >= tok.vocab_size()) return "";
+  return tok.TokenPiece(id, true);
+}
+
+absl::StatusOr<std::string> Engine::Detokenize(absl::Span<const int32_t> ids,
+                                               bool render_special) const {
+  const tokenizer::Tokenizer& tok = impl_->model->tokenizer();
+  const int32_t vocab = tok.vocab_size();
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (ids[i] < 0 || ids[i] >= vocab) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "token_ids[", i, "]: ", ids[i], " is outside [0, ", vocab, ")"));
+    }
+  }
+  return CatchExceptions("decoding", [&]() -> absl::StatusOr<std::string> {
+    // The streaming decoder, not Decode(): it always yields valid UTF-8,
+    // replacing broken bytes with U+FFFD.
+    tokenizer::DecodeOptions decode;
+    decode.render_special = render_special;
+    tokenizer::StreamDecoder decoder(tok, decode);
+    std::string text;
+    for (int32_t id : ids) text += decoder.Push(id);
+    text += decoder.Flush();
+    return text;
+  });
+}
+
+const ModelInfo& Engine::info() const { return impl_->info; }
+
+Engine::Counters Engine::counters() const {
+  return impl_->scheduler->counters();
+}
+
+void Engine::Shutdown(absl::Duration grace) {
+  impl_->scheduler->Shutdown(grace);
+}
+
+}  // namespace edgellm

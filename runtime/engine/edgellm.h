@@ -1,0 +1,449 @@
+// edgellm: the public C++ API of the runtime. This is the one header an
+// application that embeds edgellm includes; everything else in
+// runtime/engine is internal.
+//
+//   auto engine = edgellm::Engine::Load({.model_path = "model.gguf",
+//                                        .parallel = 4});
+//   edgellm::GenerateRequest request;
+//   request.prompt = "Once upon a time";
+//   request.options.max_tokens = 64;
+//   auto result = (*engine)->Generate(std::move(request),
+//       [](const edgellm::TokenEvent& e) { std::cout << e.text; return true;
+//       });
+//
+// An Engine owns a loaded model and a scheduler thread that runs every
+// request submitted to it with continuous batching: each step is one forward
+// pass over the next token of every running generation plus prompt chunks of
+// those still prefilling, on a KV slot each (`parallel` of them); up to
+// `queue` more requests wait; an embedding request runs on a slot of its own,
+// one chunk per step, between decode steps. What a server gets, an app gets:
+// Submit() from any number of threads, read each request's stream, cancel it,
+// give it a deadline.
+//
+// Requests are checked before they queue, against the model and against
+// RequestLimits below; a bad one fails at once with INVALID_ARGUMENT whose
+// message starts with the field ("prompt", "sampling.temperature",
+// "limits.stop[2]", "texts[3]"). Nothing a request asks for makes the engine
+// reserve more memory than the request can use (max_tokens is capped by the
+// context left after the prompt before anything is sized by it).
+//
+// Threading: every method is thread-safe. Callbacks passed to Generate() run
+// on the caller's thread.
+#ifndef EDGELLM_RUNTIME_ENGINE_EDGELLM_H_
+#define EDGELLM_RUNTIME_ENGINE_EDGELLM_H_
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+
+namespace edgellm {
+
+namespace engine {
+class EngineBuilder;
+class Scheduler;
+}  // namespace engine
+
+// ---------------------------------------------------------------------------
+// Loading
+
+enum class KvCacheType { kF32, kF16 };
+
+struct EngineOptions {
+  std::string model_path;  // a GGUF file
+  int32_t threads = 0;     // 0 = one per core
+  int32_t context = 0;     // KV positions per sequence; 0 = model's, capped
+  int32_t parallel = 1;    // generations decoded together (KV slots)
+  int32_t queue = 16;      // requests that may wait beyond `parallel`
+  int32_t max_batch = 64;  // tokens per forward pass (prompt chunk size)
+  KvCacheType kv_type = KvCacheType::kF32;
+  // Keep one more KV slot for Embed so embeddings never wait for a
+  // generation's slot (costs one context of KV memory). Without it, Embed
+  // answers UNIMPLEMENTED.
+  bool embedding_slot = true;
+  // Chat template family overriding the one detected from the model file
+  // (e.g. "chatml"); empty = detect.
+  std::string chat_template;
+};
+
+// ---------------------------------------------------------------------------
+// Sampling and stopping
+
+// How the next token is chosen. The chain runs in llama.cpp's default order:
+//   logit bias -> penalties (repetition, frequency, presence)
+//     -> top-k -> top-p -> min-p -> temperature -> softmax -> seeded draw
+// so top-p and min-p see the untempered distribution; temperature 0 is
+// greedy (the highest biased/penalized logit, ties to the lowest id).
+// Defaults are llama.cpp's except `seed`, fixed so that an unconfigured
+// request is reproducible.
+struct SamplingParams {
+  // Divides logits after truncation. 0 = greedy argmax. Finite, >= 0.
+  float temperature = 0.8f;
+  // Keep the k highest logits; 0 disables. k >= vocab keeps all.
+  int top_k = 40;
+  // Keep the smallest prefix (by probability) whose mass reaches top_p.
+  // In (0, 1]; 1 disables.
+  float top_p = 0.95f;
+  // Drop tokens with p < min_p * p_max. In [0, 1]; 0 disables.
+  float min_p = 0.05f;
+  // CTRL-style (Keskar et al. 2019, arXiv:1909.05858) with llama.cpp's sign
+  // fix: positive logits of recent tokens are divided by it, non-positive
+  // ones multiplied. In (0, kMaxRepetitionPenalty]; 1 disables.
+  float repetition_penalty = 1.0f;
+  // OpenAI-style additive penalties (subtracted from logits): presence once
+  // per distinct recent token, frequency times its count. Each in
+  // [-kMaxAdditivePenalty, kMaxAdditivePenalty]; 0 disables.
+  float presence_penalty = 0.0f;
+  float frequency_penalty = 0.0f;
+  // How many most recent tokens (prompt included) the penalties look at.
+  // In [0, kMaxPenaltyLastN]; 0 disables all penalties.
+  int penalty_last_n = 64;
+  // Added to the logit of the given token id before anything else. -inf bans
+  // the token; +inf forces it (among other +inf tokens, uniformly). Repeated
+  // ids add up. Ids in [0, vocab_size); biases not NaN; at most
+  // kMaxLogitBias entries.
+  std::vector<std::pair<int32_t, float>> logit_bias;
+  // Seeds std::mt19937_64 (whose sequence the C++ standard fixes): the same
+  // seed, model and request give the same tokens on every run of a build.
+  uint64_t seed = 0;
+
+  // Range limits; generous, but they keep a typo from silently doing harm.
+  static constexpr float kMaxRepetitionPenalty = 10.0f;
+  static constexpr float kMaxAdditivePenalty = 2.0f;  // OpenAI's API range.
+  static constexpr int kMaxPenaltyLastN = 1 << 16;
+  static constexpr int kMaxLogitBias = 1024;
+
+  // INVALID_ARGUMENT naming the field ("sampling.top_p",
+  // "sampling.logit_bias[3]") for any value outside the ranges above, NaN
+  // anywhere, or vocab_size < 1.
+  absl::Status Validate(int vocab_size) const;
+};
+
+// Bounds on what one request may make the engine hold, beyond what the model
+// itself bounds (a prompt or text must fit the context). Requests past them
+// fail with INVALID_ARGUMENT naming the field.
+struct RequestLimits {
+  static constexpr int kMaxStopStrings = 16;
+  static constexpr int kMaxStopStringBytes = 1024;
+  static constexpr int kMaxEmbedTexts = 512;
+  // Tokens over all texts of one Embed request.
+  static constexpr int64_t kMaxEmbedTokens = 1 << 17;
+  static constexpr int kMaxChatMessages = 1024;
+};
+
+enum class FinishReason {
+  kNone,             // still running
+  kStop,             // a stop string was produced
+  kLength,           // max_tokens reached
+  kContextFull,      // the KV cache of the slot is full
+  kEndOfGeneration,  // the model produced an end-of-generation token
+  kCancelled,        // the callback or the caller stopped it
+};
+
+// "stop", "length", "context_full", "end_of_generation", "cancelled", "none".
+std::string_view FinishReasonName(FinishReason reason);
+
+struct GenerateOptions {
+  SamplingParams sampling;
+  // Generated tokens at most (>= 0; 0 generates nothing). The context left
+  // after the prompt caps it too (finish reason kContextFull).
+  int32_t max_tokens = 128;
+  // Stop strings (not included in the text); at most
+  // RequestLimits::kMaxStopStrings, each non-empty and at most
+  // kMaxStopStringBytes.
+  std::vector<std::string> stop;
+  bool ignore_eos = false;  // keep going past end-of-generation tokens
+};
+
+// What a generation produces for each token.
+struct TokenEvent {
+  int32_t token = 0;
+  std::string_view text;  // complete UTF-8 text released by this token
+  int32_t index = 0;      // 0 for the first generated token
+};
+
+// Return false to stop the generation (FinishReason::kCancelled).
+using TokenCallback = std::function<bool(const TokenEvent&)>;
+
+// ---------------------------------------------------------------------------
+// Requests
+
+struct GenerateRequest {
+  // The prompt: token ids fed as given, or else `prompt` text encoded with
+  // the model's tokenizer (BOS as its metadata says; special-token text
+  // recognised only with `parse_special`).
+  std::vector<int32_t> prompt_ids;
+  std::string prompt;
+  bool parse_special = false;
+  GenerateOptions options;
+  // The request ends with DEADLINE_EXCEEDED once this passes, queued or
+  // running.
+  absl::Time deadline = absl::InfiniteFuture();
+};
+
+// One turn of a conversation: role "system", "user" or "assistant".
+struct ChatMessage {
+  std::string role;
+  std::string content;
+};
+
+struct ChatRequest {
+  // Rendered with the model's chat template (see ModelInfo::chat_template)
+  // with a generation prompt for the assistant's turn. At most
+  // RequestLimits::kMaxChatMessages.
+  std::vector<ChatMessage> messages;
+  GenerateOptions options;
+  absl::Time deadline = absl::InfiniteFuture();
+};
+
+// Timings of one request, measured from its arrival (Submit).
+struct RequestStats {
+  int32_t prompt_tokens = 0;
+  int32_t generated_tokens = 0;
+  absl::Duration queue_time;           // arrival -> slot assigned
+  absl::Duration time_to_first_token;  // arrival -> first token sampled
+  absl::Duration decode_time;          // first token -> last token
+  absl::Duration total_time;           // arrival -> final event
+  // Generated tokens per second after the first; 0 with fewer than 2.
+  double tokens_per_second() const;
+  // Prompt tokens per second from slot assignment to the first token.
+  double prompt_tokens_per_second() const;
+};
+
+// What a generation's stream delivers: token events, then exactly one final.
+struct StreamEvent {
+  bool final = false;
+  // Token events.
+  int32_t token = 0;
+  std::string text;  // complete UTF-8 released by this token (maybe "")
+  // The final event.
+  FinishReason finish_reason = FinishReason::kNone;
+  // OK for a normal finish (stop, length, end of generation, context full);
+  // CANCELLED (caller), DEADLINE_EXCEEDED, UNAVAILABLE (shutdown),
+  // RESOURCE_EXHAUSTED (out of memory) or INTERNAL (model failure)
+  // otherwise.
+  absl::Status status;
+  RequestStats stats;
+};
+
+// One generation's events, between the engine's scheduler thread (the
+// producer) and one reader. Thread-safe.
+class GenerationStream {
+ public:
+  // Waits up to `timeout` for the next event; nullopt on timeout. After the
+  // final event, returns nullopt at once.
+  std::optional<StreamEvent> Next(absl::Duration timeout);
+  // Asks the engine to stop this request; its final event then carries
+  // CANCELLED (or DEADLINE_EXCEEDED once the deadline passed). The slot is
+  // free within one decode step.
+  void Cancel() { cancelled_.store(true, std::memory_order_relaxed); }
+  bool cancelled() const { return cancelled_.load(std::memory_order_relaxed); }
+  // A number unique within the engine, for logs.
+  uint64_t id() const { return id_; }
+
+ private:
+  friend class engine::Scheduler;
+  explicit GenerationStream(uint64_t id) : id_(id) {}
+  // Queues a token event (may allocate) or stores the final event (in a
+  // place of its own: delivering it never needs memory).
+  void Push(StreamEvent event);
+
+  const uint64_t id_;
+  std::atomic<bool> cancelled_{false};
+  absl::Mutex mu_;
+  std::deque<StreamEvent> events_ ABSL_GUARDED_BY(mu_);
+  std::optional<StreamEvent> final_ ABSL_GUARDED_BY(mu_);
+  bool final_taken_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// The result of Engine::Generate.
+struct GenerateResult {
+  std::vector<int32_t> prompt_ids;
+  std::vector<int32_t> output_ids;
+  std::string text;  // generated text (prompt excluded)
+  FinishReason finish_reason = FinishReason::kNone;
+  RequestStats stats;
+};
+
+// How token hidden states become one vector per text.
+enum class Pooling {
+  kDefault,    // the model's (`<arch>.pooling_type`), else kMean
+  kMean,       // average over every token of the text
+  kLastToken,  // the last token's state
+  kCls,        // the first token's state (BERT's [CLS] position)
+};
+
+// "default", "mean", "last", "cls".
+std::string_view PoolingName(Pooling pooling);
+
+struct EmbedOptions {
+  Pooling pooling = Pooling::kDefault;
+  bool normalize = false;  // scale to unit L2 norm (a zero vector stays 0)
+};
+
+struct EmbedRequest {
+  // Texts encoded like a Generate prompt, or token ids fed as given (used
+  // when non-empty; then `texts` must be empty). At least one, at most
+  // RequestLimits::kMaxEmbedTexts, each non-empty and within the context,
+  // at most RequestLimits::kMaxEmbedTokens tokens in all.
+  std::vector<std::string> texts;
+  std::vector<std::vector<int32_t>> token_ids;
+  EmbedOptions options;
+  absl::Time deadline = absl::InfiniteFuture();
+};
+
+struct EmbedResult {
+  // OK, CANCELLED, DEADLINE_EXCEEDED, UNAVAILABLE (shutdown),
+  // RESOURCE_EXHAUSTED or INTERNAL.
+  absl::Status status;
+  // On OK: one vector of ModelInfo::embedding_length floats per text.
+  std::vector<std::vector<float>> vectors;
+  std::vector<int32_t> tokens;       // tokens of each text
+  Pooling pooling = Pooling::kMean;  // the pooling applied
+  absl::Duration queue_time;         // arrival -> start on the embedding slot
+  absl::Duration total_time;         // arrival -> result
+};
+
+// The completion of one embedding request. Thread-safe.
+class EmbedCall {
+ public:
+  // Waits up to `timeout` for the result; nullopt on timeout. The result is
+  // handed out once; later calls return nullopt at once.
+  std::optional<EmbedResult> Wait(absl::Duration timeout);
+  // Asks the engine to stop this request; the result is then CANCELLED.
+  void Cancel() { cancelled_.store(true, std::memory_order_relaxed); }
+  bool cancelled() const { return cancelled_.load(std::memory_order_relaxed); }
+
+ private:
+  friend class engine::Scheduler;
+  EmbedCall() = default;
+  void Finish(EmbedResult result);
+
+  std::atomic<bool> cancelled_{false};
+  absl::Mutex mu_;
+  std::optional<EmbedResult> result_ ABSL_GUARDED_BY(mu_);
+  bool taken_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// ---------------------------------------------------------------------------
+// The model
+
+struct ModelInfo {
+  std::string architecture;            // `general.architecture`, e.g. "llama"
+  std::string name;                    // `general.name`, may be empty
+  int32_t context_length = 0;          // KV positions per sequence served
+  int32_t trained_context_length = 0;  // `<arch>.context_length`
+  int32_t vocab_size = 0;
+  int32_t embedding_length = 0;  // hidden size: the Embed dimension
+  int32_t layers = 0;
+  int32_t heads = 0;
+  int32_t kv_heads = 0;
+  // Weight types with how many tensors have each, most common first
+  // ("Q8_0 x57, F32 x13").
+  std::string quantization;
+  int64_t model_bytes = 0;     // the model file (memory-mapped)
+  int64_t kv_cache_bytes = 0;  // KV cache of all slots
+  std::string tokenizer;       // "spm", "bpe", "wordpiece" or "llama2c"
+  // The chat template family Chat renders with ("chatml", ...), or "" when
+  // the model has none that is recognised (Chat then fails with
+  // `chat_template_error`).
+  std::string chat_template;
+  std::string chat_template_error;
+  int32_t parallel = 0;     // generations decoded together
+  int32_t queue = 0;        // wait-queue size
+  bool embeddings = false;  // Embed is available (a slot is reserved)
+  absl::Duration load_time;
+};
+
+class Engine {
+ public:
+  // Maps the model file, reads its config and tokenizer, prepares the
+  // weights, allocates the KV cache once and starts the scheduler thread.
+  // Errors name the file, key or tensor at fault.
+  static absl::StatusOr<std::unique_ptr<Engine>> Load(
+      const EngineOptions& options);
+  // Shutdown(absl::ZeroDuration()) if not done yet.
+  ~Engine();
+
+  // --- Generation -------------------------------------------------------
+  // Validates and queues a generation. INVALID_ARGUMENT (naming the field),
+  // RESOURCE_EXHAUSTED (queue full or out of memory) or UNAVAILABLE
+  // (shutting down).
+  absl::StatusOr<std::shared_ptr<GenerationStream>> Submit(
+      GenerateRequest request);
+  // Renders the conversation with the chat template, then as Submit. Errors
+  // for the conversation name `messages` or `messages[i]`.
+  absl::StatusOr<std::shared_ptr<GenerationStream>> SubmitChat(
+      ChatRequest request);
+  // The prompt text Chat would feed for `messages` (special tokens as text).
+  absl::StatusOr<std::string> RenderChat(
+      const std::vector<ChatMessage>& messages) const;
+  // Submit, then read the stream to its end on this thread, calling
+  // `callback` for every token. When the callback returns false the
+  // request is cancelled and the result ends with that token (finish
+  // reason kCancelled, status OK). Otherwise the status is the final
+  // event's.
+  absl::StatusOr<GenerateResult> Generate(GenerateRequest request,
+                                          TokenCallback callback = nullptr);
+
+  // --- Embeddings -------------------------------------------------------
+  // Validates and queues an embedding request. INVALID_ARGUMENT naming the
+  // field ("texts", "texts[3]", "token_ids[0]"), UNIMPLEMENTED (no
+  // embedding slot), RESOURCE_EXHAUSTED or UNAVAILABLE.
+  absl::StatusOr<std::shared_ptr<EmbedCall>> SubmitEmbed(EmbedRequest request);
+  // SubmitEmbed, then wait for the result (its status on failure).
+  absl::StatusOr<EmbedResult> Embed(EmbedRequest request);
+
+  // --- Text -------------------------------------------------------------
+  std::vector<int32_t> Tokenize(std::string_view text, bool add_special,
+                                bool parse_special) const;
+  // The bytes token `id` stands for (may be an incomplete UTF-8 sequence);
+  // "" for ids outside the vocabulary.
+  std::string TokenPiece(int32_t id) const;
+  // Token ids to valid UTF-8 text (broken bytes become U+FFFD).
+  // INVALID_ARGUMENT naming `token_ids[i]` for an id outside the vocabulary.
+  absl::StatusOr<std::string> Detokenize(absl::Span<const int32_t> ids,
+                                         bool render_special) const;
+
+  // --- State ------------------------------------------------------------
+  const ModelInfo& info() const;
+  struct Counters {
+    int32_t active = 0;
+    int32_t queued = 0;
+    int64_t finished = 0;
+    int64_t steps = 0;           // forward passes run
+    int64_t batched_tokens = 0;  // tokens over all forward passes
+    int32_t embed_active = 0;    // 0 or 1
+    int32_t embed_queued = 0;
+  };
+  Counters counters() const;
+
+  // Stops accepting requests, lets running and queued ones go on for up to
+  // `grace`, then ends the rest with UNAVAILABLE and stops the scheduler
+  // thread. Idempotent; returns once the thread has stopped.
+  void Shutdown(absl::Duration grace);
+
+  struct Impl;
+
+ private:
+  friend class engine::EngineBuilder;
+  explicit Engine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace edgellm
+
+#endif  // EDGELLM_RUNTIME_ENGINE_EDGELLM_H_
