@@ -40,7 +40,7 @@
 #include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "runtime/engine/engine.h"
+#include "runtime/engine/loaded_model.h"
 #include "runtime/model/config.h"
 #include "runtime/model/transformer.h"
 #include "tests/testing/shared_dir.h"
@@ -167,7 +167,7 @@ int32_t Argmax(const float* logits, int32_t n) {
 // batch (logits of its last position), then output_ids[0..n-2] one by one.
 // Row s holds the logits that choose output_ids[s].
 absl::StatusOr<std::vector<std::vector<float>>> TeacherForcedLogits(
-    engine::Engine& engine, const Reference& ref) {
+    engine::LoadedModel& engine, const Reference& ref) {
   model::Transformer& t = engine.transformer();
   const int32_t vocab = engine.config().vocab_size;
   std::vector<model::BatchToken> batch;
@@ -294,7 +294,7 @@ TEST_P(LlamaCppReferenceTest, MatchesLlamaCpp) {
   const std::vector<Reference> refs = ReadReferences(refs_path);
   ASSERT_FALSE(refs.empty()) << "no references in " << refs_path;
 
-  absl::StatusOr<std::unique_ptr<engine::Engine>> engine = engine::Engine::Load(
+  absl::StatusOr<std::unique_ptr<engine::LoadedModel>> engine = engine::LoadedModel::Load(
       {.model_path = path, .threads = 2, .context = 512, .max_batch = 512});
   if (!engine.ok() &&
       engine.status().code() == absl::StatusCode::kUnimplemented) {
