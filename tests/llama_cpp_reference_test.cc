@@ -294,8 +294,9 @@ TEST_P(LlamaCppReferenceTest, MatchesLlamaCpp) {
   const std::vector<Reference> refs = ReadReferences(refs_path);
   ASSERT_FALSE(refs.empty()) << "no references in " << refs_path;
 
-  absl::StatusOr<std::unique_ptr<engine::LoadedModel>> engine = engine::LoadedModel::Load(
-      {.model_path = path, .threads = 2, .context = 512, .max_batch = 512});
+  absl::StatusOr<std::unique_ptr<engine::LoadedModel>> engine =
+      engine::LoadedModel::Load(
+          {.model_path = path, .threads = 2, .context = 512, .max_batch = 512});
   if (!engine.ok() &&
       engine.status().code() == absl::StatusCode::kUnimplemented) {
     const bool must_load =
