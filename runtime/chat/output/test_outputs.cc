@@ -530,6 +530,13 @@ std::vector<OutputCase> MakeCases() {
                       "<|message|>{\"location\":\"Seoul\"}<|call|>")
                   .Reasoning("Need to use the weather function.")
                   .WithCall("get_weather", kSeoulArgs));
+  v.push_back(Builder("harmony_recipient_in_header", R::kHarmony, T::kHarmony,
+                      "<|channel|>analysis<|message|>Call it.<|end|>"
+                      "<|start|>assistant to=functions.search_web"
+                      "<|channel|>commentary json<|message|>{\"query\": "
+                      "\"Seoul events\"}<|call|>")
+                  .Reasoning("Call it.")
+                  .WithCall("search_web", R"({"query":"Seoul events"})"));
   return v;
 }
 
