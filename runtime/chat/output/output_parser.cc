@@ -72,11 +72,10 @@ class MistralScanner {
     while (true) {
       switch (phase_) {
         case Phase::kStart: {
-          const size_t skip = LeadingSpace(body);
-          if (skip == body.size()) return State::kNeedMore;
-          const char c = body[skip];
+          while (pos_ < body.size() && IsSpace(body[pos_])) ++pos_;
+          if (pos_ == body.size()) return State::kNeedMore;
+          const char c = body[pos_];
           phase_ = (c == '[' || c == '{') ? Phase::kJson : Phase::kName;
-          pos_ = skip;
           args_at_ = 0;
           break;
         }
@@ -150,10 +149,15 @@ class MistralScanner {
   ValueScanner json_{ValueScanner::Syntax::kJson};
 };
 
+// A bare value is judged by its first kVerdictWindow bytes only, so the
+// verdict is the same whichever prefix it is first taken on (and a flood of
+// whitespace after '{' costs nothing).
+constexpr size_t kVerdictWindow = 256;
+
 // Whether a bare '{' at the start of the reply is a tool call: its first
 // key must be one a call object starts with. nullopt: not known yet.
-std::optional<bool> BareJsonVerdict(std::string_view body,
-                                    bool allow_response) {
+std::optional<bool> BareJsonVerdictInWindow(std::string_view body,
+                                            bool allow_response) {
   size_t i = LeadingSpace(body);
   if (i == body.size() || body[i] != '{') return false;
   i += 1;
@@ -179,7 +183,7 @@ std::optional<bool> BareJsonVerdict(std::string_view body,
 
 // Whether a bare '[' at the start of the reply is a Python call list: an
 // identifier and '(' must follow.
-std::optional<bool> BarePythonVerdict(std::string_view body) {
+std::optional<bool> BarePythonVerdictInWindow(std::string_view body) {
   size_t i = LeadingSpace(body);
   if (i == body.size() || body[i] != '[') return false;
   i += 1;
@@ -197,6 +201,16 @@ std::optional<bool> BarePythonVerdict(std::string_view body) {
   i += LeadingSpace(body.substr(i));
   if (i == body.size()) return std::nullopt;
   return body[i] == '(';
+}
+
+std::optional<bool> BareVerdict(std::string_view body, bool python,
+                                bool allow_response) {
+  const std::string_view window = body.substr(0, kVerdictWindow);
+  const std::optional<bool> v =
+      python ? BarePythonVerdictInWindow(window)
+             : BareJsonVerdictInWindow(window, allow_response);
+  if (!v.has_value() && body.size() >= kVerdictWindow) return false;
+  return v;
 }
 
 // Streams one channel's text out in whole UTF-8 characters.
@@ -280,6 +294,8 @@ class Engine {
     bool bare = false;
     std::string body;
     size_t search_from = 0;
+    std::optional<bool> verdict;  // bare values: a call or not, once known
+    bool python_code = false;     // kPythonTag: the body is not JSON
     ValueScanner value{ValueScanner::Syntax::kJson};
     MistralScanner mistral;
   };
@@ -399,14 +415,23 @@ class Engine {
         return AwaitValue(state, b.mistral.end(), at_end);
       }
       case BlockEnd::kPythonTag: {
-        const size_t skip = LeadingSpace(b.body);
-        if (skip == b.body.size()) {
-          if (at_end) Unterminated();
-          return at_end;
-        }
-        if (b.body[skip] == '{') {
-          const ValueScanner::State state = b.value.Scan(b.body);
-          return AwaitValue(state, b.value.end(), at_end);
+        // The first character after the whitespace says JSON or code;
+        // search_from walks the whitespace until then.
+        if (!b.python_code) {
+          while (b.search_from < b.body.size() &&
+                 IsSpace(b.body[b.search_from])) {
+            ++b.search_from;
+          }
+          if (b.search_from == b.body.size()) {
+            if (at_end) Unterminated();
+            return at_end;
+          }
+          if (b.body[b.search_from] == '{') {
+            const ValueScanner::State state = b.value.Scan(b.body);
+            return AwaitValue(state, b.value.end(), at_end);
+          }
+          b.python_code = true;
+          b.search_from = 0;
         }
         return AwaitClose(b.spec->close, at_end, /*end_completes=*/true);
       }
@@ -439,12 +464,11 @@ class Engine {
     // The verdict is taken whatever the scanner says, so that a value that
     // completes within one piece is judged as it would be byte by byte.
     if (b.bare && state != ValueScanner::State::kFailed) {
-      const std::optional<bool> verdict =
-          b.spec->end == BlockEnd::kPythonValue
-              ? BarePythonVerdict(b.body)
-              : BareJsonVerdict(b.body, tools_->bare_response);
-      if (verdict.has_value() && !*verdict)
-        state = ValueScanner::State::kFailed;
+      if (!b.verdict.has_value()) {
+        b.verdict = BareVerdict(b.body, b.spec->end == BlockEnd::kPythonValue,
+                                tools_->bare_response);
+      }
+      if (b.verdict == false) state = ValueScanner::State::kFailed;
     }
     switch (state) {
       case ValueScanner::State::kComplete:
@@ -527,14 +551,18 @@ class Engine {
 
   // Holds trailing whitespace back: it is dropped if the block closes next.
   void EmitReasoning(std::string_view text) {
-    if (text.empty()) return;
-    reasoning_space_.append(text);
-    size_t keep = reasoning_space_.size();
-    while (keep > 0 && IsSpace(reasoning_space_[keep - 1])) --keep;
-    reasoning_channel_.Append(
-        std::string_view(reasoning_space_).substr(0, keep), delta_.reasoning,
-        parsed_.reasoning);
-    reasoning_space_.erase(0, keep);
+    // reasoning_space_ only ever holds whitespace, so only the new text is
+    // looked at.
+    size_t keep = text.size();
+    while (keep > 0 && IsSpace(text[keep - 1])) --keep;
+    if (keep > 0) {
+      reasoning_channel_.Append(reasoning_space_, delta_.reasoning,
+                                parsed_.reasoning);
+      reasoning_channel_.Append(text.substr(0, keep), delta_.reasoning,
+                                parsed_.reasoning);
+      reasoning_space_.clear();
+    }
+    reasoning_space_.append(text.substr(keep));
   }
 
   const ReasoningSpec& reasoning_;

@@ -240,15 +240,50 @@ TEST(OutputParserTest, DeepNestingIsTextNotACrash) {
   EXPECT_EQ(out->content, bare);
 }
 
-TEST(OutputParserTest, LongOutputStreamsInLinearTime) {
-  // A million bytes of content fed in 4-byte pieces: each Feed must only
-  // look at what is new (a quadratic scan would take minutes).
-  OutputParser p = Parser(ReasoningSyntax::kThink, ToolCallSyntax::kHermes);
-  std::string chunk = "abc<";
-  size_t total = 0;
-  for (int i = 0; i < 250000; ++i) total += p.Feed(chunk).content.size();
-  total += p.Finish().content.size();
-  EXPECT_EQ(total, 1000000u);
+// A million bytes fed in 4-byte pieces, in each state the engine can be in:
+// each Feed must only look at what is new (a quadratic rescan of what is
+// held would take minutes).
+TEST(OutputParserTest, LongOutputsStreamInLinearTime) {
+  struct Flood {
+    ReasoningSyntax r;
+    ToolCallSyntax t;
+    std::string opener;
+    std::string chunk;
+    size_t output_bytes;  // content + reasoning + arguments at the end
+  };
+  constexpr size_t kMb = 1000000;
+  const Flood floods[] = {
+      {ReasoningSyntax::kThink, ToolCallSyntax::kHermes, "", "abc<", kMb},
+      {ReasoningSyntax::kThink, ToolCallSyntax::kHermes, "<think>", "a   ",
+       kMb - 3},
+      // Trailing whitespace of an unterminated reasoning block is dropped.
+      {ReasoningSyntax::kThink, ToolCallSyntax::kHermes, "<think>x", "    ", 1},
+      {ReasoningSyntax::kNone, ToolCallSyntax::kHermes, "<tool_call>", "  <",
+       11 + 750000},
+      {ReasoningSyntax::kNone, ToolCallSyntax::kLlama3, "{", "    ", 1 + kMb},
+      {ReasoningSyntax::kNone, ToolCallSyntax::kLlama3, "{\"name", "aaaa",
+       6 + kMb},
+      {ReasoningSyntax::kNone, ToolCallSyntax::kLlama3, "<|python_tag|>",
+       "    ", 14 + kMb},
+      // Python source after <|python_tag|> is one call to "python".
+      {ReasoningSyntax::kNone, ToolCallSyntax::kLlama3, "<|python_tag|>x",
+       "  <|", 12 + kMb},
+      {ReasoningSyntax::kNone, ToolCallSyntax::kMistral, "[TOOL_CALLS]", "    ",
+       12 + kMb},
+      {ReasoningSyntax::kNone, ToolCallSyntax::kGemma, "[", "    ", 1 + kMb},
+      {ReasoningSyntax::kNone, ToolCallSyntax::kPhi4Mini, "<|tool_call|>[",
+       "[]  ", 14 + kMb},
+  };
+  for (const Flood& f : floods) {
+    OutputParser p = Parser(f.r, f.t);
+    p.Feed(f.opener);
+    for (int i = 0; i < 250000; ++i) p.Feed(f.chunk);
+    p.Finish();
+    const ParsedOutput& out = p.parsed();
+    size_t bytes = out.content.size() + out.reasoning.size();
+    for (const ToolCall& c : out.tool_calls) bytes += c.arguments.size();
+    EXPECT_EQ(bytes, f.output_bytes) << f.opener;
+  }
 }
 
 }  // namespace
