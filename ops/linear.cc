@@ -1,27 +1,14 @@
 #include "ops/linear.h"
 
-#include <atomic>
 #include <cstdint>
 #include <type_traits>
 
 #include "absl/strings/str_cat.h"
+#include "ops/row_tasks.h"
 #include "quant/fp16.h"
 
 namespace edgellm::ops {
 namespace {
-
-// Smallest number of output rows per task: below this the pool's dispatch
-// cost (~1 us) outweighs the work of a GEMV row group.
-constexpr size_t kMinRowsPerTask = 16;
-// Row tasks are a multiple of the kernels' row tile so no task ends in the
-// one-row tail loop except the last.
-constexpr size_t kRowTaskMultiple = 16;
-// Below this batch, quantizing activations on the calling thread is cheaper
-// than waking the pool.
-constexpr size_t kParallelQuantizeMinBatch = 4;
-
-// One id per GEMM call (see Q8_0GemmArgs::call_id); 64 bits never wrap to 0.
-std::atomic<uint64_t> next_call_id{1};
 
 absl::Status CheckPointers(const char* op, const void* x, const void* w,
                            const void* y) {
@@ -30,11 +17,6 @@ absl::Status CheckPointers(const char* op, const void* x, const void* w,
         absl::StrCat(op, ": null x, w or y pointer"));
   }
   return absl::OkStatus();
-}
-
-size_t RowTile(const ThreadPool* pool, size_t out) {
-  const size_t tile = BalancedTile(pool, out, kMinRowsPerTask);
-  return (tile + kRowTaskMultiple - 1) / kRowTaskMultiple * kRowTaskMultiple;
 }
 
 // Plain f32 dot product of `in` values, in index order; WeightT is float or
@@ -65,84 +47,11 @@ absl::Status LinearRef(const char* op, const float* x, size_t batch, size_t in,
                        const WeightT* w, size_t out, const float* bias,
                        float* y, ThreadPool* pool) {
   if (absl::Status s = CheckPointers(op, x, w, y); !s.ok()) return s;
-  ParallelFor(pool, out, RowTile(pool, out), [&](size_t o0, size_t o1) {
-    LinearRefRows(x, batch, in, w, out, bias, y, o0, o1);
-  });
+  ParallelFor(pool, out, internal::RowTile(pool, out),
+              [&](size_t o0, size_t o1) {
+                LinearRefRows(x, batch, in, w, out, bias, y, o0, o1);
+              });
   return absl::OkStatus();
-}
-
-// A parallel task of RunQ8_0: output rows [begin, end) of one matrix.
-struct RowTask {
-  uint32_t matrix;
-  size_t begin, end;
-};
-// Enough for the guided split of kMaxMatrices matrices (each adds at most
-// one partial task) and for EvenRowTasks' kTilesPerThread split on 64
-// threads; a pool larger than that gets larger tasks.
-constexpr size_t kMaxRowTasks = 512;
-// Up to this batch a call streams its weights from memory (decode steps,
-// small decode batches) and is split into guided tasks.
-constexpr size_t kGuidedMaxBatch = 4;
-// Guided split: each task takes this fraction (1/(divisor x threads)) of the
-// rows still unassigned, but at least kGuidedMinRows.
-constexpr size_t kGuidedDivisor = 2;
-constexpr size_t kGuidedMinRows = 32;
-
-size_t RoundUpRows(size_t rows) {
-  return (rows + kRowTaskMultiple - 1) / kRowTaskMultiple * kRowTaskMultiple;
-}
-
-// Compute-bound calls (prompt batches): every matrix in equal tiles of
-// RowTile rows.
-size_t EvenRowTasks(const ThreadPool* pool,
-                    absl::Span<const Q8_0Matrix> matrices, RowTask* tasks) {
-  size_t n = 0;
-  for (size_t i = 0; i < matrices.size(); ++i) {
-    const size_t out = matrices[i].out;
-    size_t tile = RowTile(pool, out);
-    const size_t budget = kMaxRowTasks / matrices.size();
-    if ((out + tile - 1) / tile > budget)
-      tile = RoundUpRows((out + budget - 1) / budget);
-    for (size_t o = 0; o < out; o += tile) {
-      tasks[n++] = RowTask{uint32_t(i), o, std::min(out, o + tile)};
-    }
-  }
-  return n;
-}
-
-// Memory-bound calls (decode): tasks shrink as the call proceeds (guided
-// scheduling), so the threads run out of work at nearly the same moment:
-// with equal tasks the last one claimed kept one thread streaming alone for
-// up to a whole task while the other waited. Measured on tinyllama decode
-// (2 threads): the threads' busy share of the GEMV calls went from 95-97%
-// to 98-99%, GEMV throughput +1-2% (alternating the two splits per token).
-size_t GuidedRowTasks(const ThreadPool* pool,
-                      absl::Span<const Q8_0Matrix> matrices, RowTask* tasks) {
-  const size_t threads = pool != nullptr ? pool->num_threads() : 1;
-  size_t remaining = 0;
-  for (const Q8_0Matrix& m : matrices) remaining += m.out;
-  // The smallest task is large enough that the whole split fits in
-  // kMaxRowTasks: the tail of the geometric part and the minimum-size tasks
-  // together number at most rows / min_rows, plus one partial task per
-  // matrix. (Only reached by large pools: 4 x 32000 rows on 64 threads.)
-  const size_t min_rows = RoundUpRows(std::max(
-      kGuidedMinRows, (remaining + kMaxRowTasks - 2 * matrices.size() - 1) /
-                          (kMaxRowTasks - 2 * matrices.size())));
-  size_t n = 0;
-  for (size_t i = 0; i < matrices.size(); ++i) {
-    const size_t out = matrices[i].out;
-    for (size_t o = 0; o < out;) {
-      size_t rows = RoundUpRows(
-          std::max(min_rows, remaining / (kGuidedDivisor * threads)));
-      // Never past kMaxRowTasks (a guard: min_rows makes it unreachable).
-      if (n + 1 + (matrices.size() - 1 - i) >= kMaxRowTasks) rows = out - o;
-      const size_t end = std::min(out, o + rows);
-      tasks[n++] = RowTask{uint32_t(i), o, end};
-      remaining -= end - o;
-      o = end;
-    }
-  }
-  return n;
 }
 
 }  // namespace
@@ -153,7 +62,7 @@ size_t LinearQ8_0ScratchBytes(size_t batch, size_t in) {
 
 namespace {
 
-constexpr size_t kMaxMatrices = 4;
+constexpr size_t kMaxMatrices = internal::kMaxMatricesPerCall;
 
 // The shared part of LinearQ8_0 and LinearQ8_0Multi, after argument checks
 // (in a positive multiple of 32, non-null pointers, batch > 0): quantizes x
@@ -192,14 +101,14 @@ absl::Status RunQ8_0(const char* op, const kernels::Q8_0GemmKernel& kernel,
       kernel.quantize(x + b * in, xq + b * n_blocks, in);
     }
   };
-  if (batch < kParallelQuantizeMinBatch) {
+  if (batch < internal::kParallelQuantizeMinBatch) {
     quantize(0, batch);
   } else {
     ParallelFor(pool, batch, 1, quantize);
   }
   // One call id for all matrices: they share x, so a kernel's per-call
   // activation work is shared too.
-  const uint64_t call_id = next_call_id.fetch_add(1, std::memory_order_relaxed);
+  const uint64_t call_id = internal::NextCallId();
   kernels::Q8_0GemmArgs args[kMaxMatrices];
   for (size_t i = 0; i < matrices.size(); ++i) {
     const Q8_0Matrix& m = matrices[i];
@@ -207,13 +116,14 @@ absl::Status RunQ8_0(const char* op, const kernels::Q8_0GemmKernel& kernel,
                                     m.bias, m.y, m.out,    call_id};
     args[i].packed_rows = m.packed_rows;
   }
-  RowTask tasks[kMaxRowTasks];
-  const size_t n_tasks = batch <= kGuidedMaxBatch
-                             ? GuidedRowTasks(pool, matrices, tasks)
-                             : EvenRowTasks(pool, matrices, tasks);
+  size_t rows[kMaxMatrices];
+  for (size_t i = 0; i < matrices.size(); ++i) rows[i] = matrices[i].out;
+  internal::RowTask tasks[internal::kMaxRowTasks];
+  const size_t n_tasks = internal::SplitRowTasks(
+      pool, batch, absl::MakeConstSpan(rows, matrices.size()), tasks);
   ParallelFor(pool, n_tasks, 1, [&](size_t t0, size_t t1) {
     for (size_t t = t0; t < t1; ++t) {
-      const RowTask& task = tasks[t];
+      const internal::RowTask& task = tasks[t];
       kernel.fn(args[task.matrix], task.begin, task.end);
     }
   });

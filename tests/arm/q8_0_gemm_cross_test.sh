@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ARM correctness on an x86 box: cross-compiles the AArch64 Q8_0 GEMM kernels,
-# the real dispatcher (ops/kernels/dispatch.cc) and q8_0_gemm_cross_driver.cc
-# statically with Debian's aarch64-linux-gnu-g++ (flags as the Bazel build on
+# the real dispatcher (ops/kernels/dispatch.cc with cpu_features.cc) and
+# q8_0_gemm_cross_driver.cc statically with Debian's aarch64-linux-gnu-g++ (flags as the Bazel build on
 # ARM: armv8-a baseline, armv8.2-a+dotprod for the dotprod file only,
 # armv8.2-a+dotprod+i8mm for the i8mm file only), then
 #   1. disassembles the objects: no dotprod/i8mm/bf16 instruction in baseline
@@ -61,6 +61,7 @@ objects=(
   "neon:ops/kernels/q8_0_gemm_neon.cc:${baseline[*]}"
   "neon_dotprod:ops/kernels/q8_0_gemm_neon_dotprod.cc:-march=armv8.2-a+dotprod"
   "neon_i8mm:ops/kernels/q8_0_gemm_neon_i8mm.cc:-march=armv8.2-a+dotprod+i8mm"
+  "cpu_features:ops/kernels/cpu_features.cc:${baseline[*]}"
   "dispatch:ops/kernels/dispatch.cc:${baseline[*]}"
   "driver:tests/arm/q8_0_gemm_cross_driver.cc:${baseline[*]}"
 )

@@ -1,0 +1,73 @@
+#include "ops/kernels/quant_dispatch.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "ops/kernels/cpu_features.h"
+
+namespace edgellm::ops::kernels {
+namespace {
+
+using gguf::TensorType;
+
+// One type's kernels: the reference first, then the SIMD kernels built for
+// this architecture, slowest first.
+struct TypeKernels {
+  TensorType type;
+  std::vector<QuantGemmKernel> kernels;
+  const QuantGemmKernel* best = nullptr;
+};
+
+std::vector<TypeKernels> BuildTables() {
+  constexpr TensorType kTypes[] = {
+      TensorType::kQ4_0,   TensorType::kQ4_1,  TensorType::kQ5_0,
+      TensorType::kQ5_1,   TensorType::kQ2_K,  TensorType::kQ3_K,
+      TensorType::kQ4_K,   TensorType::kQ5_K,  TensorType::kQ6_K,
+      TensorType::kIQ4_NL, TensorType::kIQ4_XS};
+  std::vector<TypeKernels> tables;
+  for (TensorType t : kTypes) {
+    TypeKernels tk{t, {{"ref", t, QuantGemmRef(t), &CpuAlways}}};
+    tables.push_back(std::move(tk));
+  }
+  const char* want = std::getenv("EDGELLM_QUANT_KERNEL");
+  for (TypeKernels& tk : tables) {
+    for (const QuantGemmKernel& k : tk.kernels) {
+      if (k.supported()) tk.best = &k;
+    }
+    if (want == nullptr || *want == '\0') continue;
+    for (const QuantGemmKernel& k : tk.kernels) {
+      if (std::strcmp(k.name, want) == 0 && k.supported()) tk.best = &k;
+    }
+  }
+  return tables;
+}
+
+const TypeKernels* Find(TensorType type) {
+  static const std::vector<TypeKernels>* const tables =
+      new std::vector<TypeKernels>(BuildTables());
+  for (const TypeKernels& tk : *tables) {
+    if (tk.type == type) return &tk;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+absl::Span<const QuantGemmKernel> QuantGemmKernels(TensorType type) {
+  const TypeKernels* tk = Find(type);
+  if (tk == nullptr) return {};
+  return tk->kernels;
+}
+
+const QuantGemmKernel* BestQuantGemmKernel(TensorType type) {
+  const TypeKernels* tk = Find(type);
+  return tk == nullptr ? nullptr : tk->best;
+}
+
+bool QuantTypeUsesReferenceKernel(TensorType type) {
+  const QuantGemmKernel* k = BestQuantGemmKernel(type);
+  return k != nullptr && std::strcmp(k->name, "ref") == 0;
+}
+
+}  // namespace edgellm::ops::kernels

@@ -1,0 +1,334 @@
+// QuantLinear over every block type and every kernel built for it, on odd
+// shapes: all kernels bit-identical to the reference GEMM (one contract,
+// ops/kernels/quant_gemm.h), and the reference within float rounding of a
+// double-precision sum over the dequantized weights and activations (which
+// checks the reference's integer decoding independently of it).
+#include "ops/quant_linear.h"
+
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "ops/kernels/quant_dispatch.h"
+#include "ops/kernels/quant_gemm.h"
+#include "ops/thread_pool.h"
+#include "quant/fp16.h"
+#include "quant/type_traits.h"
+
+namespace edgellm::ops {
+namespace {
+
+using gguf::TensorType;
+
+uint32_t Bits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof(u));
+  return u;
+}
+
+// Byte offsets of each type's fp16 scale fields in its block (ggml-common.h).
+std::vector<size_t> ScaleOffsets(TensorType t) {
+  switch (t) {
+    case TensorType::kQ4_1:
+    case TensorType::kQ5_1:
+    case TensorType::kQ4_K:
+    case TensorType::kQ5_K:
+      return {0, 2};
+    case TensorType::kQ2_K:
+      return {80, 82};
+    case TensorType::kQ3_K:
+      return {108};
+    case TensorType::kQ6_K:
+      return {208};
+    default:  // Q4_0, Q5_0, IQ4_NL, IQ4_XS
+      return {0};
+  }
+}
+
+// Rows of the type: even rows quantized from N(0, 1) floats (the blocks a
+// file holds), odd rows random bytes with sane fp16 scales (every bit
+// pattern of levels and sub-block scales).
+std::vector<uint8_t> RandomMatrix(const quant::QuantTypeTraits& t, size_t rows,
+                                  size_t cols, std::mt19937& rng) {
+  const size_t row_bytes = t.RowBytes(cols);
+  std::vector<uint8_t> w(rows * row_bytes);
+  std::normal_distribution<float> n(0.0f, 1.0f);
+  std::uniform_int_distribution<int> byte(0, 255);
+  std::uniform_real_distribution<float> mag(-10.0f, -3.0f);
+  std::vector<float> x(cols);
+  for (size_t r = 0; r < rows; ++r) {
+    uint8_t* row = w.data() + r * row_bytes;
+    if (r % 2 == 0) {
+      for (float& v : x) v = n(rng);
+      t.quantize(x.data(), row, static_cast<int64_t>(cols));
+      continue;
+    }
+    for (size_t i = 0; i < row_bytes; ++i)
+      row[i] = static_cast<uint8_t>(byte(rng));
+    for (size_t b = 0; b < cols / t.block_values; ++b) {
+      for (size_t off : ScaleOffsets(t.type)) {
+        const float s = (byte(rng) % 2 ? 1 : -1) * std::exp2(mag(rng));
+        const uint16_t h = quant::Fp32ToFp16(s);
+        std::memcpy(row + b * t.block_bytes + off, &h, 2);
+      }
+    }
+  }
+  return w;
+}
+
+std::vector<float> RandomActivations(size_t batch, size_t in,
+                                     std::mt19937& rng) {
+  std::normal_distribution<float> n(0.0f, 1.0f);
+  std::vector<float> x(batch * in);
+  for (size_t i = 0; i < x.size(); ++i) {
+    x[i] = n(rng);
+    if (i % 89 == 5) x[i] *= 30.0f;
+  }
+  // An all-zero activation block in the first row when there is room.
+  if (in >= 512) std::fill(x.begin() + 256, x.begin() + 512, 0.0f);
+  return x;
+}
+
+// What the activation blocks dequantize to (d * q per value) and, for Q8_1,
+// each block's stored fp16 sum.
+void DequantizeActivations(const kernels::ActivationFormat& f,
+                           const uint8_t* xq, size_t in, std::vector<double>* v,
+                           std::vector<double>* block_sums) {
+  v->assign(in, 0.0);
+  block_sums->assign(in / 32, 0.0);
+  for (size_t b = 0; b < in / f.block_values; ++b) {
+    const uint8_t* blk = xq + b * f.block_bytes;
+    float d;
+    const int8_t* q;
+    if (f.type == TensorType::kQ8_K) {
+      std::memcpy(&d, blk, 4);
+      q = reinterpret_cast<const int8_t*>(blk + 4);
+    } else {
+      uint16_t h;
+      std::memcpy(&h, blk, 2);
+      d = quant::Fp16ToFp32(h);
+      q = reinterpret_cast<const int8_t*>(
+          blk + (f.type == TensorType::kQ8_1 ? 4 : 2));
+      if (f.type == TensorType::kQ8_1) {
+        std::memcpy(&h, blk + 2, 2);
+        (*block_sums)[b] = quant::Fp16ToFp32(h);
+      }
+    }
+    for (int i = 0; i < f.block_values; ++i) {
+      (*v)[b * f.block_values + i] = double{d} * q[i];
+    }
+  }
+}
+
+// Sum over the row of deq(w) * deq(x) in double; for the Q8_1 types the
+// minimum's term uses the activation block's fp16 sum, as the contract does.
+// `abs_sum` receives the sum of the terms' magnitudes.
+double ExpectedDot(const quant::QuantTypeTraits& t, const uint8_t* w_row,
+                   const std::vector<double>& xd,
+                   const std::vector<double>& block_sums, size_t in,
+                   double* abs_sum) {
+  std::vector<float> wd(in);
+  t.dequantize(w_row, wd.data(), static_cast<int64_t>(in));
+  double dot = 0;
+  *abs_sum = 0;
+  const bool q8_1 = t.vec_dot_type == TensorType::kQ8_1;
+  for (size_t b = 0; b < in / 32; ++b) {
+    float m = 0;
+    if (q8_1) {
+      uint16_t h;
+      std::memcpy(&h, w_row + b * t.block_bytes + 2, 2);
+      m = quant::Fp16ToFp32(h);
+      dot += double{m} * block_sums[b];
+      *abs_sum += std::fabs(double{m} * block_sums[b]);
+    }
+    for (size_t i = b * 32; i < b * 32 + 32; ++i) {
+      // With the minimum taken out: wd = d * q + m in float, so the level
+      // term is (wd - m), exact to one rounding of wd.
+      const double term = (double{wd[i]} - m) * xd[i];
+      dot += term;
+      *abs_sum += std::fabs(term);
+    }
+  }
+  return dot;
+}
+
+struct Shape {
+  size_t in, out, batch;
+};
+
+std::vector<Shape> Shapes(int block_values) {
+  std::vector<Shape> s;
+  const std::vector<size_t> ins = block_values == 32
+                                      ? std::vector<size_t>{32, 96, 544}
+                                      : std::vector<size_t>{256, 768};
+  for (size_t in : ins) {
+    for (size_t out : {1, 3, 17, 33, 70}) {
+      for (size_t batch : {1, 2, 3, 5, 9, 17}) s.push_back({in, out, batch});
+    }
+  }
+  return s;
+}
+
+TEST(QuantLinearTest,
+     EveryKernelEqualsReferenceAndReferenceEqualsDequantizedSum) {
+  std::unique_ptr<ThreadPool> owned[3];
+  ThreadPool* pools[3];
+  for (int i = 0; i < 3; ++i) {
+    owned[i] = *ThreadPool::Create(i + 1);
+    pools[i] = owned[i].get();
+  }
+  std::mt19937 rng(99);
+  int checked_types = 0;
+  for (const quant::QuantTypeTraits& t : quant::QuantTypes()) {
+    if (!t.is_weight_type() || t.type == TensorType::kQ8_0) continue;
+    ++checked_types;
+    const auto& kernels = kernels::QuantGemmKernels(t.type);
+    ASSERT_FALSE(kernels.empty()) << t.name;
+    ASSERT_STREQ(kernels[0].name, "ref");
+    const kernels::ActivationFormat& f = *kernels::ActivationFormatFor(t.type);
+    size_t shape_index = 0;
+    for (const Shape& s : Shapes(t.block_values)) {
+      ++shape_index;
+      const std::vector<uint8_t> w = RandomMatrix(t, s.out, s.in, rng);
+      const std::vector<float> x = RandomActivations(s.batch, s.in, rng);
+      std::vector<float> bias(s.out);
+      for (float& b : bias) b = std::normal_distribution<float>(0, 1)(rng);
+      const float* bp = shape_index % 2 ? bias.data() : nullptr;
+      // The reference GEMM, called directly on all rows.
+      std::vector<uint8_t> xq(s.batch * f.RowBytes(s.in));
+      for (size_t b = 0; b < s.batch; ++b) {
+        f.quantize(x.data() + b * s.in, xq.data() + b * f.RowBytes(s.in),
+                   static_cast<int64_t>(s.in));
+      }
+      std::vector<float> want(s.batch * s.out);
+      kernels::QuantGemmArgs args{w.data(),
+                                  static_cast<size_t>(t.RowBytes(s.in)),
+                                  xq.data(),
+                                  f.RowBytes(s.in),
+                                  s.in / t.block_values,
+                                  s.batch,
+                                  bp,
+                                  want.data(),
+                                  s.out};
+      kernels::QuantGemmRef(t.type)(args, 0, s.out);
+      // The reference against the double-precision sum.
+      std::vector<double> xd, sums;
+      for (size_t b = 0; b < s.batch; ++b) {
+        DequantizeActivations(f, xq.data() + b * f.RowBytes(s.in), s.in, &xd,
+                              &sums);
+        for (size_t o = 0; o < s.out; ++o) {
+          double abs_sum;
+          double e = ExpectedDot(t, w.data() + o * t.RowBytes(s.in), xd, sums,
+                                 s.in, &abs_sum);
+          if (bp != nullptr) e += bp[o];
+          ASSERT_NEAR(want[b * s.out + o], e,
+                      2e-6 * abs_sum + 1e-6 * std::fabs(e))
+              << t.name << " in=" << s.in << " out=" << s.out << " b=" << b
+              << " o=" << o;
+        }
+      }
+      // Every supported kernel through QuantLinear, on several pools.
+      for (const kernels::QuantGemmKernel& k : kernels) {
+        if (!k.supported()) continue;
+        absl::StatusOr<QuantMatrix> m =
+            QuantMatrix::CreateWithKernel(k, w.data(), s.out, s.in, "w");
+        ASSERT_TRUE(m.ok()) << m.status();
+        std::vector<uint8_t> packed;
+        if (m->wants_packing()) {
+          packed.resize(w.size());
+          m->UsePacked(packed.data(),
+                       m->PackRows(w.data(), s.out, packed.data()));
+        }
+        ThreadPool* pool = pools[shape_index % 3];
+        std::vector<float> got(want.size(), -1.0f);
+        const QuantLinearCall call{&*m, bp, got.data()};
+        ASSERT_TRUE(QuantLinear(x.data(), s.batch, {call}, pool).ok());
+        for (size_t i = 0; i < want.size(); ++i) {
+          ASSERT_EQ(Bits(got[i]), Bits(want[i]))
+              << t.name << " kernel " << k.name << " in=" << s.in
+              << " out=" << s.out << " batch=" << s.batch << " i=" << i << ": "
+              << got[i] << " vs " << want[i];
+        }
+        // Rows read back by DequantizeRow equal the type's dequantization.
+        std::vector<float> row(s.in), direct(s.in);
+        std::vector<uint8_t> buf(m->row_bytes());
+        for (size_t o : {size_t{0}, s.out - 1}) {
+          m->DequantizeRow(o, row.data(), buf.data());
+          t.dequantize(w.data() + o * m->row_bytes(), direct.data(),
+                       static_cast<int64_t>(s.in));
+          ASSERT_EQ(std::memcmp(row.data(), direct.data(), s.in * 4), 0)
+              << t.name << " " << k.name << " row " << o;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(checked_types, 11);
+}
+
+// Several matrices of mixed types in one call equal separate calls.
+TEST(QuantLinearTest, MixedCallEqualsSeparateCalls) {
+  std::unique_ptr<ThreadPool> owned = *ThreadPool::Create(2);
+  ThreadPool& pool = *owned;
+  std::mt19937 rng(7);
+  const size_t in = 512, batch = 3;
+  const TensorType types[] = {TensorType::kQ4_K, TensorType::kQ6_K,
+                              TensorType::kQ4_0, TensorType::kQ5_1,
+                              TensorType::kQ4_K, TensorType::kIQ4_XS};
+  std::vector<std::vector<uint8_t>> ws;
+  std::vector<QuantMatrix> ms;
+  for (size_t i = 0; i < std::size(types); ++i) {
+    const quant::QuantTypeTraits& t = *quant::FindQuantType(types[i]);
+    ws.push_back(RandomMatrix(t, 20 + i, in, rng));
+  }
+  for (size_t i = 0; i < std::size(types); ++i) {
+    absl::StatusOr<QuantMatrix> m =
+        QuantMatrix::Create(types[i], ws[i].data(), 20 + i, in, "w");
+    ASSERT_TRUE(m.ok()) << m.status();
+    ms.push_back(*m);
+  }
+  const std::vector<float> x = RandomActivations(batch, in, rng);
+  std::vector<std::vector<float>> together(ms.size()), apart(ms.size());
+  std::vector<QuantLinearCall> calls;
+  for (size_t i = 0; i < ms.size(); ++i) {
+    together[i].assign(batch * ms[i].rows(), 0.0f);
+    apart[i].assign(batch * ms[i].rows(), 1.0f);
+    calls.push_back({&ms[i], nullptr, together[i].data()});
+    const QuantLinearCall one{&ms[i], nullptr, apart[i].data()};
+    ASSERT_TRUE(QuantLinear(x.data(), batch, {one}, &pool).ok());
+  }
+  ASSERT_TRUE(QuantLinear(x.data(), batch, calls, &pool).ok());
+  for (size_t i = 0; i < ms.size(); ++i) EXPECT_EQ(together[i], apart[i]) << i;
+}
+
+TEST(QuantLinearTest, BadArgumentsAreErrors) {
+  std::vector<uint8_t> w(144 * 4);
+  absl::StatusOr<QuantMatrix> m =
+      QuantMatrix::Create(TensorType::kQ4_K, w.data(), 2, 300, "blk.0.attn_q");
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.status().message().find("blk.0.attn_q"), std::string::npos);
+  EXPECT_NE(m.status().message().find("multiple of 256"), std::string::npos);
+  m = QuantMatrix::Create(TensorType::kIQ2_XXS, w.data(), 2, 256, "t");
+  EXPECT_EQ(m.status().code(), absl::StatusCode::kUnimplemented);
+  m = QuantMatrix::Create(TensorType::kQ4_K, nullptr, 2, 256, "t");
+  EXPECT_FALSE(m.ok());
+  // Matrices of different widths cannot share one input.
+  absl::StatusOr<QuantMatrix> a =
+      QuantMatrix::Create(TensorType::kQ4_K, w.data(), 1, 256, "a");
+  absl::StatusOr<QuantMatrix> b =
+      QuantMatrix::Create(TensorType::kQ4_K, w.data(), 1, 512, "b");
+  ASSERT_TRUE(a.ok() && b.ok());
+  std::vector<float> x(512), y(2);
+  const QuantLinearCall calls[] = {{&*a, nullptr, y.data()},
+                                   {&*b, nullptr, y.data() + 1}};
+  std::unique_ptr<ThreadPool> pool = *ThreadPool::Create(1);
+  EXPECT_FALSE(QuantLinear(x.data(), 1, calls, pool.get()).ok());
+  // No pool and no scratch.
+  EXPECT_FALSE(QuantLinear(x.data(), 1, {calls[0]}, nullptr).ok());
+}
+
+}  // namespace
+}  // namespace edgellm::ops
