@@ -19,6 +19,8 @@ PACKAGES=(
   clang libclang-rt-14-dev
   # Python client and tests (Debian's /usr/bin/python3).
   python3 python3-numpy python3-grpcio python3-protobuf
+  # Chat templates: Jinja2 as the live reference of runtime/chat/jinja tests.
+  python3-jinja2
   # Server TLS test: makes a self-signed certificate.
   openssl
   # ARM test (tests/arm): runs the AArch64 kernels under qemu-user.
