@@ -5,12 +5,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "ops/kernels/dispatch.h"
 #include "quant/fp16.h"
+#include "quant/type_traits.h"
 #include "util/status_macros.h"
 
 namespace edgellm::model {
@@ -131,9 +133,14 @@ absl::StatusOr<std::unique_ptr<PreparedLinear>> PrepareLinear(
           ops::PackedLinear::CreateF32(f32.data(), t.cols, t.rows, nullptr));
       return linear;
     }
-    default:
-      return absl::UnimplementedError(
-          absl::StrCat("tensor ", t.name, ": unsupported weight type"));
+    default: {
+      EDGELLM_ASSIGN_OR_RETURN(
+          ops::QuantMatrix m,
+          ops::QuantMatrix::Create(t.type, t.data, static_cast<size_t>(t.rows),
+                                   static_cast<size_t>(t.cols), t.name));
+      linear->quant = std::make_unique<ops::QuantMatrix>(m);
+      return linear;
+    }
   }
 }
 
@@ -165,6 +172,10 @@ absl::Status RunLinear(const PreparedLinear& linear, const float* x,
                        int32_t batch, const float* bias, float* y,
                        ops::ThreadPool* pool) {
   const Tensor& t = *linear.tensor;
+  if (linear.quant != nullptr) {
+    const ops::QuantLinearCall call{linear.quant.get(), bias, y};
+    return ops::QuantLinear(x, static_cast<size_t>(batch), {call}, pool);
+  }
   if (linear.packed != nullptr) {
     EDGELLM_RETURN_IF_ERROR(linear.packed->Run(x, batch, y, pool));
     if (bias != nullptr) {
@@ -180,8 +191,21 @@ absl::Status RunLinear(const PreparedLinear& linear, const float* x,
 
 absl::Status RunLinears(absl::Span<const LinearCall> calls, const float* x,
                         int32_t batch, ops::ThreadPool* pool) {
-  bool all_q8_0 = calls.size() <= 4;
-  for (const LinearCall& c : calls) all_q8_0 &= c.linear->packed == nullptr;
+  bool all_q8_0 = calls.size() <= 4, all_quant = true;
+  for (const LinearCall& c : calls) {
+    all_q8_0 &= c.linear->q8_0 != nullptr;
+    all_quant &= c.linear->quant != nullptr;
+  }
+  if (all_quant) {
+    ops::QuantLinearCall q[4];
+    if (calls.size() <= 4) {
+      for (size_t i = 0; i < calls.size(); ++i) {
+        q[i] = {calls[i].linear->quant.get(), calls[i].bias, calls[i].y};
+      }
+      return ops::QuantLinear(x, static_cast<size_t>(batch),
+                              absl::MakeConstSpan(q, calls.size()), pool);
+    }
+  }
   if (!all_q8_0) {
     for (const LinearCall& c : calls) {
       EDGELLM_RETURN_IF_ERROR(
@@ -200,6 +224,69 @@ absl::Status RunLinears(absl::Span<const LinearCall> calls, const float* x,
   }
   return ops::LinearQ8_0Multi(x, batch, calls[0].linear->tensor->cols,
                               absl::MakeConstSpan(m, calls.size()), pool);
+}
+
+size_t LinearScratchBytes(size_t batch, size_t widest) {
+  return std::max(ops::LinearQ8_0ScratchBytes(batch, widest),
+                  ops::QuantLinearScratchBytes(batch, widest));
+}
+
+size_t EmbeddingRowBytes(const Tensor& table) {
+  return table.rows > 0 ? static_cast<size_t>(table.size_bytes / table.rows)
+                        : 0;
+}
+
+absl::Status ReadEmbeddingRow(const Tensor& e, const PreparedLinear* head,
+                              int64_t id, float* row, uint8_t* row_buffer) {
+  const int64_t d = e.cols;
+  const bool tied = head != nullptr && head->tensor->data == e.data;
+  switch (e.type) {
+    case TensorType::kF32:
+      std::memcpy(row, e.f32() + id * d, d * sizeof(float));
+      return absl::OkStatus();
+    case TensorType::kF16: {
+      const auto* src = reinterpret_cast<const uint16_t*>(e.data) + id * d;
+      for (int64_t j = 0; j < d; ++j) row[j] = quant::Fp16ToFp32(src[j]);
+      return absl::OkStatus();
+    }
+    case TensorType::kBF16: {
+      const auto* src = reinterpret_cast<const uint16_t*>(e.data) + id * d;
+      for (int64_t j = 0; j < d; ++j) row[j] = quant::Bf16ToFp32(src[j]);
+      return absl::OkStatus();
+    }
+    case TensorType::kQ8_0: {
+      const size_t nb = d / quant::kQ8_0BlockSize;
+      // A tied table is read from the output head's copy (packed rows
+      // unpacked, the rest as they are).
+      const quant::BlockQ8_0* table =
+          tied && head->q8_0 != nullptr
+              ? head->q8_0
+              : reinterpret_cast<const quant::BlockQ8_0*>(e.data);
+      const quant::BlockQ8_0* src = table + id * nb;
+      if (tied && table == head->q8_0 &&
+          static_cast<size_t>(id) < head->q8_0_packed_rows) {
+        auto* out = reinterpret_cast<quant::BlockQ8_0*>(row_buffer);
+        ops::kernels::BestQ8_0GemmKernel().unpack_row(table, id, nb, out);
+        src = out;
+      }
+      quant::DequantizeRowQ8_0(src, row, d);
+      return absl::OkStatus();
+    }
+    default:
+      break;
+  }
+  if (tied && head->quant != nullptr) {
+    head->quant->DequantizeRow(static_cast<size_t>(id), row, row_buffer);
+    return absl::OkStatus();
+  }
+  const quant::QuantTypeTraits* t = quant::FindQuantType(e.type);
+  if (t == nullptr || !t->is_weight_type()) {
+    return absl::UnimplementedError(
+        absl::StrCat("tensor ", e.name, ": unsupported embedding type"));
+  }
+  t->dequantize(e.data + static_cast<size_t>(id) * EmbeddingRowBytes(e), row,
+                d);
+  return absl::OkStatus();
 }
 
 }  // namespace edgellm::model

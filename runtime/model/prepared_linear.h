@@ -10,7 +10,9 @@
 // from are dropped from the process as the packing goes, so resident memory
 // stays one copy of the weights. F32/F16/BF16 weights go through XNNPACK's
 // f32 fully connected operator, which packs its own copy at load
-// (PLATFORM.md: the XNNPACK operator is the default where one fits).
+// (PLATFORM.md: the XNNPACK operator is the default where one fits). Every
+// other block type (Q4_0 ... Q6_K, IQ4) is bound to its kernel through
+// ops::QuantMatrix (ops/quant_linear.h) and read in place.
 //
 // Threading: a PreparedLinear is immutable after PrepareLinears; RunLinear on
 // the same PreparedLinear must not run concurrently (XNNPACK operators rebind
@@ -25,6 +27,7 @@
 #include "absl/status/status.h"
 #include "absl/types/span.h"
 #include "ops/linear.h"
+#include "ops/quant_linear.h"
 #include "ops/thread_pool.h"
 #include "quant/q8_0.h"
 #include "runtime/model/weights.h"
@@ -43,6 +46,8 @@ struct PreparedLinear {
   // (ops::LinearQ8_0's packed_rows).
   const quant::BlockQ8_0* q8_0 = nullptr;
   size_t q8_0_packed_rows = 0;
+  // Every other block type: the matrix bound to its kernel.
+  std::unique_ptr<ops::QuantMatrix> quant;
 };
 
 // One matrix to prepare and where its prepared form goes.
@@ -68,7 +73,9 @@ absl::Status RunLinear(const PreparedLinear& linear, const float* x,
 
 // Linears that share the input x (Q/K/V, gate/up): y = x W^T (+ bias) for
 // each. Up to four Q8_0 matrices go through one quantization of x and one
-// parallel call (ops::LinearQ8_0Multi); anything else one by one.
+// parallel call (ops::LinearQ8_0Multi), as do matrices of the other block
+// types (ops::QuantLinear, one quantization per activation format);
+// anything else one by one.
 struct LinearCall {
   const PreparedLinear* linear;
   const float* bias;
@@ -76,6 +83,22 @@ struct LinearCall {
 };
 absl::Status RunLinears(absl::Span<const LinearCall> calls, const float* x,
                         int32_t batch, ops::ThreadPool* pool);
+
+// Bytes of pool scratch RunLinear(s) need for `batch` rows of at most
+// `widest` inputs, whatever the weight types (grow the pool's scratch to
+// this at load so a forward pass does not allocate).
+size_t LinearScratchBytes(size_t batch, size_t widest);
+
+// Bytes of one row of `table` (its row buffer for ReadEmbeddingRow).
+size_t EmbeddingRowBytes(const Tensor& table);
+
+// Row `row` of an embedding table of any matrix type into `out` (table.cols
+// floats), exactly as ggml's get_rows dequantizes it. When `head` is the
+// prepared form of the same tensor (a tied output head) the row is read
+// from it, so a repacked head's released file pages stay released.
+// `row_buffer` holds EmbeddingRowBytes(table) bytes (for a packed row).
+absl::Status ReadEmbeddingRow(const Tensor& table, const PreparedLinear* head,
+                              int64_t row, float* out, uint8_t* row_buffer);
 
 }  // namespace edgellm::model
 

@@ -118,14 +118,14 @@ absl::StatusOr<std::unique_ptr<Transformer>> Transformer::Create(
   t->ff_up_.resize(ffn_rows * c.feed_forward_length);
   t->head_in_.resize(b * c.embedding_length);
   t->att_scratch_.resize(ops::AttentionScratchFloats(t->attention_));
-  t->embed_row_.resize(c.embedding_length / quant::kQ8_0BlockSize);
+  t->embed_row_.resize(EmbeddingRowBytes(t->weights_.token_embd));
   // Grow the pool's scratch once to what the largest linear needs, so that
   // Forward never allocates.
   if (pool != nullptr) {
     const size_t widest =
         std::max<size_t>({size_t(c.embedding_length), size_t(c.q_dim()),
                           size_t(c.feed_forward_length)});
-    if (pool->Scratch(ops::LinearQ8_0ScratchBytes(b, widest)) == nullptr) {
+    if (pool->Scratch(LinearScratchBytes(b, widest)) == nullptr) {
       return absl::ResourceExhaustedError("cannot allocate linear scratch");
     }
   }
@@ -144,48 +144,11 @@ absl::Status Transformer::RunLinears(absl::Span<const LinearCall> calls,
 }
 
 absl::Status Transformer::Embed(absl::Span<const BatchToken> batch, float* x) {
-  const Tensor& e = weights_.token_embd;
   const int64_t d = config_.embedding_length;
   for (size_t i = 0; i < batch.size(); ++i) {
-    const int64_t id = batch[i].token;
-    float* row = x + i * d;
-    switch (e.type) {
-      case TensorType::kF32:
-        std::memcpy(row, e.f32() + id * d, d * sizeof(float));
-        break;
-      case TensorType::kF16: {
-        const auto* src = reinterpret_cast<const uint16_t*>(e.data) + id * d;
-        for (int64_t j = 0; j < d; ++j) row[j] = quant::Fp16ToFp32(src[j]);
-        break;
-      }
-      case TensorType::kBF16: {
-        const auto* src = reinterpret_cast<const uint16_t*>(e.data) + id * d;
-        for (int64_t j = 0; j < d; ++j) row[j] = quant::Bf16ToFp32(src[j]);
-        break;
-      }
-      case TensorType::kQ8_0: {
-        const size_t nb = d / quant::kQ8_0BlockSize;
-        // A tied table is read from the output head's copy (packed rows
-        // unpacked, the rest as they are), so the file's released pages
-        // stay out of RSS.
-        const Linear& head = *output_;
-        const quant::BlockQ8_0* table =
-            head.tensor->data == e.data && head.q8_0 != nullptr
-                ? head.q8_0
-                : reinterpret_cast<const quant::BlockQ8_0*>(e.data);
-        const quant::BlockQ8_0* src = table + id * nb;
-        if (static_cast<size_t>(id) < head.q8_0_packed_rows &&
-            table == head.q8_0) {
-          ops::kernels::BestQ8_0GemmKernel().unpack_row(table, id, nb,
-                                                        embed_row_.data());
-          src = embed_row_.data();
-        }
-        quant::DequantizeRowQ8_0(src, row, d);
-        break;
-      }
-      default:
-        return absl::UnimplementedError("unsupported embedding type");
-    }
+    EDGELLM_RETURN_IF_ERROR(ReadEmbeddingRow(weights_.token_embd, output_.get(),
+                                             batch[i].token, x + i * d,
+                                             embed_row_.data()));
   }
   return absl::OkStatus();
 }

@@ -131,8 +131,8 @@ class Transformer {
   // Activations, [max_batch][...] each.
   std::vector<float> x_, xb_, q_, k_, v_, att_, ff_gate_, ff_up_, head_in_;
   std::vector<float> att_scratch_;
-  // One embedding row read back from a packed tied table (see Embed).
-  std::vector<quant::BlockQ8_0> embed_row_;
+  // One embedding row read back from a packed tied table (ReadEmbeddingRow).
+  std::vector<uint8_t> embed_row_;
 };
 
 }  // namespace edgellm::model

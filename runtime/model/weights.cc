@@ -5,6 +5,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "quant/type_traits.h"
 #include "util/status_macros.h"
 
 namespace edgellm::model {
@@ -12,9 +13,13 @@ namespace {
 
 using gguf::TensorType;
 
+// F32/F16/BF16 and every block type with a linear kernel (Q4_0 ... Q8_0,
+// the K-quants, IQ4_NL, IQ4_XS: quant/type_traits.h).
 bool IsMatrixType(TensorType t) {
-  return t == TensorType::kF32 || t == TensorType::kF16 ||
-         t == TensorType::kBF16 || t == TensorType::kQ8_0;
+  if (t == TensorType::kF32 || t == TensorType::kF16 || t == TensorType::kBF16)
+    return true;
+  const quant::QuantTypeTraits* q = quant::FindQuantType(t);
+  return q != nullptr && q->is_weight_type();
 }
 
 std::string TypeName(TensorType t) {
@@ -49,7 +54,9 @@ absl::StatusOr<Tensor> Bind(const gguf::GgufFile& file, const std::string& name,
     return absl::UnimplementedError(absl::StrCat(
         "tensor ", name, " has type ", TypeName(info->type),
         vector ? "; 1-D tensors must be f32"
-               : "; supported matrix types are f32, f16, bf16 and q8_0"));
+               : "; supported matrix types are f32, f16, bf16, q4_0, q4_1, "
+                 "q5_0, q5_1, q8_0, q2_K, q3_K, q4_K, q5_K, q6_K, iq4_nl and "
+                 "iq4_xs"));
   }
   Tensor t;
   t.name = name;

@@ -47,7 +47,8 @@ struct ModelWeights {
 };
 
 // Binds and validates every tensor the config needs: presence, shape, and a
-// type we can compute with (matrices: F32, F16, BF16, Q8_0; vectors: F32).
+// type we can compute with (matrices: F32, F16, BF16 and every block type of
+// quant/type_traits.h; vectors: F32).
 absl::StatusOr<ModelWeights> BindWeights(const gguf::GgufFile& file,
                                          const ModelConfig& config);
 
