@@ -45,8 +45,9 @@
 #include "ops/kernels/dispatch.h"
 #include "runtime/cli/commands.h"
 #include "runtime/engine/loaded_model.h"
+#include "runtime/model/prepared_linear.h"
 #include "runtime/model/random_model.h"
-#include "runtime/model/weights.h"
+#include "runtime/model/weight_stats.h"
 #include "util/status_macros.h"
 
 namespace edgellm::cli {
@@ -140,24 +141,6 @@ std::string ReadPattern(const bench::MemoryBandwidth& bw) {
                       bw.prefetch_bytes == 0
                           ? std::string("no prefetch")
                           : absl::StrCat(bw.prefetch_bytes, " B"));
-}
-
-// Bytes of weights one decode step reads: every layer tensor, the final
-// norm and the output head, plus one embedding row (the whole embedding
-// matrix only when it is the tied output head, which is counted there).
-uint64_t WeightBytesPerToken(const model::ModelWeights& w,
-                             const model::ModelConfig& c) {
-  uint64_t bytes = 0;
-  for (const model::LayerWeights& l : w.layers) {
-    for (const model::Tensor* t :
-         {&l.attn_norm, &l.wq, &l.wk, &l.wv, &l.wo, &l.bq, &l.bk, &l.bv,
-          &l.ffn_norm, &l.w_gate, &l.w_up, &l.w_down}) {
-      if (t->present()) bytes += t->size_bytes;
-    }
-  }
-  bytes += w.output_norm.size_bytes + w.output.size_bytes;
-  if (c.vocab_size > 0) bytes += w.token_embd.size_bytes / c.vocab_size;
-  return bytes;
 }
 
 class Bench {
@@ -342,13 +325,11 @@ int RunBench(const ParsedArgs& args) {
   }
   engine::LoadedModel& engine = **loaded;
   const model::ModelConfig& config = engine.config();
-  absl::StatusOr<model::ModelWeights> weights =
-      model::BindWeights(engine.file(), config);
-  if (!weights.ok()) {
-    std::cerr << kName << ": " << weights.status().message() << "\n";
-    return 1;
-  }
-  const uint64_t bytes_per_token = WeightBytesPerToken(*weights, config);
+  // At the file's actual mix of weight types (model/weight_stats.h).
+  const uint64_t bytes_per_token = model::WeightBytesPerToken(engine.file());
+  const std::string weight_mix = model::WeightTypeMix(engine.file());
+  const std::string kernels =
+      model::LinearKernelSummary(model::WeightTypes(engine.file()));
   std::error_code ec;
   const uintmax_t file_bytes = std::filesystem::file_size(model_path, ec);
   // The cache as allocated: layers x slots x 2 (keys, values) x context x
@@ -458,11 +439,13 @@ int RunBench(const ParsedArgs& args) {
             {"name", model_name},
             {"architecture", config.architecture_name},
             {"file_bytes", file_bytes},
+            {"weight_types", weight_mix},
             {"weight_bytes_per_token", bytes_per_token}}},
           {"machine",
            {{"cpu", cpu},
             {"threads", threads},
             {"kernel", kernel},
+            {"kernels", kernels},
             {"memory_read_gb_per_s", bandwidth_gbs},
             {"memory_read_sustained_gb_per_s", sustained_gbs},
             {"memory_read_sustained_seconds", bandwidth.sustained_seconds},
@@ -505,9 +488,10 @@ int RunBench(const ParsedArgs& args) {
     }
   }
   std::cout << absl::StrFormat(
-      "model:   %s (%s file, %s of weights read per token)\n"
-      "machine: %s, %d threads, q8_0 kernel %s, %s, load average %.2f\n\n",
-      model_name, Gb(file_bytes), Gb(bytes_per_token), cpu, threads, kernel,
+      "model:   %s (%s file, %s of weights read per token; %s)\n"
+      "machine: %s, %d threads, %s, %s, load average %.2f\n\n",
+      model_name, Gb(file_bytes), Gb(bytes_per_token), weight_mix, cpu, threads,
+      kernels.empty() ? absl::StrCat("q8_0 kernel ", kernel) : kernels,
       memory_read, load);
   std::cout << absl::StrFormat(
       "| %-7s | %17s | %8s | %5s | %9s | %10s | %11s |\n", "test", "tokens/s",

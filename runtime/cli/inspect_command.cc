@@ -11,6 +11,7 @@
 #include "nlohmann/json.hpp"
 #include "runtime/cli/commands.h"
 #include "runtime/gguf/gguf.h"
+#include "runtime/model/weight_stats.h"
 
 namespace edgellm::cli {
 namespace {
@@ -157,7 +158,9 @@ json Summarize(const std::string& path, const gguf::GgufFile& f) {
   out["totals"] = {{"tensors", f.tensors().size()},
                    {"params", params},
                    {"bytes", bytes},
-                   {"by_type", by_type}};
+                   {"by_type", by_type},
+                   {"weight_types", model::WeightTypeMix(f)},
+                   {"weight_bytes_per_token", model::WeightBytesPerToken(f)}};
   return out;
 }
 
@@ -235,6 +238,10 @@ void PrintText(const json& s, const gguf::GgufFile& f) {
                                  Thousands(bt["params"].get<uint64_t>()),
                                  Thousands(bt["bytes"].get<uint64_t>()));
   }
+  std::cout << absl::StrFormat(
+      "weights: %s; %s bytes read per token\n",
+      totals["weight_types"].get<std::string>(),
+      Thousands(totals["weight_bytes_per_token"].get<uint64_t>()));
 }
 
 int RunInspect(const ParsedArgs& args) {

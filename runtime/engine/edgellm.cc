@@ -4,18 +4,16 @@
 #include "runtime/engine/edgellm.h"
 
 #include <algorithm>
-#include <cctype>
-#include <map>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "runtime/chat/families/chat_template.h"
 #include "runtime/engine/embedding.h"
 #include "runtime/engine/engine_builder.h"
 #include "runtime/engine/loaded_model.h"
 #include "runtime/engine/scheduler.h"
 #include "runtime/gguf/types.h"
+#include "runtime/model/weight_stats.h"
 #include "util/exception_status.h"
 #include "util/status_macros.h"
 
@@ -52,26 +50,6 @@ std::string_view TokenizerKindName(tokenizer::TokenizerKind kind) {
 
 // "Q8_0 x57, F32 x13": weight types by how many tensors have them, most
 // common first.
-std::string TensorTypeMix(const gguf::GgufFile& file) {
-  std::map<std::string, int> types;
-  for (const gguf::TensorInfo& t : file.tensors()) {
-    absl::StatusOr<gguf::TensorTypeTraits> traits =
-        gguf::GetTensorTypeTraits(static_cast<uint32_t>(t.type));
-    std::string name =
-        traits.ok() ? std::string(traits->name)
-                    : absl::StrCat("type", static_cast<uint32_t>(t.type));
-    for (char& ch : name) ch = static_cast<char>(std::toupper(ch));
-    ++types[name];
-  }
-  std::vector<std::pair<std::string, int>> sorted(types.begin(), types.end());
-  std::stable_sort(
-      sorted.begin(), sorted.end(),
-      [](const auto& a, const auto& b) { return a.second > b.second; });
-  return absl::StrJoin(sorted, ", ", [](std::string* out, const auto& p) {
-    absl::StrAppend(out, p.first, " x", p.second);
-  });
-}
-
 absl::Status ValidateOptions(const EngineOptions& o) {
   if (o.model_path.empty()) {
     return absl::InvalidArgumentError("model_path: empty");
@@ -137,7 +115,9 @@ void DescribeModel(const EngineOptions& options, Engine::Impl& impl) {
   info.layers = c.block_count;
   info.heads = c.head_count;
   info.kv_heads = c.head_count_kv;
-  info.quantization = TensorTypeMix(m.file());
+  info.quantization = model::WeightTypeMix(m.file());
+  info.weight_bytes_per_token =
+      static_cast<int64_t>(model::WeightBytesPerToken(m.file()));
   info.model_bytes = static_cast<int64_t>(m.file().file_size());
   info.kv_cache_bytes =
       static_cast<int64_t>(impl.model->transformer().kv_cache().bytes());

@@ -354,6 +354,9 @@ struct ModelInfo {
   // Weight types with how many tensors have each, most common first
   // ("Q8_0 x57, F32 x13").
   std::string quantization;
+  // Bytes of weights one decode step reads at that mix (the memory-bound
+  // cost of a token).
+  int64_t weight_bytes_per_token = 0;
   int64_t model_bytes = 0;     // the model file (memory-mapped)
   int64_t kv_cache_bytes = 0;  // KV cache of all slots
   std::string tokenizer;       // "spm", "bpe", "wordpiece" or "llama2c"

@@ -10,7 +10,9 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "ops/kernels/dispatch.h"
+#include "ops/kernels/quant_dispatch.h"
 #include "quant/fp16.h"
 #include "quant/type_traits.h"
 #include "util/status_macros.h"
@@ -229,6 +231,28 @@ absl::Status RunLinears(absl::Span<const LinearCall> calls, const float* x,
 size_t LinearScratchBytes(size_t batch, size_t widest) {
   return std::max(ops::LinearQ8_0ScratchBytes(batch, widest),
                   ops::QuantLinearScratchBytes(batch, widest));
+}
+
+std::string LinearKernelSummary(absl::Span<const TensorType> types) {
+  std::vector<std::string> parts;
+  for (TensorType t : types) {
+    const quant::QuantTypeTraits* q = quant::FindQuantType(t);
+    if (q == nullptr || !q->is_weight_type()) continue;
+    if (t == TensorType::kQ8_0) {
+      parts.push_back(
+          absl::StrCat("q8_0 ", ops::kernels::BestQ8_0GemmKernel().name));
+      continue;
+    }
+    const ops::kernels::QuantGemmKernel* k =
+        ops::kernels::BestQuantGemmKernel(t);
+    if (k == nullptr) continue;
+    parts.push_back(absl::StrCat(
+        q->name, " ", k->name,
+        ops::kernels::QuantTypeUsesReferenceKernel(t)
+            ? " (reference path: no SIMD kernel for this type on this CPU)"
+            : ""));
+  }
+  return absl::StrJoin(parts, ", ");
 }
 
 size_t EmbeddingRowBytes(const Tensor& table) {

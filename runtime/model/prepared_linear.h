@@ -23,6 +23,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/types/span.h"
@@ -88,6 +89,12 @@ absl::Status RunLinears(absl::Span<const LinearCall> calls, const float* x,
 // `widest` inputs, whatever the weight types (grow the pool's scratch to
 // this at load so a forward pass does not allocate).
 size_t LinearScratchBytes(size_t batch, size_t widest);
+
+// The kernel each block type among `types` runs with on this CPU, e.g.
+// "q8_0 avx512vnni, q4_K ref (reference path: no SIMD kernel for this type
+// yet)"; plain types (F32, F16, BF16) are left out. "" when none is a block
+// type.
+std::string LinearKernelSummary(absl::Span<const gguf::TensorType> types);
 
 // Bytes of one row of `table` (its row buffer for ReadEmbeddingRow).
 size_t EmbeddingRowBytes(const Tensor& table);
