@@ -17,6 +17,7 @@ Command MakeModelCommand();
 Command InspectCommand();
 Command QuantizeCommand();
 Command TokenizeCommand();
+Command TemplateCommand();
 
 }  // namespace edgellm::cli
 

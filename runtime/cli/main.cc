@@ -6,8 +6,9 @@
 int main(int argc, char** argv) {
   using namespace edgellm::cli;
   const std::vector<Command> commands = {
-      BenchCommand(),   GenerateCommand(), ServeCommand(),   MakeModelCommand(),
-      InspectCommand(), QuantizeCommand(), VersionCommand(), TokenizeCommand(),
+      BenchCommand(),     GenerateCommand(), ServeCommand(),
+      MakeModelCommand(), InspectCommand(),  QuantizeCommand(),
+      VersionCommand(),   TokenizeCommand(), TemplateCommand(),
   };
   return RunMain(commands, argc, argv);
 }
