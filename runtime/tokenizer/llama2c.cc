@@ -73,10 +73,14 @@ absl::StatusOr<std::unique_ptr<Llama2cTokenizer>> Llama2cTokenizer::Parse(
     tok->scores_.push_back(score);
     pos += len;
   }
-  if (tok->tokens_.size() <= static_cast<size_t>(kEos)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("llama2.c tokenizer: only ", tok->tokens_.size(),
-                     " tokens; ids 0..2 must be <unk>, BOS and EOS"));
+  // Encode falls back to id byte + 3 for any byte it has no token for (as
+  // run.c does), so those ids must exist (the fuzzer found a 3-token file
+  // whose encodings named ids up to 258).
+  constexpr size_t kMinTokens = kByteOffset + 256;
+  if (tok->tokens_.size() < kMinTokens) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "llama2.c tokenizer: only ", tok->tokens_.size(), " tokens; ids 0..2 ",
+        "must be <unk>, BOS and EOS and 3..258 the byte-fallback tokens"));
   }
   for (size_t id = 0; id < tok->tokens_.size(); ++id) {
     unsigned value;

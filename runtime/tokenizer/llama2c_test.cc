@@ -118,6 +118,11 @@ TEST(Llama2cTest, RejectsCorruptFiles) {
   EXPECT_FALSE(Tokenizer::FromLlama2cBuffer(file.substr(0, 2)).ok());
   EXPECT_FALSE(Tokenizer::FromLlama2cBuffer(file.substr(0, 30)).ok());
   EXPECT_FALSE(Tokenizer::FromLlama2cBuffer(file, 100000).ok());
+  // Fewer tokens than the byte fallback names: Encode would emit ids past
+  // the vocabulary.
+  EXPECT_THAT(Tokenizer::FromLlama2cBuffer(file, 100).status().message(),
+              ::testing::HasSubstr("only 100 tokens"));
+  EXPECT_TRUE(Tokenizer::FromLlama2cBuffer(file, 259).ok());
   std::string negative = file;
   negative[8] = '\xFF';  // first entry's length byte
   negative[9] = negative[10] = negative[11] = '\xFF';
