@@ -15,7 +15,7 @@ PACKAGES=(
   libxnnpack-dev libpthreadpool-dev libcpuinfo-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libpcre2-dev nlohmann-json3-dev libutf8proc-dev
-  # Fuzzing (tools/fuzz_gguf.sh): clang with libFuzzer.
+  # Fuzzing (tools/fuzz.sh): clang with libFuzzer.
   clang libclang-rt-14-dev
   # Python client and tests (Debian's /usr/bin/python3).
   python3 python3-numpy python3-grpcio python3-protobuf

@@ -3,7 +3,7 @@
 // however the text is cut into pieces (whole, in the pieces the header
 // picks, byte by byte for short inputs), whose deltas add up to parsed(),
 // and report only calls with a name, an id and compact JSON-object
-// arguments. Built with clang by tools/fuzz_chat_output.sh; the seed
+// arguments. Built with clang by tools/fuzz.sh chat_output; the seed
 // corpus is replayed by //tests/fuzz:chat_output_fuzzer_replay_test.
 #include <cstddef>
 #include <cstdint>

@@ -1,6 +1,7 @@
-// Runs the fuzzer entry point over files given on the command line (or the
+// Runs a fuzzer's entry point over files given on the command line (or the
 // files in directories given), without libFuzzer: the seed corpus and any
-// crash reproducer stay regression tests in the ordinary g++ build.
+// crash reproducer stay regression tests in the ordinary g++ build. Linked
+// with one <name>_fuzzer_lib per <name>_fuzzer_replay_test.
 #include <dirent.h>
 #include <sys/stat.h>
 

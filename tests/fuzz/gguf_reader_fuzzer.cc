@@ -1,7 +1,7 @@
 // libFuzzer target for the GGUF reader: any input must yield a Status or a
 // file whose every view stays inside the input; a file that parses must
 // survive a writer round trip unchanged. Built with clang by
-// tools/fuzz_gguf.sh (not by Bazel's g++ build); the seed corpus is
+// tools/fuzz.sh gguf_reader (not by Bazel's g++ build); the seed corpus is
 // replayed by //tests/fuzz:gguf_reader_fuzzer_replay_test.
 #include <cstddef>
 #include <cstdint>

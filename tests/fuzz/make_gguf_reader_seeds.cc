@@ -2,7 +2,8 @@
 // small valid GGUF files covering every value type, nested arrays, several
 // tensor types and alignments, plus a few invalid ones. Each is < 8 KB.
 //
-//   bazel run //tests/fuzz:make_gguf_seeds -- $PWD/tests/fuzz/corpus/gguf
+//   bazel run //tests/fuzz:make_gguf_reader_seeds --
+//   $PWD/tests/fuzz/corpus/gguf_reader
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -100,7 +101,7 @@ std::string NestedArrays() {
 
 int main(int argc, char** argv) {
   if (argc != 2) {
-    std::fprintf(stderr, "usage: make_gguf_seeds OUT_DIR\n");
+    std::fprintf(stderr, "usage: make_gguf_reader_seeds OUT_DIR\n");
     return 2;
   }
   const std::string dir = argv[1];
