@@ -4,6 +4,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "runtime/model/encoder_config.h"
 #include "runtime/model/weights.h"
 #include "util/status_macros.h"
 
@@ -32,6 +33,15 @@ absl::StatusOr<std::unique_ptr<LoadedModel>> LoadedModel::Load(
   }
   std::unique_ptr<LoadedModel> e(new LoadedModel());
   EDGELLM_ASSIGN_OR_RETURN(e->file_, gguf::GgufFile::Open(options.model_path));
+  if (absl::StatusOr<std::string_view> arch =
+          e->file_->GetString("general.architecture");
+      arch.ok() && model::IsEncoderArchitecture(*arch)) {
+    return absl::UnimplementedError(absl::StrCat(
+        options.model_path, ": '", std::string(*arch),
+        "' is an encoder-only model (embeddings and reranking): it cannot "
+        "generate text. Load it with EncoderEngine (runtime/engine/"
+        "encoder_engine.h), or use `edgellm embed` / `edgellm rerank`"));
+  }
   EDGELLM_ASSIGN_OR_RETURN(e->config_, model::ReadModelConfig(*e->file_));
   EDGELLM_ASSIGN_OR_RETURN(e->tokenizer_,
                            tokenizer::Tokenizer::FromGguf(*e->file_));

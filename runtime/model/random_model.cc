@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "quant/q8_0.h"
 #include "runtime/gguf/writer.h"
+#include "runtime/model/random_encoder.h"
 
 namespace edgellm::model {
 namespace {
@@ -42,15 +43,17 @@ class Rng {
 
 // Common English words: the random model's vocabulary looks like text.
 constexpr const char* kWords[] = {
-    "the", "a", "and", "to", "of", "in", "was", "he", "she", "it", "they",
-    "with", "on", "for", "his", "her", "that", "is", "at", "said", "one",
-    "day", "little", "big", "girl", "boy", "dog", "cat", "tree", "sun",
-    "happy", "sad", "friend", "play", "park", "ball", "house", "mom", "dad",
-    "time", "upon", "once", "there", "saw", "wanted", "went", "very", "so",
-    "not", "but", "had", "were", "named", "loved", "looked", "found", "new",
-    "red", "blue", "green", "bird", "fish", "water", "sky", "home", "run",
-    "jump", "help", "good", "nice", "kind", "toy", "car", "book", "eat",
-    "cake", "apple", "flower", "garden", "story", "smile", "laugh", "learn"};
+    "the",    "a",     "and",   "to",    "of",     "in",     "was",    "he",
+    "she",    "it",    "they",  "with",  "on",     "for",    "his",    "her",
+    "that",   "is",    "at",    "said",  "one",    "day",    "little", "big",
+    "girl",   "boy",   "dog",   "cat",   "tree",   "sun",    "happy",  "sad",
+    "friend", "play",  "park",  "ball",  "house",  "mom",    "dad",    "time",
+    "upon",   "once",  "there", "saw",   "wanted", "went",   "very",   "so",
+    "not",    "but",   "had",   "were",  "named",  "loved",  "looked", "found",
+    "new",    "red",   "blue",  "green", "bird",   "fish",   "water",  "sky",
+    "home",   "run",   "jump",  "help",  "good",   "nice",   "kind",   "toy",
+    "car",    "book",  "eat",   "cake",  "apple",  "flower", "garden", "story",
+    "smile",  "laugh", "learn"};
 
 struct VocabData {
   std::vector<std::string> tokens;
@@ -90,9 +93,9 @@ absl::StatusOr<VocabData> MakeVocab(int32_t vocab_size) {
     }
   }
   if (static_cast<int32_t>(v.tokens.size()) > vocab_size) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "vocab_size ", vocab_size, " is smaller than the ", v.tokens.size(),
-        " tokens of the built-in vocabulary"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("vocab_size ", vocab_size, " is smaller than the ",
+                     v.tokens.size(), " tokens of the built-in vocabulary"));
   }
   for (int32_t i = static_cast<int32_t>(v.tokens.size()); i < vocab_size; ++i) {
     add(absl::StrCat("<unused", i, ">"), -1e9f, kUnused);
@@ -103,7 +106,10 @@ absl::StatusOr<VocabData> MakeVocab(int32_t vocab_size) {
 }  // namespace
 
 std::vector<std::string> RandomModelNames() {
-  return {"tiny", "smollm2-135m", "qwen2.5-0.5b", "tinyllama-1.1b"};
+  std::vector<std::string> names = {"tiny", "smollm2-135m", "qwen2.5-0.5b",
+                                    "tinyllama-1.1b"};
+  for (std::string& e : RandomEncoderNames()) names.push_back(std::move(e));
+  return names;
 }
 
 absl::StatusOr<RandomModelSpec> NamedRandomModelSpec(const std::string& name) {
@@ -148,20 +154,26 @@ absl::StatusOr<RandomModelSpec> NamedRandomModelSpec(const std::string& name) {
     s.feed_forward_length = 5632;
     s.context_length = 2048;
     s.tied_output = false;
+  } else if (absl::StatusOr<RandomModelSpec> encoder =
+                 NamedRandomEncoderSpec(name);
+             encoder.ok()) {
+    return encoder;
   } else {
-    return absl::NotFoundError(
-        absl::StrCat("unknown model shape '", name,
-                     "' (known: ", absl::StrJoin(RandomModelNames(), ", "), ")"));
+    return absl::NotFoundError(absl::StrCat(
+        "unknown model shape '", name,
+        "' (known: ", absl::StrJoin(RandomModelNames(), ", "), ")"));
   }
   return s;
 }
 
 absl::Status WriteRandomModel(const RandomModelSpec& spec,
                               const std::string& path, bool show_progress) {
+  if (IsRandomEncoderArchitecture(spec.architecture)) {
+    return WriteRandomEncoder(spec, path, show_progress);
+  }
   if (spec.architecture != "llama" && spec.architecture != "qwen2") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("architecture '", spec.architecture,
-                     "' (supported: llama, qwen2)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "architecture '", spec.architecture, "' (supported: llama, qwen2)"));
   }
   if (spec.embedding_length % spec.head_count != 0 ||
       spec.head_count % spec.head_count_kv != 0 ||
@@ -239,7 +251,8 @@ absl::Status WriteRandomModel(const RandomModelSpec& spec,
     plans.push_back({n("ffn_down.weight"), d, ff, sff});
   }
   plans.push_back({"output_norm.weight", 1, d, 0});
-  if (!spec.tied_output) plans.push_back({"output.weight", spec.vocab_size, d, sd});
+  if (!spec.tied_output)
+    plans.push_back({"output.weight", spec.vocab_size, d, sd});
 
   const size_t total = plans.size();
   for (size_t t = 0; t < total; ++t) {
@@ -247,8 +260,8 @@ absl::Status WriteRandomModel(const RandomModelSpec& spec,
     const bool matrix = p.rows > 1;
     const bool q8 = matrix && spec.q8_0;
     const uint64_t seed = spec.seed * 1000003ull + t;
-    std::vector<int64_t> dims =
-        matrix ? std::vector<int64_t>{p.cols, p.rows} : std::vector<int64_t>{p.cols};
+    std::vector<int64_t> dims = matrix ? std::vector<int64_t>{p.cols, p.rows}
+                                       : std::vector<int64_t>{p.cols};
     w.AddTensor(
         p.name, q8 ? gguf::TensorType::kQ8_0 : gguf::TensorType::kF32, dims,
         [p, q8, seed, t, total, show_progress](std::string* out) {
@@ -266,7 +279,8 @@ absl::Status WriteRandomModel(const RandomModelSpec& spec,
           std::vector<float> row(p.cols);
           std::vector<quant::BlockQ8_0> blocks(p.cols / quant::kQ8_0BlockSize);
           for (int64_t r = 0; r < p.rows; ++r) {
-            for (float& x : row) x = p.scale == 0 ? 1.0f : p.scale * rng.Symmetric();
+            for (float& x : row)
+              x = p.scale == 0 ? 1.0f : p.scale * rng.Symmetric();
             if (q8) {
               quant::QuantizeRowQ8_0(row.data(), blocks.data(), p.cols);
               out->append(reinterpret_cast<const char*>(blocks.data()),

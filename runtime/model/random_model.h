@@ -21,7 +21,7 @@
 namespace edgellm::model {
 
 struct RandomModelSpec {
-  std::string name;              // e.g. "tinyllama-1.1b"
+  std::string name;                    // e.g. "tinyllama-1.1b"
   std::string architecture = "llama";  // "llama" or "qwen2"
   int32_t vocab_size = 512;
   int32_t embedding_length = 64;
@@ -34,11 +34,15 @@ struct RandomModelSpec {
   bool tied_output = true;
   bool q8_0 = true;  // matrices as Q8_0 (else F32); norms stay F32
   uint64_t seed = 1;
+  // Encoders (architecture "bert" or "nomic-bert", random_encoder.h):
+  int32_t pooling_type = 1;  // <arch>.pooling_type (1 mean, 2 CLS, 4 rank)
+  int32_t classifier_outputs = 0;  // > 0: a reranker head (cls, cls.output)
 };
 
 // Shapes of published models: "tiny" (a few MB, the default demo model),
 // "smollm2-135m" (tied), "qwen2.5-0.5b" (qwen2, tied), "tinyllama-1.1b"
-// (untied). NOT_FOUND lists the names for anything else.
+// (untied), and the encoders of random_encoder.h ("bge-small",
+// "nomic-embed-v1.5", ...). NOT_FOUND lists the names for anything else.
 absl::StatusOr<RandomModelSpec> NamedRandomModelSpec(const std::string& name);
 std::vector<std::string> RandomModelNames();
 

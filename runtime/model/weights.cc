@@ -70,6 +70,12 @@ absl::StatusOr<Tensor> Bind(const gguf::GgufFile& file, const std::string& name,
 
 }  // namespace
 
+absl::StatusOr<Tensor> BindTensor(const gguf::GgufFile& file,
+                                  const std::string& name, int64_t rows,
+                                  int64_t cols, bool optional) {
+  return Bind(file, name, rows, cols, optional);
+}
+
 absl::StatusOr<ModelWeights> BindWeights(const gguf::GgufFile& file,
                                          const ModelConfig& c) {
   ModelWeights w;

@@ -52,6 +52,14 @@ struct ModelWeights {
 absl::StatusOr<ModelWeights> BindWeights(const gguf::GgufFile& file,
                                          const ModelConfig& config);
 
+// One tensor bound and checked as BindWeights does: `rows` x `cols` (GGUF
+// dims {cols, rows}) of a matrix type, or for rows == 1 a {cols} f32 vector.
+// An absent `optional` tensor gives a Tensor without data. For other model
+// classes (the encoder) that bind their own tensor sets.
+absl::StatusOr<Tensor> BindTensor(const gguf::GgufFile& file,
+                                  const std::string& name, int64_t rows,
+                                  int64_t cols, bool optional = false);
+
 }  // namespace edgellm::model
 
 #endif  // EDGELLM_RUNTIME_MODEL_WEIGHTS_H_

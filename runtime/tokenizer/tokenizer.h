@@ -142,6 +142,9 @@ class Tokenizer {
   const SpecialTokens& special() const { return special_; }
   bool add_bos() const { return add_bos_; }
   bool add_eos() const { return add_eos_; }
+  // tokenizer.ggml.add_sep_token (WordPiece default true): a pair of texts
+  // (a rerank query and document) gets SEP between them.
+  bool add_sep() const { return add_sep_; }
   bool add_space_prefix() const { return add_space_prefix_; }
   // Whether Decode's strip_leading_space applies to this tokenizer.
   bool strips_leading_space() const { return strips_leading_space_; }
@@ -157,6 +160,7 @@ class Tokenizer {
   SpecialTokens special_;
   bool add_bos_ = false;
   bool add_eos_ = false;
+  bool add_sep_ = false;
   bool add_space_prefix_ = false;
   bool strips_leading_space_ = false;
   std::vector<TokenId> eog_;

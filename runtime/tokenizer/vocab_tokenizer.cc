@@ -285,6 +285,9 @@ absl::Status VocabTokenizer::Init(Vocab vocab) {
   special_ = ids;
   add_bos_ = add_bos;
   add_eos_ = add_eos;
+  // llama.cpp's default for WordPiece vocabularies is true (llama-vocab.cpp
+  // load(): "bert" sets add_sep); the metadata key overrides it.
+  add_sep_ = vocab.add_sep.value_or(kind_ == TokenizerKind::kWordPiece);
   add_space_prefix_ = add_space_prefix;
   strips_leading_space_ = (kind_ == TokenizerKind::kSpm && add_space_prefix) ||
                           kind_ == TokenizerKind::kWordPiece;
