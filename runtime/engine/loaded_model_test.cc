@@ -111,5 +111,24 @@ TEST(EngineTest, BadInputsAreClearErrors) {
   EXPECT_EQ(out_of_vocab.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+// An encoder-only file (bert) is refused with a message that says what it
+// is and where it loads instead, not a confusing architecture error.
+TEST(EngineTest, EncoderFilesAreRefusedWithAReason) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  const std::string path = std::string(dir ? dir : "/tmp") + "/tiny_bert.gguf";
+  auto spec = model::NamedRandomModelSpec("tiny-bert");
+  ASSERT_TRUE(spec.ok());
+  ASSERT_TRUE(model::WriteRandomModel(*spec, path, false).ok());
+  LoadOptions options;
+  options.model_path = path;
+  auto loaded = LoadedModel::Load(options);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_THAT(std::string(loaded.status().message()),
+              ::testing::HasSubstr("encoder-only model"));
+  EXPECT_THAT(std::string(loaded.status().message()),
+              ::testing::HasSubstr("edgellm embed"));
+}
+
 }  // namespace
 }  // namespace edgellm::engine
