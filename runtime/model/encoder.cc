@@ -10,8 +10,6 @@
 #include "ops/activation.h"
 #include "ops/linear.h"
 #include "ops/norm.h"
-#include "quant/fp16.h"
-#include "quant/type_traits.h"
 #include "util/status_macros.h"
 
 namespace edgellm::model {
@@ -30,36 +28,6 @@ namespace {
 constexpr int32_t kFfnChunk = 256;
 
 const float* BiasOf(const Tensor& t) { return t.present() ? t.f32() : nullptr; }
-
-// Row `row` of embedding table `t` ([rows][cols]) as f32 into `out`.
-absl::Status ReadRow(const Tensor& t, int64_t row, float* out) {
-  const int64_t n = t.cols;
-  const uint8_t* src = t.data + row * (t.size_bytes / t.rows);
-  switch (t.type) {
-    case TensorType::kF32:
-      std::memcpy(out, src, n * sizeof(float));
-      return absl::OkStatus();
-    case TensorType::kF16: {
-      const auto* h = reinterpret_cast<const uint16_t*>(src);
-      for (int64_t j = 0; j < n; ++j) out[j] = quant::Fp16ToFp32(h[j]);
-      return absl::OkStatus();
-    }
-    case TensorType::kBF16: {
-      const auto* h = reinterpret_cast<const uint16_t*>(src);
-      for (int64_t j = 0; j < n; ++j) out[j] = quant::Bf16ToFp32(h[j]);
-      return absl::OkStatus();
-    }
-    default:
-      break;
-  }
-  const quant::QuantTypeTraits* q = quant::FindQuantType(t.type);
-  if (q == nullptr || !q->is_weight_type()) {
-    return absl::UnimplementedError(
-        absl::StrCat("tensor ", t.name, ": unsupported embedding type"));
-  }
-  q->dequantize(src, out, n);
-  return absl::OkStatus();
-}
 
 void AddInto(const float* a, float* y, size_t n) {
   for (size_t i = 0; i < n; ++i) y[i] += a[i];
@@ -145,6 +113,11 @@ absl::StatusOr<std::unique_ptr<Encoder>> Encoder::Create(
   }
   e->seq_starts_.reserve(t + 1);
   e->embed_rows_.resize(2 * d);
+  size_t row_bytes = EmbeddingRowBytes(w.token_embd);
+  for (const Tensor* t : {&w.position_embd, &w.token_types}) {
+    if (t->present()) row_bytes = std::max(row_bytes, EmbeddingRowBytes(*t));
+  }
+  e->row_buffer_.resize(row_bytes);
   e->mean_sum_.resize(d);
   // Grow the pool's scratch once to what the largest linear needs, so a
   // forward pass does not allocate.
@@ -257,17 +230,20 @@ absl::Status Encoder::Embed(
   float* type_row = embed_rows_.data();
   float* pos_row = type_row + d;
   if (w.token_types.present()) {
-    EDGELLM_RETURN_IF_ERROR(ReadRow(w.token_types, 0, type_row));
+    EDGELLM_RETURN_IF_ERROR(ReadEmbeddingRow(w.token_types, nullptr, 0,
+                                             type_row, row_buffer_.data()));
   }
   size_t row = 0;
   for (const absl::Span<const int32_t> ids : sequences) {
     for (size_t t = 0; t < ids.size(); ++t, ++row) {
       float* x = x_.data() + row * d;
-      EDGELLM_RETURN_IF_ERROR(ReadRow(w.token_embd, ids[t], x));
+      EDGELLM_RETURN_IF_ERROR(ReadEmbeddingRow(w.token_embd, nullptr, ids[t], x,
+                                               row_buffer_.data()));
       if (w.token_types.present()) AddInto(type_row, x, d);
       if (w.position_embd.present()) {
-        EDGELLM_RETURN_IF_ERROR(
-            ReadRow(w.position_embd, static_cast<int64_t>(t), pos_row));
+        EDGELLM_RETURN_IF_ERROR(ReadEmbeddingRow(w.position_embd, nullptr,
+                                                 static_cast<int64_t>(t),
+                                                 pos_row, row_buffer_.data()));
         AddInto(pos_row, x, d);
       }
     }

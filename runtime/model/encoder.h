@@ -130,6 +130,7 @@ class Encoder {
   std::vector<float> x_, xb_, q_, k_, v_, att_, ff_up_, ff_gate_;
   std::vector<float> head_in_, head_mid_;  // classifier rows
   std::vector<float> embed_rows_;          // type row 0, a position row
+  std::vector<uint8_t> row_buffer_;        // for ReadEmbeddingRow
   std::vector<double> mean_sum_;           // mean pooling accumulator
 };
 
