@@ -3,7 +3,8 @@
 # UBSan) and runs it for a bounded time.
 #
 #   tools/fuzz.sh NAME [SECONDS]     NAME: chat_output, gguf_reader,
-#                                    safetensors, tokenizer (default 60 s)
+#                                    jinja_template, safetensors,
+#                                    tokenizer (default 60 s)
 #   tools/fuzz.sh --list             the fuzzers there are
 #
 # The convention (tests/fuzz/BUILD.bazel): tests/fuzz/NAME_fuzzer.cc in

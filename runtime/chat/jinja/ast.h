@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/chat/jinja/builtins.h"
 #include "runtime/chat/jinja/value.h"
 
 namespace edgellm::chat::jinja {
@@ -63,6 +64,9 @@ struct Expr {
   // kFilter / kTest: the filter or test is inside an if or conditional
   // expression, so an unknown name fails only when it runs (as in Jinja2).
   bool soft = false;
+  // The filter or test, resolved when parsing (nullptr if unknown).
+  FilterFn filter = nullptr;
+  TestFn test = nullptr;
   std::vector<CompareOp> compare_ops;
   std::vector<ExprPtr> args;
   std::vector<Keyword> kwargs;

@@ -93,6 +93,7 @@ absl::StatusOr<std::string> Interpreter::Render() {
 
 absl::Status Interpreter::Positioned(const absl::Status& status,
                                      uint32_t offset) const {
+  if (status.ok()) return status;
   int line, column;
   LineColumn(source_, offset, line, column);
   return WithPosition(status, line, column);
@@ -520,7 +521,7 @@ absl::StatusOr<Value> Interpreter::EvalFilter(const Expr& e) {
   } else if (block_input_ != nullptr) {
     input = *block_input_;
   }
-  const FilterFn fn = FindFilter(e.name);
+  const FilterFn fn = e.filter;
   if (fn == nullptr) {
     return MakeError(ErrorType::kTemplateRuntimeError,
                      Cat("No filter named '", e.name, "' found."));
@@ -532,7 +533,7 @@ absl::StatusOr<Value> Interpreter::EvalFilter(const Expr& e) {
 
 absl::StatusOr<Value> Interpreter::EvalTest(const Expr& e) {
   EDGELLM_ASSIGN_OR_RETURN(Value input, Eval(*e.args[0]));
-  const TestFn fn = FindTest(e.name);
+  const TestFn fn = e.test;
   if (fn == nullptr) {
     return MakeError(ErrorType::kTemplateRuntimeError,
                      Cat("No test named '", e.name, "' found."));
@@ -575,11 +576,7 @@ absl::StatusOr<Value> Interpreter::EvalCondExpr(const Expr& e) {
   EDGELLM_ASSIGN_OR_RETURN(Value test, Eval(*e.args[1]));
   if (Truthy(test)) return Eval(*e.args[0]);
   if (e.args[2]) return Eval(*e.args[2]);
-  int line, column;
-  LineColumn(source_, e.offset, line, column);
-  return Value::Undefined(Cat("the inline if-expression on line ", line,
-                              " evaluated to false and no else section "
-                              "was defined."));
+  return e.constant;
 }
 
 absl::StatusOr<Value> Interpreter::EvalDict(const Expr& e) {

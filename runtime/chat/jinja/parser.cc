@@ -1074,11 +1074,25 @@ class Checker {
   }
 
   absl::Status Expression(Expr& e, bool soft) {
-    if (e.kind == ExprKind::kCondExpr) soft = true;
+    if (e.kind == ExprKind::kCondExpr) {
+      soft = true;
+      // What an else-less conditional yields when false, as Jinja2 words it.
+      int line, column;
+      LineColumn(src_, e.offset, line, column);
+      e.constant =
+          Value::Undefined(Cat("the inline if-expression on line ", line,
+                               " evaluated to false and no else section "
+                               "was defined."));
+    }
     if (e.kind == ExprKind::kFilter || e.kind == ExprKind::kTest) {
       e.soft = soft;
       const bool filter = e.kind == ExprKind::kFilter;
-      const bool known = filter ? IsKnownFilter(e.name) : IsKnownTest(e.name);
+      if (filter) {
+        e.filter = FindFilter(e.name);
+      } else {
+        e.test = FindTest(e.name);
+      }
+      const bool known = filter ? e.filter != nullptr : e.test != nullptr;
       if (!known && !soft) {
         return FailAt(
             ErrorType::kTemplateAssertionError, e.offset,
