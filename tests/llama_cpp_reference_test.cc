@@ -19,15 +19,18 @@
 //   below 0.06 (gemma3, smollm3: 0.2); top-5 logits within 0.7. These assume
 //   activations rounded as ggml-cpu does before a quantized matmul.
 //
-// A model file that is not stored (the README leaves Q5_K_M and Q6_K out)
-// skips; so does one whose architecture or weight types the engine does not
-// support yet, with the engine's message, except F32 and Q8_0 files of a
-// supported architecture, which must load.
+// A model file that is not stored (the README leaves Q5_K_M and Q6_K out) is
+// rebuilt from its F32 file by edgellm's quantizer, which writes
+// llama-quantize's file byte for byte; it is used only if its sha256 equals
+// models.json's (tests/quantize_reference_test checks all 30). A file whose
+// architecture the engine does not support yet skips with the engine's
+// message; any file of a supported architecture must load.
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -43,6 +46,7 @@
 #include "runtime/engine/loaded_model.h"
 #include "runtime/model/config.h"
 #include "runtime/model/transformer.h"
+#include "tests/testing/reference_models.h"
 #include "tests/testing/shared_dir.h"
 
 namespace edgellm {
@@ -126,6 +130,7 @@ struct ModelEntry {
   std::string architecture;
   int file_type = 0;
   uint64_t bytes = 0;
+  std::string sha256;
 };
 
 std::vector<ModelEntry> ReadModelList(const std::string& shared) {
@@ -137,7 +142,8 @@ std::vector<ModelEntry> ReadModelList(const std::string& shared) {
     out.push_back({m.at("file").get<std::string>(),
                    m.at("general.architecture").get<std::string>(),
                    m.at("general.file_type").get<int>(),
-                   m.at("bytes").get<uint64_t>()});
+                   m.at("bytes").get<uint64_t>(),
+                   m.at("sha256").get<std::string>()});
   }
   return out;
 }
@@ -278,13 +284,27 @@ TEST_P(LlamaCppReferenceTest, MatchesLlamaCpp) {
   }
   ASSERT_FALSE(entry.file.empty())
       << "reference/models.json does not list " << GetParam();
-  const std::string path = shared + "/reference/models/" + entry.file;
+  std::string path = shared + "/reference/models/" + entry.file;
   const std::string stem = entry.file.substr(0, entry.file.rfind(".gguf"));
   const std::string refs_path = shared + "/reference/refs/" + stem + ".jsonl";
   if (!std::filesystem::exists(path)) {
-    GTEST_SKIP() << entry.file
-                 << " is not stored (reference/README.md: rebuild it with "
-                    "llama-quantize to run its references)";
+    if (!model::IsSupportedArchitecture(entry.architecture)) {
+      GTEST_SKIP() << entry.file << " (" << entry.architecture
+                   << ") is not stored and its architecture is not "
+                      "supported yet";
+    }
+    const char* tmp = std::getenv("TEST_TMPDIR");
+    ASSERT_NE(tmp, nullptr) << entry.file << " is not stored; no TEST_TMPDIR";
+    absl::StatusOr<std::string> rebuilt =
+        edgellm::testing::RebuildReferenceModel(shared, entry.file, tmp);
+    ASSERT_TRUE(rebuilt.ok()) << entry.file << ": " << rebuilt.status();
+    absl::StatusOr<std::string> sha = edgellm::testing::Sha256OfFile(*rebuilt);
+    ASSERT_TRUE(sha.ok()) << sha.status();
+    ASSERT_EQ(*sha, entry.sha256)
+        << entry.file
+        << " rebuilt by edgellm quantize differs from "
+           "llama-quantize's; its references do not apply";
+    path = *rebuilt;
   }
   // A rebuilt file must be the one the references were made from; its size
   // is a cheap first check (the prompt ids and logits check the rest).

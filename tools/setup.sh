@@ -15,6 +15,8 @@ PACKAGES=(
   libxnnpack-dev libpthreadpool-dev libcpuinfo-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libpcre2-dev nlohmann-json3-dev libutf8proc-dev
+  # SHA-256 in tests (the rebuilt reference models' checksums).
+  libssl-dev
   # Fuzzing (tools/fuzz.sh): clang with libFuzzer.
   clang libclang-rt-14-dev
   # Python client and tests (Debian's /usr/bin/python3).

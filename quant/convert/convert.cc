@@ -71,15 +71,16 @@ absl::StatusOr<std::unique_ptr<gguf::GgufWriter>> PrepareConversion(
                            DetectInputKind(options.input));
   auto writer = std::make_unique<gguf::GgufWriter>();
   absl::StatusOr<std::vector<SourceTensor>> tensors;
+  RecipeModel model;
   switch (kind) {
     case InputKind::kLlama2c:
-      tensors = internal::PrepareLlama2c(options, writer.get());
+      tensors = internal::PrepareLlama2c(options, writer.get(), &model);
       break;
     case InputKind::kGguf:
-      tensors = internal::PrepareGguf(options, writer.get());
+      tensors = internal::PrepareGguf(options, writer.get(), &model);
       break;
     case InputKind::kHuggingFace:
-      tensors = internal::PrepareHuggingFace(options, writer.get());
+      tensors = internal::PrepareHuggingFace(options, writer.get(), &model);
       break;
   }
   if (!tensors.ok()) return tensors.status();
@@ -88,7 +89,8 @@ absl::StatusOr<std::unique_ptr<gguf::GgufWriter>> PrepareConversion(
                  << options.input << "' (" << tensors->size() << " tensors) to "
                  << OutputTypeName(options.type) << "\n";
   }
-  AddTensors(std::move(*tensors), options.type, options.log, writer.get());
+  AddTensors(std::move(*tensors), options.type, model, options.log,
+             writer.get());
   return writer;
 }
 

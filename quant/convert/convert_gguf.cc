@@ -1,5 +1,5 @@
-// GGUF (F32 / F16 / BF16 / Q8_0 tensors) -> GGUF of another type, with all
-// metadata copied.
+// GGUF (F32 / F16 / BF16 or any block type we decode) -> GGUF of another
+// type, with all metadata copied, laid out as llama-quantize lays it out.
 #include <cstring>
 #include <memory>
 
@@ -7,6 +7,7 @@
 #include "quant/convert/convert_sources.h"
 #include "quant/fp16.h"
 #include "quant/q8_0.h"
+#include "quant/type_traits.h"
 #include "runtime/gguf/gguf.h"
 #include "util/status_macros.h"
 
@@ -29,27 +30,32 @@ absl::Status DecodeToF32(const gguf::TensorInfo& t, std::vector<float>* out) {
             t.type == gguf::TensorType::kF16 ? Fp16ToFp32(h) : Bf16ToFp32(h);
       }
       return absl::OkStatus();
-    case gguf::TensorType::kQ8_0: {
-      std::vector<BlockQ8_0> blocks(n / kQ8_0BlockSize);
-      std::memcpy(blocks.data(), t.data, blocks.size() * sizeof(BlockQ8_0));
-      DequantizeRowQ8_0(blocks.data(), out->data(), n);
-      return absl::OkStatus();
-    }
     default:
       break;
   }
-  return absl::InternalError("unexpected tensor type");
+  const QuantTypeTraits* q = FindQuantType(t.type);
+  if (q == nullptr || !q->is_weight_type()) {
+    return absl::InternalError("unexpected tensor type");
+  }
+  // The mapping is only 32-byte aligned and block structs need at most 2;
+  // dequantize straight from it.
+  q->dequantize(t.data, out->data(), n);
+  return absl::OkStatus();
 }
 
 bool Decodable(gguf::TensorType type) {
-  return type == gguf::TensorType::kF32 || type == gguf::TensorType::kF16 ||
-         type == gguf::TensorType::kBF16 || type == gguf::TensorType::kQ8_0;
+  if (type == gguf::TensorType::kF32 || type == gguf::TensorType::kF16 ||
+      type == gguf::TensorType::kBF16)
+    return true;
+  const QuantTypeTraits* q = FindQuantType(type);
+  return q != nullptr && q->is_weight_type();
 }
 
 }  // namespace
 
 absl::StatusOr<std::vector<SourceTensor>> PrepareGguf(
-    const ConvertOptions& options, gguf::GgufWriter* writer) {
+    const ConvertOptions& options, gguf::GgufWriter* writer,
+    RecipeModel* model) {
   if (!options.tokenizer.empty()) {
     return absl::InvalidArgumentError(
         "--tokenizer applies to llama2.c checkpoints only; a GGUF input "
@@ -66,19 +72,16 @@ absl::StatusOr<std::vector<SourceTensor>> PrepareGguf(
           "' has type ",
           traits.ok() ? std::string(traits->name)
                       : std::to_string(static_cast<int>(t.type)),
-          ", which cannot be converted (supported inputs: f32, f16, bf16, "
-          "q8_0)"));
+          ", which cannot be converted (supported inputs: f32, f16, bf16 "
+          "and the block types q4_0 ... q6_K, iq4_nl, iq4_xs)"));
     }
   }
   // Everything is copied as is except the file type, which describes the
-  // new tensors. It goes where the input had it (llama.cpp's quantizer
-  // does the same).
-  bool file_type_set = false;
+  // new tensors: it and the quantization version go last, as llama-quantize
+  // sets them after copying the rest (so a file quantized here from the
+  // same F32 file is byte-identical to llama-quantize's).
   for (const auto& [key, value] : file->metadata()) {
-    if (key == "general.quantization_version") continue;
-    if (key == "general.file_type") {
-      SetFileType(options.type, writer);
-      file_type_set = true;
+    if (key == "general.quantization_version" || key == "general.file_type") {
       continue;
     }
     if (key == "general.name" && !options.name.empty()) {
@@ -87,7 +90,18 @@ absl::StatusOr<std::vector<SourceTensor>> PrepareGguf(
     }
     writer->SetValue(key, value);
   }
-  if (!file_type_set) SetFileType(options.type, writer);
+  SetFileType(options.type, writer);
+  if (absl::StatusOr<std::string_view> arch =
+          file->GetString("general.architecture");
+      arch.ok()) {
+    const std::string a(*arch);
+    model->n_layer =
+        static_cast<int32_t>(file->GetInt(a + ".block_count").value_or(0));
+    const int64_t heads = file->GetInt(a + ".attention.head_count").value_or(1);
+    const int64_t kv =
+        file->GetInt(a + ".attention.head_count_kv").value_or(heads);
+    model->n_gqa = kv > 0 ? static_cast<int32_t>(heads / kv) : 1;
+  }
 
   std::vector<SourceTensor> tensors;
   for (size_t i = 0; i < file->tensors().size(); ++i) {

@@ -104,7 +104,8 @@ void SetTokenizerMetadata(const HfVocab& v, gguf::GgufWriter* w) {
 }  // namespace
 
 absl::StatusOr<std::vector<SourceTensor>> PrepareHuggingFace(
-    const ConvertOptions& options, gguf::GgufWriter* writer) {
+    const ConvertOptions& options, gguf::GgufWriter* writer,
+    RecipeModel* recipe_model) {
   if (!options.tokenizer.empty()) {
     return absl::InvalidArgumentError(
         "--tokenizer applies to llama2.c checkpoints only; a Hugging Face "
@@ -203,6 +204,11 @@ absl::StatusOr<std::vector<SourceTensor>> PrepareHuggingFace(
     by_name.emplace(s.name, std::move(s));
   }
 
+  recipe_model->n_layer = static_cast<int32_t>(config.num_hidden_layers);
+  recipe_model->n_gqa = config.num_key_value_heads > 0
+                            ? static_cast<int32_t>(config.num_attention_heads /
+                                                   config.num_key_value_heads)
+                            : 1;
   const std::string& arch = config.gguf_architecture;
   writer->SetString("general.architecture", arch);
   writer->SetString("general.name", options.name.empty() ? DefaultModelName(dir)

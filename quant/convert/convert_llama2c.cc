@@ -10,7 +10,8 @@
 namespace edgellm::quant::internal {
 
 absl::StatusOr<std::vector<SourceTensor>> PrepareLlama2c(
-    const ConvertOptions& options, gguf::GgufWriter* writer) {
+    const ConvertOptions& options, gguf::GgufWriter* writer,
+    RecipeModel* model) {
   if (options.tokenizer.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "'", options.input,
@@ -28,6 +29,8 @@ absl::StatusOr<std::vector<SourceTensor>> PrepareLlama2c(
   }
   auto checkpoint = std::make_shared<const Llama2cCheckpoint>(*parsed);
   const Llama2cConfig& c = checkpoint->config;
+  model->n_layer = c.n_layers;
+  model->n_gqa = c.n_kv_heads > 0 ? c.n_heads / c.n_kv_heads : 1;
   EDGELLM_ASSIGN_OR_RETURN(std::unique_ptr<MappedFile> tok_file,
                            MappedFile::Open(options.tokenizer));
   absl::StatusOr<SpmVocab> vocab =

@@ -411,13 +411,17 @@ TEST(ConvertGgufTest, F16AndBf16ToQ8_0) {
   auto c = Convert(options);
   ASSERT_TRUE(c.ok()) << c.status();
   const gguf::GgufFile& f = *c->file;
-  // Metadata copied, file type replaced in place.
+  // Metadata copied; the file type and quantization version go last, as
+  // llama-quantize appends them.
   auto in = gguf::GgufFile::Open(path);
   ASSERT_TRUE(in.ok());
   for (const auto& [key, value] : (*in)->metadata()) {
     ASSERT_NE(f.Find(key), nullptr) << key;
   }
-  EXPECT_EQ(f.metadata()[2].first, "general.file_type");
+  const size_t n_keys = f.metadata().size();
+  ASSERT_GE(n_keys, 2u);
+  EXPECT_EQ(f.metadata()[n_keys - 2].first, "general.quantization_version");
+  EXPECT_EQ(f.metadata()[n_keys - 1].first, "general.file_type");
   EXPECT_EQ(f.GetUint("general.file_type").value(), 7u);
   EXPECT_EQ(f.GetUint("general.quantization_version").value(), 2u);
   EXPECT_EQ(f.GetString("general.name").value(), "tiny");
@@ -450,14 +454,14 @@ TEST(ConvertGgufTest, F16AndBf16ToQ8_0) {
 TEST(ConvertGgufTest, RejectsUnsupportedTensorTypes) {
   gguf::GgufWriter w;
   w.SetString("general.architecture", "llama");
-  w.AddTensor("q.weight", gguf::TensorType::kQ4_0, {32, 1},
-              std::string(18, '\0'));
-  const std::string dir = testing::MakeTempDir("gguf_q4");
-  WriteFileOrDie(dir + "/q4.gguf", w.WriteToString().value());
+  w.AddTensor("q.weight", gguf::TensorType::kIQ2_XXS, {256, 1},
+              std::string(66, '\0'));
+  const std::string dir = testing::MakeTempDir("gguf_iq2");
+  WriteFileOrDie(dir + "/iq2.gguf", w.WriteToString().value());
   ConvertOptions options;
-  options.input = dir + "/q4.gguf";
+  options.input = dir + "/iq2.gguf";
   EXPECT_THAT(PrepareConversion(options).status().message(),
-              HasSubstr("has type q4_0, which cannot be converted"));
+              HasSubstr("has type iq2_xxs, which cannot be converted"));
   options.tokenizer = "tok.bin";
   EXPECT_THAT(PrepareConversion(options).status().message(),
               HasSubstr("--tokenizer applies to llama2.c checkpoints only"));

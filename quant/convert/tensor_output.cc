@@ -9,42 +9,18 @@
 #include "absl/strings/str_join.h"
 #include "quant/fp16.h"
 #include "quant/q8_0.h"
+#include "quant/type_traits.h"
 #include "util/status_macros.h"
 
 namespace edgellm::quant {
 
 absl::StatusOr<OutputType> ParseOutputType(const std::string& name) {
-  const std::string lower = absl::AsciiStrToLower(name);
-  if (lower == "f32") return OutputType::kF32;
-  if (lower == "f16") return OutputType::kF16;
-  if (lower == "q8_0") return OutputType::kQ8_0;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unsupported output type '", name, "' (supported: q8_0, f16, f32)"));
+  return ParseFileType(name);
 }
 
-std::string OutputTypeName(OutputType type) {
-  switch (type) {
-    case OutputType::kF32:
-      return "f32";
-    case OutputType::kF16:
-      return "f16";
-    case OutputType::kQ8_0:
-      return "q8_0";
-  }
-  return "?";
-}
+std::string OutputTypeName(OutputType type) { return FileTypeName(type); }
 
-uint32_t LlamaFileType(OutputType type) {
-  switch (type) {
-    case OutputType::kF32:
-      return 0;
-    case OutputType::kF16:
-      return 1;
-    case OutputType::kQ8_0:
-      return 7;
-  }
-  return 0;
-}
+uint32_t LlamaFileType(OutputType type) { return static_cast<uint32_t>(type); }
 
 int64_t SourceTensor::num_elements() const {
   int64_t n = 1;
@@ -52,22 +28,25 @@ int64_t SourceTensor::num_elements() const {
   return n;
 }
 
-gguf::TensorType ChooseTensorType(const SourceTensor& tensor, OutputType type,
-                                  std::string* reason) {
-  if (type == OutputType::kF32 || tensor.dims.size() < 2) {
-    return gguf::TensorType::kF32;
+std::vector<gguf::TensorType> ChooseTensorTypes(
+    const std::vector<SourceTensor>& tensors, OutputType type,
+    const RecipeModel& model, std::vector<std::string>* reasons) {
+  std::vector<RecipeTensor> r;
+  for (const SourceTensor& t : tensors) {
+    // A tensor we decode to f32 keeps F32/F16/BF16 where the recipe keeps
+    // its type; anything else (a Q8_0 norm) becomes F32.
+    r.push_back(
+        {t.name, t.dims, t.read_raw ? t.raw_type : gguf::TensorType::kF32});
   }
-  if (type == OutputType::kF16) return gguf::TensorType::kF16;
-  if (tensor.dims[0] % kQ8_0BlockSize != 0) {
-    if (reason != nullptr) {
-      *reason = absl::StrCat("rows of ", tensor.dims[0],
-                             " values are not a multiple of the q8_0 block "
-                             "size ",
-                             kQ8_0BlockSize);
-    }
-    return gguf::TensorType::kF32;
+  const std::vector<RecipeChoice> choices =
+      quant::ChooseTensorTypes(type, r, model);
+  std::vector<gguf::TensorType> types;
+  reasons->clear();
+  for (const RecipeChoice& c : choices) {
+    types.push_back(c.type);
+    reasons->push_back(c.note);
   }
-  return gguf::TensorType::kQ8_0;
+  return types;
 }
 
 absl::Status EncodeTensor(const std::vector<float>& values,
@@ -92,32 +71,38 @@ absl::Status EncodeTensor(const std::vector<float>& values,
       }
       return absl::OkStatus();
     }
-    case gguf::TensorType::kQ8_0: {
-      const int64_t row = dims.empty() ? 0 : dims[0];
-      if (row <= 0 || row % kQ8_0BlockSize != 0 || n % row != 0) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("cannot encode rows of ", row, " values as q8_0"));
-      }
-      out->resize(start + n / kQ8_0BlockSize * sizeof(BlockQ8_0));
-      // Blocks never straddle rows since rows hold whole blocks, so the
-      // tensor quantizes as one long row.
-      std::vector<BlockQ8_0> blocks(n / kQ8_0BlockSize);
-      QuantizeRowQ8_0(values.data(), blocks.data(), n);
-      std::memcpy(out->data() + start, blocks.data(),
-                  blocks.size() * sizeof(BlockQ8_0));
-      return absl::OkStatus();
-    }
     default:
-      return absl::InvalidArgumentError(
-          absl::StrCat("cannot encode tensor type ", static_cast<int>(type)));
+      break;
   }
+  const QuantTypeTraits* q = FindQuantType(type);
+  if (q == nullptr || !q->is_weight_type()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot encode tensor type ", static_cast<int>(type)));
+  }
+  const int64_t row = dims.empty() ? 0 : dims[0];
+  if (row <= 0 || row % q->block_values != 0 ||
+      static_cast<int64_t>(n) % row != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot encode rows of ", row, " values as ", q->name));
+  }
+  // Row by row (what ggml_quantize_chunk does; the reference quantizers
+  // would give the same bytes on the whole tensor as one row, since blocks
+  // never straddle rows).
+  const int64_t row_bytes = q->RowBytes(row);
+  const int64_t rows = static_cast<int64_t>(n) / row;
+  out->resize(start + static_cast<size_t>(rows * row_bytes));
+  for (int64_t r = 0; r < rows; ++r) {
+    q->quantize(values.data() + r * row, out->data() + start + r * row_bytes,
+                row);
+  }
+  return absl::OkStatus();
 }
 
 void SetFileType(OutputType type, gguf::GgufWriter* writer) {
-  writer->SetUint32("general.file_type", LlamaFileType(type));
-  if (type == OutputType::kQ8_0) {
+  if (IsQuantizedFileType(type)) {
     writer->SetUint32("general.quantization_version", 2);
   }
+  writer->SetUint32("general.file_type", LlamaFileType(type));
 }
 
 namespace {
@@ -143,15 +128,27 @@ struct Progress {
 }  // namespace
 
 void AddTensors(std::vector<SourceTensor> tensors, OutputType type,
-                std::ostream* log, gguf::GgufWriter* writer) {
+                const RecipeModel& model, std::ostream* log,
+                gguf::GgufWriter* writer) {
   auto progress = std::make_shared<Progress>();
   progress->total = tensors.size();
   progress->log = log;
-  for (SourceTensor& tensor : tensors) {
-    std::string reason;
-    const gguf::TensorType out_type = ChooseTensorType(tensor, type, &reason);
+  std::vector<std::string> reasons;
+  const std::vector<gguf::TensorType> types =
+      ChooseTensorTypes(tensors, type, model, &reasons);
+  std::vector<size_t> order(tensors.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  if (IsQuantizedFileType(type)) {
+    std::vector<std::string> names;
+    for (const SourceTensor& t : tensors) names.push_back(t.name);
+    order = LlamaQuantizeTensorOrder(names);
+  }
+  for (size_t idx : order) {
+    SourceTensor& tensor = tensors[idx];
+    const gguf::TensorType out_type = types[idx];
+    const std::string& reason = reasons[idx];
     if (!reason.empty() && log != nullptr) {
-      *log << tensor.name << ": kept as f32: " << reason << "\n";
+      *log << tensor.name << ": " << reason << "\n";
     }
     const std::string name = tensor.name;
     std::vector<int64_t> dims = tensor.dims;

@@ -14,19 +14,22 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "quant/recipe.h"
 #include "runtime/gguf/types.h"
 #include "runtime/gguf/writer.h"
 
 namespace edgellm::quant {
 
-// What `--type` asks for. Tensors that cannot take it stay F32.
-enum class OutputType { kF32, kF16, kQ8_0 };
+// What `--type` asks for: a llama.cpp file type (quant/recipe.h), whose
+// per-tensor recipe picks each tensor's type.
+using OutputType = FileType;
 
-// "f32", "f16", "q8_0" (case-insensitive); INVALID_ARGUMENT otherwise.
+// "f32", "f16", "q8_0", "q4_k_m", ... (case-insensitive); INVALID_ARGUMENT
+// listing the names otherwise.
 absl::StatusOr<OutputType> ParseOutputType(const std::string& name);
 std::string OutputTypeName(OutputType type);
-// llama.cpp's llama_ftype for general.file_type: ALL_F32 = 0,
-// MOSTLY_F16 = 1, MOSTLY_Q8_0 = 7.
+// llama.cpp's llama_ftype for general.file_type (ALL_F32 = 0, MOSTLY_F16 =
+// 1, MOSTLY_Q8_0 = 7, MOSTLY_Q4_K_M = 15, ...).
 uint32_t LlamaFileType(OutputType type);
 
 // One tensor to write, and where its values come from.
@@ -44,26 +47,34 @@ struct SourceTensor {
   int64_t num_elements() const;
 };
 
-// The GGUF type `tensor` gets for `type`: 1-D tensors (norms, biases) stay
-// F32, as llama.cpp keeps them; for Q8_0, tensors whose rows (dims[0]) are
-// not a multiple of 32 stay F32 and *reason says why.
-gguf::TensorType ChooseTensorType(const SourceTensor& tensor, OutputType type,
-                                  std::string* reason);
+// The GGUF type of every tensor for `type` (llama.cpp's recipe,
+// quant/recipe.h): 1-D tensors (norms, biases) stay F32, as llama.cpp keeps
+// them; a tensor whose rows (dims[0]) do not split into its type's blocks
+// falls back as llama.cpp's does (to F32 at the end), and reasons[i] says
+// why ("" otherwise).
+std::vector<gguf::TensorType> ChooseTensorTypes(
+    const std::vector<SourceTensor>& tensors, OutputType type,
+    const RecipeModel& model, std::vector<std::string>* reasons);
 
-// Appends `values` (dims[0] per row) encoded as F32, F16, BF16 or Q8_0.
+// Appends `values` (dims[0] per row) encoded as F32, F16, BF16 or any
+// block type of quant/type_traits.h (ggml's reference quantizers).
 absl::Status EncodeTensor(const std::vector<float>& values,
                           const std::vector<int64_t>& dims,
                           gguf::TensorType type, std::string* out);
 
-// Sets general.file_type (and general.quantization_version = 2 for Q8_0,
-// the ggml quantization format version llama.cpp writes).
+// Sets general.file_type, preceded for a quantized type by
+// general.quantization_version = 2 (the ggml block format version), in the
+// order llama-quantize appends them.
 void SetFileType(OutputType type, gguf::GgufWriter* writer);
 
-// Adds every tensor to `writer` with a producer. Lines for tensors kept in
-// F32 are printed to `log` now; one progress line per tensor (i/N, bytes
+// Adds every tensor to `writer` with a producer; a quantized file type
+// writes them in llama-quantize's order (LlamaQuantizeTensorOrder), others
+// in the order given. Lines for tensors that did not get their recipe type
+// are printed to `log` now; one progress line per tensor (i/N, bytes
 // written) when the writer runs the producer. `log` may be null.
 void AddTensors(std::vector<SourceTensor> tensors, OutputType type,
-                std::ostream* log, gguf::GgufWriter* writer);
+                const RecipeModel& model, std::ostream* log,
+                gguf::GgufWriter* writer);
 
 }  // namespace edgellm::quant
 
