@@ -339,7 +339,7 @@ Case Qwen2Case() {
   s.context_length = 256;
   s.rope_freq_base = 1000000.0f;
   s.tied_output = true;
-  s.q8_0 = false;
+  s.file_type = quant::FileType::kF32;
   s.seed = 7;
   return {s, RefRope::kNeox, true};
 }
@@ -357,7 +357,7 @@ Case LlamaCase() {
   s.context_length = 256;
   s.rope_freq_base = 10000.0f;
   s.tied_output = false;
-  s.q8_0 = false;
+  s.file_type = quant::FileType::kF32;
   s.seed = 11;
   return {s, RefRope::kAdjacent, false};
 }

@@ -217,15 +217,18 @@ absl::StatusOr<Stats> Repeat(int reps, int32_t tokens, size_t threads,
 // DIR/edgellm-random-NAME-q8_0.gguf (via a temporary name, so an interrupted
 // write never leaves a truncated model behind).
 absl::StatusOr<std::string> RandomModelPath(const std::string& shape,
+                                            quant::FileType type,
                                             std::string dir) {
   EDGELLM_ASSIGN_OR_RETURN(model::RandomModelSpec spec,
                            model::NamedRandomModelSpec(shape));
+  spec.file_type = type;
   if (dir.empty()) {
     const char* tmp = std::getenv("TMPDIR");
     dir = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
   }
-  const std::string path = absl::StrCat(dir, "/edgellm-random-", spec.name,
-                                        spec.q8_0 ? "-q8_0" : "-f32", ".gguf");
+  const std::string path =
+      absl::StrCat(dir, "/edgellm-random-", spec.name, "-",
+                   quant::FileTypeName(spec.file_type), ".gguf");
   std::error_code ec;
   if (std::filesystem::exists(path, ec)) return path;
   std::filesystem::create_directories(dir, ec);
@@ -293,8 +296,14 @@ int RunBench(const ParsedArgs& args) {
     return 2;
   }
   if (!shape.empty()) {
+    absl::StatusOr<quant::FileType> type =
+        quant::ParseFileType(args.GetString("type"));
+    if (!type.ok()) {
+      std::cerr << kName << ": --type: " << type.status().message() << "\n";
+      return 2;
+    }
     absl::StatusOr<std::string> path =
-        RandomModelPath(shape, args.GetString("model-dir"));
+        RandomModelPath(shape, *type, args.GetString("model-dir"));
     if (!path.ok()) {
       std::cerr << kName << ": " << path.status().message() << "\n";
       return 1;
@@ -570,6 +579,9 @@ Command BenchCommand() {
               {"model", FlagKind::kString, "", "GGUF model file", 'm'},
               {"shape", FlagKind::kString, "",
                "random-weight model shape instead of --model"},
+              {"type", FlagKind::kString, "q8_0",
+               "file type of the --shape model: q4_k_m, q4_0, q6_k, q8_0, "
+               "..."},
               {"model-dir", FlagKind::kString, "",
                "where --shape models are cached"},
               {"threads", FlagKind::kInt, "0",

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "absl/strings/str_join.h"
+#include "quant/recipe.h"
 #include "runtime/cli/commands.h"
 #include "runtime/model/random_model.h"
 
@@ -21,11 +22,13 @@ int RunMakeModel(const ParsedArgs& args) {
     return 2;
   }
   const std::string type = args.GetString("type");
-  if (type != "q8_0" && type != "f32") {
-    std::cerr << "edgellm make-model: --type must be q8_0 or f32\n";
+  absl::StatusOr<quant::FileType> file_type = quant::ParseFileType(type);
+  if (!file_type.ok()) {
+    std::cerr << "edgellm make-model: --type: " << file_type.status().message()
+              << "\n";
     return 2;
   }
-  spec->q8_0 = type == "q8_0";
+  spec->file_type = *file_type;
   // Overrides for small test models of either architecture and either head
   // (e.g. `--shape tiny --architecture qwen2 --untied`).
   const std::string architecture = args.GetString("architecture");
@@ -54,12 +57,18 @@ Command MakeModelCommand() {
       .details = "Shapes: " + absl::StrJoin(model::RandomModelNames(), ", ") +
                  ".\nThe weights are RANDOM: every code path and the speed are "
                  "real, the text is\nnot. The file loads in other GGUF "
-                 "runtimes too.",
+                 "runtimes too.\nTypes: " +
+                 absl::StrJoin(quant::FileTypeNames(), ", ") +
+                 "; each matrix gets the type llama-quantize gives it for "
+                 "that file type\n(q4_k_m: Q4_K, Q6_K for the output head "
+                 "and some attn_v/ffn_down layers).",
       .flags =
           {
               {"shape", FlagKind::kString, "tiny", "model shape"},
               {"output", FlagKind::kString, "", "output GGUF file", 'o'},
-              {"type", FlagKind::kString, "q8_0", "matrix type: q8_0 or f32"},
+              {"type", FlagKind::kString, "q8_0",
+               "file type: q8_0, q4_0, q4_k_m, q5_k_m, q6_k, iq4_xs, f16, "
+               "f32, ... (llama.cpp's per-tensor recipe)"},
               {"seed", FlagKind::kInt, "1", "random seed"},
               {"architecture", FlagKind::kString, "",
                "override the shape's architecture: llama or qwen2"},

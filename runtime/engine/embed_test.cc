@@ -56,7 +56,8 @@ class EmbedTest : public ::testing::Test {
     model::RandomModelSpec spec;
     spec.name = "embed-test";
     spec.vocab_size = 640;  // the built-in vocabulary needs 577
-    spec.q8_0 = false;      // F32: the output head is a plain dot product
+    spec.file_type =
+        quant::FileType::kF32;  // F32: the output head is a plain dot product
     spec.tied_output = true;
     spec.seed = 11;
     path_ = new std::string(TempPath("embed_test.gguf"));

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -12,7 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "quant/q8_0.h"
+#include "quant/type_traits.h"
 #include "runtime/gguf/writer.h"
 #include "runtime/model/random_encoder.h"
 
@@ -40,6 +41,54 @@ class Rng {
  private:
   uint64_t s_;
 };
+
+// `rows` rows of `cols` values uniform in [-scale, scale] (all ones for
+// scale 0), encoded as `type`. F32 and Q8_0 rows are drawn and encoded one
+// by one. The other block types would make a large model slow to write
+// (their quantizers search scales), so a pool of blocks quantized from such
+// rows is drawn from at random instead: every block is a valid block of the
+// same value distribution, which is all a random-weight model needs.
+void AppendRandomRows(int64_t rows, int64_t cols, float scale,
+                      gguf::TensorType type, Rng& rng, std::string* out) {
+  std::vector<float> row(cols);
+  auto fill = [&] {
+    for (float& x : row) x = scale == 0 ? 1.0f : scale * rng.Symmetric();
+  };
+  if (type == gguf::TensorType::kF32) {
+    for (int64_t r = 0; r < rows; ++r) {
+      fill();
+      out->append(reinterpret_cast<const char*>(row.data()),
+                  row.size() * sizeof(float));
+    }
+    return;
+  }
+  const quant::QuantTypeTraits& q = *quant::FindQuantType(type);
+  std::string encoded(q.RowBytes(cols), '\0');
+  if (type == gguf::TensorType::kQ8_0) {
+    for (int64_t r = 0; r < rows; ++r) {
+      fill();
+      q.quantize(row.data(), encoded.data(), cols);
+      out->append(encoded);
+    }
+    return;
+  }
+  constexpr int64_t kPoolRows = 16;
+  const int64_t pool_rows = std::min(rows, kPoolRows);
+  std::string pool;
+  for (int64_t r = 0; r < pool_rows; ++r) {
+    fill();
+    q.quantize(row.data(), encoded.data(), cols);
+    pool += encoded;
+  }
+  const size_t pool_blocks = pool.size() / q.block_bytes;
+  const int64_t blocks_per_row = cols / q.block_values;
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t b = 0; b < blocks_per_row; ++b) {
+      out->append(pool, (rng.Next() % pool_blocks) * q.block_bytes,
+                  q.block_bytes);
+    }
+  }
+}
 
 // Common English words: the random model's vocabulary looks like text.
 constexpr const char* kWords[] = {
@@ -177,11 +226,12 @@ absl::Status WriteRandomModel(const RandomModelSpec& spec,
   }
   if (spec.embedding_length % spec.head_count != 0 ||
       spec.head_count % spec.head_count_kv != 0 ||
-      (spec.q8_0 && (spec.embedding_length % 32 != 0 ||
-                     spec.feed_forward_length % 32 != 0))) {
+      (quant::IsQuantizedFileType(spec.file_type) &&
+       (spec.embedding_length % 32 != 0 ||
+        spec.feed_forward_length % 32 != 0))) {
     return absl::InvalidArgumentError(
         "inconsistent shape: heads must divide the width, KV heads the "
-        "heads, and Q8_0 rows must be multiples of 32");
+        "heads, and quantized rows must be multiples of 32");
   }
   absl::StatusOr<VocabData> vocab = MakeVocab(spec.vocab_size);
   if (!vocab.ok()) return vocab.status();
@@ -192,7 +242,7 @@ absl::Status WriteRandomModel(const RandomModelSpec& spec,
   w.SetString("general.architecture", a);
   w.SetString("general.name",
               absl::StrCat("edgellm random ", spec.name, " (random weights)"));
-  w.SetUint32("general.file_type", spec.q8_0 ? 7 : 0);  // MOSTLY_Q8_0 / ALL_F32
+  w.SetUint32("general.file_type", static_cast<uint32_t>(spec.file_type));
   w.SetUint32("general.quantization_version", 2);
   w.SetUint32(a + ".context_length", spec.context_length);
   w.SetUint32(a + ".embedding_length", spec.embedding_length);
@@ -254,44 +304,41 @@ absl::Status WriteRandomModel(const RandomModelSpec& spec,
   if (!spec.tied_output)
     plans.push_back({"output.weight", spec.vocab_size, d, sd});
 
+  // Every matrix's type by llama.cpp's recipe for the file type.
+  std::vector<quant::RecipeTensor> recipe;
+  for (const Plan& p : plans) {
+    recipe.push_back({p.name,
+                      p.rows > 1 ? std::vector<int64_t>{p.cols, p.rows}
+                                 : std::vector<int64_t>{p.cols},
+                      gguf::TensorType::kF32});
+  }
+  const std::vector<quant::RecipeChoice> types = quant::ChooseTensorTypes(
+      spec.file_type, recipe,
+      {spec.block_count, spec.head_count / spec.head_count_kv});
+
   const size_t total = plans.size();
   for (size_t t = 0; t < total; ++t) {
     const Plan p = plans[t];
-    const bool matrix = p.rows > 1;
-    const bool q8 = matrix && spec.q8_0;
+    const gguf::TensorType type = types[t].type;
     const uint64_t seed = spec.seed * 1000003ull + t;
-    std::vector<int64_t> dims = matrix ? std::vector<int64_t>{p.cols, p.rows}
-                                       : std::vector<int64_t>{p.cols};
-    w.AddTensor(
-        p.name, q8 ? gguf::TensorType::kQ8_0 : gguf::TensorType::kF32, dims,
-        [p, q8, seed, t, total, show_progress](std::string* out) {
-          if (show_progress) {
-            // One updating line on a terminal; in a log, a line per tenth.
-            if (isatty(STDERR_FILENO)) {
-              std::fprintf(stderr, "\rwriting tensor %zu/%zu %-32s", t + 1,
-                           total, p.name.c_str());
-              if (t + 1 == total) std::fprintf(stderr, "\n");
-            } else if ((t + 1) * 10 / total != t * 10 / total) {
-              std::fprintf(stderr, "writing tensor %zu/%zu\n", t + 1, total);
-            }
-          }
-          Rng rng(seed);
-          std::vector<float> row(p.cols);
-          std::vector<quant::BlockQ8_0> blocks(p.cols / quant::kQ8_0BlockSize);
-          for (int64_t r = 0; r < p.rows; ++r) {
-            for (float& x : row)
-              x = p.scale == 0 ? 1.0f : p.scale * rng.Symmetric();
-            if (q8) {
-              quant::QuantizeRowQ8_0(row.data(), blocks.data(), p.cols);
-              out->append(reinterpret_cast<const char*>(blocks.data()),
-                          blocks.size() * sizeof(quant::BlockQ8_0));
-            } else {
-              out->append(reinterpret_cast<const char*>(row.data()),
-                          row.size() * sizeof(float));
-            }
-          }
-          return absl::OkStatus();
-        });
+    w.AddTensor(p.name, type, recipe[t].dims,
+                [p, type, seed, t, total, show_progress](std::string* out) {
+                  if (show_progress) {
+                    // One updating line on a terminal; in a log, a line per
+                    // tenth.
+                    if (isatty(STDERR_FILENO)) {
+                      std::fprintf(stderr, "\rwriting tensor %zu/%zu %-32s",
+                                   t + 1, total, p.name.c_str());
+                      if (t + 1 == total) std::fprintf(stderr, "\n");
+                    } else if ((t + 1) * 10 / total != t * 10 / total) {
+                      std::fprintf(stderr, "writing tensor %zu/%zu\n", t + 1,
+                                   total);
+                    }
+                  }
+                  Rng rng(seed);
+                  AppendRandomRows(p.rows, p.cols, p.scale, type, rng, out);
+                  return absl::OkStatus();
+                });
   }
   return w.Write(path);
 }

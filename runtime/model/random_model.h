@@ -17,6 +17,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "quant/recipe.h"
 
 namespace edgellm::model {
 
@@ -32,7 +33,10 @@ struct RandomModelSpec {
   int32_t context_length = 2048;
   float rope_freq_base = 10000.0f;
   bool tied_output = true;
-  bool q8_0 = true;  // matrices as Q8_0 (else F32); norms stay F32
+  // The llama.cpp file type: each matrix gets the type llama-quantize's
+  // recipe gives it for this file type (quant/recipe.h; q4_k_m: Q4_K with
+  // Q6_K for the head and some attn_v/ffn_down); norms stay F32.
+  quant::FileType file_type = quant::FileType::kQ8_0;
   uint64_t seed = 1;
   // Encoders (architecture "bert" or "nomic-bert", random_encoder.h):
   int32_t pooling_type = 1;  // <arch>.pooling_type (1 mean, 2 CLS, 4 rank)

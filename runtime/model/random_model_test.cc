@@ -4,11 +4,15 @@
 #include <cstring>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ops/kernels/dispatch.h"
+#include "ops/kernels/quant_dispatch.h"
 #include "ops/linear.h"
+#include "ops/quant_linear.h"
 #include "quant/q8_0.h"
+#include "quant/recipe.h"
 #include "runtime/engine/loaded_model.h"
 #include "runtime/model/transformer.h"
 #include "runtime/model/weights.h"
@@ -55,6 +59,67 @@ TEST(RandomModelTest, LongBatchEqualsSmallBatches) {
   EXPECT_EQ(
       std::memcmp(whole.data(), pieces.data(), whole.size() * sizeof(float)),
       0);
+}
+
+// Random models of the 4- to 6-bit file types (256-wide rows, so the
+// K-quants are used, not their fallbacks) have llama.cpp's per-tensor mix,
+// load, and their tied head's logits equal the reference kernel applied to
+// ForwardHidden's output with the head as the file stores it (the kernels
+// are tested on their own; this is the wiring from file to logits).
+TEST(RandomModelTest, QuantizedFileTypesLoadAndRun) {
+  struct Case {
+    quant::FileType type;
+    gguf::TensorType head, most;
+  };
+  const Case cases[] = {
+      {quant::FileType::kQ4_0, gguf::TensorType::kQ6_K,
+       gguf::TensorType::kQ4_0},
+      {quant::FileType::kQ4_K_M, gguf::TensorType::kQ6_K,
+       gguf::TensorType::kQ4_K},
+      {quant::FileType::kQ6_K, gguf::TensorType::kQ6_K,
+       gguf::TensorType::kQ6_K},
+      {quant::FileType::kIQ4_XS, gguf::TensorType::kQ6_K,
+       gguf::TensorType::kIQ4_XS},
+  };
+  for (const Case& c : cases) {
+    RandomModelSpec spec;
+    spec.name = "quantized";
+    spec.vocab_size = 640;
+    spec.embedding_length = 256;
+    spec.block_count = 2;
+    spec.feed_forward_length = 512;
+    spec.file_type = c.type;
+    const std::string path =
+        TempPath(absl::StrCat("random_", quant::FileTypeName(c.type), ".gguf"));
+    ASSERT_TRUE(WriteRandomModel(spec, path, false).ok());
+    engine::LoadOptions options;
+    options.model_path = path;
+    options.threads = 2;
+    options.context = 8;
+    auto engine = engine::LoadedModel::Load(options);
+    ASSERT_TRUE(engine.ok()) << engine.status();
+    absl::StatusOr<ModelWeights> w =
+        BindWeights((*engine)->file(), (*engine)->config());
+    ASSERT_TRUE(w.ok()) << w.status();
+    EXPECT_EQ(w->output.type, c.head) << quant::FileTypeName(c.type);
+    EXPECT_EQ(w->layers[0].wq.type, c.most) << quant::FileTypeName(c.type);
+    Transformer& t = (*engine)->transformer();
+    const int32_t d = 256, vocab = 640;
+    const BatchToken tok{.token = 17, .pos = 0, .slot = 0, .want_logits = true};
+    std::vector<float> hidden(d), logits(vocab), want(vocab);
+    ASSERT_TRUE(t.ForwardHidden({&tok, 1}, hidden.data()).ok());
+    // The same position again for Forward (it rewrites the same KV row).
+    ASSERT_TRUE(t.Forward({&tok, 1}, logits.data()).ok());
+    absl::StatusOr<ops::QuantMatrix> head = ops::QuantMatrix::CreateWithKernel(
+        ops::kernels::QuantGemmKernels(c.head)[0], w->output.data, vocab, d,
+        "head");
+    ASSERT_TRUE(head.ok()) << head.status();
+    auto pool = ops::ThreadPool::Create(1);
+    const ops::QuantLinearCall call{&*head, nullptr, want.data()};
+    ASSERT_TRUE(ops::QuantLinear(hidden.data(), 1, {call}, pool->get()).ok());
+    EXPECT_EQ(std::memcmp(logits.data(), want.data(), vocab * sizeof(float)), 0)
+        << quant::FileTypeName(c.type);
+  }
 }
 
 // The output head of a tied model whose matrix spans two packing slabs

@@ -58,7 +58,7 @@ std::vector<float> LogitsAfter(const std::string& path,
 
 TEST(RopeFreqsTest, TensorAndScalingKeysAgreeAndOnesChangeNothing) {
   RandomModelSpec spec = *NamedRandomModelSpec("tiny");
-  spec.q8_0 = false;
+  spec.file_type = quant::FileType::kF32;
   spec.rope_freq_base = 500000.0f;
   spec.context_length = 8192;
   const std::string base = TempPath("rope_base.gguf");

@@ -97,6 +97,8 @@ GGML_TYPES = {
     13: ("Q5_K", 256, 2 + 2 + 12 + 32 + 128),
     14: ("Q6_K", 256, 128 + 64 + 16 + 2),
     15: ("Q8_K", 256, 4 + 256 + 2 * 16),
+    20: ("IQ4_NL", 32, 2 + 16),
+    23: ("IQ4_XS", 256, 2 + 2 + 4 + 128),
     24: ("I8", 1, 1),
     25: ("I16", 1, 2),
     26: ("I32", 1, 4),
@@ -638,15 +640,29 @@ def check_tensors(g, arch, hp, n_vocab, errors):
     if ft is not None and ft.type == UINT32:
         types = {GGML_TYPES[t.ggml_type][0] for t in g.tensors
                  if t.ggml_type in GGML_TYPES}
-        # llama_ftype: 0 ALL_F32, 1 MOSTLY_F16, 7 MOSTLY_Q8_0, 32 MOSTLY_BF16.
-        implied = {0: "F32", 1: "F16", 7: "Q8_0", 32: "BF16"}.get(ft.value)
+        # llama_ftype -> the type most tensors have (llama-quant.cpp
+        # llama_ftype_get_default_type): 0 ALL_F32, 1 MOSTLY_F16, 2 Q4_0,
+        # 3 Q4_1, 7 Q8_0, 8 Q5_0, 9 Q5_1, 10 Q2_K, 11-13 Q3_K_S/M/L,
+        # 14-15 Q4_K_S/M, 16-17 Q5_K_S/M, 18 Q6_K, 25 IQ4_NL, 30 IQ4_XS,
+        # 32 BF16.
+        implied = {0: "F32", 1: "F16", 2: "Q4_0", 3: "Q4_1", 7: "Q8_0",
+                   8: "Q5_0", 9: "Q5_1", 10: "Q2_K", 11: "Q3_K", 12: "Q3_K",
+                   13: "Q3_K", 14: "Q4_K", 15: "Q4_K", 16: "Q5_K",
+                   17: "Q5_K", 18: "Q6_K", 25: "IQ4_NL", 30: "IQ4_XS",
+                   32: "BF16"}.get(ft.value)
+        # A model whose rows do not split into 256-value blocks gets
+        # llama-quantize's fallback type (llama-quant.cpp
+        # tensor_type_fallback) for every matrix.
+        fallback = {"Q2_K": "Q4_0", "Q3_K": "Q4_0", "Q4_K": "Q5_0",
+                    "Q5_K": "Q5_1", "Q6_K": "Q8_0", "IQ4_XS": "IQ4_NL"}
         if implied == "F32" and types != {"F32"}:
             errors.append("general.file_type 0 (ALL_F32) but tensors are %s"
                           % sorted(types))
-        elif implied is not None and implied not in types:
+        elif implied is not None and implied not in types and \
+                fallback.get(implied) not in types:
             errors.append("general.file_type %d (mostly %s) but no tensor has "
-                          "that type (%s)" % (ft.value, implied,
-                                              sorted(types)))
+                          "that type or its fallback (%s)"
+                          % (ft.value, implied, sorted(types)))
 
 
 def compare_with_reference(g, ref, arch, errors):

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Writes small random-weight models with `edgellm make-model` (llama and qwen2,
-# tied and untied head, Q8_0 and F32) plus the smollm2-135m shape, and checks
+# tied and untied head, Q8_0, F32 and the 4- to 6-bit file types, whose rows
+# of 128 take llama.cpp's fallbacks) plus the smollm2-135m shape, and checks
 # each with check_gguf_compat.py, which parses GGUF independently of our C++
 # code and applies llama.cpp's loader rules for the file's architecture.
 #
@@ -45,7 +46,10 @@ if [ "$have_shared" = 1 ]; then
              "$shared"/models/stories260K/stories260K-f32.gguf \
              "$shared"/vocab/ggml-vocab-llama-spm.gguf \
              "$shared"/vocab/ggml-vocab-llama-bpe.gguf \
-             "$shared"/vocab/ggml-vocab-qwen2.gguf; do
+             "$shared"/vocab/ggml-vocab-qwen2.gguf \
+             "$shared"/reference/models/llama32-tiny-q4_0.gguf \
+             "$shared"/reference/models/llama32-tiny-q4_k_m.gguf; do
+    [ -f "$ref" ] || continue
     run "$py" "$check" "$ref"
   done
 fi
@@ -57,6 +61,11 @@ models=(
   "tiny-qwen2-q8_0|qwen2|--shape tiny --architecture qwen2"
   "tiny-qwen2-untied-q8_0|qwen2|--shape tiny --architecture qwen2 --untied"
   "smollm2-135m-q8_0|llama|--shape smollm2-135m"
+  "tiny-llama-q4_0|llama|--shape tiny --type q4_0"
+  "tiny-llama-untied-q4_k_m|llama|--shape tiny --untied --type q4_k_m"
+  "tiny-qwen2-q6_k|qwen2|--shape tiny --architecture qwen2 --type q6_k"
+  "tiny-llama-q5_k_m|llama|--shape tiny --type q5_k_m"
+  "tiny-llama-iq4_xs|llama|--shape tiny --type iq4_xs"
 )
 for entry in "${models[@]}"; do
   IFS='|' read -r name arch flags <<<"$entry"
