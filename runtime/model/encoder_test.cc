@@ -32,7 +32,7 @@ std::string TempPath(const std::string& name) {
 
 std::string WriteShape(const std::string& shape, bool q8_0) {
   RandomModelSpec spec = *NamedRandomModelSpec(shape);
-  spec.q8_0 = q8_0;
+  spec.file_type = q8_0 ? quant::FileType::kQ8_0 : quant::FileType::kF32;
   spec.seed = 7;
   const std::string path =
       TempPath(absl::StrCat(shape, q8_0 ? "-q8_0" : "-f32", ".gguf"));

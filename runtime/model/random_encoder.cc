@@ -228,10 +228,17 @@ absl::Status WriteRandomEncoder(const RandomModelSpec& spec,
     return absl::InvalidArgumentError(absl::StrCat(
         "architecture '", spec.architecture, "' is not an encoder"));
   }
+  if (spec.file_type != quant::FileType::kQ8_0 &&
+      spec.file_type != quant::FileType::kF32) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("random encoder models are q8_0 or f32, not ",
+                     quant::FileTypeName(spec.file_type)));
+  }
   if (spec.embedding_length % spec.head_count != 0 ||
       spec.head_count % spec.head_count_kv != 0 ||
-      (spec.q8_0 && (spec.embedding_length % 32 != 0 ||
-                     spec.feed_forward_length % 32 != 0))) {
+      (spec.file_type == quant::FileType::kQ8_0 &&
+       (spec.embedding_length % 32 != 0 ||
+        spec.feed_forward_length % 32 != 0))) {
     return absl::InvalidArgumentError(
         "inconsistent shape: heads must divide the width, KV heads the "
         "heads, and Q8_0 rows must be multiples of 32");
@@ -245,7 +252,7 @@ absl::Status WriteRandomEncoder(const RandomModelSpec& spec,
   w.SetString("general.type", "model");
   w.SetString("general.name",
               absl::StrCat("edgellm random ", spec.name, " (random weights)"));
-  w.SetUint32("general.file_type", spec.q8_0 ? 7 : 0);
+  w.SetUint32("general.file_type", static_cast<uint32_t>(spec.file_type));
   w.SetUint32("general.quantization_version", 2);
   w.SetUint32(a + "context_length", spec.context_length);
   w.SetUint32(a + "embedding_length", spec.embedding_length);
@@ -285,7 +292,8 @@ absl::Status WriteRandomEncoder(const RandomModelSpec& spec,
   const size_t total = plans.size();
   for (size_t t = 0; t < total; ++t) {
     const Plan p = plans[t];
-    const bool q8 = spec.q8_0 && p.rows > 1 && !p.keep_f32;
+    const bool q8 =
+        spec.file_type == quant::FileType::kQ8_0 && p.rows > 1 && !p.keep_f32;
     const bool matrix = p.rows > 1 || p.name == "cls.output.weight";
     std::vector<int64_t> dims = matrix ? std::vector<int64_t>{p.cols, p.rows}
                                        : std::vector<int64_t>{p.cols};
