@@ -126,6 +126,7 @@ absl::StatusOr<ParsedArgs> ParseArgs(const std::vector<FlagSpec>& specs,
     if (absl::Status s = CheckValue(*spec, value); !s.ok()) return s;
     parsed.values_[spec->name] = {spec->kind, value};
     parsed.set_[spec->name] = true;
+    if (spec->repeated) parsed.repeated_[spec->name].push_back(value);
   }
   return parsed;
 }
@@ -143,6 +144,15 @@ const std::string& ParsedArgs::Raw(const std::string& name,
 
 const std::string& ParsedArgs::GetString(const std::string& name) const {
   return Raw(name, FlagKind::kString);
+}
+
+const std::vector<std::string>& ParsedArgs::GetStrings(
+    const std::string& name) const {
+  Raw(name, FlagKind::kString);  // declared as a string flag
+  static const std::vector<std::string>* const kNone =
+      new std::vector<std::string>();
+  auto it = repeated_.find(name);
+  return it == repeated_.end() ? *kNone : it->second;
 }
 
 int64_t ParsedArgs::GetInt(const std::string& name) const {
@@ -184,6 +194,7 @@ std::string CommandHelp(const Command& command) {
     if (spec.kind != FlagKind::kBool)
       absl::StrAppend(&left, " ", KindName(spec.kind));
     std::string right = spec.help;
+    if (spec.repeated) absl::StrAppend(&right, " (repeatable)");
     if (!spec.default_value.empty()) {
       absl::StrAppend(&right, " (default: ", spec.default_value, ")");
     }

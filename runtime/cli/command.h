@@ -24,6 +24,9 @@ struct FlagSpec {
   std::string default_value;  // as it would be typed; "" = no default
   std::string help;
   char short_name = 0;  // optional, e.g. 'p' for -p
+  // The flag may be given many times (`--text A --text B`); GetStrings has
+  // every value in order, GetString the last. kString only.
+  bool repeated = false;
 };
 
 // The parsed command line of one subcommand.
@@ -32,6 +35,9 @@ class ParsedArgs {
   // Values of declared flags (defaults applied). Accessing an undeclared
   // flag is a programming error and aborts.
   const std::string& GetString(const std::string& name) const;
+  // Every value of a repeated kString flag, in command-line order (empty
+  // when the flag was not given; its default is not included).
+  const std::vector<std::string>& GetStrings(const std::string& name) const;
   int64_t GetInt(const std::string& name) const;
   double GetDouble(const std::string& name) const;
   bool GetBool(const std::string& name) const;
@@ -45,6 +51,7 @@ class ParsedArgs {
   const std::string& Raw(const std::string& name, FlagKind kind) const;
   std::map<std::string, std::pair<FlagKind, std::string>> values_;
   std::map<std::string, bool> set_;
+  std::map<std::string, std::vector<std::string>> repeated_;
   std::vector<std::string> positional_;
 };
 

@@ -45,6 +45,22 @@ TEST(ParseArgsTest, ErrorsNameTheFlag) {
               ::testing::HasSubstr("--model needs a value"));
 }
 
+TEST(ParseArgsTest, RepeatedFlagKeepsEveryValueInOrder) {
+  std::vector<FlagSpec> specs = kSpecs;
+  specs.push_back({"text", FlagKind::kString, "", "a text", 't', true});
+  auto parsed =
+      ParseArgs(specs, {"--text", "a", "-t", "b b", "--text=", "--json"});
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_THAT(parsed->GetStrings("text"),
+              ::testing::ElementsAre("a", "b b", ""));
+  EXPECT_EQ(parsed->GetString("text"), "");
+  auto none = ParseArgs(specs, {});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->GetStrings("text").empty());
+  Command c{.name = "x", .summary = "x", .usage = "x", .flags = specs};
+  EXPECT_THAT(CommandHelp(c), ::testing::HasSubstr("(repeatable)"));
+}
+
 TEST(CommandHelpTest, ListsEveryFlagWithDefault) {
   Command c{
       .name = "x", .summary = "does x", .usage = "edgellm x", .flags = kSpecs};

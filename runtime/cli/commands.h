@@ -18,6 +18,8 @@ Command InspectCommand();
 Command QuantizeCommand();
 Command TokenizeCommand();
 Command TemplateCommand();
+Command EmbedCommand();
+Command RerankCommand();
 
 }  // namespace edgellm::cli
 

@@ -11,6 +11,8 @@
 #include "nlohmann/json.hpp"
 #include "runtime/cli/commands.h"
 #include "runtime/gguf/gguf.h"
+#include "runtime/model/config.h"
+#include "runtime/model/encoder_config.h"
 #include "runtime/model/weight_stats.h"
 
 namespace edgellm::cli {
@@ -72,6 +74,37 @@ std::string ValueText(const gguf::Value& v) {
   return j.dump();
 }
 
+// What the model is for: encoders (bert, nomic-bert) embed with their
+// pooling and rerank when they carry a classifier head; decoders generate
+// and embed by pooling their hidden states.
+json Capabilities(const std::string& arch, const gguf::GgufFile& f) {
+  json c;
+  std::string pooling;
+  if (absl::StatusOr<int64_t> p = f.GetInt(arch + ".pooling_type");
+      p.ok() && *p >= 0 && *p <= 4) {
+    pooling = std::string(
+        model::EncoderPoolingName(static_cast<model::EncoderPooling>(*p)));
+  }
+  if (model::IsEncoderArchitecture(arch)) {
+    const bool head = f.FindTensor("cls.weight") != nullptr ||
+                      f.FindTensor("cls.output.weight") != nullptr;
+    c["kind"] = "encoder";
+    c["generates"] = false;
+    c["embeds"] = pooling != "rank";
+    c["reranks"] = head;
+    c["pooling"] =
+        pooling.empty() || pooling == "none" ? "mean (default)" : pooling;
+  } else {
+    const bool decoder = model::IsSupportedArchitecture(arch);
+    c["kind"] = decoder ? "decoder" : "unsupported";
+    c["generates"] = decoder;
+    c["embeds"] = decoder;
+    c["reranks"] = false;
+    c["pooling"] = pooling.empty() ? "mean (default)" : pooling;
+  }
+  return c;
+}
+
 json Summarize(const std::string& path, const gguf::GgufFile& f) {
   json out;
   out["path"] = path;
@@ -82,6 +115,7 @@ json Summarize(const std::string& path, const gguf::GgufFile& f) {
       Str(f.GetString("general.architecture").value_or(""));
   out["architecture"] = arch;
   out["name"] = Str(f.GetString("general.name").value_or(""));
+  out["capabilities"] = Capabilities(arch, f);
   if (absl::StatusOr<int64_t> ft = f.GetInt("general.file_type"); ft.ok()) {
     out["file_type"] = {{"id", *ft}, {"name", FileTypeName(*ft)}};
   }
@@ -177,6 +211,13 @@ void PrintText(const json& s, const gguf::GgufFile& f) {
       s["alignment"].get<int>());
   std::cout << "architecture: " << s["architecture"].get<std::string>()
             << "\nname: " << s["name"].get<std::string>() << "\n";
+  const json& cap = s["capabilities"];
+  auto yes = [](const json& b) { return b.get<bool>() ? "yes" : "no"; };
+  std::cout << "kind: " << cap["kind"].get<std::string>()
+            << "; generates: " << yes(cap["generates"])
+            << ", embeds: " << yes(cap["embeds"])
+            << ", reranks: " << yes(cap["reranks"])
+            << "; pooling: " << cap["pooling"].get<std::string>() << "\n";
   if (s.contains("file_type")) {
     std::cout << "file type: " << s["file_type"]["id"].dump() << " ("
               << s["file_type"]["name"].get<std::string>() << ")\n";

@@ -9,6 +9,7 @@ int main(int argc, char** argv) {
       BenchCommand(),     GenerateCommand(), ServeCommand(),
       MakeModelCommand(), InspectCommand(),  QuantizeCommand(),
       VersionCommand(),   TokenizeCommand(), TemplateCommand(),
+      EmbedCommand(),     RerankCommand(),
   };
   return RunMain(commands, argc, argv);
 }

@@ -40,6 +40,15 @@ int RunMakeModel(const ParsedArgs& args) {
     std::cerr << "edgellm make-model: " << written.message() << "\n";
     return 1;
   }
+  if (spec->architecture == "bert" || spec->architecture == "nomic-bert") {
+    std::cerr << "wrote " << output << ": shape " << spec->name << " ("
+              << spec->architecture << " encoder, pooling_type "
+              << spec->pooling_type
+              << (spec->classifier_outputs > 0 ? ", reranker head" : "")
+              << "), " << type
+              << ", RANDOM weights (its vectors and scores are meaningless)\n";
+    return 0;
+  }
   std::cerr << "wrote " << output << ": shape " << spec->name << " ("
             << spec->architecture << (spec->tied_output ? ", tied" : ", untied")
             << "), " << type

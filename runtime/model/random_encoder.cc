@@ -287,6 +287,8 @@ absl::Status WriteRandomEncoder(const RandomModelSpec& spec,
   w.SetBool("tokenizer.ggml.add_bos_token", true);
   w.SetBool("tokenizer.ggml.add_eos_token", true);
   w.SetBool("tokenizer.ggml.add_sep_token", false);
+  // An uncased vocabulary (bge, MiniLM): lowercase and strip accents.
+  w.SetBool("tokenizer.ggml.normalizer.lowercase", true);
 
   const std::vector<Plan> plans = EncoderPlans(spec);
   const size_t total = plans.size();

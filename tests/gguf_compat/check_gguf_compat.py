@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Checks that GGUF files would load in llama.cpp (architectures llama, qwen2).
+"""Checks that GGUF files would load in llama.cpp (architectures llama, qwen2
+and the encoders bert, nomic-bert).
 
 An independent check for issue 7 ("the same files must load in other GGUF
 runtimes"): no llama.cpp and no `gguf` Python package exist on the build
@@ -44,6 +45,19 @@ sources; file names are those of ggml-org/llama.cpp):
               token_embd); qwen2's attn_q/k/v biases are required. Every tensor
               in the file must be claimed, else done_getting_tensors() fails
               ("wrong number of tensors").
+  encoders    src/models/bert.cpp (llama_model_bert, used for bert and
+              nomic-bert): .attention.layer_norm_epsilon (FLOAT32) and
+              .attention.causal (BOOL) are required, .pooling_type (UINT32)
+              too for nomic-bert; tokenizer.ggml.token_type_count must be a
+              positive UINT32 ("model needs to define token type count").
+              Tensors: token_embd, token_types {n_embd, n_token_types}
+              (optional), bert's position_embd {n_embd, n_ctx_train} and its
+              optional classifier head cls / cls.output {n_embd, n_cls_out}
+              (n_cls_out = the length of .classifier.output_labels, default
+              1), token_embd_norm; per block attn_qkv or attn_q/k/v (biases
+              optional), attn_output (+ bias), attn_output_norm, ffn_up
+              (+ bias), nomic-bert's ffn_gate, ffn_down (+ bias),
+              layer_output_norm.
 
 A vocab-only file (no tensors, like llama.cpp's models/ggml-vocab-*.gguf,
 which llama.cpp loads with vocab_only=true) gets the container, hparam and
@@ -128,7 +142,9 @@ TOKENIZER_BOOL_KEYS = [
     "tokenizer.ggml.remove_extra_whitespaces",
 ]
 
-SUPPORTED_ARCHITECTURES = ("llama", "qwen2")
+DECODER_ARCHITECTURES = ("llama", "qwen2")
+ENCODER_ARCHITECTURES = ("bert", "nomic-bert")
+SUPPORTED_ARCHITECTURES = DECODER_ARCHITECTURES + ENCODER_ARCHITECTURES
 
 # Keys a llama.cpp-written reference may have that our files need not, and
 # why. {arch} is replaced by the architecture.
@@ -469,8 +485,11 @@ def check_hparams(g, arch, errors):
         g, a + "attention.head_count_kv", hp["n_layer"], errors, False)
     if hp["n_head_kv"] is None:
         hp["n_head_kv"] = hp["n_head"]  # llama.cpp's default
+    encoder = arch in ENCODER_ARCHITECTURES
     want_type(g, a + "attention.layer_norm_rms_epsilon", [FLOAT32], errors,
-              True)
+              not encoder)
+    if encoder:
+        check_encoder_hparams(g, arch, hp, errors)
     want_type(g, a + "rope.freq_base", [FLOAT32], errors, False)
     want_type(g, a + "rope.scaling.type", [STRING], errors, False)
     want_type(g, a + "rope.scaling.factor", [FLOAT32], errors, False)
@@ -509,6 +528,32 @@ def check_hparams(g, arch, errors):
                       "%d (llama.cpp: invalid n_rot)" % (a, n_rot, hp["head_k"]))
     hp["n_rot"] = n_rot
     return hp
+
+
+def check_encoder_hparams(g, arch, hp, errors):
+    """llama_model_bert::load_arch_hparams and its tensor-count rules."""
+    a = arch + "."
+    want_type(g, a + "attention.layer_norm_epsilon", [FLOAT32], errors, True)
+    want_type(g, a + "attention.causal", [BOOL], errors, True)
+    pooling = want_type(g, a + "pooling_type", [UINT32], errors,
+                        arch == "nomic-bert")
+    if pooling is not None and pooling > 4:
+        errors.append("%spooling_type %d is not a llama_pooling_type (0..4)"
+                      % (a, pooling))
+    labels = g.kv.get(a + "classifier.output_labels")
+    hp["n_cls_out"] = 1
+    if labels is not None:
+        if labels.type != ARRAY or labels.elem_type != STRING:
+            errors.append("%sclassifier.output_labels has type %s; llama.cpp "
+                          "reads ARRAY[STRING]" % (a, labels.type_name()))
+        else:
+            hp["n_cls_out"] = len(labels.value)
+    n_types = want_type(g, "tokenizer.ggml.token_type_count", [UINT32],
+                        errors, True)
+    if n_types == 0:
+        errors.append("tokenizer.ggml.token_type_count is 0 (llama.cpp: "
+                      "model needs to define token type count)")
+    hp["n_token_types"] = n_types or 0
 
 
 def check_tokenizer(g, errors):
@@ -574,6 +619,47 @@ def check_tokenizer(g, errors):
     return n
 
 
+def expected_encoder_tensors(g, arch, hp, n_vocab):
+    """llama_model_bert::load_arch_tensors: (required, optional) dicts."""
+    e, ff = hp["n_embd"], hp["n_ff"]
+    q_out = hp["head_k"] * hp["n_head"]
+    kv_out = hp["head_k"] * hp["n_head_kv"]
+    names = {t.name for t in g.tensors}
+    req = {"token_embd.weight": [e, n_vocab],
+           "token_embd_norm.weight": [e], "token_embd_norm.bias": [e]}
+    opt = {"token_types.weight": [e, hp["n_token_types"]]}
+    if arch == "bert":
+        req["position_embd.weight"] = [e, hp["n_ctx"]]
+        n_out = hp["n_cls_out"]
+        opt.update({"cls.weight": [e, e], "cls.bias": [e],
+                    "cls.output.weight": [e, n_out],
+                    "cls.output.bias": [n_out]})
+    for i in range(hp["n_layer"]):
+        b = "blk.%d." % i
+        # create_tensor_qkv: a fused attn_qkv if the file has one, else the
+        # three projections; their biases are optional either way.
+        if b + "attn_qkv.weight" in names:
+            req[b + "attn_qkv.weight"] = [e, q_out + 2 * kv_out]
+            opt[b + "attn_qkv.bias"] = [q_out + 2 * kv_out]
+        else:
+            for part, out in (("q", q_out), ("k", kv_out), ("v", kv_out)):
+                req[b + "attn_%s.weight" % part] = [e, out]
+                opt[b + "attn_%s.bias" % part] = [out]
+        req[b + "attn_output.weight"] = [q_out, e]
+        opt[b + "attn_output.bias"] = [e]
+        req[b + "attn_output_norm.weight"] = [e]
+        req[b + "attn_output_norm.bias"] = [e]
+        req[b + "ffn_up.weight"] = [e, ff]
+        opt[b + "ffn_up.bias"] = [ff]
+        req[b + "ffn_down.weight"] = [ff, e]
+        opt[b + "ffn_down.bias"] = [e]
+        if arch == "nomic-bert":
+            req[b + "ffn_gate.weight"] = [e, ff]
+        req[b + "layer_output_norm.weight"] = [e]
+        req[b + "layer_output_norm.bias"] = [e]
+    return req, opt
+
+
 def expected_tensors(arch, hp, n_vocab):
     """(required, optional) dicts: tensor name -> ggml dims (ne order)."""
     e, ff = hp["n_embd"], hp["n_ff"]
@@ -615,7 +701,10 @@ def check_tensors(g, arch, hp, n_vocab, errors):
     if hp["n_vocab_key"] is not None and hp["n_vocab_key"] != n_vocab:
         errors.append("%s.vocab_size is %d but there are %d tokens"
                       % (arch, hp["n_vocab_key"], n_vocab))
-    req, opt = expected_tensors(arch, hp, n_vocab)
+    if arch in ENCODER_ARCHITECTURES:
+        req, opt = expected_encoder_tensors(g, arch, hp, n_vocab)
+    else:
+        req, opt = expected_tensors(arch, hp, n_vocab)
     by_name = {t.name: t for t in g.tensors}
     for name, dims in list(req.items()) + list(opt.items()):
         t = by_name.get(name)

@@ -25,6 +25,43 @@ def patched(data, at, fmt, value):
     return bytes(out)
 
 
+def encoder_cases(data, g, arch, tensors):
+    """Defects of bert / nomic-bert files llama.cpp's bert loader rejects."""
+    a = arch + "."
+    norm = tensors["token_embd_norm.bias"]
+    cases = [
+        ("layer norm epsilon as UINT32",
+         patched(data, g.kv[a + "attention.layer_norm_epsilon"].type_at, "I",
+                 cc.UINT32),
+         "layer_norm_epsilon' has type UINT32"),
+        ("causal as UINT8",
+         patched(data, g.kv[a + "attention.causal"].type_at, "I", cc.UINT8),
+         "causal' has type UINT8"),
+        ("token type count renamed",
+         data.replace(b"tokenizer.ggml.token_type_count",
+                      b"tokenizer.ggml.token_type_cOunt", 1),
+         "missing required key 'tokenizer.ggml.token_type_count'"),
+        ("embedding norm bias of the wrong length",
+         patched(data, norm.dims_at, "q", norm.dims[0] + 32),
+         "tensor 'token_embd_norm.bias' has ggml shape"),
+        ("layer output norm renamed",
+         data.replace(b"blk.0.layer_output_norm.bias",
+                      b"blk.0.layer_output_nOrm.bias", 1),
+         "missing tensor 'blk.0.layer_output_norm.bias'"),
+    ]
+    if arch == "bert":
+        cases.append(("position embeddings renamed",
+                      data.replace(b"position_embd.weight",
+                                   b"position_embD.weight", 1),
+                      "missing tensor 'position_embd.weight'"))
+    else:
+        cases.append(("gate renamed",
+                      data.replace(b"blk.0.ffn_gate.weight",
+                                   b"blk.0.ffn_gatE.weight", 1),
+                      "missing tensor 'blk.0.ffn_gate.weight'"))
+    return cases
+
+
 def main(argv):
     model, tmp = argv
     errors = cc.check_file(model)
@@ -37,35 +74,27 @@ def main(argv):
     g = cc.parse(model, [])
     arch = g.kv["general.architecture"].value
     tensors = {t.name: t for t in g.tensors}
-    k = tensors["blk.0.attn_k.weight"]
+    down = tensors["blk.0.ffn_down.weight"]
     second = g.tensors[1]
 
     cases = [
         ("context_length as INT32",
          patched(data, g.kv[arch + ".context_length"].type_at, "I", cc.INT32),
          "has type INT32"),
-        ("rms epsilon as UINT32",
-         patched(data, g.kv[arch + ".attention.layer_norm_rms_epsilon"]
-                 .type_at, "I", cc.UINT32),
-         "layer_norm_rms_epsilon' has type UINT32"),
         ("bos id as INT32",
          patched(data, g.kv["tokenizer.ggml.bos_token_id"].type_at, "I",
                  cc.INT32),
          "bos_token_id' has type INT32"),
-        ("scores as INT32 elements",
-         patched(data, g.kv["tokenizer.ggml.scores"].type_at + 4, "I",
-                 cc.INT32),
-         "ARRAY[FLOAT32] through a raw pointer"),
         ("second tensor offset moved by the alignment",
          patched(data, second.offset_at, "Q", second.offset + g.alignment),
          "llama.cpp expects"),
         ("second tensor offset misaligned",
          patched(data, second.offset_at, "Q", second.offset + 1),
          "not a multiple of the alignment"),
-        ("attn_k transposed",
-         patched(patched(data, k.dims_at, "q", k.dims[1]), k.dims_at + 8, "q",
-                 k.dims[0]),
-         "tensor 'blk.0.attn_k.weight' has ggml shape"),
+        ("ffn_down transposed",
+         patched(patched(data, down.dims_at, "q", down.dims[1]),
+                 down.dims_at + 8, "q", down.dims[0]),
+         "tensor 'blk.0.ffn_down.weight' has ggml shape"),
         ("ffn_up renamed",
          data.replace(b"blk.0.ffn_up.weight", b"blk.0.ffn_uq.weight", 1),
          "missing tensor 'blk.0.ffn_up.weight'"),
@@ -75,6 +104,19 @@ def main(argv):
         ("truncated data", data[:-64], "ends past the end of the file"),
         ("version 1", patched(data, 4, "I", 1), "version 1"),
     ]
+    if arch in cc.ENCODER_ARCHITECTURES:
+        cases += encoder_cases(data, g, arch, tensors)
+    else:
+        cases += [
+            ("rms epsilon as UINT32",
+             patched(data, g.kv[arch + ".attention.layer_norm_rms_epsilon"]
+                     .type_at, "I", cc.UINT32),
+             "layer_norm_rms_epsilon' has type UINT32"),
+            ("scores as INT32 elements",
+             patched(data, g.kv["tokenizer.ggml.scores"].type_at + 4, "I",
+                     cc.INT32),
+             "ARRAY[FLOAT32] through a raw pointer"),
+        ]
     failures = 0
     for i, (what, blob, expect) in enumerate(cases):
         path = os.path.join(tmp, "mutant%d.gguf" % i)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Writes small random-weight models with `edgellm make-model` (llama and qwen2,
 # tied and untied head, Q8_0, F32 and the 4- to 6-bit file types, whose rows
-# of 128 take llama.cpp's fallbacks) plus the smollm2-135m shape, and checks
+# of 128 take llama.cpp's fallbacks; the encoders bert, nomic-bert and a bert
+# reranker) plus the smollm2-135m and bge-small shapes, and checks
 # each with check_gguf_compat.py, which parses GGUF independently of our C++
 # code and applies llama.cpp's loader rules for the file's architecture.
 #
@@ -27,6 +28,8 @@ if [ -z "$shared" ] && [ -d "$workspace_root/../shared" ]; then
 fi
 llama_ref="$shared/models/stories260K/stories260K-q8_0.gguf"
 qwen2_ref="$shared/vocab/ggml-vocab-qwen2.gguf"
+# llama.cpp-converted encoders (reference_embed's random-weight models).
+embed_refs="$shared/reference_embed/models"
 have_shared=0
 if [ -n "$shared" ] && [ -f "$llama_ref" ] && [ -f "$qwen2_ref" ]; then
   have_shared=1
@@ -52,6 +55,9 @@ if [ "$have_shared" = 1 ]; then
     [ -f "$ref" ] || continue
     run "$py" "$check" "$ref"
   done
+  for ref in "$embed_refs"/*.gguf; do
+    [ -f "$ref" ] && run "$py" "$check" "$ref"
+  done
 fi
 
 # 2. Our models. name|arch|make-model flags
@@ -66,6 +72,11 @@ models=(
   "tiny-qwen2-q6_k|qwen2|--shape tiny --architecture qwen2 --type q6_k"
   "tiny-llama-q5_k_m|llama|--shape tiny --type q5_k_m"
   "tiny-llama-iq4_xs|llama|--shape tiny --type iq4_xs"
+  "tiny-bert-q8_0|bert|--shape tiny-bert"
+  "tiny-bert-f32|bert|--shape tiny-bert --type f32"
+  "tiny-nomic-bert-f32|nomic-bert|--shape tiny-nomic-bert --type f32"
+  "tiny-bert-rerank-q8_0|bert|--shape tiny-bert-rerank"
+  "bge-small-q8_0|bert|--shape bge-small"
 )
 for entry in "${models[@]}"; do
   IFS='|' read -r name arch flags <<<"$entry"
@@ -76,7 +87,14 @@ for entry in "${models[@]}"; do
   if [ "$have_shared" = 1 ]; then
     ref="$llama_ref"
     [ "$arch" = qwen2 ] && ref="$qwen2_ref"
-    run "$py" "$check" "$out" --reference "$ref"
+    [ "$arch" = bert ] && ref="$embed_refs/bert-cls-f32.gguf"
+    [ "$name" = tiny-bert-rerank-q8_0 ] && ref="$embed_refs/bert-rerank-q8_0.gguf"
+    [ "$arch" = nomic-bert ] && ref="$embed_refs/nomic-bert-f32.gguf"
+    if [ -f "$ref" ]; then
+      run "$py" "$check" "$out" --reference "$ref"
+    else
+      run "$py" "$check" "$out"
+    fi
   else
     run "$py" "$check" "$out"
   fi
@@ -90,6 +108,8 @@ done
 # 3. The checker rejects broken copies (so its OK above means something).
 run "$py" "$selftest" "$tmp/tiny-llama-q8_0.gguf" "$tmp"
 run "$py" "$selftest" "$tmp/tiny-qwen2-q8_0.gguf" "$tmp"
+run "$py" "$selftest" "$tmp/tiny-bert-q8_0.gguf" "$tmp"
+run "$py" "$selftest" "$tmp/tiny-nomic-bert-f32.gguf" "$tmp"
 
 rm -f "$tmp"/*.gguf
 if [ "$failed" != 0 ]; then
