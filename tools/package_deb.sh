@@ -13,7 +13,7 @@
 #       [--out DIR]           where the .deb goes (default: out/)
 #
 # The version is the repository's VERSION file, which the binary compiles in
-# (//runtime/cli:version_h); a binary that says otherwise is refused. The
+# (//util:version_h); a binary that says otherwise is refused. The
 # architecture is read from the binary's ELF header (x86-64 = amd64,
 # AArch64 = arm64), so the same script packages on a Raspberry Pi. Depends
 # comes from dpkg-shlibdeps (dpkg-dev): the Debian packages of the shared

@@ -4,7 +4,7 @@
 #include "ops/kernels/quant_dispatch.h"
 #include "quant/type_traits.h"
 #include "runtime/cli/commands.h"
-#include "runtime/cli/version.h"
+#include "util/version.h"
 
 namespace edgellm::cli {
 
