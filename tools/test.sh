@@ -5,6 +5,10 @@
 #   tools/test.sh --asan     the same under AddressSanitizer + LeakSanitizer
 #   tools/test.sh --ubsan    the same under UndefinedBehaviorSanitizer
 #
+# Without --asan, the cancel/deadline storm against the real server
+# (//tests/storm) runs a second time under AddressSanitizer, where a leak or
+# a memory error in the server fails it.
+#
 # Tests that need ../shared (reference models, goldens, tokenizer suites)
 # find it through EDGELLM_SHARED, set here when ../shared exists, and skip
 # with a message where it is absent. Ends with one line "N passed, N failed".
@@ -35,6 +39,11 @@ log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 status=0
 bazel test "${config[@]}" --test_summary=short //... 2>&1 | tee "$log" || status=$?
+if [ "${1:-}" != --asan ]; then
+  echo "test: the cancel storm again, under AddressSanitizer"
+  bazel test --config=asan --test_summary=short //tests/storm:cancel_storm_test \
+    2>&1 | tee -a "$log" || status=$?
+fi
 
 passed=$(grep -cE '^//[^ ]+ +(\(cached\) )?PASSED' "$log" || true)
 failed=$(grep -cE '^//[^ ]+ +(\(cached\) )?(FAILED|TIMEOUT|NO STATUS|FAILED TO BUILD|INCOMPLETE)' "$log" || true)

@@ -39,6 +39,8 @@ class ServerProcess {
   absl::Status Start(const std::vector<std::string>& args,
                      absl::Duration timeout = absl::Seconds(30));
   int port() const { return port_; }
+  // The child's process id while it runs (-1 otherwise).
+  pid_t pid() const { return pid_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
 
   // Sends `signal` and waits for the exit; returns the exit code (128+n if

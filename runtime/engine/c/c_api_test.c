@@ -1,5 +1,6 @@
 /* The C API from C: load, generate with a callback, stop from the callback
  * and from another thread, embed, errors. Run with the tiny model's path. */
+#define _POSIX_C_SOURCE 199309L /* nanosleep under -std=c11 */
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
