@@ -450,6 +450,44 @@ TEST_F(ServerE2eTest, SigtermCancelsStreamsThatOutliveTheGracePeriod) {
   EXPECT_EQ(finish, v1::FINISH_REASON_CANCELLED);
 }
 
+TEST_F(ServerE2eTest, SecondSigtermDuringTheDrainStopsAtOnce) {
+  StartServer({"--grace-seconds", "60"}, 10);
+  grpc::ClientContext context;
+  auto reader = stub_->Generate(&context, Endless(Prompts()[0]));
+  GenerateResponse response;
+  ASSERT_TRUE(reader->Read(&response));
+  server_.Signal(SIGTERM);
+  ASSERT_TRUE(server_.WaitForLog("draining"));
+  const absl::Time start = absl::Now();
+  EXPECT_EQ(server_.Stop(SIGTERM, absl::Seconds(20)), 1);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  EXPECT_THAT(server_.log(), HasSubstr("second signal during the drain"));
+}
+
+TEST_F(ServerE2eTest, HugeMaxTokensIsCappedByTheContextAndLogged) {
+  StartServer();
+  GenerateRequest request = Greedy(Prompts()[0], 2147483647);
+  request.mutable_limits()->set_ignore_eos(true);
+  const StreamResult got = Generate(*stub_, request);
+  EXPECT_TRUE(got.status.ok()) << got.status.error_message();
+  EXPECT_EQ(got.finish, v1::FINISH_REASON_LENGTH);
+  // Every position fed, plus the token sampled at the last one.
+  EXPECT_EQ(got.usage.prompt_tokens() + got.usage.generated_tokens(),
+            kContext + 1);
+  EXPECT_TRUE(server_.WaitForLog("finish=context_full"));
+}
+
+TEST_F(ServerE2eTest, RejectedRequestsGetTheirLogLineToo) {
+  StartServer();
+  GenerateRequest request = Greedy(Prompts()[0], 4);
+  request.mutable_sampling()->set_top_p(2.0f);
+  const StreamResult got = Generate(*stub_, request);
+  EXPECT_EQ(got.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(got.status.error_message(), HasSubstr("sampling.top_p"));
+  EXPECT_TRUE(server_.WaitForLog("status=INVALID_ARGUMENT"));
+  EXPECT_THAT(server_.log(), HasSubstr("error=\"sampling.top_p"));
+}
+
 TEST_F(ServerE2eTest, TokenizeDetokenizeAndModelInfo) {
   StartServer({"--parallel", "2", "--queue", "3"});
   grpc::ClientContext c1;

@@ -88,6 +88,10 @@ absl::Status ServerProcess::Start(const std::vector<std::string>& args,
   }
 }
 
+void ServerProcess::Signal(int signal) {
+  if (pid_ > 0) kill(pid_, signal);
+}
+
 int ServerProcess::Stop(int signal, absl::Duration timeout) {
   if (pid_ <= 0) return -1;
   kill(pid_, signal);

@@ -46,6 +46,8 @@ class ServerProcess {
   // Sends `signal` and waits for the exit; returns the exit code (128+n if
   // killed by signal n), or -1 on timeout (the child is then killed).
   int Stop(int signal, absl::Duration timeout = absl::Seconds(30));
+  // Sends `signal` without waiting.
+  void Signal(int signal);
 
   std::string log() const;
   // Waits until the log contains `text`.
