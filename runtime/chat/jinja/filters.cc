@@ -108,7 +108,6 @@ Result Abs(Interpreter&, const Value& v, const CallArgs& args) {
     return Value::Int(std::llabs(v.int_value()));
   }
   if (v.is_float()) return Value::Float(std::fabs(v.float_value()));
-  if (v.is_undefined()) return UndefinedFailure(v);
   return MakeError(ErrorType::kTypeError,
                    Cat("bad operand type for abs(): '", v.TypeName(), "'"));
 }
@@ -277,6 +276,8 @@ Result Last(Interpreter& in, const Value& v, const CallArgs& args) {
 
 Result Float(Interpreter&, const Value& v, const CallArgs& args) {
   READ_ARGS(r, "do_float", "default");
+  // float(Undefined) raises; the filter catches only TypeError/ValueError.
+  if (v.is_undefined()) return UndefinedFailure(v);
   if (v.is_number()) return Value::Float(v.float_value());
   if (v.is_string()) {
     if (auto d = ParseFloat(v.str())) return Value::Float(*d);
@@ -286,6 +287,7 @@ Result Float(Interpreter&, const Value& v, const CallArgs& args) {
 
 Result Int(Interpreter&, const Value& v, const CallArgs& args) {
   READ_ARGS(r, "do_int", "default", "base");
+  if (v.is_undefined()) return UndefinedFailure(v);
   const Value fallback = r.GetOr(0, Value::Int(0));
   const Value base_v = r.GetOr(1, Value::Int(10));
   const int64_t base = base_v.is_integral() ? base_v.int_value() : 10;
@@ -566,7 +568,6 @@ Result Round(Interpreter&, const Value& v, const CallArgs& args) {
     return FilterArgumentError("method must be common, ceil or floor");
   }
   if (!v.is_number()) {
-    if (v.is_undefined()) return UndefinedFailure(v);
     return MakeError(
         ErrorType::kTypeError,
         Cat("type ", v.TypeName(), " doesn't define __round__ method"));

@@ -542,6 +542,12 @@ absl::StatusOr<Value> Interpreter::EvalTest(const Expr& e) {
   EDGELLM_RETURN_IF_ERROR(EvalArgs(e, 1, args));
   const size_t given = args.positional.size() + args.keywords.size();
   if (!TestTakesArgument(e.name) && given > 0) {
+    // Jinja2's callable test is Python's builtin callable().
+    if (e.name == "callable") {
+      return MakeError(
+          ErrorType::kTypeError,
+          Cat("callable() takes exactly one argument (", given + 1, " given)"));
+    }
     return MakeError(ErrorType::kTypeError,
                      Cat("test_", e.name, "() takes 1 positional argument but ",
                          given + 1, " were given"));
@@ -558,10 +564,7 @@ absl::StatusOr<Value> Interpreter::EvalCompare(const Expr& e) {
     bool r;
     if ((op == CompareOp::kIn || op == CompareOp::kNotIn) &&
         right.is_object()) {
-      // Membership in an iterator walks (and consumes) it.
-      EDGELLM_ASSIGN_OR_RETURN(std::vector<Value> items, Iterate(right));
-      EDGELLM_ASSIGN_OR_RETURN(r,
-                               Contains(Value::List(std::move(items)), left));
+      EDGELLM_ASSIGN_OR_RETURN(r, ContainsInObject(right, left));
       if (op == CompareOp::kNotIn) r = !r;
     } else {
       EDGELLM_ASSIGN_OR_RETURN(r, CompareValues(op, left, right));
@@ -584,12 +587,7 @@ absl::StatusOr<Value> Interpreter::EvalDict(const Expr& e) {
   for (size_t i = 0; i + 1 < e.args.size(); i += 2) {
     EDGELLM_ASSIGN_OR_RETURN(Value k, Eval(*e.args[i]));
     EDGELLM_ASSIGN_OR_RETURN(Value v, Eval(*e.args[i + 1]));
-    if (k.is_sequence() && !k.is_tuple()) {
-      return MakeError(ErrorType::kTypeError, "unhashable type: 'list'");
-    }
-    if (k.is_dict())
-      return MakeError(ErrorType::kTypeError, "unhashable type: 'dict'");
-    if (k.is_undefined()) return UndefinedFailure(k);
+    EDGELLM_RETURN_IF_ERROR(CheckHashable(k));
     d.Set(std::move(k), std::move(v));
   }
   return Value::FromDict(std::move(d));
@@ -645,6 +643,23 @@ absl::StatusOr<std::vector<Value>> Interpreter::Iterate(const Value& v) {
   return out;
 }
 
+absl::StatusOr<bool> Interpreter::ContainsInObject(const Value& object,
+                                                   const Value& item) {
+  const JinjaObject* o = AsJinjaObject(object);
+  const bool iterable =
+      o != nullptr && (dynamic_cast<const Iterator*>(o) != nullptr ||
+                       dynamic_cast<const Range*>(o) != nullptr ||
+                       dynamic_cast<const LoopObject*>(o) != nullptr);
+  if (!iterable) {
+    return MakeError(
+        ErrorType::kTypeError,
+        Cat("argument of type '", object.TypeName(), "' is not iterable"));
+  }
+  // Membership in an iterator walks (and consumes) it.
+  EDGELLM_ASSIGN_OR_RETURN(std::vector<Value> items, Iterate(object));
+  return Contains(Value::List(std::move(items)), item);
+}
+
 absl::StatusOr<size_t> Interpreter::Length(const Value& v) {
   switch (v.kind()) {
     case Value::Kind::kString:
@@ -682,6 +697,9 @@ absl::StatusOr<Value> Interpreter::GetItem(const Value& obj, const Value& key) {
   if (obj.is_undefined()) return UndefinedFailure(obj);
   switch (obj.kind()) {
     case Value::Kind::kDict:
+      // An unhashable key is a TypeError, which the sandbox turns into
+      // undefined like a missing key.
+      if (!CheckHashable(key).ok()) break;
       if (const Value* v = obj.dict().Find(key)) return *v;
       break;
     case Value::Kind::kList:

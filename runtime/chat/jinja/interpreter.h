@@ -65,6 +65,8 @@ class Interpreter {
   // Services for filters, tests, methods and objects.
   absl::StatusOr<std::vector<Value>> Iterate(const Value& v);
   absl::StatusOr<size_t> Length(const Value& v);
+  // `item in object` for the interpreter's objects (iterators, range).
+  absl::StatusOr<bool> ContainsInObject(const Value& object, const Value& item);
   // Sandboxed x.name (attribute first, then item).
   absl::StatusOr<Value> GetAttr(const Value& obj, std::string_view name);
   // Sandboxed x[key] (item first, then attribute).

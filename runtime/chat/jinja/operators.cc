@@ -437,6 +437,14 @@ std::string ObjectTypeRepr(const Value& v) {
 absl::StatusOr<Value> BinaryOperation(BinaryOp op, const Value& a,
                                       const Value& b, size_t max_bytes,
                                       size_t max_items) {
+  // str % x runs str's formatting first, which accepts an undefined value
+  // (it prints as ""); every other operator fails on one.
+  if (op == BinaryOp::kMod && a.is_string()) {
+    auto formatted = PercentFormat(a.str(), b, a.is_markup());
+    if (!formatted.ok()) return formatted.status();
+    return a.is_markup() ? Value::Markup(*std::move(formatted))
+                         : Value::String(*std::move(formatted));
+  }
   if (a.is_undefined()) return UndefinedFailure(a);
   if (b.is_undefined()) return UndefinedFailure(b);
   if (a.is_number() && b.is_number()) {
@@ -481,9 +489,12 @@ absl::StatusOr<Value> BinaryOperation(BinaryOp op, const Value& a,
     if (b_seq && a.is_integral())
       return Repeat(b, a.int_value(), max_bytes, max_items);
     if (a_seq || b_seq) {
-      return MakeError(ErrorType::kTypeError,
-                       Cat("can't multiply sequence by non-int of type '",
-                           (a_seq ? b : a).TypeName(), "'"));
+      return MakeError(
+          ErrorType::kTypeError,
+          Cat("can't multiply sequence by non-int of type '",
+              // Markup's __mul__ declines a str, whose
+              // __rmul__ then names the Markup.
+              (a_seq && !(a.is_markup() && b_seq) ? b : a).TypeName(), "'"));
     }
   }
   if (op == BinaryOp::kMod && a.is_string()) {
@@ -537,6 +548,20 @@ absl::StatusOr<bool> LessThan(const Value& a, const Value& b) {
   return Order(CompareOp::kLt, a, b);
 }
 
+absl::Status CheckHashable(const Value& v) {
+  if (v.is_list() || v.is_dict()) {
+    return MakeError(ErrorType::kTypeError,
+                     Cat("unhashable type: '", v.TypeName(), "'"));
+  }
+  if (v.is_tuple() && v.container_depth() > 1) {
+    for (const Value& e : v.items()) {
+      absl::Status s = CheckHashable(e);
+      if (!s.ok()) return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<bool> Contains(const Value& container, const Value& item) {
   switch (container.kind()) {
     case Value::Kind::kString:
@@ -553,8 +578,11 @@ absl::StatusOr<bool> Contains(const Value& container, const Value& item) {
         if (Equals(e, item)) return true;
       }
       return false;
-    case Value::Kind::kDict:
+    case Value::Kind::kDict: {
+      absl::Status s = CheckHashable(item);
+      if (!s.ok()) return s;
       return container.dict().Find(item) != nullptr;
+    }
     case Value::Kind::kUndefined:
       return false;
     default:
@@ -738,7 +766,8 @@ absl::StatusOr<std::string> PercentFormat(std::string_view format,
   // (list, dict: it then counts as a mapping for %(name)s).
   const bool mapping_like =
       !args.is_tuple() && !args.is_string() &&
-      (args.is_list() || args.is_dict() || args.is_object());
+      (args.is_list() || args.is_dict() || args.is_undefined() ||
+       (args.is_object() && args.TypeName() == "range"));
   if (!used_mapping && !mapping_like && next < positional.size()) {
     return MakeError(ErrorType::kTypeError,
                      "not all arguments converted during string formatting");

@@ -38,6 +38,10 @@ absl::StatusOr<bool> CompareValues(CompareOp op, const Value& a,
                                    const Value& b);
 // Python's a < b (sorting); TypeError for unorderable types.
 absl::StatusOr<bool> LessThan(const Value& a, const Value& b);
+// Python's hash() refusal: "unhashable type: 'list'" for lists, dicts,
+// Markup-free views and tuples holding one; OK for hashable values.
+absl::Status CheckHashable(const Value& v);
+
 // `item in container` (container is not a generator; the caller
 // materializes those).
 absl::StatusOr<bool> Contains(const Value& container, const Value& item);

@@ -115,10 +115,7 @@ Result Compare(Interpreter&, const Value& v, const CallArgs& args) {
 
 Result In(Interpreter& in, const Value& v, const CallArgs& args) {
   EDGELLM_ASSIGN_OR_RETURN(Value seq, Arg(args, "in"));
-  if (seq.is_object()) {
-    EDGELLM_ASSIGN_OR_RETURN(std::vector<Value> items, in.Iterate(seq));
-    return Contains(Value::List(std::move(items)), v);
-  }
+  if (seq.is_object()) return in.ContainsInObject(seq, v);
   return Contains(seq, v);
 }
 
