@@ -55,13 +55,14 @@ const float* GeluTable() {
   return table->data();
 }
 
+inline float GeluTableOne(const float* table, float v) {
+  return v <= -kGeluTableLimit  ? 0.0f
+         : v >= kGeluTableLimit ? v
+                                : table[quant::Fp32ToFp16(v)];
+}
+
 void GeluTableChunk(const float* table, const float* x, size_t n, float* y) {
-  for (size_t i = 0; i < n; ++i) {
-    const float v = x[i];
-    y[i] = v <= -kGeluTableLimit  ? 0.0f
-           : v >= kGeluTableLimit ? v
-                                  : table[quant::Fp32ToFp16(v)];
-  }
+  for (size_t i = 0; i < n; ++i) y[i] = GeluTableOne(table, x[i]);
 }
 
 // The XNNPACK operators of SwiGlu: sigmoid_nc_f32 with channels = 1 (so a
@@ -142,6 +143,21 @@ void Gelu(const float* x, size_t n, float* y, ThreadPool* pool) {
   ParallelFor(
       pool, n, BalancedTile(pool, n, kMinElementsPerTask),
       [&](size_t b, size_t e) { GeluTableChunk(table, x + b, e - b, y + b); });
+}
+
+void GeGluRef(const float* gate, const float* up, size_t n, float* y) {
+  for (size_t i = 0; i < n; ++i) y[i] = GeluFp16One(gate[i]) * up[i];
+}
+
+void GeGlu(const float* gate, const float* up, size_t n, float* y,
+           ThreadPool* pool) {
+  const float* table = GeluTable();
+  ParallelFor(pool, n, BalancedTile(pool, n, kMinElementsPerTask),
+              [&](size_t b, size_t e) {
+                for (size_t i = b; i < e; ++i) {
+                  y[i] = GeluTableOne(table, gate[i]) * up[i];
+                }
+              });
 }
 
 void Silu(const float* x, size_t n, float* y, ThreadPool* pool) {

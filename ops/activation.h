@@ -52,6 +52,15 @@ void GeluRef(const float* x, size_t n, float* y);
 // patterns, built once per process (thread-safe), in parallel chunks.
 void Gelu(const float* x, size_t n, float* y, ThreadPool* pool);
 
+// GeGLU (Shazeer 2020), the gated feed-forward of Gemma: gelu(gate) * up
+// with the fp16-table GELU above, as llama.cpp's ggml_geglu on the CPU
+// (ggml_vec_geglu_f32 under GGML_GELU_FP16). The reference is the
+// definition; GeGlu gives the same bits, in parallel chunks. In place
+// (y == gate or y == up) is allowed.
+void GeGluRef(const float* gate, const float* up, size_t n, float* y);
+void GeGlu(const float* gate, const float* up, size_t n, float* y,
+           ThreadPool* pool);
+
 }  // namespace edgellm::ops
 
 #endif  // EDGELLM_OPS_ACTIVATION_H_

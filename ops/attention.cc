@@ -23,32 +23,65 @@ namespace {
 // The largest head_dim whose f16-rounded q fits the stack buffer.
 constexpr size_t kMaxHeadDim = 1024;
 
+// Where the keys of a call live: row address of position j.
+template <typename T>
+struct KeyRows {
+  KvRows<T> kv;
+  size_t pos0 = 0, n_ctx = 0, row = 0;  // row: floats per cache row
+  const T* K(size_t j) const {
+    return j >= pos0 ? kv.new_k + (j - pos0) * row : kv.k + (j % n_ctx) * row;
+  }
+  const T* V(size_t j) const {
+    return j >= pos0 ? kv.new_v + (j - pos0) * row : kv.v + (j % n_ctx) * row;
+  }
+};
+
+// The first key position a query at position p sees.
+inline size_t FirstKey(const AttentionShape& s, size_t p) {
+  return s.window == 0 || p + 1 <= s.window ? 0 : p + 1 - s.window;
+}
+
+inline float Scale(const AttentionShape& s) {
+  return s.scale != 0.0f ? s.scale
+                         : 1.0f / std::sqrt(static_cast<float>(s.head_dim));
+}
+
 absl::Status CheckShape(const AttentionShape& s) {
   if (s.n_heads == 0 || s.n_kv_heads == 0 || s.head_dim == 0 ||
-      s.n_heads % s.n_kv_heads != 0 || s.head_dim > kMaxHeadDim) {
+      s.n_heads % s.n_kv_heads != 0 || s.head_dim > kMaxHeadDim ||
+      s.n_ctx == 0) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "Attention: bad shape n_heads = ", s.n_heads,
-        ", n_kv_heads = ", s.n_kv_heads, ", head_dim = ", s.head_dim,
-        " (n_kv_heads must divide n_heads; head_dim <= ", kMaxHeadDim, ")"));
+        "Attention: bad shape n_heads = ", s.n_heads, ", n_kv_heads = ",
+        s.n_kv_heads, ", head_dim = ", s.head_dim, ", n_ctx = ", s.n_ctx,
+        " (n_kv_heads must divide n_heads; head_dim <= ", kMaxHeadDim,
+        "; n_ctx > 0)"));
   }
   return absl::OkStatus();
 }
 
+template <typename T>
 absl::Status Check(const AttentionShape& s, const void* q, size_t n_tokens,
-                   size_t pos0, const void* k, const void* v, const float* out,
+                   size_t pos0, const KvRows<T>& kv, const float* out,
                    const float* scratch, size_t scratch_floats) {
   if (absl::Status st = CheckShape(s); !st.ok()) return st;
-  if (pos0 + n_tokens > s.n_ctx) {
+  if (s.window == 0 && pos0 + n_tokens > s.n_ctx) {
     return absl::InvalidArgumentError(
         absl::StrCat("Attention: positions up to ", pos0 + n_tokens,
                      " exceed n_ctx = ", s.n_ctx));
+  }
+  // The oldest cached key the first query needs must still be in the ring.
+  if (pos0 - FirstKey(s, pos0) > s.n_ctx) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Attention: a window of ", s.window, " at position ", pos0,
+                     " needs more than the ", s.n_ctx, " cached rows"));
   }
   if (scratch_floats < AttentionScratchFloats(s)) {
     return absl::InvalidArgumentError(
         absl::StrCat("Attention: scratch has ", scratch_floats,
                      " floats, needs ", AttentionScratchFloats(s)));
   }
-  if (q == nullptr || k == nullptr || v == nullptr || out == nullptr ||
+  if (q == nullptr || kv.k == nullptr || kv.v == nullptr ||
+      kv.new_k == nullptr || kv.new_v == nullptr || out == nullptr ||
       scratch == nullptr) {
     return absl::InvalidArgumentError("Attention: null pointer argument");
   }
@@ -70,14 +103,13 @@ float DotRef(const float* a, const float* b, size_t n) {
   return s;
 }
 
-// Reference, one (token, head) over keys 0 .. n_keys - 1: scores, softmax,
-// weighted sum of V rows.
+// Reference, one (token, head) over key positions [lo, hi): scores,
+// softmax, weighted sum of V rows.
 template <typename T>
 void AttendOne(const AttentionShape& s, const float* q, size_t t, size_t h,
-               size_t n_keys, const T* k, const T* v, float* out,
+               const KeyRows<T>& rows, size_t lo, size_t hi, float* out,
                float* scores) {
   const size_t d = s.head_dim;
-  const size_t kv_row = s.n_kv_heads * d;
   const size_t g = h / (s.n_heads / s.n_kv_heads);
   const float* qh = q + t * s.n_heads * d + h * d;
   float qbuf[kMaxHeadDim];
@@ -88,9 +120,10 @@ void AttendOne(const AttentionShape& s, const float* q, size_t t, size_t h,
     }
     qh = qbuf;
   }
-  const float scale = 1.0f / std::sqrt(static_cast<float>(d));
+  const float scale = Scale(s);
+  const size_t n_keys = hi - lo;
   for (size_t j = 0; j < n_keys; ++j) {
-    const T* kj = k + j * kv_row + g * d;
+    const T* kj = rows.K(lo + j) + g * d;
     float dot;
     if constexpr (std::is_same_v<T, float>) {
       dot = DotRef(qh, kj, d);
@@ -104,25 +137,33 @@ void AttendOne(const AttentionShape& s, const float* q, size_t t, size_t h,
   float* o = out + t * s.n_heads * d + h * d;
   std::memset(o, 0, d * sizeof(float));
   for (size_t j = 0; j < n_keys; ++j) {
-    const T* vj = v + j * kv_row + g * d;
-    const float p = scores[j];
-    for (size_t i = 0; i < d; ++i) o[i] += p * Load(vj, i);
+    const T* vj = rows.V(lo + j) + g * d;
+    const float w = scores[j];
+    for (size_t i = 0; i < d; ++i) o[i] += w * Load(vj, i);
   }
 }
 
 template <typename T>
+KeyRows<T> MakeKeyRows(const AttentionShape& s, size_t pos0,
+                       const KvRows<T>& kv) {
+  return {kv, pos0, s.n_ctx, s.n_kv_heads * s.head_dim};
+}
+
+template <typename T>
 absl::Status AttentionImplRef(const AttentionShape& s, const float* q,
-                              size_t n_tokens, size_t pos0, const T* k,
-                              const T* v, float* out, float* scratch,
+                              size_t n_tokens, size_t pos0, const KvRows<T>& kv,
+                              float* out, float* scratch,
                               size_t scratch_floats) {
   if (absl::Status st =
-          Check(s, q, n_tokens, pos0, k, v, out, scratch, scratch_floats);
+          Check(s, q, n_tokens, pos0, kv, out, scratch, scratch_floats);
       !st.ok()) {
     return st;
   }
+  const KeyRows<T> rows = MakeKeyRows(s, pos0, kv);
   for (size_t t = 0; t < n_tokens; ++t) {
+    const size_t p = pos0 + t;
     for (size_t h = 0; h < s.n_heads; ++h) {
-      AttendOne<T>(s, q, t, h, pos0 + t + 1, k, v, out, scratch);
+      AttendOne<T>(s, q, t, h, rows, FirstKey(s, p), p + 1, out, scratch);
     }
   }
   return absl::OkStatus();
@@ -139,25 +180,24 @@ using attention_internal::kAttentionTileRows;
 constexpr size_t kBlockFloats = 8192;
 
 // Rows [row0, row1) of KV head g, row i being query head g * group + i %
-// group of token i / group: all its keys, then normalized into `out`. Token
-// t sees keys 0 .. pos0 + t (causal) or, when `all_keys` > 0, keys 0 ..
-// all_keys - 1 (bidirectional).
+// group of token i / group: the keys of its windows, then normalized into
+// `out`. Token t sees its causal window or, when `all_keys` > 0, positions
+// 0 .. all_keys - 1 (bidirectional).
 template <typename T>
 void AttendTile(const AttentionKernel& kernel, const AttentionShape& s,
-                const float* q, size_t pos0, const T* k, const T* v, float* out,
-                size_t g, size_t row0, size_t row1, size_t all_keys = 0) {
+                const float* q, const KeyRows<T>& rows, float* out, size_t g,
+                size_t row0, size_t row1, size_t all_keys = 0) {
   const size_t d = s.head_dim;
   const size_t group = s.n_heads / s.n_kv_heads;
-  const size_t kv_row = s.n_kv_heads * d;
   alignas(32) float qbuf[kAttentionTileRows * kMaxHeadDim];
   alignas(32) float scores[kAttentionTileRows * kAttentionBlockKeys];
   AttentionTile tile;
   tile.rows = row1 - row0;
   tile.head_dim = d;
-  tile.scale = 1.0f / std::sqrt(static_cast<float>(d));
+  tile.scale = Scale(s);
   tile.q = qbuf;
   tile.scores = scores;
-  size_t n_keys = 0;
+  size_t key_end = 0, key_begin = std::numeric_limits<size_t>::max();
   for (size_t r = 0; r < tile.rows; ++r) {
     const size_t t = (row0 + r) / group;
     const size_t h = g * group + (row0 + r) % group;
@@ -173,26 +213,30 @@ void AttendTile(const AttentionKernel& kernel, const AttentionShape& s,
     }
     tile.out[r] = out + (t * s.n_heads + h) * d;
     std::memset(tile.out[r], 0, d * sizeof(float));
-    tile.n_keys[r] = all_keys > 0 ? all_keys : pos0 + t + 1;
+    const size_t p = rows.pos0 + t;
+    tile.first_key[r] = all_keys > 0 ? 0 : FirstKey(s, p);
+    tile.n_keys[r] = all_keys > 0 ? all_keys : p + 1;
     tile.max[r] = -std::numeric_limits<float>::infinity();
     tile.sum[r] = 0.0f;
-    n_keys = std::max(n_keys, tile.n_keys[r]);
+    key_begin = std::min(key_begin, tile.first_key[r]);
+    key_end = std::max(key_end, tile.n_keys[r]);
   }
   // Each key block's K and V slices are copied (f16: converted) into
   // contiguous buffers: in the cache, the rows of one KV head are
   // n_kv_heads * head_dim floats apart (1 KB for tinyllama), so a block of
   // them falls into a quarter of L1's sets and evicts itself; packed, it
   // stays in L1 while every row of the tile reads it. (Measured:
-  // docs/ops_xnnpack_vs_own.md.)
+  // docs/ops_xnnpack_vs_own.md.) The copy is also where ring rows and the
+  // call's new rows come together in position order.
   alignas(32) float kbuf[kBlockFloats];
   alignas(32) float vbuf[kBlockFloats];
   const size_t block =
       std::max<size_t>(1, std::min(kAttentionBlockKeys, kBlockFloats / d));
-  for (size_t j0 = 0; j0 < n_keys; j0 += block) {
-    const size_t nb = std::min(block, n_keys - j0);
+  for (size_t j0 = key_begin; j0 < key_end; j0 += block) {
+    const size_t nb = std::min(block, key_end - j0);
     for (size_t i = 0; i < nb; ++i) {
-      const T* kj = k + (j0 + i) * kv_row + g * d;
-      const T* vj = v + (j0 + i) * kv_row + g * d;
+      const T* kj = rows.K(j0 + i) + g * d;
+      const T* vj = rows.V(j0 + i) + g * d;
       if constexpr (std::is_same_v<T, float>) {
         std::memcpy(kbuf + i * d, kj, d * sizeof(float));
         std::memcpy(vbuf + i * d, vj, d * sizeof(float));
@@ -212,14 +256,15 @@ void AttendTile(const AttentionKernel& kernel, const AttentionShape& s,
 template <typename T>
 absl::Status AttentionImplFast(const AttentionKernel& kernel,
                                const AttentionShape& s, const float* q,
-                               size_t n_tokens, size_t pos0, const T* k,
-                               const T* v, float* out, float* scratch,
+                               size_t n_tokens, size_t pos0,
+                               const KvRows<T>& kv, float* out, float* scratch,
                                size_t scratch_floats, ThreadPool* pool) {
   if (absl::Status st =
-          Check(s, q, n_tokens, pos0, k, v, out, scratch, scratch_floats);
+          Check(s, q, n_tokens, pos0, kv, out, scratch, scratch_floats);
       !st.ok()) {
     return st;
   }
+  const KeyRows<T> rows = MakeKeyRows(s, pos0, kv);
   // Task = a tile of up to kAttentionTileRows query rows of one KV head
   // (its heads of one token, then the next token...), so K/V rows are read
   // once per tile; tiles write disjoint output rows and need no scratch.
@@ -237,7 +282,7 @@ absl::Status AttentionImplFast(const AttentionKernel& kernel,
     for (size_t i = i0; i < i1; ++i) {
       const size_t g = i / per_kv;
       const size_t row0 = (i % per_kv) * tile_rows;
-      AttendTile(kernel, s, q, pos0, k, v, out, g, row0,
+      AttendTile(kernel, s, q, rows, out, g, row0,
                  std::min(rows_per_kv, row0 + tile_rows));
     }
   });
@@ -272,6 +317,12 @@ absl::Status CheckPacked(const AttentionShape& s, const float* q,
   return absl::OkStatus();
 }
 
+// The key rows of one packed sequence: its own rows, positions from 0.
+KeyRows<float> SequenceRows(const AttentionShape& s, const float* k,
+                            const float* v) {
+  return MakeKeyRows<float>(s, 0, {k, v, k, v});
+}
+
 // Task = all tiles of one (sequence, KV head): a sequence's rows see every
 // key row of that sequence and nothing else, so each task reads only its own
 // sequence's K/V.
@@ -294,10 +345,11 @@ absl::Status BidirectionalImplFast(const AttentionKernel& kernel,
       const size_t start = seq_starts[seq];
       const size_t len = seq_starts[seq + 1] - start;
       const size_t rows = len * group;
+      const KeyRows<float> keys =
+          SequenceRows(s, k + start * kv_row, v + start * kv_row);
       for (size_t row0 = 0; row0 < rows; row0 += kAttentionTileRows) {
-        AttendTile(kernel, s, q + start * q_row, 0, k + start * kv_row,
-                   v + start * kv_row, out + start * q_row, g, row0,
-                   std::min(rows, row0 + kAttentionTileRows), len);
+        AttendTile(kernel, s, q + start * q_row, keys, out + start * q_row, g,
+                   row0, std::min(rows, row0 + kAttentionTileRows), len);
       }
     }
   });
@@ -326,20 +378,21 @@ const AttentionKernel& BestAttentionKernel() {
 
 absl::Status AttentionWithKernel(const AttentionKernel& kernel,
                                  const AttentionShape& shape, const float* q,
-                                 size_t n_tokens, size_t pos0, const float* k,
-                                 const float* v, float* out, float* scratch,
-                                 size_t scratch_floats, ThreadPool* pool) {
-  return AttentionImplFast(kernel, shape, q, n_tokens, pos0, k, v, out, scratch,
+                                 size_t n_tokens, size_t pos0,
+                                 const KvRows<float>& kv, float* out,
+                                 float* scratch, size_t scratch_floats,
+                                 ThreadPool* pool) {
+  return AttentionImplFast(kernel, shape, q, n_tokens, pos0, kv, out, scratch,
                            scratch_floats, pool);
 }
 
 absl::Status AttentionF16WithKernel(const AttentionKernel& kernel,
                                     const AttentionShape& shape, const float* q,
                                     size_t n_tokens, size_t pos0,
-                                    const uint16_t* k, const uint16_t* v,
-                                    float* out, float* scratch,
-                                    size_t scratch_floats, ThreadPool* pool) {
-  return AttentionImplFast(kernel, shape, q, n_tokens, pos0, k, v, out, scratch,
+                                    const KvRows<uint16_t>& kv, float* out,
+                                    float* scratch, size_t scratch_floats,
+                                    ThreadPool* pool) {
+  return AttentionImplFast(kernel, shape, q, n_tokens, pos0, kv, out, scratch,
                            scratch_floats, pool);
 }
 
@@ -353,41 +406,87 @@ absl::Status BidirectionalAttentionWithKernel(
 }  // namespace attention_internal
 
 size_t AttentionScratchFloats(const AttentionShape& shape) {
-  return shape.n_heads * shape.n_ctx;
+  // A query sees at most min(window, n_ctx + 1) keys (n_ctx cached rows and
+  // itself), or n_ctx without a window.
+  return shape.n_ctx + 1;
+}
+
+absl::Status AttentionRowsRef(const AttentionShape& shape, const float* q,
+                              size_t n_tokens, size_t pos0,
+                              const KvRows<float>& kv, float* out,
+                              float* scratch, size_t scratch_floats) {
+  return AttentionImplRef(shape, q, n_tokens, pos0, kv, out, scratch,
+                          scratch_floats);
+}
+
+absl::Status AttentionRowsF16Ref(const AttentionShape& shape, const float* q,
+                                 size_t n_tokens, size_t pos0,
+                                 const KvRows<uint16_t>& kv, float* out,
+                                 float* scratch, size_t scratch_floats) {
+  return AttentionImplRef(shape, q, n_tokens, pos0, kv, out, scratch,
+                          scratch_floats);
+}
+
+absl::Status AttentionRows(const AttentionShape& shape, const float* q,
+                           size_t n_tokens, size_t pos0,
+                           const KvRows<float>& kv, float* out, float* scratch,
+                           size_t scratch_floats, ThreadPool* pool) {
+  return AttentionImplFast(attention_internal::BestAttentionKernel(), shape, q,
+                           n_tokens, pos0, kv, out, scratch, scratch_floats,
+                           pool);
+}
+
+absl::Status AttentionRowsF16(const AttentionShape& shape, const float* q,
+                              size_t n_tokens, size_t pos0,
+                              const KvRows<uint16_t>& kv, float* out,
+                              float* scratch, size_t scratch_floats,
+                              ThreadPool* pool) {
+  return AttentionImplFast(attention_internal::BestAttentionKernel(), shape, q,
+                           n_tokens, pos0, kv, out, scratch, scratch_floats,
+                           pool);
+}
+
+template <typename T>
+KvRows<T> InCache(const AttentionShape& shape, size_t pos0, const T* k,
+                  const T* v) {
+  const size_t row = shape.n_kv_heads * shape.head_dim;
+  // Rows past the cache would only be read if the shape were bad, which
+  // Check reports first; keep the pointers null-safe for it.
+  return {k, v, k == nullptr ? nullptr : k + pos0 * row,
+          v == nullptr ? nullptr : v + pos0 * row};
 }
 
 absl::Status AttentionRef(const AttentionShape& shape, const float* q,
                           size_t n_tokens, size_t pos0, const float* k,
                           const float* v, float* out, float* scratch,
                           size_t scratch_floats) {
-  return AttentionImplRef(shape, q, n_tokens, pos0, k, v, out, scratch,
-                          scratch_floats);
+  return AttentionRowsRef(shape, q, n_tokens, pos0, InCache(shape, pos0, k, v),
+                          out, scratch, scratch_floats);
 }
 
 absl::Status AttentionF16Ref(const AttentionShape& shape, const float* q,
                              size_t n_tokens, size_t pos0, const uint16_t* k,
                              const uint16_t* v, float* out, float* scratch,
                              size_t scratch_floats) {
-  return AttentionImplRef(shape, q, n_tokens, pos0, k, v, out, scratch,
-                          scratch_floats);
+  return AttentionRowsF16Ref(shape, q, n_tokens, pos0,
+                             InCache(shape, pos0, k, v), out, scratch,
+                             scratch_floats);
 }
 
 absl::Status Attention(const AttentionShape& shape, const float* q,
                        size_t n_tokens, size_t pos0, const float* k,
                        const float* v, float* out, float* scratch,
                        size_t scratch_floats, ThreadPool* pool) {
-  return AttentionImplFast(attention_internal::BestAttentionKernel(), shape, q,
-                           n_tokens, pos0, k, v, out, scratch, scratch_floats,
-                           pool);
+  return AttentionRows(shape, q, n_tokens, pos0, InCache(shape, pos0, k, v),
+                       out, scratch, scratch_floats, pool);
 }
 
 absl::Status AttentionF16(const AttentionShape& shape, const float* q,
                           size_t n_tokens, size_t pos0, const uint16_t* k,
                           const uint16_t* v, float* out, float* scratch,
                           size_t scratch_floats, ThreadPool* pool) {
-  return AttentionImplFast(attention_internal::BestAttentionKernel(), shape, q,
-                           n_tokens, pos0, k, v, out, scratch, scratch_floats,
-                           pool);
+  return AttentionRowsF16(shape, q, n_tokens, pos0, InCache(shape, pos0, k, v),
+                          out, scratch, scratch_floats, pool);
 }
 
 absl::Status BidirectionalAttentionRef(const AttentionShape& shape,
@@ -410,10 +509,11 @@ absl::Status BidirectionalAttentionRef(const AttentionShape& shape,
   for (size_t seq = 0; seq + 1 < seq_starts.size(); ++seq) {
     const size_t start = seq_starts[seq];
     const size_t len = seq_starts[seq + 1] - start;
+    const KeyRows<float> keys =
+        SequenceRows(shape, k + start * kv_row, v + start * kv_row);
     for (size_t t = 0; t < len; ++t) {
       for (size_t h = 0; h < shape.n_heads; ++h) {
-        AttendOne<float>(shape, q + start * q_row, t, h, len,
-                         k + start * kv_row, v + start * kv_row,
+        AttendOne<float>(shape, q + start * q_row, t, h, keys, 0, len,
                          out + start * q_row, scratch);
       }
     }

@@ -1,33 +1,34 @@
 // Causal grouped-query attention for one sequence (Vaswani et al. 2017;
-// GQA: Ainslie et al. 2023).
+// GQA: Ainslie et al. 2023), optionally within a sliding window (Beltagy et
+// al. 2020; Gemma 2/3's local layers).
 //
 // Inputs:
 //   q        [n_tokens][n_heads * head_dim]; token t is at position pos0 + t.
-//   k, v     the KV cache, [n_ctx][n_kv_heads * head_dim], rows 0 ..
-//            pos0 + n_tokens - 1 already written (the new tokens included).
+//   keys and values of positions j <= pos0 + t (KvRows):
+//     j <  pos0: the cache, a ring of n_ctx rows [n_ctx][n_kv_heads *
+//                head_dim]: position j is row j % n_ctx;
+//     j >= pos0: the call's own new rows, row j - pos0 of new_k / new_v
+//                (the caller stores them in the cache afterwards).
 // Output:
 //   out      [n_tokens][n_heads * head_dim]:
-//            out_h(t) = sum_{j <= pos0+t} softmax_j(q_h(t) . k_g(j) * scale)
-//                       * v_g(j),  g = h / (n_heads / n_kv_heads)
-//            (consecutive query heads share a KV head, as llama.cpp's
-//            broadcasting and HF's repeat_kv), scale = 1/sqrt(head_dim).
+//            out_h(t) = sum_{lo(p) <= j <= p} softmax_j(q_h(t) . k_g(j) *
+//                       scale) * v_g(j),  p = pos0 + t,
+//            g = h / (n_heads / n_kv_heads) (consecutive query heads share a
+//            KV head, as llama.cpp's broadcasting and HF's repeat_kv),
+//            lo(p) = 0, or p - window + 1 with a window (a query sees itself
+//            and the window - 1 positions before it, llama.cpp's
+//            LLAMA_SWA_TYPE_STANDARD), scale = 1/sqrt(head_dim) unless set.
+// With a window the cache needs only the last window - 1 positions, so
+// n_ctx may be as small as that: a ring that wraps around. Without one,
+// every position of the call must fit the cache: pos0 + n_tokens <= n_ctx.
 // Scratch: AttentionScratchFloats() floats from the caller, reused across
 // calls (no allocation per token); checked by both paths, used by the
 // reference (the fast path keeps its per-tile state on the stack).
 // Threading: (KV head x tiles of query rows) split over `pool`.
 //
-// The f16 variant stores K/V as IEEE half bits; like llama.cpp (whose f16
-// dot converts the f32 operand to the cache type) q is rounded to f16 before
-// the q.k dot product.
-//
-// Bidirectional attention (encoders: BERT, nomic-bert) runs over packed
-// sequences without a cache: sequence s is rows [seq_starts[s],
-// seq_starts[s + 1]) of q ([rows][n_heads * head_dim]), k and v
-// ([rows][n_kv_heads * head_dim]), and each query row attends to every key
-// row of its own sequence and to no other (a block-diagonal mask, no causal
-// mask):
-//   out_h(t) = sum_{j in seq(t)} softmax_j(q_h(t) . k_g(j) * scale) * v_g(j).
-// shape.n_ctx bounds the length of one sequence.
+// The f16 variant stores K/V as IEEE half bits (the new rows too); like
+// llama.cpp (whose f16 dot converts the f32 operand to the cache type) q is
+// rounded to f16 before the q.k dot product.
 #ifndef EDGELLM_OPS_ATTENTION_H_
 #define EDGELLM_OPS_ATTENTION_H_
 
@@ -44,13 +45,51 @@ struct AttentionShape {
   size_t n_heads = 0;
   size_t n_kv_heads = 0;  // divides n_heads
   size_t head_dim = 0;
-  size_t n_ctx = 0;  // rows in the cache
+  size_t n_ctx = 0;   // rows in the cache (a ring: position j is row j % n_ctx)
+  size_t window = 0;  // 0: all earlier positions; else the last `window`
+  float scale = 0.0f;  // of q.k; 0 means 1/sqrt(head_dim)
 };
 
-// Floats of scratch Attention needs: one score row of n_ctx per head.
+// Where the keys and values of a call are (see the header comment). T is
+// float or uint16_t (f16 bits).
+template <typename T>
+struct KvRows {
+  const T* k = nullptr;  // the cache: n_ctx rows
+  const T* v = nullptr;
+  const T* new_k = nullptr;  // n_tokens rows, positions pos0 ..
+  const T* new_v = nullptr;
+};
+
+// Floats of scratch Attention needs: one row of scores.
 size_t AttentionScratchFloats(const AttentionShape& shape);
 
 // Plain reference: straightforward loops, calling thread only.
+absl::Status AttentionRowsRef(const AttentionShape& shape, const float* q,
+                              size_t n_tokens, size_t pos0,
+                              const KvRows<float>& kv, float* out,
+                              float* scratch, size_t scratch_floats);
+absl::Status AttentionRowsF16Ref(const AttentionShape& shape, const float* q,
+                                 size_t n_tokens, size_t pos0,
+                                 const KvRows<uint16_t>& kv, float* out,
+                                 float* scratch, size_t scratch_floats);
+
+// Fast path: query heads that share a KV head in tiles of up to 8 rows, keys
+// in blocks with an online softmax (running max and sum), an AVX2+FMA+F16C
+// kernel chosen at run time where the CPU has it (ops/attention_kernel.h).
+// Only the keys inside a tile's windows are read. Results differ from the
+// reference by f32 rounding and a ~2 ulp exp only.
+absl::Status AttentionRows(const AttentionShape& shape, const float* q,
+                           size_t n_tokens, size_t pos0,
+                           const KvRows<float>& kv, float* out, float* scratch,
+                           size_t scratch_floats, ThreadPool* pool);
+absl::Status AttentionRowsF16(const AttentionShape& shape, const float* q,
+                              size_t n_tokens, size_t pos0,
+                              const KvRows<uint16_t>& kv, float* out,
+                              float* scratch, size_t scratch_floats,
+                              ThreadPool* pool);
+
+// The same with every key in the cache: the call's rows already stored at
+// rows pos0 .. pos0 + n_tokens - 1 of k and v (no wrap within them).
 absl::Status AttentionRef(const AttentionShape& shape, const float* q,
                           size_t n_tokens, size_t pos0, const float* k,
                           const float* v, float* out, float* scratch,
@@ -59,11 +98,6 @@ absl::Status AttentionF16Ref(const AttentionShape& shape, const float* q,
                              size_t n_tokens, size_t pos0, const uint16_t* k,
                              const uint16_t* v, float* out, float* scratch,
                              size_t scratch_floats);
-
-// Fast path: query heads that share a KV head in tiles of up to 8 rows, keys
-// in blocks with an online softmax (running max and sum), an AVX2+FMA+F16C
-// kernel chosen at run time where the CPU has it (ops/attention_kernel.h).
-// Results differ from the reference by f32 rounding and a ~2 ulp exp only.
 absl::Status Attention(const AttentionShape& shape, const float* q,
                        size_t n_tokens, size_t pos0, const float* k,
                        const float* v, float* out, float* scratch,
@@ -73,7 +107,14 @@ absl::Status AttentionF16(const AttentionShape& shape, const float* q,
                           const uint16_t* v, float* out, float* scratch,
                           size_t scratch_floats, ThreadPool* pool);
 
-// Bidirectional attention over packed sequences (see the top of this file).
+// Bidirectional attention over packed sequences (encoders: BERT,
+// nomic-bert), without a cache: sequence s is rows [seq_starts[s],
+// seq_starts[s + 1]) of q ([rows][n_heads * head_dim]), k and v
+// ([rows][n_kv_heads * head_dim]), and each query row attends to every key
+// row of its own sequence and to no other (a block-diagonal mask, no causal
+// mask):
+//   out_h(t) = sum_{j in seq(t)} softmax_j(q_h(t) . k_g(j) * scale) * v_g(j).
+// shape.n_ctx bounds the length of one sequence; the window does not apply.
 // `seq_starts` holds n_seqs + 1 non-decreasing row offsets. The reference
 // needs AttentionScratchFloats(shape) floats of scratch; the fast path (the
 // tile kernels of Attention, tasks of one sequence and KV head) none.

@@ -21,15 +21,16 @@ std::vector<const AttentionKernel*> SupportedAttentionKernels();
 
 absl::Status AttentionWithKernel(const AttentionKernel& kernel,
                                  const AttentionShape& shape, const float* q,
-                                 size_t n_tokens, size_t pos0, const float* k,
-                                 const float* v, float* out, float* scratch,
-                                 size_t scratch_floats, ThreadPool* pool);
+                                 size_t n_tokens, size_t pos0,
+                                 const KvRows<float>& kv, float* out,
+                                 float* scratch, size_t scratch_floats,
+                                 ThreadPool* pool);
 absl::Status AttentionF16WithKernel(const AttentionKernel& kernel,
                                     const AttentionShape& shape, const float* q,
                                     size_t n_tokens, size_t pos0,
-                                    const uint16_t* k, const uint16_t* v,
-                                    float* out, float* scratch,
-                                    size_t scratch_floats, ThreadPool* pool);
+                                    const KvRows<uint16_t>& kv, float* out,
+                                    float* scratch, size_t scratch_floats,
+                                    ThreadPool* pool);
 
 absl::Status BidirectionalAttentionWithKernel(
     const AttentionKernel& kernel, const AttentionShape& shape, const float* q,

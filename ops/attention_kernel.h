@@ -25,12 +25,15 @@ inline constexpr size_t kAttentionBlockKeys = 64;
 struct AttentionTile {
   size_t rows = 0;  // 1 .. kAttentionTileRows
   size_t head_dim = 0;
-  float scale = 0.0f;                      // 1/sqrt(head_dim), applied to q.k
-  const float* q = nullptr;                // rows x head_dim, contiguous
-  float* out[kAttentionTileRows] = {};     // head_dim floats each, zeroed
-  size_t n_keys[kAttentionTileRows] = {};  // causal limit of each row, >= 1
-  float max[kAttentionTileRows] = {};      // running max, starts at -inf
-  float sum[kAttentionTileRows] = {};      // running sum, starts at 0
+  float scale = 0.0f;                   // 1/sqrt(head_dim), applied to q.k
+  const float* q = nullptr;             // rows x head_dim, contiguous
+  float* out[kAttentionTileRows] = {};  // head_dim floats each, zeroed
+  // Each row sees key positions [first_key, n_keys): its window (0 without
+  // one) and its causal limit.
+  size_t first_key[kAttentionTileRows] = {};
+  size_t n_keys[kAttentionTileRows] = {};
+  float max[kAttentionTileRows] = {};  // running max, starts at -inf
+  float sum[kAttentionTileRows] = {};  // running sum, starts at 0
   // kAttentionTileRows x kAttentionBlockKeys floats of scratch.
   float* scores = nullptr;
 };
@@ -38,8 +41,9 @@ struct AttentionTile {
 struct AttentionKernel {
   const char* name;
   // Adds keys j0 .. j0 + nb - 1 (nb <= kAttentionBlockKeys) to the tile: K
-  // row j0 + i is k + i * stride (same for v). Rows whose n_keys <= j0 + i
-  // ignore key j0 + i. out holds the unnormalized partial sums afterwards.
+  // row j0 + i is k + i * stride (same for v). A row ignores key j0 + i
+  // outside its [first_key, n_keys). out holds the unnormalized partial sums
+  // afterwards.
   void (*block)(AttentionTile* tile, const float* k, const float* v,
                 size_t stride, size_t j0, size_t nb);
   // n IEEE half values to float.

@@ -183,13 +183,15 @@ void AccumulateRows(const AttentionTile& t, size_t r0, const float* alpha,
 
 void Block(AttentionTile* t, const float* k, const float* v, size_t stride,
            size_t j0, size_t nb) {
-  // Every row computes scores up to the longest row's limit (all those cache
-  // rows are written); keys past a row's own limit are masked to -inf, so
-  // exp gives them exactly 0.
-  size_t valid[kAttentionTileRows];
+  // Every row computes scores up to the longest row's limit (all those key
+  // rows are valid memory); keys outside a row's own [first_key, n_keys)
+  // are masked to -inf, so exp gives them exactly 0.
+  size_t begin[kAttentionTileRows], valid[kAttentionTileRows];
   size_t n = 0;
   for (size_t r = 0; r < t->rows; ++r) {
     valid[r] = t->n_keys[r] > j0 ? std::min(nb, t->n_keys[r] - j0) : 0;
+    begin[r] =
+        t->first_key[r] > j0 ? std::min(valid[r], t->first_key[r] - j0) : 0;
     n = std::max(n, valid[r]);
   }
   if (n == 0) return;
@@ -202,11 +204,12 @@ void Block(AttentionTile* t, const float* k, const float* v, size_t stride,
   float alpha[kAttentionTileRows];
   for (r = 0; r < t->rows; ++r) {
     float* s = t->scores + r * kB;
-    if (valid[r] == 0) {  // this row's keys ended in an earlier block
+    if (begin[r] == valid[r]) {  // none of this row's keys in this block
       std::fill(s, s + n, 0.0f);
       alpha[r] = 1.0f;
       continue;
     }
+    std::fill(s, s + begin[r], kNegInf);
     for (size_t i = valid[r]; i < n8; ++i) s[i] = kNegInf;
     __m256 mv = _mm256_set1_ps(kNegInf);
     for (size_t i = 0; i < n8; i += 8)

@@ -29,13 +29,16 @@ float Dot(const float* a, const float* b, size_t n) {
 void Block(AttentionTile* t, const float* k, const float* v, size_t stride,
            size_t j0, size_t nb) {
   const size_t d = t->head_dim;
-  size_t valid[kAttentionTileRows];
+  // Row r takes keys [begin[r], end[r]) of this block.
+  size_t begin[kAttentionTileRows], end[kAttentionTileRows];
   for (size_t r = 0; r < t->rows; ++r) {
-    valid[r] = t->n_keys[r] > j0 ? std::min(nb, t->n_keys[r] - j0) : 0;
+    end[r] = t->n_keys[r] > j0 ? std::min(nb, t->n_keys[r] - j0) : 0;
+    begin[r] =
+        t->first_key[r] > j0 ? std::min(end[r], t->first_key[r] - j0) : 0;
   }
   for (size_t i = 0; i < nb; ++i) {
     for (size_t r = 0; r < t->rows; ++r) {
-      if (i < valid[r]) {
+      if (i >= begin[r] && i < end[r]) {
         t->scores[r * kAttentionBlockKeys + i] =
             Dot(t->q + r * d, k + i * stride, d) * t->scale;
       }
@@ -43,13 +46,13 @@ void Block(AttentionTile* t, const float* k, const float* v, size_t stride,
   }
   for (size_t r = 0; r < t->rows; ++r) {
     float* s = t->scores + r * kAttentionBlockKeys;
-    if (valid[r] == 0) continue;
+    if (begin[r] == end[r]) continue;
     float m = t->max[r];
-    for (size_t i = 0; i < valid[r]; ++i) m = std::fmax(m, s[i]);
+    for (size_t i = begin[r]; i < end[r]; ++i) m = std::fmax(m, s[i]);
     // exp(-inf) = 0 on the first block (the output is still zero).
     const float alpha = std::exp(t->max[r] - m);
     float l = 0.0f;
-    for (size_t i = 0; i < valid[r]; ++i) l += (s[i] = std::exp(s[i] - m));
+    for (size_t i = begin[r]; i < end[r]; ++i) l += (s[i] = std::exp(s[i] - m));
     t->sum[r] = t->sum[r] * alpha + l;
     t->max[r] = m;
     if (alpha != 1.0f) {
@@ -59,7 +62,7 @@ void Block(AttentionTile* t, const float* k, const float* v, size_t stride,
   for (size_t i = 0; i < nb; ++i) {
     const float* vi = v + i * stride;
     for (size_t r = 0; r < t->rows; ++r) {
-      if (i >= valid[r]) continue;
+      if (i < begin[r] || i >= end[r]) continue;
       const float p = t->scores[r * kAttentionBlockKeys + i];
       float* o = t->out[r];
       for (size_t x = 0; x < d; ++x) o[x] += p * vi[x];

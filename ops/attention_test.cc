@@ -1,6 +1,8 @@
 #include "ops/attention.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -29,20 +31,25 @@ std::vector<double> Exact(const AttentionShape& s, const std::vector<float>& q,
     for (size_t h = 0; h < s.n_heads; ++h) {
       const size_t g = h / group;
       const size_t n_keys = pos0 + t + 1;
-      std::vector<double> sc(n_keys);
+      // The window masks every key more than window - 1 positions back.
+      const size_t lo =
+          s.window == 0 || n_keys <= s.window ? 0 : n_keys - s.window;
+      std::vector<double> sc(n_keys, 0.0);
       double max = -1e300;
-      for (size_t j = 0; j < n_keys; ++j) {
+      const double scale = s.scale != 0 ? s.scale : 1.0 / std::sqrt(double(d));
+      for (size_t j = lo; j < n_keys; ++j) {
         double dot = 0;
         for (size_t i = 0; i < d; ++i) {
           dot += double{q[(t * s.n_heads + h) * d + i]} *
                  k[(j * s.n_kv_heads + g) * d + i];
         }
-        sc[j] = dot / std::sqrt(double(d));
+        sc[j] = dot * scale;
         max = std::max(max, sc[j]);
       }
       double sum = 0;
-      for (double& x : sc) sum += (x = std::exp(x - max));
-      for (size_t j = 0; j < n_keys; ++j) {
+      for (size_t j = lo; j < n_keys; ++j)
+        sum += (sc[j] = std::exp(sc[j] - max));
+      for (size_t j = lo; j < n_keys; ++j) {
         for (size_t i = 0; i < d; ++i) {
           out[(t * s.n_heads + h) * d + i] +=
               sc[j] / sum * v[(j * s.n_kv_heads + g) * d + i];
@@ -166,20 +173,25 @@ TEST(AttentionTest, EveryKernelMatchesReferenceOnModelShapes) {
                                               ref.data(), scratch.data(),
                                               scratch.size())
                                   .ok());
-                  ASSERT_TRUE(attention_internal::AttentionF16WithKernel(
-                                  *kernel, s, q.data(), n_tokens, pos0,
-                                  k16.data(), v16.data(), got.data(),
-                                  scratch.data(), scratch.size(), p)
-                                  .ok());
+                  const size_t row = s.n_kv_heads * head_dim;
+                  ASSERT_TRUE(
+                      attention_internal::AttentionF16WithKernel(
+                          *kernel, s, q.data(), n_tokens, pos0,
+                          {k16.data(), v16.data(), k16.data() + pos0 * row,
+                           v16.data() + pos0 * row},
+                          got.data(), scratch.data(), scratch.size(), p)
+                          .ok());
                 } else {
                   ASSERT_TRUE(AttentionRef(s, q.data(), n_tokens, pos0,
                                            k.data(), v.data(), ref.data(),
                                            scratch.data(), scratch.size())
                                   .ok());
+                  const size_t row = s.n_kv_heads * head_dim;
                   ASSERT_TRUE(attention_internal::AttentionWithKernel(
                                   *kernel, s, q.data(), n_tokens, pos0,
-                                  k.data(), v.data(), got.data(),
-                                  scratch.data(), scratch.size(), p)
+                                  {k.data(), v.data(), k.data() + pos0 * row,
+                                   v.data() + pos0 * row},
+                                  got.data(), scratch.data(), scratch.size(), p)
                                   .ok());
                 }
                 auto qe = q;
@@ -200,6 +212,151 @@ TEST(AttentionTest, EveryKernelMatchesReferenceOnModelShapes) {
       }
     }
   }
+}
+
+// Sliding-window attention over a ring of cached rows, against full
+// attention with a window mask: a sequence of 230 positions decoded in
+// chunks of 1 to 9 tokens (prompt chunks and single steps), the cache a
+// ring of only as many rows as the window needs, so it wraps around many
+// times. Each chunk's keys are passed as new rows and stored into the ring
+// afterwards, as the transformer does. Every kernel, f32 and f16, windows
+// from 1 to past the sequence, rings of window - 1 (the minimum) and more.
+TEST(AttentionTest, WindowedRingEqualsMaskedFullAttention) {
+  auto pool = std::move(ThreadPool::Create(2)).value();
+  std::mt19937 rng(31);
+  const size_t kPositions = 230, kHeads = 4, kKvHeads = 2, kDim = 24;
+  const size_t row = kKvHeads * kDim;
+  // The whole sequence's q, k, v (what a model would produce).
+  auto q_all = Random(kPositions * kHeads * kDim, rng);
+  for (float& x : q_all) x *= 2.0f;
+  auto k_all = Random(kPositions * row, rng);
+  auto v_all = Random(kPositions * row, rng);
+  std::vector<uint16_t> k16_all(k_all.size()), v16_all(v_all.size());
+  for (size_t i = 0; i < k_all.size(); ++i) {
+    k16_all[i] = quant::Fp32ToFp16(k_all[i]);
+    v16_all[i] = quant::Fp32ToFp16(v_all[i]);
+  }
+  for (const auto* kernel : attention_internal::SupportedAttentionKernels()) {
+    for (auto [window, ring] : {std::pair<size_t, size_t>{1, 1},
+                                {5, 4},
+                                {16, 16},
+                                {16, 40},
+                                {70, 69},
+                                {300, 230}}) {
+      for (bool f16 : {false, true}) {
+        SCOPED_TRACE(testing::Message() << kernel->name << " window=" << window
+                                        << " ring=" << ring << " f16=" << f16);
+        AttentionShape s{kHeads, kKvHeads, kDim, ring, window};
+        AttentionShape full = s;
+        full.n_ctx = kPositions;
+        std::vector<float> ring_k(ring * row), ring_v(ring * row);
+        std::vector<uint16_t> ring_k16(ring * row), ring_v16(ring * row);
+        std::vector<float> scratch(AttentionScratchFloats(full));
+        size_t pos0 = 0;
+        while (pos0 < kPositions) {
+          const size_t n = std::min<size_t>(kPositions - pos0, 1 + rng() % 9);
+          const float* q = q_all.data() + pos0 * kHeads * kDim;
+          std::vector<float> got(n * kHeads * kDim), ref(got.size());
+          if (f16) {
+            const uint16_t* nk = k16_all.data() + pos0 * row;
+            const uint16_t* nv = v16_all.data() + pos0 * row;
+            ASSERT_TRUE(attention_internal::AttentionF16WithKernel(
+                            *kernel, s, q, n, pos0,
+                            {ring_k16.data(), ring_v16.data(), nk, nv},
+                            got.data(), scratch.data(), scratch.size(),
+                            pool.get())
+                            .ok());
+            // The reference on the whole sequence as one contiguous cache.
+            ASSERT_TRUE(AttentionF16Ref(full, q, n, pos0, k16_all.data(),
+                                        v16_all.data(), ref.data(),
+                                        scratch.data(), scratch.size())
+                            .ok());
+            for (size_t t = 0; t < n; ++t) {
+              const size_t r = (pos0 + t) % ring;
+              std::memcpy(&ring_k16[r * row], nk + t * row, row * 2);
+              std::memcpy(&ring_v16[r * row], nv + t * row, row * 2);
+            }
+          } else {
+            const float* nk = k_all.data() + pos0 * row;
+            const float* nv = v_all.data() + pos0 * row;
+            ASSERT_TRUE(attention_internal::AttentionWithKernel(
+                            *kernel, s, q, n, pos0,
+                            {ring_k.data(), ring_v.data(), nk, nv}, got.data(),
+                            scratch.data(), scratch.size(), pool.get())
+                            .ok());
+            ASSERT_TRUE(AttentionRef(full, q, n, pos0, k_all.data(),
+                                     v_all.data(), ref.data(), scratch.data(),
+                                     scratch.size())
+                            .ok());
+            const auto want = Exact(full, std::vector<float>(q, q + got.size()),
+                                    n, pos0, k_all, v_all);
+            for (size_t i = 0; i < want.size(); ++i) {
+              ASSERT_NEAR(ref[i], want[i], 2e-5) << "pos0=" << pos0;
+            }
+            for (size_t t = 0; t < n; ++t) {
+              const size_t r = (pos0 + t) % ring;
+              std::memcpy(&ring_k[r * row], nk + t * row, row * 4);
+              std::memcpy(&ring_v[r * row], nv + t * row, row * 4);
+            }
+          }
+          for (size_t i = 0; i < got.size(); ++i) {
+            ASSERT_NEAR(got[i], ref[i], 2e-5) << "pos0=" << pos0 << " i=" << i;
+          }
+          pos0 += n;
+        }
+      }
+    }
+  }
+}
+
+// The reference over a ring with new rows equals the reference over a full
+// cache bit for bit (the same keys in the same order), and a window wider
+// than the sequence is no window at all.
+TEST(AttentionTest, RingReferenceEqualsFullReference) {
+  std::mt19937 rng(37);
+  const size_t row = 2 * 8, n_pos = 50, window = 7;
+  auto q = Random(3 * 4 * 8, rng);
+  auto k = Random(n_pos * row, rng), v = Random(n_pos * row, rng);
+  const size_t pos0 = 40;
+  AttentionShape full{4, 2, 8, n_pos, window};
+  AttentionShape ring_shape = full;
+  ring_shape.n_ctx = window - 1;
+  std::vector<float> ring_k(ring_shape.n_ctx * row), ring_v(ring_k.size());
+  for (size_t p = pos0 - (window - 1); p < pos0; ++p) {
+    const size_t r = p % ring_shape.n_ctx;
+    std::copy_n(&k[p * row], row, &ring_k[r * row]);
+    std::copy_n(&v[p * row], row, &ring_v[r * row]);
+  }
+  std::vector<float> scratch(AttentionScratchFloats(full)), a(q.size()),
+      b(q.size());
+  ASSERT_TRUE(AttentionRef(full, q.data(), 3, pos0, k.data(), v.data(),
+                           a.data(), scratch.data(), scratch.size())
+                  .ok());
+  ASSERT_TRUE(AttentionRowsRef(ring_shape, q.data(), 3, pos0,
+                               {ring_k.data(), ring_v.data(), &k[pos0 * row],
+                                &v[pos0 * row]},
+                               b.data(), scratch.data(), scratch.size())
+                  .ok());
+  EXPECT_EQ(a, b);
+  // A ring one row too small for the window is refused.
+  ring_shape.n_ctx = window - 2;
+  EXPECT_EQ(AttentionRowsRef(
+                ring_shape, q.data(), 3, pos0,
+                {ring_k.data(), ring_v.data(), &k[pos0 * row], &v[pos0 * row]},
+                b.data(), scratch.data(), scratch.size())
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  // Window 0 and a window past every position agree.
+  AttentionShape wide = full;
+  wide.window = 1000;
+  full.window = 0;
+  ASSERT_TRUE(AttentionRef(full, q.data(), 3, pos0, k.data(), v.data(),
+                           a.data(), scratch.data(), scratch.size())
+                  .ok());
+  ASSERT_TRUE(AttentionRef(wide, q.data(), 3, pos0, k.data(), v.data(),
+                           b.data(), scratch.data(), scratch.size())
+                  .ok());
+  EXPECT_EQ(a, b);
 }
 
 TEST(AttentionTest, CausalFutureRowsAreIgnored) {

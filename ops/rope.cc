@@ -32,10 +32,13 @@ float ThetaScale(const RopeConfig& c) {
 void CosSin(const RopeConfig& c, float theta_scale, int64_t p, float* cs) {
   float theta = static_cast<float>(p);
   for (size_t i = 0; i < c.rot_dims / 2; ++i) {
+    // Multiplying by 1 is exact: the defaults leave the angles and the
+    // cos/sin of unscaled models unchanged bit for bit.
     const float t =
-        c.freq_factors != nullptr ? theta / c.freq_factors[i] : theta;
-    cs[2 * i] = std::cos(t);
-    cs[2 * i + 1] = std::sin(t);
+        c.freq_scale *
+        (c.freq_factors != nullptr ? theta / c.freq_factors[i] : theta);
+    cs[2 * i] = std::cos(t) * c.attn_factor;
+    cs[2 * i + 1] = std::sin(t) * c.attn_factor;
     theta *= theta_scale;
   }
 }

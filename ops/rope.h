@@ -1,11 +1,17 @@
 // Rotary position embedding (Su et al. 2021, RoFormer).
 //
 // For pair i (0 <= i < rot_dims/2) of a head at position p the angle is
-//   theta_i(p) = p * theta_scale^i / freq_factors[i],
+//   theta_i(p) = freq_scale * (p * theta_scale^i / freq_factors[i]),
 //   theta_scale = powf(freq_base, -2 / rot_dims),
-// computed as llama.cpp's ggml_rope_cache_init does: theta starts at float(p)
-// and is multiplied by theta_scale once per pair (so the rounding matches),
-// then cos/sin in f32. The pair (a, b) becomes (a cos - b sin, a sin + b cos).
+// computed as llama.cpp's ggml_rope_cache_init and rope_yarn (without YaRN's
+// extrapolation mix) do: theta starts at float(p) and is multiplied by
+// theta_scale once per pair (so the rounding matches), then
+//   c = cosf(theta) * attn_factor,  s = sinf(theta) * attn_factor,
+// and the pair (a, b) becomes (a c - b s, a s + b c). freq_scale < 1 is
+// linear position interpolation (Chen et al. 2023; GGUF
+// rope.scaling.type "linear", freq_scale = 1 / rope.scaling.factor);
+// attn_factor is LongRoPE's magnitude scaling (rope.scaling.attn_factor),
+// which reaches only the rotated dims.
 //
 // Layouts (which two values form pair i of a head):
 //   kNormal  (2i, 2i+1): llama.cpp LLAMA_ROPE_TYPE_NORM, llama2.c, Llama.
@@ -36,8 +42,11 @@ struct RopeConfig {
   float freq_base = 10000.0f;
   RopeLayout layout = RopeLayout::kNormal;
   // Empty (all 1) or rot_dims/2 divisors of the angle, e.g. from
-  // Llama3RopeFreqFactors or a GGUF rope_freqs tensor. Not owned.
+  // Llama3RopeFreqFactors, a GGUF rope_freqs tensor or LongRoPE's
+  // rope_factors_{short,long}. Not owned.
   const float* freq_factors = nullptr;
+  float freq_scale = 1.0f;   // multiplies every angle (linear scaling)
+  float attn_factor = 1.0f;  // multiplies cos and sin
 };
 
 // The largest rot_dims Rope() supports (its cos/sin cache is on the stack).

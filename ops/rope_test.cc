@@ -24,10 +24,12 @@ void RotateDouble(const RopeConfig& c, double p, const float* in, double* out) {
   for (size_t i = 0; i < half; ++i) {
     double theta = p * std::pow(double{c.freq_base}, -2.0 * i / c.rot_dims);
     if (c.freq_factors != nullptr) theta /= c.freq_factors[i];
+    theta *= c.freq_scale;
+    const double m = c.attn_factor;
     const size_t a = c.layout == RopeLayout::kNormal ? 2 * i : i;
     const size_t b = c.layout == RopeLayout::kNormal ? 2 * i + 1 : i + half;
-    out[a] = in[a] * std::cos(theta) - in[b] * std::sin(theta);
-    out[b] = in[a] * std::sin(theta) + in[b] * std::cos(theta);
+    out[a] = m * (in[a] * std::cos(theta) - in[b] * std::sin(theta));
+    out[b] = m * (in[a] * std::sin(theta) + in[b] * std::cos(theta));
   }
 }
 
@@ -38,9 +40,16 @@ TEST(RopeTest, MatchesDoubleMathAndFastIsIdentical) {
   for (RopeLayout layout : {RopeLayout::kNormal, RopeLayout::kNeox}) {
     for (auto [head_dim, rot_dims] :
          {std::pair<size_t, size_t>{2, 2}, {6, 4}, {64, 64}, {80, 32}}) {
-      for (bool llama3 : {false, true}) {
+      for (auto [llama3, scaled] : {std::pair{false, false},
+                                    {true, false},
+                                    {false, true},
+                                    {true, true}}) {
         if (llama3 && rot_dims != 64) continue;
         RopeConfig c;
+        // Linear interpolation (Gemma 3's global layers) and LongRoPE's
+        // magnitude factor (Phi-4-mini's attn_factor).
+        c.freq_scale = scaled ? 0.125f : 1.0f;
+        c.attn_factor = scaled ? 1.1902381f : 1.0f;
         c.head_dim = head_dim;
         c.rot_dims = rot_dims;
         c.freq_base = llama3 ? 500000.0f : 10000.0f;
