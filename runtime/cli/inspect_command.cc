@@ -1,5 +1,6 @@
 // `edgellm inspect`: what a GGUF model holds — architecture,
 // hyperparameters, tokenizer, tensors and totals — as text or JSON.
+#include <algorithm>
 #include <iostream>
 #include <map>
 #include <string>
@@ -13,6 +14,7 @@
 #include "runtime/gguf/gguf.h"
 #include "runtime/model/config.h"
 #include "runtime/model/encoder_config.h"
+#include "runtime/model/transformer.h"
 #include "runtime/model/weight_stats.h"
 
 namespace edgellm::cli {
@@ -204,6 +206,55 @@ std::string Thousands(uint64_t n) {
   return s;
 }
 
+// How edgellm runs the model: the architecture's row of the decoder table,
+// the per-layer plan and the KV memory per sequence at `context` positions
+// (0: the default a server or generate would use). An error when the
+// architecture or hyperparameters are not supported.
+json DecoderJson(const gguf::GgufFile& f, int32_t context) {
+  absl::StatusOr<model::ModelConfig> c = model::ReadModelConfig(f);
+  if (!c.ok()) {
+    return {{"supported", false}, {"error", std::string(c.status().message())}};
+  }
+  if (context <= 0) {
+    context = std::min(c->context_length, model::kDefaultContextCap);
+  }
+  const int32_t global = static_cast<int32_t>(
+      std::count_if(c->layers.begin(), c->layers.end(),
+                    [](const model::LayerConfig& l) { return l.window == 0; }));
+  return {{"supported", true},
+          {"blocks", model::DescribeArchitecture(c->arch)},
+          {"layers", model::DescribeLayers(*c)},
+          {"head_dim", c->head_dim},
+          {"rope_dims", c->rope_dimension_count},
+          {"sliding_window", c->sliding_window},
+          {"global_layers", global},
+          {"tied_output", c->tied_output},
+          {"kv_context", context},
+          {"kv_bytes_per_slot_f32", model::KvBytesPerSlot(*c, context, 4)},
+          {"kv_bytes_per_slot_f16", model::KvBytesPerSlot(*c, context, 2)}};
+}
+
+void PrintDecoder(const json& d) {
+  if (!d["supported"].get<bool>()) {
+    std::cout << "decoder: not supported: " << d["error"].get<std::string>()
+              << "\n";
+    return;
+  }
+  std::cout << "decoder: "
+            << absl::StrJoin(d["blocks"].get<std::vector<std::string>>(), ", ")
+            << "\n  " << d["layers"].get<std::string>() << "\n"
+            << absl::StrFormat(
+                   "  head_dim %d, rope dims %d, %s head\n",
+                   d["head_dim"].get<int>(), d["rope_dims"].get<int>(),
+                   d["tied_output"].get<bool>() ? "tied" : "separate")
+            << absl::StrFormat(
+                   "  KV cache per sequence at %d positions: %s bytes f32, %s "
+                   "bytes f16\n",
+                   d["kv_context"].get<int>(),
+                   Thousands(d["kv_bytes_per_slot_f32"].get<uint64_t>()),
+                   Thousands(d["kv_bytes_per_slot_f16"].get<uint64_t>()));
+}
+
 void PrintText(const json& s, const gguf::GgufFile& f) {
   std::cout << absl::StrFormat(
       "%s: GGUF v%d, %s bytes, alignment %d\n", s["path"].get<std::string>(),
@@ -231,6 +282,7 @@ void PrintText(const json& s, const gguf::GgufFile& f) {
     }
   }
   const json& tok = s["tokenizer"];
+  PrintDecoder(s["decoder"]);
   std::cout << "tokenizer: " << tok["model"].get<std::string>();
   if (tok.contains("pre"))
     std::cout << " (pre " << tok["pre"].get<std::string>() << ")";
@@ -297,7 +349,9 @@ int RunInspect(const ParsedArgs& args) {
     std::cerr << "edgellm inspect: " << file.status().message() << "\n";
     return 1;
   }
-  const json summary = Summarize(path, **file);
+  json summary = Summarize(path, **file);
+  summary["decoder"] =
+      DecoderJson(**file, static_cast<int32_t>(args.GetInt("ctx")));
   if (args.GetBool("json")) {
     // Invalid UTF-8 in token texts is replaced rather than thrown on.
     std::cout << summary.dump(2, ' ', false, json::error_handler_t::replace)
@@ -317,7 +371,10 @@ Command InspectCommand() {
       .usage = "edgellm inspect MODEL.gguf [--json]",
       .details = "",
       .flags = {{"json", FlagKind::kBool, "false",
-                 "print one JSON object instead of text"}},
+                 "print one JSON object instead of text"},
+                {"ctx", FlagKind::kInt, "0",
+                 "positions per sequence for the KV-cache size (0: the "
+                 "model's context, capped as serve and generate cap it)"}},
       .run = RunInspect,
   };
 }

@@ -143,5 +143,32 @@ TEST(QuantizeInspectTest, Stories260KRoundTrip) {
   EXPECT_EQ(j["tensors"][1]["shape"], nlohmann::json({64, 512}));
 }
 
+// The decoder section: the architecture's row and the per-layer plan of a
+// Gemma 3 model (five sliding-window layers per global one), and its KV
+// memory per sequence, which holds only the window for the local layers:
+// (5 x 16 + ctx) rows x 2 (keys, values) x kv_dim 64 x 4 bytes.
+TEST(InspectCommandTest, DecoderDescriptionAndWindowedKvBytes) {
+  const std::string model = edgellm::testing::SharedFileOrEmpty(
+      "reference/models/gemma3-tiny-f32.gguf");
+  if (model.empty()) GTEST_SKIP() << edgellm::testing::kNoSharedMessage;
+  CommandRun js =
+      RunCommand(InspectCommand(), {model, "--json", "--ctx", "100"});
+  ASSERT_EQ(js.code, 0) << js.err;
+  const nlohmann::json j = nlohmann::json::parse(js.out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << js.out;
+  const nlohmann::json& d = j["decoder"];
+  ASSERT_TRUE(d["supported"].get<bool>()) << d.dump();
+  EXPECT_EQ(d["kv_bytes_per_slot_f32"], (5 * 16 + 100) * 2 * 64 * 4);
+  EXPECT_EQ(d["kv_bytes_per_slot_f16"], (5 * 16 + 100) * 2 * 64 * 2);
+  EXPECT_EQ(d["global_layers"], 1);
+  EXPECT_THAT(d["layers"].get<std::string>(),
+              HasSubstr("5 local (window 16, rope base 10000)"));
+  EXPECT_THAT(d["blocks"].dump(), HasSubstr("qk-norm per head"));
+  CommandRun text = RunCommand(InspectCommand(), {model});
+  ASSERT_EQ(text.code, 0) << text.err;
+  EXPECT_THAT(text.out, HasSubstr("decoder: rope neox, geglu"));
+  EXPECT_THAT(text.out, HasSubstr("1 global (rope base 1e+06, scale 0.125)"));
+}
+
 }  // namespace
 }  // namespace edgellm::cli

@@ -52,13 +52,22 @@ absl::StatusOr<std::unique_ptr<Transformer>> Transformer::Create(
   const ModelConfig& c = t->config_;
   int32_t context = options.context;
   if (context == 0) context = std::min(c.context_length, kDefaultContextCap);
+  if (c.layers.size() != static_cast<size_t>(c.block_count)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("config has ", c.layers.size(), " layer entries for ",
+                     c.block_count, " layers"));
+  }
+  // Sliding-window layers keep a ring of their window (ops/attention.h); the
+  // others the whole context.
   EDGELLM_ASSIGN_OR_RETURN(
-      t->kv_, KvCache::Create(c.block_count, options.slots, context, c.kv_dim(),
-                              options.kv_type));
+      t->kv_, KvCache::Create(KvRowsPerLayer(c, context), options.slots,
+                              context, c.kv_dim(), options.kv_type));
   t->max_batch_ = options.max_batch;
   if (options.kv_type == KvCacheType::kF16) {
     EDGELLM_ASSIGN_OR_RETURN(t->kv_convert_,
                              ops::F32ToF16Converter::Create(c.kv_dim()));
+    t->new_k16_.resize(size_t(options.max_batch) * c.kv_dim());
+    t->new_v16_.resize(size_t(options.max_batch) * c.kv_dim());
   }
 
   // Prepare every linear from the copy of the weights this object owns, so
@@ -86,26 +95,7 @@ absl::StatusOr<std::unique_ptr<Transformer>> Transformer::Create(
   order.push_back({&t->weights_.output, &t->output_});
   EDGELLM_RETURN_IF_ERROR(PrepareLinears(order, options.release_packed_sources,
                                          pool, &t->packed_q8_0_));
-  t->rope_.head_dim = c.head_dim;
-  t->rope_.rot_dims = c.rope_dimension_count;
-  t->rope_.freq_base = c.rope_freq_base;
-  t->rope_.layout = c.rope_style == RopeStyle::kNeox ? ops::RopeLayout::kNeox
-                                                     : ops::RopeLayout::kNormal;
-  if (t->weights_.rope_freqs.present()) {
-    // The file's own table wins: it is what llama.cpp applies.
-    t->rope_.freq_factors = t->weights_.rope_freqs.f32();
-  } else if (c.rope_scaling.factor > 0) {
-    const Llama3RopeScaling& s = c.rope_scaling;
-    t->rope_freq_factors_ = ops::Llama3RopeFreqFactors(
-        c.rope_dimension_count, c.rope_freq_base, s.factor, s.low_freq_factor,
-        s.high_freq_factor, s.original_context_length);
-    t->rope_.freq_factors = t->rope_freq_factors_.data();
-  }
-  t->attention_.n_heads = c.head_count;
-  t->attention_.n_kv_heads = c.head_count_kv;
-  t->attention_.head_dim = c.head_dim;
-  t->attention_.n_ctx = context;
-
+  t->SetUpRopeAndAttention(context);
   const size_t b = options.max_batch;
   t->x_.resize(b * c.embedding_length);
   t->xb_.resize(b * std::max(c.embedding_length, c.q_dim()));
@@ -117,7 +107,11 @@ absl::StatusOr<std::unique_ptr<Transformer>> Transformer::Create(
   t->ff_gate_.resize(ffn_rows * c.feed_forward_length);
   t->ff_up_.resize(ffn_rows * c.feed_forward_length);
   t->head_in_.resize(b * c.embedding_length);
-  t->att_scratch_.resize(ops::AttentionScratchFloats(t->attention_));
+  size_t scratch = 0;
+  for (const ops::AttentionShape& a : t->attention_) {
+    scratch = std::max(scratch, ops::AttentionScratchFloats(a));
+  }
+  t->att_scratch_.resize(scratch);
   t->embed_row_.resize(EmbeddingRowBytes(t->weights_.token_embd));
   // Grow the pool's scratch once to what the largest linear needs, so that
   // Forward never allocates.
@@ -130,6 +124,50 @@ absl::StatusOr<std::unique_ptr<Transformer>> Transformer::Create(
     }
   }
   return t;
+}
+
+void Transformer::SetUpRopeAndAttention(int32_t context) {
+  const ModelConfig& c = config_;
+  // One table of per-pair divisors for every layer: the file's own
+  // rope_freqs (what llama.cpp applies), or llama3 scaling computed from the
+  // keys, or LongRoPE's short or long factors, chosen once by the context
+  // as llama.cpp does (n_ctx > original context -> long).
+  const float* factors = nullptr;
+  if (weights_.rope_freqs.present()) {
+    factors = weights_.rope_freqs.f32();
+  } else if (c.rope_scaling.factor > 0) {
+    const Llama3RopeScaling& s = c.rope_scaling;
+    rope_freq_factors_ = ops::Llama3RopeFreqFactors(
+        c.rope_dimension_count, c.rope_freq_base, s.factor, s.low_freq_factor,
+        s.high_freq_factor, s.original_context_length);
+    factors = rope_freq_factors_.data();
+  }
+  if (weights_.rope_factors_short.present()) {
+    factors = context > c.rope_original_context
+                  ? weights_.rope_factors_long.f32()
+                  : weights_.rope_factors_short.f32();
+  }
+  rope_.resize(c.block_count);
+  attention_.resize(c.block_count);
+  for (int32_t l = 0; l < c.block_count; ++l) {
+    const LayerConfig& layer = c.layers[l];
+    ops::RopeConfig& r = rope_[l];
+    r.head_dim = c.head_dim;
+    r.rot_dims = c.rope_dimension_count;
+    r.freq_base = layer.rope_freq_base;
+    r.freq_scale = layer.rope_freq_scale;
+    r.attn_factor = c.rope_attn_factor;
+    r.layout = c.rope_style == RopeStyle::kNeox ? ops::RopeLayout::kNeox
+                                                : ops::RopeLayout::kNormal;
+    r.freq_factors = factors;
+    ops::AttentionShape& a = attention_[l];
+    a.n_heads = c.head_count;
+    a.n_kv_heads = c.head_count_kv;
+    a.head_dim = c.head_dim;
+    a.n_ctx = kv_->rows(l);
+    a.window = layer.window;
+    a.scale = c.attention_scale;
+  }
 }
 
 absl::Status Transformer::RunLinear(const Linear& linear, const float* x,
@@ -154,19 +192,22 @@ absl::Status Transformer::Embed(absl::Span<const BatchToken> batch, float* x) {
 }
 
 absl::Status Transformer::StoreKv(int32_t layer, int32_t slot, int32_t pos0,
-                                  int32_t count, const float* k,
-                                  const float* v) {
-  // Positions pos0.. of one (layer, slot) are consecutive rows in the cache.
-  const int32_t kv_dim = config_.kv_dim();
-  if (kv_->type() == KvCacheType::kF32) {
-    std::memcpy(kv_->key(layer, slot, pos0), k, size_t(count) * kv_dim * 4);
-    std::memcpy(kv_->value(layer, slot, pos0), v, size_t(count) * kv_dim * 4);
-    return absl::OkStatus();
+                                  int32_t count, const void* k, const void* v) {
+  // Only the last `rows` positions stay in a ring of `rows`; position p goes
+  // to row p % rows (p itself for a full-context layer).
+  const int32_t rows = kv_->rows(layer);
+  const size_t row_bytes = size_t(config_.kv_dim()) * kv_->element_bytes();
+  const int32_t skip = std::max(0, count - rows);
+  for (int32_t i = skip; i < count;) {
+    const int32_t row = (pos0 + i) % rows;
+    const int32_t run = std::min(count - i, rows - row);  // up to the wrap
+    std::memcpy(kv_->key(layer, slot, row),
+                static_cast<const char*>(k) + i * row_bytes, run * row_bytes);
+    std::memcpy(kv_->value(layer, slot, row),
+                static_cast<const char*>(v) + i * row_bytes, run * row_bytes);
+    i += run;
   }
-  EDGELLM_RETURN_IF_ERROR(kv_convert_->Run(
-      k, count, static_cast<uint16_t*>(kv_->key(layer, slot, pos0))));
-  return kv_convert_->Run(
-      v, count, static_cast<uint16_t*>(kv_->value(layer, slot, pos0)));
+  return absl::OkStatus();
 }
 
 absl::Status Transformer::AttentionRun(int32_t layer,
@@ -181,24 +222,38 @@ absl::Status Transformer::AttentionRun(int32_t layer,
   float* q = q_.data() + size_t(begin) * q_dim;
   float* k = k_.data() + size_t(begin) * kv_dim;
   float* v = v_.data() + size_t(begin) * kv_dim;
-  EDGELLM_RETURN_IF_ERROR(
-      ops::Rope(rope_, q, count, c.head_count, q_dim, pos0, pool_));
-  EDGELLM_RETURN_IF_ERROR(
-      ops::Rope(rope_, k, count, c.head_count_kv, kv_dim, pos0, pool_));
-  EDGELLM_RETURN_IF_ERROR(
-      StoreKv(layer, slot, pos0, static_cast<int32_t>(count), k, v));
-  float* out = att_.data() + size_t(begin) * q_dim;
-  if (kv_->type() == KvCacheType::kF32) {
-    return ops::Attention(attention_, q, count, pos0,
-                          static_cast<const float*>(kv_->key(layer, slot, 0)),
-                          static_cast<const float*>(kv_->value(layer, slot, 0)),
-                          out, att_scratch_.data(), att_scratch_.size(), pool_);
+  if (c.layers[layer].rope) {
+    const ops::RopeConfig& rope = rope_[layer];
+    EDGELLM_RETURN_IF_ERROR(
+        ops::Rope(rope, q, count, c.head_count, q_dim, pos0, pool_));
+    EDGELLM_RETURN_IF_ERROR(
+        ops::Rope(rope, k, count, c.head_count_kv, kv_dim, pos0, pool_));
   }
-  return ops::AttentionF16(
-      attention_, q, count, pos0,
+  // The new keys and values are read from where they are (f16: converted
+  // first, as the cache holds them) and stored after the attention: a ring
+  // of a sliding-window layer may have no row to spare for them before.
+  float* out = att_.data() + size_t(begin) * q_dim;
+  const ops::AttentionShape& shape = attention_[layer];
+  if (kv_->type() == KvCacheType::kF32) {
+    const ops::KvRows<float> kv{
+        static_cast<const float*>(kv_->key(layer, slot, 0)),
+        static_cast<const float*>(kv_->value(layer, slot, 0)), k, v};
+    EDGELLM_RETURN_IF_ERROR(ops::AttentionRows(shape, q, count, pos0, kv, out,
+                                               att_scratch_.data(),
+                                               att_scratch_.size(), pool_));
+    return StoreKv(layer, slot, pos0, static_cast<int32_t>(count), k, v);
+  }
+  EDGELLM_RETURN_IF_ERROR(kv_convert_->Run(k, count, new_k16_.data()));
+  EDGELLM_RETURN_IF_ERROR(kv_convert_->Run(v, count, new_v16_.data()));
+  const ops::KvRows<uint16_t> kv{
       static_cast<const uint16_t*>(kv_->key(layer, slot, 0)),
-      static_cast<const uint16_t*>(kv_->value(layer, slot, 0)), out,
-      att_scratch_.data(), att_scratch_.size(), pool_);
+      static_cast<const uint16_t*>(kv_->value(layer, slot, 0)), new_k16_.data(),
+      new_v16_.data()};
+  EDGELLM_RETURN_IF_ERROR(ops::AttentionRowsF16(shape, q, count, pos0, kv, out,
+                                                att_scratch_.data(),
+                                                att_scratch_.size(), pool_));
+  return StoreKv(layer, slot, pos0, static_cast<int32_t>(count),
+                 new_k16_.data(), new_v16_.data());
 }
 
 absl::Status Transformer::Forward(absl::Span<const BatchToken> batch,
@@ -213,6 +268,83 @@ absl::Status Transformer::ForwardHidden(absl::Span<const BatchToken> batch,
                                         float* hidden) {
   int32_t rows = 0;
   return ForwardToHidden(batch, hidden, &rows);
+}
+
+absl::Status Transformer::AttentionBlock(int32_t l,
+                                         absl::Span<const BatchToken> batch) {
+  const ModelConfig& c = config_;
+  const int32_t n = static_cast<int32_t>(batch.size());
+  const int32_t d = c.embedding_length;
+  const LayerWeights& w = weights_.layers[l];
+  const LayerLinears& lin = layers_[l];
+  ops::RmsNorm(x_.data(), w.attn_norm.f32(), n, d, c.rms_norm_eps, xb_.data(),
+               pool_);
+  const LinearCall qkv[] = {
+      {lin.wq.get(), w.bq.present() ? w.bq.f32() : nullptr, q_.data()},
+      {lin.wk.get(), w.bk.present() ? w.bk.f32() : nullptr, k_.data()},
+      {lin.wv.get(), w.bv.present() ? w.bv.f32() : nullptr, v_.data()}};
+  EDGELLM_RETURN_IF_ERROR(RunLinears(qkv, xb_.data(), n));
+  if (c.arch.qk_norm) {
+    // Per head: the rows of q and k are heads of head_dim values.
+    ops::RmsNorm(q_.data(), w.attn_q_norm.f32(), size_t(n) * c.head_count,
+                 c.head_dim, c.rms_norm_eps, q_.data(), pool_);
+    ops::RmsNorm(k_.data(), w.attn_k_norm.f32(), size_t(n) * c.head_count_kv,
+                 c.head_dim, c.rms_norm_eps, k_.data(), pool_);
+  }
+  // Runs of consecutive positions of one slot share RoPE and attention
+  // calls: a prompt chunk is one run, a decode batch one run per slot.
+  for (int32_t begin = 0; begin < n;) {
+    int32_t end = begin + 1;
+    while (end < n && batch[end].slot == batch[begin].slot &&
+           batch[end].pos == batch[end - 1].pos + 1) {
+      ++end;
+    }
+    EDGELLM_RETURN_IF_ERROR(AttentionRun(l, batch, begin, end));
+    begin = end;
+  }
+  EDGELLM_RETURN_IF_ERROR(
+      RunLinear(*lin.wo, att_.data(), n, nullptr, xb_.data()));
+  if (c.arch.post_norms) {
+    ops::RmsNorm(xb_.data(), w.post_attention_norm.f32(), n, d, c.rms_norm_eps,
+                 xb_.data(), pool_);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Transformer::FeedForwardBlock(int32_t l, int32_t n) {
+  const ModelConfig& c = config_;
+  const int32_t d = c.embedding_length;
+  const int32_t ff = c.feed_forward_length;
+  const LayerWeights& w = weights_.layers[l];
+  const LayerLinears& lin = layers_[l];
+  // kFfnChunk tokens at a time (every token's FFN is independent): the two
+  // ff-wide buffers are the largest activations, and chunking them keeps a
+  // 512-token prompt batch inside issue 7's memory budget. The down
+  // projection of a chunk overwrites its own rows of xb_, which gate/up have
+  // consumed.
+  ops::RmsNorm(x_.data(), w.ffn_norm.f32(), n, d, c.rms_norm_eps, xb_.data(),
+               pool_);
+  for (int32_t c0 = 0; c0 < n; c0 += kFfnChunk) {
+    const int32_t cn = std::min(kFfnChunk, n - c0);
+    float* xc = xb_.data() + size_t(c0) * d;
+    const LinearCall gate_up[] = {{lin.w_gate.get(), nullptr, ff_gate_.data()},
+                                  {lin.w_up.get(), nullptr, ff_up_.data()}};
+    EDGELLM_RETURN_IF_ERROR(RunLinears(gate_up, xc, cn));
+    if (c.arch.activation == FfnActivation::kGeluTanh) {
+      ops::GeGlu(ff_gate_.data(), ff_up_.data(), size_t(cn) * ff,
+                 ff_gate_.data(), pool_);
+    } else {
+      ops::SwiGlu(ff_gate_.data(), ff_up_.data(), size_t(cn) * ff,
+                  ff_gate_.data(), pool_);
+    }
+    EDGELLM_RETURN_IF_ERROR(
+        RunLinear(*lin.w_down, ff_gate_.data(), cn, nullptr, xc));
+  }
+  if (c.arch.post_norms) {
+    ops::RmsNorm(xb_.data(), w.post_ffw_norm.f32(), n, d, c.rms_norm_eps,
+                 xb_.data(), pool_);
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Transformer::ForwardToHidden(absl::Span<const BatchToken> batch,
@@ -241,53 +373,15 @@ absl::Status Transformer::ForwardToHidden(absl::Span<const BatchToken> batch,
     }
   }
   const int32_t d = c.embedding_length;
-  const int32_t ff = c.feed_forward_length;
   float* x = x_.data();
   EDGELLM_RETURN_IF_ERROR(Embed(batch, x));
-
+  if (c.embedding_scale != 1.0f) {
+    for (size_t i = 0; i < size_t(n) * d; ++i) x[i] *= c.embedding_scale;
+  }
   for (int32_t l = 0; l < c.block_count; ++l) {
-    const LayerWeights& w = weights_.layers[l];
-    const LayerLinears& lin = layers_[l];
-    // Attention block.
-    ops::RmsNorm(x, w.attn_norm.f32(), n, d, c.rms_norm_eps, xb_.data(), pool_);
-    const LinearCall qkv[] = {
-        {lin.wq.get(), w.bq.present() ? w.bq.f32() : nullptr, q_.data()},
-        {lin.wk.get(), w.bk.present() ? w.bk.f32() : nullptr, k_.data()},
-        {lin.wv.get(), w.bv.present() ? w.bv.f32() : nullptr, v_.data()}};
-    EDGELLM_RETURN_IF_ERROR(RunLinears(qkv, xb_.data(), n));
-    // Runs of consecutive positions of one slot share RoPE and attention
-    // calls: a prompt chunk is one run, a decode batch one run per slot.
-    for (int32_t begin = 0; begin < n;) {
-      int32_t end = begin + 1;
-      while (end < n && batch[end].slot == batch[begin].slot &&
-             batch[end].pos == batch[end - 1].pos + 1) {
-        ++end;
-      }
-      EDGELLM_RETURN_IF_ERROR(AttentionRun(l, batch, begin, end));
-      begin = end;
-    }
-    EDGELLM_RETURN_IF_ERROR(
-        RunLinear(*lin.wo, att_.data(), n, nullptr, xb_.data()));
+    EDGELLM_RETURN_IF_ERROR(AttentionBlock(l, batch));
     for (size_t i = 0; i < size_t(n) * d; ++i) x[i] += xb_[i];
-
-    // Feed-forward block, kFfnChunk tokens at a time (every token's FFN is
-    // independent): the two ff-wide buffers are the largest activations, and
-    // chunking them keeps a 512-token prompt batch inside issue 7's memory
-    // budget. The down projection of a chunk overwrites its own rows of xb_,
-    // which gate/up have consumed.
-    ops::RmsNorm(x, w.ffn_norm.f32(), n, d, c.rms_norm_eps, xb_.data(), pool_);
-    for (int32_t c0 = 0; c0 < n; c0 += kFfnChunk) {
-      const int32_t cn = std::min(kFfnChunk, n - c0);
-      float* xc = xb_.data() + size_t(c0) * d;
-      const LinearCall gate_up[] = {
-          {lin.w_gate.get(), nullptr, ff_gate_.data()},
-          {lin.w_up.get(), nullptr, ff_up_.data()}};
-      EDGELLM_RETURN_IF_ERROR(RunLinears(gate_up, xc, cn));
-      ops::SwiGlu(ff_gate_.data(), ff_up_.data(), size_t(cn) * ff,
-                  ff_gate_.data(), pool_);
-      EDGELLM_RETURN_IF_ERROR(
-          RunLinear(*lin.w_down, ff_gate_.data(), cn, nullptr, xc));
-    }
+    EDGELLM_RETURN_IF_ERROR(FeedForwardBlock(l, n));
     for (size_t i = 0; i < size_t(n) * d; ++i) x[i] += xb_[i];
   }
 

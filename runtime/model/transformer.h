@@ -105,13 +105,22 @@ class Transformer {
   // Sets `*rows` to how many rows were written.
   absl::Status ForwardToHidden(absl::Span<const BatchToken> batch, float* out,
                                int32_t* rows);
-  // RoPE, KV store and attention for batch[begin, end): one slot,
+  // Per layer: its RoPE (base, scaling, factors) and attention shape (ring
+  // rows, window, scale).
+  void SetUpRopeAndAttention(int32_t context);
+  // Layer l's attention branch for the whole batch, from x_ into xb_
+  // (post-normed where the architecture says so).
+  absl::Status AttentionBlock(int32_t l, absl::Span<const BatchToken> batch);
+  // Layer l's feed-forward branch for n tokens, from x_ into xb_.
+  absl::Status FeedForwardBlock(int32_t l, int32_t n);
+  // RoPE, attention and KV store for batch[begin, end): one slot,
   // consecutive positions.
   absl::Status AttentionRun(int32_t layer, absl::Span<const BatchToken> batch,
                             int32_t begin, int32_t end);
-  // Writes `count` key and value rows at positions pos0.. of (layer, slot).
+  // Writes `count` key and value rows (in the cache's element type) of
+  // positions pos0.. into (layer, slot)'s rows.
   absl::Status StoreKv(int32_t layer, int32_t slot, int32_t pos0, int32_t count,
-                       const float* k, const float* v);
+                       const void* k, const void* v);
 
   const ModelConfig config_;
   const ModelWeights weights_;
@@ -125,9 +134,11 @@ class Transformer {
   // Every repacked Q8_0 weight (Linear::q8_0 points into it); empty when the
   // kernel reads the file's layout.
   HugePageBuffer packed_q8_0_;
-  ops::RopeConfig rope_;
-  std::vector<float> rope_freq_factors_;  // llama3 scaling, else empty
-  ops::AttentionShape attention_;
+  std::vector<ops::RopeConfig> rope_;           // per layer
+  std::vector<float> rope_freq_factors_;        // llama3 scaling, else empty
+  std::vector<ops::AttentionShape> attention_;  // per layer
+  // f16 cache: the new keys and values of a run, converted.
+  std::vector<uint16_t> new_k16_, new_v16_;
   // Activations, [max_batch][...] each.
   std::vector<float> x_, xb_, q_, k_, v_, att_, ff_gate_, ff_up_, head_in_;
   std::vector<float> att_scratch_;

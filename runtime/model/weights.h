@@ -29,11 +29,18 @@ struct Tensor {
 };
 
 struct LayerWeights {
-  Tensor attn_norm;             // {d}
-  Tensor wq, wk, wv, wo;        // [q_dim][d], [kv_dim][d] x2, [d][q_dim]
-  Tensor bq, bk, bv;            // qwen2 only: {q_dim}, {kv_dim} x2
-  Tensor ffn_norm;              // {d}
-  Tensor w_gate, w_up, w_down;  // [ff][d] x2, [d][ff]
+  Tensor attn_norm;  // {d}
+  // [q_dim][d], [kv_dim][d] x2, [d][q_dim]. With a fused attn_qkv (phi3),
+  // wq, wk, wv are views of its three row ranges.
+  Tensor wq, wk, wv, wo;
+  Tensor bq, bk, bv;                // qkv_bias: {q_dim}, {kv_dim} x2
+  Tensor attn_q_norm, attn_k_norm;  // qk_norm: {head_dim} each
+  Tensor post_attention_norm;       // post_norms: {d}
+  Tensor ffn_norm;                  // {d}
+  // [ff][d] x2, [d][ff]. With a fused ffn_up (phi3: gate rows, then up
+  // rows), w_gate and w_up are views of its two halves.
+  Tensor w_gate, w_up, w_down;
+  Tensor post_ffw_norm;  // post_norms: {d}
 };
 
 struct ModelWeights {
@@ -44,6 +51,9 @@ struct ModelWeights {
   // Optional {rope_dimension_count / 2}: per-pair RoPE divisors (Llama 3.1+
   // context scaling as llama.cpp's converter writes it).
   Tensor rope_freqs;
+  // LongRoPE (phi3), optional {rope_dimension_count / 2} each: the divisors
+  // for contexts up to rope.scaling.original_context_length and beyond.
+  Tensor rope_factors_short, rope_factors_long;
 };
 
 // Binds and validates every tensor the config needs: presence, shape, and a
