@@ -58,10 +58,13 @@ inline void CpuRelax() {
 // futex wake-up costs several microseconds more than a poll, but polling
 // longer only burns CPU that other processes (or our own caller) could use.
 constexpr auto kWorkerSpin = std::chrono::microseconds(100);
-// The caller waits for items other threads are running; after this many
-// polls it yields the CPU, so a descheduled worker can run sooner on a busy
-// machine.
-constexpr int kCallerSpinPolls = 2000;
+// The caller waits for items other threads are running: it polls for this
+// long, then sleeps on a futex until the last item is done. Sleeping, not
+// sched_yield: on a machine busier than its cores a yield hands the core to
+// another process for a whole time slice and brings no wake-up when the
+// item finishes, while a sleeper is woken by the worker that finishes it
+// (and the scheduler favours a thread that slept).
+constexpr auto kCallerSpin = std::chrono::microseconds(20);
 
 }  // namespace
 
@@ -106,7 +109,10 @@ void ThreadPool::Work(uint32_t gen) {
     // The job cannot finish (and be replaced) before this item is counted
     // done, so its fields are stable here.
     job_fn_(job_context_, ClaimNext(v));
-    done_.fetch_add(1, std::memory_order_release);
+    // seq_cst pairs with the caller's store of caller_sleeping_ and its
+    // reload of done_: either it sees this item done or we see it asleep.
+    done_.fetch_add(1, std::memory_order_seq_cst);
+    if (caller_sleeping_.load(std::memory_order_seq_cst)) done_.notify_one();
     v = claim_.load(std::memory_order_acquire);
   }
 }
@@ -143,13 +149,21 @@ void ThreadPool::Run(size_t n, ItemFn fn, void* context) {
   gen_.store(gen, std::memory_order_release);
   gen_.notify_all();
   Work(gen);
-  for (int polls = 0; done_.load(std::memory_order_acquire) != n; ++polls) {
-    if (polls < kCallerSpinPolls) {
-      CpuRelax();
-    } else {
-      std::this_thread::yield();
-    }
+  WaitForItems(static_cast<uint32_t>(n));
+}
+
+void ThreadPool::WaitForItems(uint32_t n) {
+  if (done_.load(std::memory_order_acquire) == n) return;
+  const auto deadline = std::chrono::steady_clock::now() + kCallerSpin;
+  for (int i = 0; done_.load(std::memory_order_acquire) != n; ++i) {
+    CpuRelax();
+    if (i % 64 == 63 && std::chrono::steady_clock::now() > deadline) break;
   }
+  caller_sleeping_.store(true, std::memory_order_seq_cst);
+  for (uint32_t d; (d = done_.load(std::memory_order_seq_cst)) != n;) {
+    done_.wait(d, std::memory_order_seq_cst);
+  }
+  caller_sleeping_.store(false, std::memory_order_relaxed);
 }
 
 void ThreadPool::AlignedFree::operator()(void* p) const { std::free(p); }
@@ -186,6 +200,18 @@ void* ThreadPool::Scratch(size_t bytes) {
   scratch_.reset(p);
   scratch_bytes_ = rounded;
   return p;
+}
+
+namespace {
+std::atomic<size_t> min_parallel_work{kMinParallelWork};
+}  // namespace
+
+size_t MinParallelWork() {
+  return min_parallel_work.load(std::memory_order_relaxed);
+}
+
+size_t SetMinParallelWorkForTesting(size_t work) {
+  return min_parallel_work.exchange(work, std::memory_order_relaxed);
 }
 
 size_t BalancedTile(const ThreadPool* pool, size_t range, size_t min_tile) {

@@ -17,11 +17,19 @@
 // ran 3-5x slower than 1 thread. In Run() the caller and the workers claim
 // items from one atomic counter; the caller returns when every item is done,
 // so a worker that wakes late finds nothing left and no one waits for it.
+// Only an item a worker has claimed is waited for: the caller polls briefly,
+// then sleeps on a futex until that worker finishes it (a sched_yield loop
+// instead gave the core to another process for whole time slices). Idle
+// workers poll for 100 us, then sleep. Calls too small to pay for a
+// hand-off (PoolForWork, kMinParallelWork) run on the caller alone: with
+// both, stories260K decoding with 2 threads while busy loops kept every
+// core busy went from ~160x slower than 1 thread to about as fast
+// (bench/cpu_contention.py).
 // XNNPACK operators that run big single calls (F32/F16 fully connected,
-// softmax) use the pthreadpool (get()). After a call its workers spin for a
-// while before sleeping, stealing cores from our workers, so elementwise ops
-// that run many small calls (SwiGlu) split work with ParallelFor and run
-// XNNPACK single-threaded inside each task instead.
+// softmax) use the pthreadpool (get()), small calls none. After a call its
+// workers spin for a while before sleeping, stealing cores from our workers, so
+// elementwise ops that run many small calls (SwiGlu) split work with
+// ParallelFor and run XNNPACK single-threaded inside each task instead.
 //
 // Threading: concurrent ParallelFor/Run calls on one pool are serialized (as
 // pthreadpool does), so a pool may be shared, but the scratch buffer it owns
@@ -78,6 +86,9 @@ class ThreadPool {
   void WorkerLoop();
   // Claims and runs items of job `gen` until none are left.
   void Work(uint32_t gen);
+  // The caller's wait for the items workers claimed: a short poll, then a
+  // futex sleep that the worker finishing an item ends.
+  void WaitForItems(uint32_t n);
 
   pthreadpool_t pool_;
   std::vector<std::thread> workers_;
@@ -92,7 +103,8 @@ class ThreadPool {
   // by mistake.
   std::atomic<uint64_t> claim_{0};
   std::atomic<uint32_t> done_{0};  // items of the current job finished
-  std::atomic<uint32_t> gen_{0};   // futex word the workers sleep on
+  std::atomic<bool> caller_sleeping_{false};  // in WaitForItems' futex wait
+  std::atomic<uint32_t> gen_{0};              // futex word the workers sleep on
   std::atomic<bool> stop_{false};
   struct AlignedFree {
     void operator()(void* p) const;
@@ -143,6 +155,28 @@ void ParallelFor(ThreadPool* pool, size_t range, size_t tile, const Fn& fn) {
 // A tile size that gives each thread a few tiles of work (load balance) but
 // never less than `min_tile` items per tile (amortizes the call).
 size_t BalancedTile(const ThreadPool* pool, size_t range, size_t min_tile);
+
+// Calls of less work than this (multiply-adds, or elements for elementwise
+// ops) run on the calling thread. A hand-off costs about a microsecond when
+// a worker is polling and a futex wake-up (several microseconds) when it
+// sleeps, which is about what this much work takes on one core; and on a
+// machine with more runnable threads than cores a worker may not get a core
+// for a whole time slice (milliseconds), which only work large enough to be
+// worth splitting should risk. A model as small as stories260K (dim 64)
+// then runs every decode op serially, as fast as with one thread.
+inline constexpr size_t kMinParallelWork = size_t{1} << 18;
+
+// The threshold in force: kMinParallelWork, unless a test changed it.
+size_t MinParallelWork();
+// Tests of the parallel paths on small shapes set 0 (every call splits);
+// the previous value is returned. Not for production code.
+size_t SetMinParallelWorkForTesting(size_t work);
+
+// `pool` if a call of `work` operations is worth splitting, else nullptr
+// (the ops then run it on the calling thread).
+inline ThreadPool* PoolForWork(ThreadPool* pool, size_t work) {
+  return work >= MinParallelWork() ? pool : nullptr;
+}
 
 }  // namespace edgellm::ops
 

@@ -1,6 +1,7 @@
 #include "ops/thread_pool.h"
 
 #include <gtest/gtest.h>
+#include <time.h>
 
 #include <atomic>
 #include <chrono>
@@ -52,6 +53,66 @@ TEST(ThreadPoolTest, CallerFinishesWithoutASlowWorker) {
     n.fetch_add(1);
   });
   EXPECT_EQ(n.load(), 100);
+}
+
+double ThreadCpuSeconds() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+TEST(ThreadPoolTest, CallerSleepsWhileAWorkerFinishesItsItem) {
+  // The caller runs out of items while a worker still holds one: it must
+  // wait for it, asleep (a worker without a core on a busy machine can take
+  // a whole time slice), and wake when the item is done.
+  auto pool = ThreadPool::Create(2);
+  ASSERT_TRUE(pool.ok());
+  constexpr auto kHold = std::chrono::milliseconds(30);
+  bool observed = false;
+  for (int attempt = 0; attempt < 50 && !observed; ++attempt) {
+    // A warm-up job keeps the worker polling, so it claims an item next.
+    ParallelFor(pool.value().get(), 2, 1, [](size_t, size_t) {});
+    const std::thread::id caller = std::this_thread::get_id();
+    std::atomic<bool> worker_ran{false};
+    std::atomic<bool> worker_done{false};
+    const double cpu0 = ThreadCpuSeconds();
+    const auto t0 = std::chrono::steady_clock::now();
+    ParallelFor(pool.value().get(), 2, 1, [&](size_t, size_t) {
+      if (std::this_thread::get_id() == caller) {
+        // Give the worker a moment to claim the other item.
+        const auto until =
+            std::chrono::steady_clock::now() + std::chrono::milliseconds(1);
+        while (!worker_ran && std::chrono::steady_clock::now() < until) {
+        }
+        return;
+      }
+      worker_ran = true;
+      std::this_thread::sleep_for(kHold);
+      worker_done = true;
+    });
+    const auto wall = std::chrono::steady_clock::now() - t0;
+    const double cpu = ThreadCpuSeconds() - cpu0;
+    if (!worker_ran) continue;  // the caller did both items
+    observed = true;
+    EXPECT_TRUE(worker_done.load());  // returned only after the item
+    EXPECT_GE(wall, kHold);
+    // Polling for the whole wait would cost ~30 ms of CPU.
+    EXPECT_LT(cpu, 0.010) << "the caller spun instead of sleeping";
+  }
+  EXPECT_TRUE(observed) << "the worker never claimed an item";
+}
+
+TEST(ThreadPoolTest, PoolForWorkKeepsSmallCallsOnTheCaller) {
+  auto pool = ThreadPool::Create(2);
+  ASSERT_TRUE(pool.ok());
+  ThreadPool* p = pool.value().get();
+  ASSERT_EQ(MinParallelWork(), kMinParallelWork);
+  EXPECT_EQ(PoolForWork(p, kMinParallelWork - 1), nullptr);
+  EXPECT_EQ(PoolForWork(p, kMinParallelWork), p);
+  EXPECT_EQ(PoolForWork(nullptr, kMinParallelWork), nullptr);
+  const size_t before = SetMinParallelWorkForTesting(0);
+  EXPECT_EQ(PoolForWork(p, 1), p);
+  SetMinParallelWorkForTesting(before);
 }
 
 TEST(ThreadPoolTest, NullPoolRunsSerially) {
