@@ -271,6 +271,10 @@ absl::Status AttentionImplFast(const AttentionKernel& kernel,
   // Smaller tiles when there would be fewer than two per thread (a decode
   // step with few KV heads), so every thread gets work.
   const size_t rows_per_kv = n_tokens * (s.n_heads / s.n_kv_heads);
+  // Scores and weighted sum: 2 * head_dim multiply-adds per query row and
+  // key position.
+  pool = PoolForWork(pool,
+                     2 * n_tokens * s.n_heads * (pos0 + n_tokens) * s.head_dim);
   const size_t threads = pool != nullptr ? pool->num_threads() : 1;
   size_t tile_rows = kAttentionTileRows;
   auto tiles_per_kv = [&] { return (rows_per_kv + tile_rows - 1) / tile_rows; };
@@ -338,6 +342,12 @@ absl::Status BidirectionalImplFast(const AttentionKernel& kernel,
   const size_t group = s.n_heads / s.n_kv_heads;
   const size_t q_row = s.n_heads * s.head_dim;
   const size_t kv_row = s.n_kv_heads * s.head_dim;
+  size_t work = 0;
+  for (size_t i = 0; i < n_seqs; ++i) {
+    const size_t len = seq_starts[i + 1] - seq_starts[i];
+    work += 2 * len * len * s.n_heads * s.head_dim;
+  }
+  pool = PoolForWork(pool, work);
   ParallelFor(pool, n_seqs * s.n_kv_heads, 1, [&](size_t i0, size_t i1) {
     for (size_t i = i0; i < i1; ++i) {
       const size_t seq = i / s.n_kv_heads;

@@ -8,10 +8,14 @@
 
 #include "gtest/gtest.h"
 #include "ops/attention_internal.h"
+#include "ops/thread_pool.h"
 #include "quant/fp16.h"
 
 namespace edgellm::ops {
 namespace {
+
+// Small test shapes must still take the parallel paths on multi-thread pools.
+[[maybe_unused]] const size_t kSplitEveryCall = SetMinParallelWorkForTesting(0);
 
 std::vector<float> Random(size_t n, std::mt19937& rng) {
   std::normal_distribution<float> nd(0.0f, 1.0f);

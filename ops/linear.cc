@@ -47,6 +47,7 @@ absl::Status LinearRef(const char* op, const float* x, size_t batch, size_t in,
                        const WeightT* w, size_t out, const float* bias,
                        float* y, ThreadPool* pool) {
   if (absl::Status s = CheckPointers(op, x, w, y); !s.ok()) return s;
+  pool = PoolForWork(pool, batch * in * out);
   ParallelFor(pool, out, internal::RowTile(pool, out),
               [&](size_t o0, size_t o1) {
                 LinearRefRows(x, batch, in, w, out, bias, y, o0, o1);
@@ -94,6 +95,11 @@ absl::Status RunQ8_0(const char* op, const kernels::Q8_0GemmKernel& kernel,
           "packed them)"));
     }
   }
+  size_t total_rows = 0;
+  for (const Q8_0Matrix& m : matrices) total_rows += m.out;
+  // The scratch came from `pool`; the work runs on it only if it is big
+  // enough to split.
+  ThreadPool* workers = PoolForWork(pool, batch * in * total_rows);
   auto* xq = static_cast<quant::BlockQ8_0*>(scratch);
   const size_t n_blocks = in / quant::kQ8_0BlockSize;
   auto quantize = [&](size_t b0, size_t b1) {
@@ -104,7 +110,7 @@ absl::Status RunQ8_0(const char* op, const kernels::Q8_0GemmKernel& kernel,
   if (batch < internal::kParallelQuantizeMinBatch) {
     quantize(0, batch);
   } else {
-    ParallelFor(pool, batch, 1, quantize);
+    ParallelFor(workers, batch, 1, quantize);
   }
   // One call id for all matrices: they share x, so a kernel's per-call
   // activation work is shared too.
@@ -120,8 +126,8 @@ absl::Status RunQ8_0(const char* op, const kernels::Q8_0GemmKernel& kernel,
   for (size_t i = 0; i < matrices.size(); ++i) rows[i] = matrices[i].out;
   internal::RowTask tasks[internal::kMaxRowTasks];
   const size_t n_tasks = internal::SplitRowTasks(
-      pool, batch, absl::MakeConstSpan(rows, matrices.size()), tasks);
-  ParallelFor(pool, n_tasks, 1, [&](size_t t0, size_t t1) {
+      workers, batch, absl::MakeConstSpan(rows, matrices.size()), tasks);
+  ParallelFor(workers, n_tasks, 1, [&](size_t t0, size_t t1) {
     for (size_t t = t0; t < t1; ++t) {
       const internal::RowTask& task = tasks[t];
       kernel.fn(args[task.matrix], task.begin, task.end);

@@ -18,6 +18,9 @@
 namespace edgellm::ops {
 namespace {
 
+// Small test shapes must still take the parallel paths on multi-thread pools.
+[[maybe_unused]] const size_t kSplitEveryCall = SetMinParallelWorkForTesting(0);
+
 using quant::BlockQ8_0;
 
 std::vector<float> RandomFloats(size_t n, std::mt19937& rng) {

@@ -52,7 +52,7 @@ void RmsNormRef(const float* x, const float* weight, size_t rows, size_t n,
 void RmsNorm(const float* x, const float* weight, size_t rows, size_t n,
              float eps, float* y, ThreadPool* pool) {
   if (n == 0) return;
-  if (rows <= 1 || pool == nullptr) {
+  if (rows <= 1 || PoolForWork(pool, rows * n) == nullptr) {
     RmsNormRef(x, weight, rows, n, eps, y);
     return;
   }
@@ -75,7 +75,7 @@ void LayerNormRef(const float* x, const float* weight, const float* bias,
 void LayerNorm(const float* x, const float* weight, const float* bias,
                size_t rows, size_t n, float eps, float* y, ThreadPool* pool) {
   if (n == 0) return;
-  if (rows <= 1 || pool == nullptr) {
+  if (rows <= 1 || PoolForWork(pool, rows * n) == nullptr) {
     LayerNormRef(x, weight, bias, rows, n, eps, y);
     return;
   }

@@ -28,6 +28,9 @@ void RunGroup(const float* x, size_t batch, size_t in,
               const ActivationFormat& format,
               absl::Span<const QuantLinearCall> calls, ThreadPool* pool,
               uint8_t* scratch) {
+  size_t total_rows = 0;
+  for (const QuantLinearCall& c : calls) total_rows += c.w->rows();
+  pool = PoolForWork(pool, batch * in * total_rows);
   const size_t x_row_bytes = format.RowBytes(in);
   auto quantize = [&](size_t b0, size_t b1) {
     for (size_t b = b0; b < b1; ++b) {

@@ -22,6 +22,9 @@
 namespace edgellm::ops {
 namespace {
 
+// Small test shapes must still take the parallel paths on multi-thread pools.
+[[maybe_unused]] const size_t kSplitEveryCall = SetMinParallelWorkForTesting(0);
+
 using gguf::TensorType;
 
 uint32_t Bits(float f) {

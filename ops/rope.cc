@@ -107,6 +107,7 @@ absl::Status Rope(const RopeConfig& config, float* x, size_t n_tokens,
     return s;
   }
   const float theta_scale = ThetaScale(config);
+  pool = PoolForWork(pool, n_tokens * n_heads * config.head_dim);
   ParallelFor(pool, n_tokens, 1, [&](size_t t0, size_t t1) {
     float cs[kMaxRopeDims];
     for (size_t t = t0; t < t1; ++t) {

@@ -21,7 +21,7 @@ void SoftmaxRowRef(const float* x, size_t n, float* y) {
 
 void Softmax(const float* x, size_t rows, size_t n, float* y,
              ThreadPool* pool) {
-  ParallelFor(pool, rows, 1, [&](size_t r0, size_t r1) {
+  ParallelFor(PoolForWork(pool, rows * n), rows, 1, [&](size_t r0, size_t r1) {
     for (size_t r = r0; r < r1; ++r) SoftmaxRowRef(x + r * n, n, y + r * n);
   });
 }

@@ -5,9 +5,13 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "ops/thread_pool.h"
 
 namespace edgellm::ops {
 namespace {
+
+// Small test shapes must still take the parallel paths on multi-thread pools.
+[[maybe_unused]] const size_t kSplitEveryCall = SetMinParallelWorkForTesting(0);
 
 TEST(SoftmaxTest, MatchesDoubleMathOnOddSizes) {
   auto pool = std::move(ThreadPool::Create(2)).value();

@@ -59,9 +59,11 @@ absl::Status PackedLinear::Run(const float* x, size_t batch, float* y,
     return absl::InvalidArgumentError("PackedLinear::Run: null x or y");
   }
   if (batch == 0) return absl::OkStatus();
-  xnn_status st =
-      xnn_setup_fully_connected_nc_f32(op_, batch, x, y, PoolOf(pool));
-  if (st == xnn_status_success) st = xnn_run_operator(op_, PoolOf(pool));
+  // pthreadpool's caller waits for every worker to check in, even one the
+  // OS has not scheduled; small calls stay on the calling thread.
+  const pthreadpool_t threads = PoolOf(PoolForWork(pool, batch * in_ * out_));
+  xnn_status st = xnn_setup_fully_connected_nc_f32(op_, batch, x, y, threads);
+  if (st == xnn_status_success) st = xnn_run_operator(op_, threads);
   if (st != xnn_status_success) {
     return absl::InternalError(absl::StrCat(
         "XNNPACK fully_connected_nc_f32 (in = ", in_, ", out = ", out_,
