@@ -64,7 +64,7 @@ constexpr auto kWorkerSpin = std::chrono::microseconds(100);
 // another process for a whole time slice and brings no wake-up when the
 // item finishes, while a sleeper is woken by the worker that finishes it
 // (and the scheduler favours a thread that slept).
-constexpr auto kCallerSpin = std::chrono::microseconds(20);
+constexpr auto kCallerSpin = std::chrono::microseconds(50);
 
 }  // namespace
 
