@@ -1,5 +1,6 @@
 #include "ops/thread_pool.h"
 
+#include <cpuinfo.h>
 #include <xnnpack.h>
 
 #include <algorithm>
@@ -68,9 +69,8 @@ constexpr auto kCallerSpin = std::chrono::microseconds(50);
 
 }  // namespace
 
-ThreadPool::ThreadPool(pthreadpool_t pool) : pool_(pool) {
-  const size_t n = pthreadpool_get_threads_count(pool);
-  for (size_t i = 1; i < n; ++i)
+ThreadPool::ThreadPool(size_t num_threads) : num_threads_(num_threads) {
+  for (size_t i = 1; i < num_threads_; ++i)
     workers_.emplace_back([this] { WorkerLoop(); });
 }
 
@@ -171,12 +171,13 @@ void ThreadPool::AlignedFree::operator()(void* p) const { std::free(p); }
 absl::StatusOr<std::unique_ptr<ThreadPool>> ThreadPool::Create(
     size_t num_threads) {
   if (absl::Status s = InitializeXnnpackOnce(); !s.ok()) return s;
-  pthreadpool_t pool = pthreadpool_create(num_threads);
-  if (pool == nullptr) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("pthreadpool_create(", num_threads, ") failed"));
+  if (num_threads == 0) {
+    // pthreadpool's default: one thread per logical processor (cpuinfo).
+    num_threads = cpuinfo_initialize() ? cpuinfo_get_processors_count()
+                                       : std::thread::hardware_concurrency();
+    num_threads = std::max<size_t>(num_threads, 1);
   }
-  return std::unique_ptr<ThreadPool>(new ThreadPool(pool));
+  return std::unique_ptr<ThreadPool>(new ThreadPool(num_threads));
 }
 
 ThreadPool::~ThreadPool() {
@@ -184,11 +185,13 @@ ThreadPool::~ThreadPool() {
   gen_.fetch_add(1, std::memory_order_release);
   gen_.notify_all();
   for (std::thread& t : workers_) t.join();
-  pthreadpool_destroy(pool_);
+  if (pool_ != nullptr) pthreadpool_destroy(pool_);
 }
 
-size_t ThreadPool::num_threads() const {
-  return pthreadpool_get_threads_count(pool_);
+pthreadpool_t ThreadPool::get() const {
+  std::call_once(pthreadpool_once_,
+                 [this] { pool_ = pthreadpool_create(num_threads_); });
+  return pool_;
 }
 
 void* ThreadPool::Scratch(size_t bytes) {

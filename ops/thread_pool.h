@@ -26,7 +26,8 @@
 // core busy went from ~160x slower than 1 thread to about as fast
 // (bench/cpu_contention.py).
 // XNNPACK operators that run big single calls (F32/F16 fully connected,
-// softmax) use the pthreadpool (get()), small calls none. After a call its
+// softmax) use the pthreadpool (get(), created on first use), small calls
+// none. After a call its
 // workers spin for a while before sleeping, stealing cores from our workers, so
 // elementwise ops that run many small calls (SwiGlu) split work with
 // ParallelFor and run XNNPACK single-threaded inside each task instead.
@@ -64,9 +65,13 @@ class ThreadPool {
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
 
-  // The underlying pool, for XNNPACK setup/run calls. Owned by this object.
-  pthreadpool_t get() const { return pool_; }
-  size_t num_threads() const;
+  // The underlying pool, for XNNPACK setup/run calls. Owned by this object,
+  // created on the first call: its workers spin for a while after starting
+  // (and after every call), so a model whose ops never reach XNNPACK with a
+  // pool never pays for them. nullptr if pthreadpool_create fails (XNNPACK
+  // then runs on the calling thread).
+  pthreadpool_t get() const;
+  size_t num_threads() const { return num_threads_; }
 
   // A byte buffer of at least `bytes`, 64-byte aligned, owned by the pool and
   // reused across calls: it only grows, so a steady-state decode loop does not
@@ -82,7 +87,7 @@ class ThreadPool {
   void Run(size_t n, ItemFn fn, void* context);
 
  private:
-  explicit ThreadPool(pthreadpool_t pool);
+  explicit ThreadPool(size_t num_threads);
   void WorkerLoop();
   // Claims and runs items of job `gen` until none are left.
   void Work(uint32_t gen);
@@ -90,7 +95,9 @@ class ThreadPool {
   // futex sleep that the worker finishing an item ends.
   void WaitForItems(uint32_t n);
 
-  pthreadpool_t pool_;
+  size_t num_threads_;
+  mutable std::once_flag pthreadpool_once_;
+  mutable pthreadpool_t pool_ = nullptr;
   std::vector<std::thread> workers_;
   std::mutex run_mutex_;  // one Run at a time
   // The current job: written by Run before it publishes `claim_`, read by

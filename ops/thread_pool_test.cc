@@ -115,6 +115,21 @@ TEST(ThreadPoolTest, PoolForWorkKeepsSmallCallsOnTheCaller) {
   SetMinParallelWorkForTesting(before);
 }
 
+TEST(ThreadPoolTest, PthreadpoolMatchesTheThreadCount) {
+  for (size_t n : {1, 2, 3}) {
+    auto pool = ThreadPool::Create(n);
+    ASSERT_TRUE(pool.ok());
+    EXPECT_EQ(pool.value()->num_threads(), n);
+    ASSERT_NE(pool.value()->get(), nullptr);
+    EXPECT_EQ(pthreadpool_get_threads_count(pool.value()->get()), n);
+  }
+  auto cores = ThreadPool::Create(0);
+  ASSERT_TRUE(cores.ok());
+  EXPECT_GE(cores.value()->num_threads(), 1u);
+  EXPECT_EQ(pthreadpool_get_threads_count(cores.value()->get()),
+            cores.value()->num_threads());
+}
+
 TEST(ThreadPoolTest, NullPoolRunsSerially) {
   std::vector<int> order;
   ParallelFor(nullptr, 10, 4, [&](size_t b, size_t e) {
