@@ -272,6 +272,40 @@ TEST(QuantLinearTest,
   EXPECT_EQ(checked_types, 11);
 }
 
+// Every kernel's packing keeps the tensor's size and loses nothing: whole
+// 16-row groups are packed, the rest copied in place, and every row reads
+// back (unpack_row) as its original GGUF bytes.
+TEST(QuantLinearTest, PackedRowsReadBackExactly) {
+  std::mt19937 rng(3);
+  for (const quant::QuantTypeTraits& t : quant::QuantTypes()) {
+    if (!t.is_weight_type() || t.type == TensorType::kQ8_0) continue;
+    for (const kernels::QuantGemmKernel& k :
+         kernels::QuantGemmKernels(t.type)) {
+      if (k.pack == nullptr) continue;
+      ASSERT_NE(k.unpack_row, nullptr) << k.name;
+      for (size_t rows : {size_t{5}, size_t{16}, size_t{37}}) {
+        const size_t cols = 2 * static_cast<size_t>(t.block_values);
+        const std::vector<uint8_t> w = RandomMatrix(t, rows, cols, rng);
+        std::vector<uint8_t> packed(w.size(), 0xee);
+        const size_t n =
+            k.pack(w.data(), rows, cols / t.block_values, packed.data());
+        EXPECT_EQ(n, rows / 16 * 16) << t.name << " " << k.name;
+        const size_t row_bytes = t.RowBytes(cols);
+        std::vector<uint8_t> row(row_bytes);
+        for (size_t r = 0; r < rows; ++r) {
+          const uint8_t* got = packed.data() + r * row_bytes;
+          if (r < n) {
+            k.unpack_row(packed.data(), r, cols / t.block_values, row.data());
+            got = row.data();
+          }
+          ASSERT_EQ(std::memcmp(got, w.data() + r * row_bytes, row_bytes), 0)
+              << t.name << " " << k.name << " rows " << rows << " row " << r;
+        }
+      }
+    }
+  }
+}
+
 // Several matrices of mixed types in one call equal separate calls.
 TEST(QuantLinearTest, MixedCallEqualsSeparateCalls) {
   std::unique_ptr<ThreadPool> owned = *ThreadPool::Create(2);

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "ops/kernels/cpu_features.h"
+#include "ops/kernels/quant_pack16.h"
 
 namespace edgellm::ops::kernels {
 namespace {
@@ -30,6 +31,26 @@ std::vector<TypeKernels> BuildTables() {
     TypeKernels tk{t, {{"ref", t, QuantGemmRef(t), &CpuAlways}}};
     tables.push_back(std::move(tk));
   }
+  auto add = [&](TensorType t, const QuantGemmKernel& k) {
+    for (TypeKernels& tk : tables) {
+      if (tk.type == t) tk.kernels.push_back(k);
+    }
+  };
+  (void)add;
+#if defined(__x86_64__)
+  add(TensorType::kQ4_0,
+      {"avx512vnni", TensorType::kQ4_0, &QuantGemmQ4_0Avx512Vnni,
+       &CpuHasAvx512Vnni, &PackQ4_0Rows16, &UnpackQ4_0Row16});
+  add(TensorType::kQ4_K,
+      {"avx512vnni", TensorType::kQ4_K, &QuantGemmQ4_KAvx512Vnni,
+       &CpuHasAvx512Vnni, &PackQ4_KRows16, &UnpackQ4_KRow16});
+  add(TensorType::kQ5_K,
+      {"avx512vnni", TensorType::kQ5_K, &QuantGemmQ5_KAvx512Vnni,
+       &CpuHasAvx512Vnni, &PackQ5_KRows16, &UnpackQ5_KRow16});
+  add(TensorType::kQ6_K,
+      {"avx512vnni", TensorType::kQ6_K, &QuantGemmQ6_KAvx512Vnni,
+       &CpuHasAvx512Vnni, &PackQ6_KRows16, &UnpackQ6_KRow16});
+#endif
   const char* want = std::getenv("EDGELLM_QUANT_KERNEL");
   for (TypeKernels& tk : tables) {
     for (const QuantGemmKernel& k : tk.kernels) {

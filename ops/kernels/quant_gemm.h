@@ -91,6 +91,20 @@ QuantRowDotFn QuantRowDotRef(gguf::TensorType type);
 // nullptr as QuantRowDotRef.
 QuantGemmFn QuantGemmRef(gguf::TensorType type);
 
+#if defined(__x86_64__)
+// AVX-512 F/BW/VL + VNNI over the 16-row layouts of quant_pack16.h
+// (kernels/quant_gemm_avx512vnni.cc): rows [0, packed_rows) packed by the
+// matching PackQ*Rows16, the rest plain.
+void QuantGemmQ4_0Avx512Vnni(const QuantGemmArgs& a, size_t o_begin,
+                             size_t o_end);
+void QuantGemmQ4_KAvx512Vnni(const QuantGemmArgs& a, size_t o_begin,
+                             size_t o_end);
+void QuantGemmQ5_KAvx512Vnni(const QuantGemmArgs& a, size_t o_begin,
+                             size_t o_end);
+void QuantGemmQ6_KAvx512Vnni(const QuantGemmArgs& a, size_t o_begin,
+                             size_t o_end);
+#endif
+
 // Quantizes one activation row of k values (k a multiple of the format's
 // block) to a partner format, byte-exact with ggml-cpu's from_float.
 using ActivationQuantizeFn = void (*)(const float* x, void* y, int64_t k);

@@ -48,25 +48,19 @@ size_t PackedArenaBytes(const Tensor& t) {
   return (t.size_bytes + kPackedAlign - 1) / kPackedAlign * kPackedAlign;
 }
 
-// Repacks Q8_0 tensor `t` for the best kernel into the arena at `*cursor`
-// and advances it; does nothing when that kernel reads Q8_0 as it is. Slabs
-// are packed in parallel on `pool` (load time: tinyllama's 1.1 GB took
-// ~0.6 s on one thread).
-absl::Status PackQ8_0(const Tensor& t, bool release_source,
-                      ops::ThreadPool* pool, PreparedLinear* linear,
-                      char** cursor) {
-  const ops::kernels::Q8_0GemmKernel& kernel =
-      ops::kernels::BestQ8_0GemmKernel();
-  if (kernel.pack == nullptr) return absl::OkStatus();
-  auto* packed_data = reinterpret_cast<quant::BlockQ8_0*>(*cursor);
-  *cursor += PackedArenaBytes(t);
-  linear->q8_0 = packed_data;
-  const auto* src = reinterpret_cast<const quant::BlockQ8_0*>(t.data);
+// Repacks tensor `t` (rows of `row_bytes`) into `dst` with `pack`, which
+// packs whole 16-row groups of the rows it is given and returns how many
+// (every pack function of ops/kernels does), in slabs in parallel on `pool`
+// (load time: tinyllama's 1.1 GB of Q8_0 took ~0.6 s on one thread); with
+// `release_source` the file pages of each slab are dropped as it is done.
+// Returns the number of packed rows (one leading run).
+template <typename PackFn>
+absl::StatusOr<size_t> PackSlabs(const Tensor& t, size_t row_bytes,
+                                 const char* kernel_name, PackFn pack,
+                                 bool release_source, ops::ThreadPool* pool,
+                                 uint8_t* dst) {
+  const uint8_t* src = t.data;
   const size_t rows = static_cast<size_t>(t.rows);
-  const size_t nb = static_cast<size_t>(t.cols) / quant::kQ8_0BlockSize;
-  const size_t row_bytes = nb * sizeof(quant::BlockQ8_0);
-  // Slabs of whole 16-row groups (every pack function packs groups of at
-  // most 16 rows from the start of what it is given).
   const size_t slab_rows =
       std::max<size_t>(16, kPackSlabBytes / row_bytes / 16 * 16);
   const size_t slabs = (rows + slab_rows - 1) / slab_rows;
@@ -77,25 +71,78 @@ absl::Status PackQ8_0(const Tensor& t, bool release_source,
     for (size_t s = s0; s < s1; ++s) {
       const size_t r = s * slab_rows;
       const size_t n = std::min(slab_rows, rows - r);
-      const size_t p = kernel.pack(src + r * nb, n, nb, packed_data + r * nb);
+      const size_t p = pack(src + r * row_bytes, n, dst + r * row_bytes);
       if (s + 1 == slabs) {
         last_packed = r + p;
       } else if (p != n) {
         short_slab_rows.store(p + 1, std::memory_order_relaxed);
       }
-      if (release_source) ReleaseMappedPages(src + r * nb, n * row_bytes);
+      if (release_source)
+        ReleaseMappedPages(src + r * row_bytes, n * row_bytes);
     }
   });
   if (const size_t bad = short_slab_rows.load(); bad != 0) {
     return absl::InternalError(absl::StrCat(
-        "tensor ", t.name, ": the ", kernel.name, " kernel packed ", bad - 1,
+        "tensor ", t.name, ": the ", kernel_name, " kernel packed ", bad - 1,
         " of a slab of ", slab_rows, " rows"));
   }
-  linear->q8_0_packed_rows = last_packed;
+  return last_packed;
+}
+
+// Repacks Q8_0 tensor `t` for the best kernel into the arena at `*cursor`
+// and advances it; does nothing when that kernel reads Q8_0 as it is.
+absl::Status PackQ8_0(const Tensor& t, bool release_source,
+                      ops::ThreadPool* pool, PreparedLinear* linear,
+                      char** cursor) {
+  const ops::kernels::Q8_0GemmKernel& kernel =
+      ops::kernels::BestQ8_0GemmKernel();
+  if (kernel.pack == nullptr) return absl::OkStatus();
+  auto* packed_data = reinterpret_cast<quant::BlockQ8_0*>(*cursor);
+  *cursor += PackedArenaBytes(t);
+  linear->q8_0 = packed_data;
+  const size_t nb = static_cast<size_t>(t.cols) / quant::kQ8_0BlockSize;
+  EDGELLM_ASSIGN_OR_RETURN(
+      linear->q8_0_packed_rows,
+      PackSlabs(
+          t, nb * sizeof(quant::BlockQ8_0), kernel.name,
+          [&](const uint8_t* src, size_t n, uint8_t* dst) {
+            return kernel.pack(reinterpret_cast<const quant::BlockQ8_0*>(src),
+                               n, nb, reinterpret_cast<quant::BlockQ8_0*>(dst));
+          },
+          release_source, pool, reinterpret_cast<uint8_t*>(packed_data)));
   return absl::OkStatus();
 }
 
-// `cursor`: where the next packed Q8_0 tensor goes (see PackedArenaBytes).
+// The same for the other block types, when their kernel has a layout of
+// its own (ops::QuantMatrix::wants_packing).
+absl::Status PackQuant(const Tensor& t, bool release_source,
+                       ops::ThreadPool* pool, ops::QuantMatrix* m,
+                       char** cursor) {
+  if (!m->wants_packing()) return absl::OkStatus();
+  auto* packed_data = reinterpret_cast<uint8_t*>(*cursor);
+  *cursor += PackedArenaBytes(t);
+  EDGELLM_ASSIGN_OR_RETURN(const size_t packed_rows,
+                           PackSlabs(
+                               t, m->row_bytes(), m->kernel().name,
+                               [&](const uint8_t* src, size_t n, uint8_t* dst) {
+                                 return m->PackRows(src, n, dst);
+                               },
+                               release_source, pool, packed_data));
+  m->UsePacked(packed_data, packed_rows);
+  return absl::OkStatus();
+}
+
+// Whether `t` goes into the packing arena for the kernel it will run with.
+bool PacksIntoArena(const Tensor& t) {
+  if (t.type == TensorType::kQ8_0) {
+    return ops::kernels::BestQ8_0GemmKernel().pack != nullptr;
+  }
+  const ops::kernels::QuantGemmKernel* k =
+      ops::kernels::BestQuantGemmKernel(t.type);
+  return k != nullptr && k->pack != nullptr;
+}
+
+// `cursor`: where the next packed tensor goes (see PackedArenaBytes).
 absl::StatusOr<std::unique_ptr<PreparedLinear>> PrepareLinear(
     const Tensor& t, bool release_source, ops::ThreadPool* pool,
     char** cursor) {
@@ -141,6 +188,8 @@ absl::StatusOr<std::unique_ptr<PreparedLinear>> PrepareLinear(
           ops::QuantMatrix::Create(t.type, t.data, static_cast<size_t>(t.rows),
                                    static_cast<size_t>(t.cols), t.name));
       linear->quant = std::make_unique<ops::QuantMatrix>(m);
+      EDGELLM_RETURN_IF_ERROR(
+          PackQuant(t, release_source, pool, linear->quant.get(), cursor));
       return linear;
     }
   }
@@ -151,16 +200,12 @@ absl::StatusOr<std::unique_ptr<PreparedLinear>> PrepareLinear(
 absl::Status PrepareLinears(absl::Span<const LinearSlot> slots,
                             bool release_sources, ops::ThreadPool* pool,
                             HugePageBuffer* arena) {
-  if (ops::kernels::BestQ8_0GemmKernel().pack != nullptr) {
-    size_t arena_bytes = 0;
-    for (const LinearSlot& s : slots) {
-      if (s.tensor->type == TensorType::kQ8_0) {
-        arena_bytes += PackedArenaBytes(*s.tensor);
-      }
-    }
-    if (arena_bytes > 0) {
-      EDGELLM_ASSIGN_OR_RETURN(*arena, HugePageBuffer::Allocate(arena_bytes));
-    }
+  size_t arena_bytes = 0;
+  for (const LinearSlot& s : slots) {
+    if (PacksIntoArena(*s.tensor)) arena_bytes += PackedArenaBytes(*s.tensor);
+  }
+  if (arena_bytes > 0) {
+    EDGELLM_ASSIGN_OR_RETURN(*arena, HugePageBuffer::Allocate(arena_bytes));
   }
   char* cursor = static_cast<char*>(arena->data());
   for (const LinearSlot& s : slots) {

@@ -12,7 +12,10 @@
 // f32 fully connected operator, which packs its own copy at load
 // (PLATFORM.md: the XNNPACK operator is the default where one fits). Every
 // other block type (Q4_0 ... Q6_K, IQ4) is bound to its kernel through
-// ops::QuantMatrix (ops/quant_linear.h) and read in place.
+// ops::QuantMatrix (ops/quant_linear.h): read in place, or, when the kernel
+// has a layout of its own (the AVX-512 VNNI kernels of Q4_0/Q4_K/Q5_K/Q6_K:
+// 16 rows interleaved, the tensor's size), repacked into the same arena
+// with the same page release as Q8_0.
 //
 // Threading: a PreparedLinear is immutable after PrepareLinears; RunLinear on
 // the same PreparedLinear must not run concurrently (XNNPACK operators rebind
@@ -58,7 +61,7 @@ struct LinearSlot {
 };
 
 // Prepares every slot, in the order given, which should be the order a
-// forward pass reads them: packed Q8_0 tensors go, in that order, into
+// forward pass reads them: packed tensors go, in that order, into
 // `*arena` (allocated here; one allocation instead of one per tensor, and a
 // pass streams it front to back). The tensors must outlive the prepared
 // linears. `release_sources`: only for weights in a read-only private file
