@@ -9,7 +9,12 @@
 #include <new>
 #include <vector>
 
+#include "ops/gelu_kernel.h"
 #include "quant/fp16.h"
+
+#if defined(__x86_64__)
+#include <cpuinfo.h>
+#endif
 
 namespace edgellm::ops {
 namespace {
@@ -27,8 +32,7 @@ inline float SiluOne(float x) { return x / (1.0f + std::exp(-x)); }
 // ggml's constants and operation order (ggml-cpu vec.h ggml_gelu_f32).
 constexpr float kGeluCoefA = 0.044715f;
 constexpr float kSqrt2OverPi = 0.79788456080286535587989211986876f;
-// Outside (-kGeluTableLimit, kGeluTableLimit) ggml's table GELU is 0 or x.
-constexpr float kGeluTableLimit = 10.0f;
+using gelu_internal::kGeluTableLimit;
 
 inline float GeluTanhOne(float x) {
   return 0.5f * x *
@@ -61,7 +65,7 @@ inline float GeluTableOne(const float* table, float v) {
                                 : table[quant::Fp32ToFp16(v)];
 }
 
-void GeluTableChunk(const float* table, const float* x, size_t n, float* y) {
+void GeluTablePortable(const float* table, const float* x, size_t n, float* y) {
   for (size_t i = 0; i < n; ++i) y[i] = GeluTableOne(table, x[i]);
 }
 
@@ -130,6 +134,28 @@ void SwiGluRef(const float* gate, const float* up, size_t n, float* y) {
   for (size_t i = 0; i < n; ++i) y[i] = SiluOne(gate[i]) * up[i];
 }
 
+namespace gelu_internal {
+
+const GeluKernel kGeluKernelPortable = {"portable", GeluTablePortable};
+
+std::vector<const GeluKernel*> SupportedGeluKernels() {
+  std::vector<const GeluKernel*> kernels = {&kGeluKernelPortable};
+#if defined(__x86_64__)
+  if (cpuinfo_initialize() && cpuinfo_has_x86_avx2() &&
+      cpuinfo_has_x86_f16c()) {
+    kernels.push_back(&kGeluKernelAvx2);
+  }
+#endif
+  return kernels;
+}
+
+const GeluKernel& BestGeluKernel() {
+  static const GeluKernel* const best = SupportedGeluKernels().back();
+  return *best;
+}
+
+}  // namespace gelu_internal
+
 void GeluTanhRef(const float* x, size_t n, float* y) {
   for (size_t i = 0; i < n; ++i) y[i] = GeluTanhOne(x[i]);
 }
@@ -140,9 +166,10 @@ void GeluRef(const float* x, size_t n, float* y) {
 
 void Gelu(const float* x, size_t n, float* y, ThreadPool* pool) {
   const float* table = GeluTable();
+  const gelu_internal::GeluKernel& kernel = gelu_internal::BestGeluKernel();
   ParallelFor(
       pool, n, BalancedTile(pool, n, kMinElementsPerTask),
-      [&](size_t b, size_t e) { GeluTableChunk(table, x + b, e - b, y + b); });
+      [&](size_t b, size_t e) { kernel.run(table, x + b, e - b, y + b); });
 }
 
 void GeGluRef(const float* gate, const float* up, size_t n, float* y) {

@@ -49,7 +49,8 @@ void GeluTanhRef(const float* x, size_t n, float* y);
 // fp16 rounding): the definition of Gelu's result.
 void GeluRef(const float* x, size_t n, float* y);
 // Same results as GeluRef (bit for bit): a 65536-entry table over fp16 bit
-// patterns, built once per process (thread-safe), in parallel chunks.
+// patterns, built once per process (thread-safe), in parallel chunks; an
+// AVX2 + F16C loop where the CPU has them (ops/gelu_kernel.h).
 void Gelu(const float* x, size_t n, float* y, ThreadPool* pool);
 
 // GeGLU (Shazeer 2020), the gated feed-forward of Gemma: gelu(gate) * up

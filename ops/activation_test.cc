@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "ops/gelu_kernel.h"
 #include "quant/fp16.h"
 
 namespace edgellm::ops {
@@ -94,8 +95,11 @@ TEST(ActivationTest, GeluTableMatchesReferenceAndFormula) {
   for (size_t n : {1, 7, 33, 4099, 70001}) {
     std::vector<float> x(n), want(n), got(n), exact(n);
     for (float& v : x) v = nd(rng);
-    const float specials[] = {-10.0f, 10.0f, -9.999f, 9.999f, -12.0f, 25.0f,
-                              0.0f,   -0.0f, 1e-6f,   -3e-7f, 0.5f,   -0.5f};
+    // Beyond the cut-offs only values that are not fp16 numbers tell the
+    // rule (x itself, 0) from a lookup (x rounded; -0).
+    const float specials[] = {-10.0f, 10.0f,    -9.999f,   9.999f, -12.3f,
+                              25.3f,  10.0001f, -10.0001f, 0.0f,   -0.0f,
+                              1e-6f,  -3e-7f,   0.5f,      -0.5f};
     for (size_t i = 0; i < std::min(n, std::size(specials)); ++i) {
       x[i] = specials[i];
     }
@@ -104,6 +108,25 @@ TEST(ActivationTest, GeluTableMatchesReferenceAndFormula) {
     for (ThreadPool* p : {static_cast<ThreadPool*>(nullptr), pool.get()}) {
       Gelu(x.data(), n, got.data(), p);
       ASSERT_EQ(0, std::memcmp(want.data(), got.data(), n * 4)) << "n=" << n;
+    }
+    // Every kernel this CPU runs, on the whole input and on odd tails.
+    // The table as ggml builds it: the formula at every fp16 value, rounded
+    // to fp16 (ggml-cpu.c ggml_cpu_init).
+    std::vector<float> table(size_t{1} << 16);
+    for (size_t i = 0; i < table.size(); ++i) {
+      const float h = quant::Fp16ToFp32(static_cast<uint16_t>(i));
+      float g;
+      GeluTanhRef(&h, 1, &g);
+      table[i] = quant::Fp16ToFp32(quant::Fp32ToFp16(g));
+    }
+    for (const auto* k : gelu_internal::SupportedGeluKernels()) {
+      for (size_t start : {size_t{0}, std::min<size_t>(3, n)}) {
+        std::fill(got.begin(), got.end(), -1.0f);
+        k->run(table.data(), x.data() + start, n - start, got.data() + start);
+        ASSERT_EQ(0, std::memcmp(want.data() + start, got.data() + start,
+                                 (n - start) * 4))
+            << k->name << " n=" << n << " start=" << start;
+      }
     }
     auto gelu = [](double v) {
       return 0.5 * v *
