@@ -371,6 +371,20 @@ struct ModelInfo {
   absl::Duration load_time;
 };
 
+// What Engine::Load(options) will hold in memory, read from the model
+// file's header without loading it: the weights (the file's size; mapped,
+// and repacked where the weight type needs it) and the KV cache of every
+// slot (parallel, plus the embedding slot) at the context it will have.
+struct MemoryEstimate {
+  int64_t model_bytes = 0;
+  int64_t kv_cache_bytes = 0;
+  int32_t context = 0;  // KV positions per slot
+  int32_t slots = 0;
+  int64_t total() const { return model_bytes + kv_cache_bytes; }
+};
+// Errors name the file or key at fault, as Load's would.
+absl::StatusOr<MemoryEstimate> EstimateMemory(const EngineOptions& options);
+
 class Engine {
  public:
   // Maps the model file, reads its config and tokenizer, prepares the
@@ -431,6 +445,11 @@ class Engine {
     int64_t batched_tokens = 0;  // tokens over all forward passes
     int32_t embed_active = 0;    // 0 or 1
     int32_t embed_queued = 0;
+    // KV positions held by running generations (their prompt and generated
+    // tokens so far), and all positions of the generation slots (parallel x
+    // context): their ratio is the KV-cache use, 0 to 1.
+    int64_t kv_positions_used = 0;
+    int64_t kv_positions_total = 0;
   };
   Counters counters() const;
 

@@ -71,6 +71,67 @@ TEST(EngineApiTest, LoadErrorsNameTheOption) {
   EXPECT_FALSE(Engine::Load(options).ok());
 }
 
+TEST(EngineApiTest, MemoryEstimateIsWhatLoadHolds) {
+  for (KvCacheType kv : {KvCacheType::kF32, KvCacheType::kF16}) {
+    for (bool embedding_slot : {true, false}) {
+      EngineOptions options;
+      options.model_path = TinyModel();
+      options.threads = 1;
+      options.parallel = 3;
+      options.context = 128;
+      options.kv_type = kv;
+      options.embedding_slot = embedding_slot;
+      absl::StatusOr<MemoryEstimate> e = EstimateMemory(options);
+      ASSERT_TRUE(e.ok()) << e.status();
+      absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Load(options);
+      ASSERT_TRUE(engine.ok()) << engine.status();
+      const ModelInfo& info = (*engine)->info();
+      EXPECT_EQ(e->model_bytes, info.model_bytes);
+      EXPECT_EQ(e->kv_cache_bytes, info.kv_cache_bytes);
+      EXPECT_EQ(e->context, info.context_length);
+      EXPECT_EQ(e->slots, 3 + (embedding_slot ? 1 : 0));
+    }
+  }
+  EngineOptions missing;
+  missing.model_path = "/nonexistent/model.gguf";
+  EXPECT_FALSE(EstimateMemory(missing).ok());
+}
+
+TEST(EngineApiTest, CountersReportKvPositionsOfRunningGenerations) {
+  std::unique_ptr<Engine> engine = Load(/*parallel=*/2, 4, /*context=*/256);
+  ASSERT_NE(engine, nullptr);
+  Engine::Counters idle = engine->counters();
+  EXPECT_EQ(idle.kv_positions_total, 2 * 256);
+  EXPECT_EQ(idle.kv_positions_used, 0);
+  GenerateRequest r = Greedy("once upon a time", 200);
+  absl::StatusOr<std::shared_ptr<GenerationStream>> stream =
+      engine->Submit(std::move(r));
+  ASSERT_TRUE(stream.ok()) << stream.status();
+  // After a few tokens the slot holds the prompt and them.
+  int tokens = 0;
+  while (tokens < 5) {
+    std::optional<StreamEvent> e = (*stream)->Next(absl::Seconds(10));
+    ASSERT_TRUE(e.has_value());
+    ASSERT_FALSE(e->final);
+    ++tokens;
+  }
+  const Engine::Counters running = engine->counters();
+  EXPECT_GE(running.kv_positions_used, 5);
+  EXPECT_LE(running.kv_positions_used, 256);
+  (*stream)->Cancel();
+  while (true) {
+    std::optional<StreamEvent> e = (*stream)->Next(absl::Seconds(10));
+    ASSERT_TRUE(e.has_value());
+    if (e->final) break;
+  }
+  // Freed with the slot.
+  const absl::Time end = absl::Now() + absl::Seconds(10);
+  while (engine->counters().kv_positions_used != 0 && absl::Now() < end) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  EXPECT_EQ(engine->counters().kv_positions_used, 0);
+}
+
 TEST(EngineApiTest, ConcurrentGenerationsAreEachTheirOwnGreedyRun) {
   std::unique_ptr<Engine> engine = Load(/*parallel=*/3);
   ASSERT_NE(engine, nullptr);

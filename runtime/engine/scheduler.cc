@@ -206,7 +206,18 @@ Scheduler::Counters Scheduler::counters() const {
   c.queued = static_cast<int32_t>(pending_.size());
   c.embed_active = embed_running_ ? 1 : 0;
   c.embed_queued = static_cast<int32_t>(embed_pending_.size());
+  c.kv_positions_total = static_cast<int64_t>(options_.parallel) *
+                         static_cast<int64_t>(model_->context());
   return c;
+}
+
+void Scheduler::CountKvPositions() {
+  int64_t used = 0;
+  for (const std::unique_ptr<Active>& a : slots_) {
+    if (a != nullptr) used += a->sequence->pos();
+  }
+  absl::MutexLock lock(&mu_);
+  counters_.kv_positions_used = used;
 }
 
 void Scheduler::Loop() {
@@ -231,6 +242,7 @@ void Scheduler::Loop() {
       }
       if (force) {
         FinishEverything(ShutdownStatus());
+        CountKvPositions();
         continue;
       }
       StartAdmitted(std::move(admitted), absl::Now());
@@ -238,6 +250,7 @@ void Scheduler::Loop() {
       ReapCancelled(absl::Now());
       EmbedStep(absl::Now());
       Step();
+      CountKvPositions();
     } catch (...) {
       // Per-request failures are caught where they happen; this is the
       // scheduler's own bookkeeping failing (out of memory while queueing
@@ -245,6 +258,7 @@ void Scheduler::Loop() {
       const absl::Status status = StatusFromCurrentException("scheduler step");
       admitted.clear();
       FinishEverything(status);
+      CountKvPositions();
     }
   }
 }

@@ -178,6 +178,8 @@ class Scheduler {
   void ReapCancelled(absl::Time now);
   // One forward pass over all active sequences. False if nothing ran.
   bool Step();
+  // Counts the KV positions the active sequences hold (for counters()).
+  void CountKvPositions();
   // Ends the sequence on `slot`: pushes its final event, frees the slot.
   void FinishActive(int32_t slot, absl::Status status);
   // Ends every running and queued request with `status` (shutdown, or a

@@ -1,0 +1,38 @@
+// EstimateMemory (edgellm.h): the model file's size and the KV cache that
+// Engine::Load will allocate, from the file's header alone, so a server can
+// check them against the memory it may use before it commits to loading.
+#include <algorithm>
+
+#include "runtime/engine/edgellm.h"
+#include "runtime/gguf/gguf.h"
+#include "runtime/model/config.h"
+#include "runtime/model/transformer.h"
+#include "util/exception_status.h"
+#include "util/status_macros.h"
+
+namespace edgellm {
+
+absl::StatusOr<MemoryEstimate> EstimateMemory(const EngineOptions& options) {
+  return CatchExceptions(
+      "estimating memory", [&]() -> absl::StatusOr<MemoryEstimate> {
+        EDGELLM_ASSIGN_OR_RETURN(std::unique_ptr<gguf::GgufFile> file,
+                                 gguf::GgufFile::Open(options.model_path));
+        EDGELLM_ASSIGN_OR_RETURN(model::ModelConfig config,
+                                 model::ReadModelConfig(*file));
+        MemoryEstimate e;
+        e.model_bytes = static_cast<int64_t>(file->file_size());
+        // As Transformer::Create sizes its KvCache: keys and values of
+        // every layer, slot and position.
+        e.context = options.context > 0 ? options.context
+                                        : std::min(config.context_length,
+                                                   model::kDefaultContextCap);
+        e.slots =
+            std::max(options.parallel, 1) + (options.embedding_slot ? 1 : 0);
+        const int64_t element = options.kv_type == KvCacheType::kF16 ? 2 : 4;
+        e.kv_cache_bytes = int64_t{2} * config.block_count * e.slots *
+                           e.context * config.kv_dim() * element;
+        return e;
+      });
+}
+
+}  // namespace edgellm
