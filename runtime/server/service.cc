@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "runtime/server/generate_options.h"
 #include "util/exception_status.h"
 
 namespace edgellm::server {
@@ -24,9 +25,6 @@ bool DeadlineReached(absl::Time deadline) {
   return deadline != absl::InfiniteFuture() &&
          absl::Now() + kDeadlineSlack >= deadline;
 }
-
-// How often a handler waiting for tokens checks whether its client left.
-constexpr absl::Duration kCancelPoll = absl::Milliseconds(10);
 
 absl::Time DeadlineOf(const grpc::ServerContext& context) {
   const auto deadline = context.deadline();
@@ -70,19 +68,6 @@ absl::StatusOr<Pooling> FromProto(v1::Pooling pooling) {
   }
 }
 
-// Compares without an early exit, so the time taken does not tell how much
-// of a guessed token was right.
-bool ConstantTimeEquals(std::string_view a, std::string_view b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  const size_t n = std::max(a.size(), b.size());
-  for (size_t i = 0; i < n; ++i) {
-    const unsigned char x = i < a.size() ? a[i] : 0;
-    const unsigned char y = i < b.size() ? b[i] : 0;
-    diff |= x ^ y;
-  }
-  return diff == 0;
-}
-
 double Ms(absl::Duration d) { return absl::ToDoubleMilliseconds(d); }
 
 }  // namespace
@@ -96,31 +81,24 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
 absl::StatusOr<GenerateOptions> ToGenerateOptions(
     const v1::SamplingParams& sampling, const v1::GenerationLimits& limits,
     int32_t default_max_tokens) {
-  GenerateOptions o;
-  SamplingParams& s = o.sampling;
-  if (sampling.has_temperature()) s.temperature = sampling.temperature();
-  if (sampling.has_top_k()) {
-    if (sampling.top_k() < 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "sampling.top_k: ", sampling.top_k(), " is negative (0 disables)"));
-    }
-    s.top_k = sampling.top_k();
-  }
-  if (sampling.has_top_p()) s.top_p = sampling.top_p();
-  if (sampling.has_min_p()) s.min_p = sampling.min_p();
+  GenerationFields f;
+  if (sampling.has_temperature()) f.temperature = sampling.temperature();
+  if (sampling.has_top_k()) f.top_k = sampling.top_k();
+  if (sampling.has_top_p()) f.top_p = sampling.top_p();
+  if (sampling.has_min_p()) f.min_p = sampling.min_p();
   if (sampling.has_repetition_penalty()) {
-    s.repetition_penalty = sampling.repetition_penalty();
+    f.repetition_penalty = sampling.repetition_penalty();
   }
   if (sampling.has_presence_penalty()) {
-    s.presence_penalty = sampling.presence_penalty();
+    f.presence_penalty = sampling.presence_penalty();
   }
   if (sampling.has_frequency_penalty()) {
-    s.frequency_penalty = sampling.frequency_penalty();
+    f.frequency_penalty = sampling.frequency_penalty();
   }
   if (sampling.has_penalty_last_n()) {
-    s.penalty_last_n = sampling.penalty_last_n();
+    f.penalty_last_n = sampling.penalty_last_n();
   }
-  if (sampling.has_seed()) s.seed = sampling.seed();
+  if (sampling.has_seed()) f.seed = sampling.seed();
   // Counted before copying, so a huge map is refused without building a
   // second copy of it.
   if (sampling.logit_bias_size() > SamplingParams::kMaxLogitBias) {
@@ -128,203 +106,81 @@ absl::StatusOr<GenerateOptions> ToGenerateOptions(
         absl::StrCat("sampling.logit_bias: ", sampling.logit_bias_size(),
                      " entries; at most ", SamplingParams::kMaxLogitBias));
   }
-  // Sorted by id so the sampler sees the same order on every call.
-  std::map<int32_t, float> bias(sampling.logit_bias().begin(),
-                                sampling.logit_bias().end());
-  for (const auto& [id, value] : bias) s.logit_bias.emplace_back(id, value);
-
-  if (limits.max_tokens() < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("limits.max_tokens: ", limits.max_tokens(),
-                     " is negative (0 means the server default)"));
-  }
-  o.max_tokens =
-      limits.max_tokens() > 0 ? limits.max_tokens() : default_max_tokens;
+  f.logit_bias.assign(sampling.logit_bias().begin(),
+                      sampling.logit_bias().end());
+  f.max_tokens = limits.max_tokens();
   if (limits.stop_size() > RequestLimits::kMaxStopStrings) {
     return absl::InvalidArgumentError(absl::StrCat(
         "limits.stop: ", limits.stop_size(), " stop strings; at most ",
         RequestLimits::kMaxStopStrings));
   }
-  o.stop.assign(limits.stop().begin(), limits.stop().end());
-  o.ignore_eos = limits.ignore_eos();
-  return o;
+  f.stop.assign(limits.stop().begin(), limits.stop().end());
+  f.ignore_eos = limits.ignore_eos();
+  return BuildGenerateOptions(f, default_max_tokens,
+                              {.sampling = "sampling.", .limits = "limits."});
 }
 
-// What the log line of one call says.
-struct EdgeLlmService::CallLog {
-  uint64_t id = 0;
-  std::string method;
-  std::string peer;
-  absl::Time start = absl::Now();
-  bool has_stats = false;
-  FinishReason finish = FinishReason::kNone;
-  RequestStats stats;
-  std::string detail;  // appended to the line (non-generation calls)
-};
-
-// Counts a running handler for WaitIdle.
-class EdgeLlmService::InFlight {
- public:
-  explicit InFlight(std::atomic<int>& count) : count_(count) { ++count_; }
-  ~InFlight() { --count_; }
-
- private:
-  std::atomic<int>& count_;
-};
-
-EdgeLlmService::EdgeLlmService(ServiceOptions options)
-    : options_(std::move(options)) {}
-
-bool EdgeLlmService::WaitIdle(absl::Duration timeout) const {
-  const absl::Time end = absl::Now() + timeout;
-  while (in_flight_.load() > 0) {
-    if (absl::Now() >= end) return false;
-    absl::SleepFor(absl::Milliseconds(5));
-  }
-  return true;
-}
-
-void EdgeLlmService::SetEngine(Engine* engine) {
-  engine_ = engine;
-  ready_.store(true, std::memory_order_release);
-}
-
-absl::Status EdgeLlmService::BeginCall(const char* method,
-                                       grpc::ServerContext* context,
-                                       CallLog* log) {
-  log->id = next_call_id_.fetch_add(1);
-  log->method = method;
-  log->peer = context->peer();
-  return Admit(context);
-}
-
-absl::Status EdgeLlmService::Admit(grpc::ServerContext* context) const {
-  if (!options_.auth_token.empty()) {
-    const auto& metadata = context->client_metadata();
-    auto it = metadata.find("authorization");
-    if (it == metadata.end()) {
-      return absl::UnauthenticatedError(
-          "missing `authorization: Bearer <token>` metadata");
-    }
-    const std::string_view value(it->second.data(), it->second.size());
-    const std::string expected = "Bearer " + options_.auth_token;
-    if (!ConstantTimeEquals(value, expected)) {
-      return absl::UnauthenticatedError("invalid bearer token");
-    }
-  }
-  if (draining_.load()) {
-    return absl::UnavailableError("server shutting down: not accepting");
-  }
-  if (!ready_.load(std::memory_order_acquire)) {
-    return absl::UnavailableError("model loading; retry shortly");
-  }
-  return absl::OkStatus();
-}
+EdgeLlmService::EdgeLlmService(Frontend* frontend) : frontend_(frontend) {}
 
 template <typename Body>
 grpc::Status EdgeLlmService::Handle(const char* method,
                                     grpc::ServerContext* context, Body&& body) {
-  InFlight in_flight(in_flight_);
-  CallLog log;
-  absl::Status status = BeginCall(method, context, &log);
+  CallRecord record = frontend_->Begin("grpc", method, context->peer());
+  std::optional<absl::string_view> authorization;
+  const auto& metadata = context->client_metadata();
+  if (auto it = metadata.find("authorization"); it != metadata.end()) {
+    authorization = absl::string_view(it->second.data(), it->second.size());
+  }
+  absl::Status status = frontend_->Admit(authorization);
   if (status.ok()) {
     status = CatchExceptions(absl::StrCat(method, " handler"),
-                             [&] { return body(log); });
+                             [&] { return body(record); });
   }
-  return Finish(log, status);
-}
-
-grpc::Status EdgeLlmService::Finish(CallLog& log, const absl::Status& status) {
-  if (options_.log_requests) {
-    // The line is written even when building it runs out of memory: then
-    // without its details.
-    const absl::Status logged = CatchExceptions("log line", [&] {
-      std::string line =
-          absl::StrFormat("request %d %s peer=%s status=%s", log.id, log.method,
-                          log.peer, absl::StatusCodeToString(status.code()));
-      if (log.has_stats) {
-        absl::StrAppendFormat(
-            &line,
-            " finish=%s prompt_tokens=%d generated_tokens=%d queue_ms=%.1f "
-            "ttft_ms=%.1f tokens_per_s=%.1f",
-            FinishReasonName(log.finish), log.stats.prompt_tokens,
-            log.stats.generated_tokens, Ms(log.stats.queue_time),
-            Ms(log.stats.time_to_first_token), log.stats.tokens_per_second());
-      }
-      absl::StrAppend(&line, log.detail);
-      absl::StrAppendFormat(&line, " total_ms=%.1f",
-                            Ms(absl::Now() - log.start));
-      if (!status.ok()) {
-        absl::StrAppend(&line, " error=\"", status.message(), "\"");
-      }
-      std::fprintf(stderr, "%s\n", line.c_str());
-      return absl::OkStatus();
-    });
-    if (!logged.ok()) {
-      std::fprintf(stderr, "request %llu status=%d (log line lost: %s)\n",
-                   static_cast<unsigned long long>(log.id),
-                   static_cast<int>(status.code()),
-                   std::string(logged.message()).c_str());
-    }
-    std::fflush(stderr);
-  }
+  frontend_->Finish(record, status, absl::StatusCodeToString(status.code()));
   return ToGrpcStatus(status);
 }
 
 absl::Status EdgeLlmService::StreamGeneration(
     grpc::ServerContext* context,
     absl::StatusOr<std::shared_ptr<GenerationStream>> submitted,
-    grpc::ServerWriter<v1::GenerateResponse>* writer, CallLog& log) {
+    grpc::ServerWriter<v1::GenerateResponse>* writer, CallRecord& record) {
   if (!submitted.ok()) return submitted.status();
-  GenerationStream& stream = **submitted;
   const absl::Time deadline = DeadlineOf(*context);
   bool client_gone = false;
-  while (true) {
-    std::optional<StreamEvent> event = stream.Next(kCancelPoll);
-    if (!event.has_value()) {
-      if (!client_gone && context->IsCancelled()) {
-        client_gone = true;
-        stream.Cancel();
-      }
-      continue;
-    }
-    v1::GenerateResponse response;
-    if (!event->final) {
-      response.set_text(std::move(event->text));
-      response.add_token_ids(event->token);
-      if (!client_gone && !writer->Write(response)) {
-        client_gone = true;
-        stream.Cancel();
-      }
-      continue;
-    }
-    log.has_stats = true;
-    log.finish = event->finish_reason;
-    log.stats = event->stats;
-    response.set_finish_reason(ToProto(event->finish_reason));
-    v1::Usage* usage = response.mutable_usage();
-    usage->set_prompt_tokens(event->stats.prompt_tokens);
-    usage->set_generated_tokens(event->stats.generated_tokens);
-    usage->set_time_to_first_token_ms(Ms(event->stats.time_to_first_token));
-    usage->set_tokens_per_second(event->stats.tokens_per_second());
-    usage->set_queue_ms(Ms(event->stats.queue_time));
-    usage->set_total_ms(Ms(event->stats.total_time));
-    // The last response goes out on errors too (finish reason CANCELLED),
-    // so a client sees the usage before the status.
-    if (!client_gone) writer->Write(response);
-    // gRPC cancels a call whose deadline passed; report the cause.
-    if (absl::IsCancelled(event->status) && DeadlineReached(deadline)) {
-      return absl::DeadlineExceededError(
-          absl::StrCat("deadline passed after ", event->stats.generated_tokens,
-                       " generated tokens"));
-    }
-    return event->status;
+  StreamEvent final = Frontend::ReadGeneration(
+      **submitted,
+      [&](StreamEvent& token) {
+        v1::GenerateResponse response;
+        response.set_text(std::move(token.text));
+        response.add_token_ids(token.token);
+        client_gone = !writer->Write(response);
+        return !client_gone;
+      },
+      [&] { return client_gone = context->IsCancelled(); }, record);
+  v1::GenerateResponse response;
+  response.set_finish_reason(ToProto(final.finish_reason));
+  v1::Usage* usage = response.mutable_usage();
+  usage->set_prompt_tokens(final.stats.prompt_tokens);
+  usage->set_generated_tokens(final.stats.generated_tokens);
+  usage->set_time_to_first_token_ms(Ms(final.stats.time_to_first_token));
+  usage->set_tokens_per_second(final.stats.tokens_per_second());
+  usage->set_queue_ms(Ms(final.stats.queue_time));
+  usage->set_total_ms(Ms(final.stats.total_time));
+  // The last response goes out on errors too (finish reason CANCELLED),
+  // so a client sees the usage before the status.
+  if (!client_gone) writer->Write(response);
+  // gRPC cancels a call whose deadline passed; report the cause.
+  if (absl::IsCancelled(final.status) && DeadlineReached(deadline)) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("deadline passed after ", final.stats.generated_tokens,
+                     " generated tokens"));
   }
+  return final.status;
 }
 
 absl::Status EdgeLlmService::RunGenerate(
     grpc::ServerContext* context, const v1::GenerateRequest& request,
-    grpc::ServerWriter<v1::GenerateResponse>* writer, CallLog& log) {
+    grpc::ServerWriter<v1::GenerateResponse>* writer, CallRecord& record) {
   v1::SamplingParams sampling = request.sampling();
   if (!sampling.has_temperature() && request.temperature() != 0.0f) {
     sampling.set_temperature(request.temperature());
@@ -335,8 +191,8 @@ absl::Status EdgeLlmService::RunGenerate(
   v1::GenerationLimits limits = request.limits();
   if (limits.max_tokens() == 0) limits.set_max_tokens(request.max_tokens());
   GenerateRequest generate;
-  absl::StatusOr<GenerateOptions> options =
-      ToGenerateOptions(sampling, limits, options_.default_max_tokens);
+  absl::StatusOr<GenerateOptions> options = ToGenerateOptions(
+      sampling, limits, frontend_->options().default_max_tokens);
   if (!options.ok()) return options.status();
   generate.options = std::move(*options);
   generate.prompt_ids.assign(request.prompt_token_ids().begin(),
@@ -344,16 +200,18 @@ absl::Status EdgeLlmService::RunGenerate(
   generate.prompt = request.prompt();
   generate.parse_special = request.parse_special();
   generate.deadline = DeadlineOf(*context);
-  return StreamGeneration(context, engine_->Submit(std::move(generate)), writer,
-                          log);
+  return StreamGeneration(context,
+                          frontend_->engine()->Submit(std::move(generate)),
+                          writer, record);
 }
 
 absl::Status EdgeLlmService::RunChat(
     grpc::ServerContext* context, const v1::ChatRequest& request,
-    grpc::ServerWriter<v1::GenerateResponse>* writer, CallLog& log) {
+    grpc::ServerWriter<v1::GenerateResponse>* writer, CallRecord& record) {
   ChatRequest chat;
-  absl::StatusOr<GenerateOptions> options = ToGenerateOptions(
-      request.sampling(), request.limits(), options_.default_max_tokens);
+  absl::StatusOr<GenerateOptions> options =
+      ToGenerateOptions(request.sampling(), request.limits(),
+                        frontend_->options().default_max_tokens);
   if (!options.ok()) return options.status();
   chat.options = std::move(*options);
   if (request.messages_size() > RequestLimits::kMaxChatMessages) {
@@ -365,38 +223,39 @@ absl::Status EdgeLlmService::RunChat(
     chat.messages.push_back({m.role(), m.content()});
   }
   chat.deadline = DeadlineOf(*context);
-  return StreamGeneration(context, engine_->SubmitChat(std::move(chat)), writer,
-                          log);
+  return StreamGeneration(context,
+                          frontend_->engine()->SubmitChat(std::move(chat)),
+                          writer, record);
 }
 
 grpc::Status EdgeLlmService::Generate(
     grpc::ServerContext* context, const v1::GenerateRequest* request,
     grpc::ServerWriter<v1::GenerateResponse>* writer) {
-  return Handle("Generate", context, [&](CallLog& log) {
-    return RunGenerate(context, *request, writer, log);
+  return Handle("Generate", context, [&](CallRecord& record) {
+    return RunGenerate(context, *request, writer, record);
   });
 }
 
 grpc::Status EdgeLlmService::Chat(
     grpc::ServerContext* context, const v1::ChatRequest* request,
     grpc::ServerWriter<v1::GenerateResponse>* writer) {
-  return Handle("Chat", context, [&](CallLog& log) {
-    return RunChat(context, *request, writer, log);
+  return Handle("Chat", context, [&](CallRecord& record) {
+    return RunChat(context, *request, writer, record);
   });
 }
 
 grpc::Status EdgeLlmService::Embed(grpc::ServerContext* context,
                                    const v1::EmbedRequest* request,
                                    v1::EmbedResponse* response) {
-  return Handle("Embed", context, [&](CallLog& log) {
-    return RunEmbed(context, *request, response, log);
+  return Handle("Embed", context, [&](CallRecord& record) {
+    return RunEmbed(context, *request, response, record);
   });
 }
 
 absl::Status EdgeLlmService::RunEmbed(grpc::ServerContext* context,
                                       const v1::EmbedRequest& request,
                                       v1::EmbedResponse* response,
-                                      CallLog& log) {
+                                      CallRecord& record) {
   EmbedRequest embed;
   absl::StatusOr<Pooling> pooling = FromProto(request.pooling());
   if (!pooling.ok()) return pooling.status();
@@ -414,27 +273,16 @@ absl::Status EdgeLlmService::RunEmbed(grpc::ServerContext* context,
   const absl::Time deadline = DeadlineOf(*context);
   embed.deadline = deadline;
   absl::StatusOr<std::shared_ptr<EmbedCall>> call =
-      engine_->SubmitEmbed(std::move(embed));
+      frontend_->engine()->SubmitEmbed(std::move(embed));
   if (!call.ok()) return call.status();
-  std::optional<EmbedResult> result;
-  bool client_gone = false;
-  while (!(result = (*call)->Wait(kCancelPoll)).has_value()) {
-    if (!client_gone && context->IsCancelled()) {
-      client_gone = true;
-      (*call)->Cancel();
-    }
-  }
-  int64_t tokens = 0;
-  for (int32_t n : result->tokens) tokens += n;
-  log.detail = absl::StrFormat(" texts=%d tokens=%d pooling=%s queue_ms=%.1f",
-                               request.texts_size(), tokens,
-                               std::string(PoolingName(result->pooling)),
-                               Ms(result->queue_time));
+  std::optional<EmbedResult> result = Frontend::WaitEmbedding(
+      **call, request.texts_size(), [&] { return context->IsCancelled(); },
+      record);
   if (absl::IsCancelled(result->status) && DeadlineReached(deadline)) {
     return absl::DeadlineExceededError("deadline passed while embedding");
   }
   if (!result->status.ok()) return result->status;
-  response->set_dimensions(engine_->info().embedding_length);
+  response->set_dimensions(frontend_->engine()->info().embedding_length);
   for (size_t i = 0; i < result->vectors.size(); ++i) {
     v1::Embedding* e = response->add_embeddings();
     e->mutable_values()->Add(result->vectors[i].begin(),
@@ -447,11 +295,13 @@ absl::Status EdgeLlmService::RunEmbed(grpc::ServerContext* context,
 grpc::Status EdgeLlmService::Tokenize(grpc::ServerContext* context,
                                       const v1::TokenizeRequest* request,
                                       v1::TokenizeResponse* response) {
-  return Handle("Tokenize", context, [&](CallLog&) {
-    for (int32_t id : engine_->Tokenize(request->text(), request->add_special(),
-                                        request->parse_special())) {
+  return Handle("Tokenize", context, [&](CallRecord&) {
+    for (int32_t id :
+         frontend_->engine()->Tokenize(request->text(), request->add_special(),
+                                       request->parse_special())) {
       response->add_token_ids(id);
-      if (request->with_pieces()) response->add_pieces(engine_->TokenPiece(id));
+      if (request->with_pieces())
+        response->add_pieces(frontend_->engine()->TokenPiece(id));
     }
     return absl::OkStatus();
   });
@@ -460,11 +310,11 @@ grpc::Status EdgeLlmService::Tokenize(grpc::ServerContext* context,
 grpc::Status EdgeLlmService::Detokenize(grpc::ServerContext* context,
                                         const v1::DetokenizeRequest* request,
                                         v1::DetokenizeResponse* response) {
-  return Handle("Detokenize", context, [&](CallLog&) -> absl::Status {
-    absl::StatusOr<std::string> text =
-        engine_->Detokenize(absl::MakeConstSpan(request->token_ids().data(),
-                                                request->token_ids_size()),
-                            request->render_special());
+  return Handle("Detokenize", context, [&](CallRecord&) -> absl::Status {
+    absl::StatusOr<std::string> text = frontend_->engine()->Detokenize(
+        absl::MakeConstSpan(request->token_ids().data(),
+                            request->token_ids_size()),
+        request->render_special());
     if (!text.ok()) return text.status();
     response->set_text(std::move(*text));
     return absl::OkStatus();
@@ -474,8 +324,8 @@ grpc::Status EdgeLlmService::Detokenize(grpc::ServerContext* context,
 grpc::Status EdgeLlmService::GetModelInfo(grpc::ServerContext* context,
                                           const v1::GetModelInfoRequest*,
                                           v1::ModelInfo* info) {
-  return Handle("GetModelInfo", context, [&](CallLog&) {
-    const ModelInfo& m = engine_->info();
+  return Handle("GetModelInfo", context, [&](CallRecord&) {
+    const ModelInfo& m = frontend_->engine()->info();
     info->set_architecture(m.architecture);
     info->set_name(m.name);
     info->set_context_length(m.context_length);

@@ -3,21 +3,14 @@
 // streams back to responses. See proto/edgellm/v1/edgellm.proto for the
 // contract.
 //
-// The service can be registered before the model is loaded: until
-// SetEngine() every call answers UNAVAILABLE ("model loading"), so the
-// server can listen (and report NOT_SERVING through grpc.health.v1) while it
-// loads. After StartDraining() new calls answer UNAVAILABLE; calls already
-// running finish through the engine.
+// Readiness, draining, the bearer token (`authorization: Bearer <token>`
+// metadata), the log line and the metrics of every call come from the
+// Frontend (frontend.h) it shares with the HTTP facade. Exceptions of the
+// standard library a handler meets (std::bad_alloc: RESOURCE_EXHAUSTED;
+// others INTERNAL) end that call only.
 //
-// Every call checks `authorization: Bearer <token>` when a token is set
-// (UNAUTHENTICATED otherwise) and logs one line to stderr when it ends:
-// id, method, peer, status, finish reason, token counts and timings — also
-// for calls that fail, and for exceptions of the standard library a handler
-// meets (std::bad_alloc: RESOURCE_EXHAUSTED; others INTERNAL), which end
-// that call only.
-//
-// Threading: handlers run on gRPC's threads, many at once; the Engine is
-// thread-safe.
+// Threading: handlers run on gRPC's threads, many at once; the Frontend and
+// the Engine are thread-safe.
 #ifndef EDGELLM_RUNTIME_SERVER_SERVICE_H_
 #define EDGELLM_RUNTIME_SERVER_SERVICE_H_
 
@@ -32,17 +25,9 @@
 #include "absl/status/statusor.h"
 #include "edgellm/v1/edgellm.grpc.pb.h"
 #include "runtime/engine/edgellm.h"
+#include "runtime/server/frontend.h"
 
 namespace edgellm::server {
-
-struct ServiceOptions {
-  // Required bearer token; empty disables the check.
-  std::string auth_token;
-  // max_tokens when a request leaves it 0.
-  int32_t default_max_tokens = 128;
-  // One log line per call to stderr.
-  bool log_requests = true;
-};
 
 // Maps a status to gRPC's (the code values are the same).
 grpc::Status ToGrpcStatus(const absl::Status& status);
@@ -57,16 +42,8 @@ absl::StatusOr<GenerateOptions> ToGenerateOptions(
 
 class EdgeLlmService final : public v1::EdgeLlm::Service {
  public:
-  explicit EdgeLlmService(ServiceOptions options);
-
-  // Makes the service answer with this engine, which must outlive the
-  // service. Set once.
-  void SetEngine(Engine* engine);
-  // New calls get UNAVAILABLE from now on.
-  void StartDraining() { draining_.store(true); }
-  // Waits until no handler runs (or `timeout` passes); true if idle. Used at
-  // shutdown so no call is cut off while writing its last message.
-  bool WaitIdle(absl::Duration timeout) const;
+  // `frontend` (not owned) must outlive the service.
+  explicit EdgeLlmService(Frontend* frontend);
 
   grpc::Status Generate(
       grpc::ServerContext* context, const v1::GenerateRequest* request,
@@ -88,45 +65,30 @@ class EdgeLlmService final : public v1::EdgeLlm::Service {
                             v1::ModelInfo* response) override;
 
  private:
-  struct CallLog;
-  class InFlight;
-
-  // Auth, readiness and draining checks shared by every call.
-  absl::Status Admit(grpc::ServerContext* context) const;
-  // Starts every handler: fills the call's log entry (id, method, peer),
-  // then Admit.
-  absl::Status BeginCall(const char* method, grpc::ServerContext* context,
-                         CallLog* log);
-  // Streams one submitted generation to the client; fills `log`.
+  // Streams one submitted generation to the client; fills `record`.
   absl::Status StreamGeneration(
       grpc::ServerContext* context,
       absl::StatusOr<std::shared_ptr<GenerationStream>> stream,
-      grpc::ServerWriter<v1::GenerateResponse>* writer, CallLog& log);
+      grpc::ServerWriter<v1::GenerateResponse>* writer, CallRecord& record);
   absl::Status RunGenerate(grpc::ServerContext* context,
                            const v1::GenerateRequest& request,
                            grpc::ServerWriter<v1::GenerateResponse>* writer,
-                           CallLog& log);
+                           CallRecord& record);
   absl::Status RunChat(grpc::ServerContext* context,
                        const v1::ChatRequest& request,
                        grpc::ServerWriter<v1::GenerateResponse>* writer,
-                       CallLog& log);
-  // Validates, queues and waits for one Embed request; fills `log`.
+                       CallRecord& record);
+  // Validates, queues and waits for one Embed request; fills `record`.
   absl::Status RunEmbed(grpc::ServerContext* context,
                         const v1::EmbedRequest& request,
-                        v1::EmbedResponse* response, CallLog& log);
-  // Runs `body` (which returns the call's status) after BeginCall, catches
-  // what it throws, logs and answers.
+                        v1::EmbedResponse* response, CallRecord& record);
+  // Begins the call's record, admits it, runs `body` (which returns the
+  // call's status), catches what it throws, logs and answers.
   template <typename Body>
   grpc::Status Handle(const char* method, grpc::ServerContext* context,
                       Body&& body);
-  grpc::Status Finish(CallLog& log, const absl::Status& status);
 
-  const ServiceOptions options_;
-  std::atomic<bool> ready_{false};
-  std::atomic<bool> draining_{false};
-  std::atomic<uint64_t> next_call_id_{1};
-  std::atomic<int> in_flight_{0};
-  Engine* engine_ = nullptr;  // set once before ready_
+  Frontend* const frontend_;
 };
 
 }  // namespace edgellm::server
