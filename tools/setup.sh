@@ -15,6 +15,7 @@ PACKAGES=(
   libxnnpack-dev libpthreadpool-dev libcpuinfo-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libpcre2-dev nlohmann-json3-dev libutf8proc-dev
+  libcpp-httplib-dev
   # SHA-256 in tests (the rebuilt reference models' checksums).
   libssl-dev
   # Fuzzing (tools/fuzz.sh): clang with libFuzzer.
@@ -25,6 +26,8 @@ PACKAGES=(
   python3-jinja2
   # Server TLS test: makes a self-signed certificate.
   openssl
+  # HTTP facade test (tests/http): curl drives the OpenAI-compatible API.
+  curl
   # ARM test (tests/arm): runs the AArch64 kernels under qemu-user.
   qemu-user-static
   # Debian package (tools/package_deb.sh and its test): dpkg-shlibdeps,
@@ -77,25 +80,32 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   fi
 fi
 
-# Node.js example client (examples/node): @grpc/grpc-js and @grpc/proto-loader
-# at the versions pinned in package-lock.json, installed once per lock file
-# so tests never need the network.
-node_dir="$(cd "$(dirname "$0")/.." && pwd)/examples/node"
-if [ -f "$node_dir/package-lock.json" ]; then
-  if command -v npm >/dev/null 2>&1; then
-    stamp="$node_dir/node_modules/.edgellm-lock-sha256"
-    want="$(sha256sum "$node_dir/package-lock.json" | cut -d' ' -f1)"
-    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
-      echo "setup: examples/node dependencies already installed"
-    else
-      echo "setup: npm ci in examples/node"
-      if ! (cd "$node_dir" && npm ci --no-audit --no-fund); then
-        echo "setup: npm ci failed in examples/node" >&2
-        exit 1
-      fi
-      echo "$want" >"$stamp"
-    fi
-  else
-    echo "setup: npm not found; the Node.js client test will skip"
+# npm packages the examples and tests use, at the versions pinned in each
+# folder's package-lock.json, installed once per lock file (a stamp holds
+# the lock's hash) so tests never need the network:
+#   examples/node    @grpc/grpc-js, @grpc/proto-loader (the example client)
+#   tests/http/node  openai (the official client, against the HTTP API)
+npm_ci() {  # folder, relative to the repository
+  local dir="$root/$1"
+  [ -f "$dir/package-lock.json" ] || return 0
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "setup: npm not found; the Node.js tests of $1 will skip"
+    return 0
   fi
-fi
+  local stamp="$dir/node_modules/.edgellm-lock-sha256"
+  local want
+  want="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    echo "setup: $1 dependencies already installed"
+    return 0
+  fi
+  echo "setup: npm ci in $1"
+  if ! (cd "$dir" && npm ci --no-audit --no-fund); then
+    echo "setup: npm ci failed in $1" >&2
+    exit 1
+  fi
+  echo "$want" >"$stamp"
+}
+root="$(cd "$(dirname "$0")/.." && pwd)"
+npm_ci examples/node
+npm_ci tests/http/node

@@ -45,6 +45,10 @@ int RunServe(const ParsedArgs& args, const server::EngineLoader& load) {
     return 2;
   }
   o.engine.chat_template = args.GetString("chat-template");
+  o.http_listen = args.GetString("http-listen");
+  o.metrics_listen = args.GetString("metrics-listen");
+  o.model_name = args.GetString("model-name");
+  o.memory_check = !args.GetBool("no-memory-check");
   return server::RunServer(o, load);
 }
 
@@ -55,7 +59,9 @@ Command ServeCommand() { return ServeCommandWith(nullptr); }
 Command ServeCommandWith(server::EngineLoader load) {
   return Command{
       .name = "serve",
-      .summary = "serve the model over gRPC (edgellm.v1.EdgeLlm)",
+      .summary =
+          "serve the model over gRPC (edgellm.v1.EdgeLlm) and an "
+          "OpenAI-compatible HTTP API",
       .usage =
           "edgellm serve --model MODEL.gguf [--listen 127.0.0.1:50051] "
           "[flags]",
@@ -66,14 +72,30 @@ Command ServeCommandWith(server::EngineLoader load) {
           "batch; up to --queue more wait; beyond that RESOURCE_EXHAUSTED.\n"
           "Prints \"listening on HOST:PORT\" to stderr (port 0 = any free\n"
           "port) and one line per request. SIGTERM/SIGINT drain: running\n"
-          "requests get --grace-seconds to finish, then are cancelled.",
+          "requests get --grace-seconds to finish, then are cancelled.\n"
+          "\n"
+          "--http-listen adds the OpenAI-compatible HTTP API over the same\n"
+          "engine: POST /v1/chat/completions, /v1/completions (stream: true\n"
+          "= server-sent events), /v1/embeddings, GET /v1/models, with the\n"
+          "same bearer token; GET /health (200 serving, 503 loading or\n"
+          "draining) and GET /metrics (Prometheus text format) need no\n"
+          "token. --metrics-listen moves /metrics and /health to a port of\n"
+          "their own.\n"
+          "\n"
+          "--threads 0 uses the CPUs the process may use (its affinity mask\n"
+          "and cgroup cpu.max). Before loading, the model file and the KV\n"
+          "cache (--parallel + 1 slots of --ctx positions) are checked\n"
+          "against the memory it may use (cgroup memory.max, else\n"
+          "MemAvailable); the server refuses to start when they do not fit.",
       .flags =
           {
               {"model", FlagKind::kString, "", "GGUF model file", 'm'},
               {"listen", FlagKind::kString, "127.0.0.1:50051",
                "address to listen on (port 0 = chosen by the OS)"},
               {"threads", FlagKind::kInt, "0",
-               "worker threads; 0 = one per core", 't'},
+               "worker threads; 0 = the CPUs the process may use (affinity, "
+               "cgroup cpu.max)",
+               't'},
               {"parallel", FlagKind::kInt, "4",
                "requests decoded together (KV slots)"},
               {"queue", FlagKind::kInt, "16",
@@ -96,6 +118,18 @@ Command ServeCommandWith(server::EngineLoader load) {
               {"chat-template", FlagKind::kString, "",
                "chat template family overriding the model's (chatml, llama3, "
                "...)"},
+              {"http-listen", FlagKind::kString, "",
+               "OpenAI-compatible HTTP API (and /metrics, /health) on this "
+               "address; empty = none"},
+              {"metrics-listen", FlagKind::kString, "",
+               "GET /metrics and /health on this address instead of the HTTP "
+               "port; empty = on the HTTP port"},
+              {"model-name", FlagKind::kString, "",
+               "the model's name in the HTTP API and metrics; empty = the "
+               "file name without .gguf"},
+              {"no-memory-check", FlagKind::kBool, "false",
+               "start even when the model and KV cache exceed the memory the "
+               "process may use"},
           },
       .run = [load](const ParsedArgs& args) { return RunServe(args, load); },
   };

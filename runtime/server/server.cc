@@ -20,6 +20,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/notification.h"
+#include "runtime/server/container_limits.h"
+#include "runtime/server/frontend.h"
+#include "runtime/server/http/http_server.h"
+#include "runtime/server/metrics/server_metrics.h"
 #include "runtime/server/service.h"
 
 namespace edgellm::server {
@@ -112,20 +116,65 @@ std::shared_ptr<SignalWaiter> StartSignalWaiter() {
   return waiter;
 }
 
+// The model file's name without its directory and ".gguf".
+std::string DefaultModelName(const std::string& path) {
+  std::string name = path.substr(path.rfind('/') + 1);
+  if (absl::EndsWith(name, ".gguf")) name.resize(name.size() - 5);
+  return name.empty() ? "model" : name;
+}
+
+// Checks the memory the engine will take against what the process may use;
+// false (after saying why) if it does not fit. A model whose header cannot
+// be read is left to the load, which reports it.
+bool MemoryFits(const ServerOptions& o) {
+  absl::StatusOr<MemoryEstimate> estimate = EstimateMemory(o.engine);
+  if (!estimate.ok()) return true;
+  std::optional<MemoryLimit> limit = AvailableMemory(o.system_root);
+  if (!limit.has_value()) {
+    Log("memory check skipped: neither cgroup memory.max nor /proc/meminfo "
+        "could be read");
+    return true;
+  }
+  const absl::Status fits =
+      CheckMemory(*estimate, o.engine, limit->bytes, limit->source);
+  if (!fits.ok()) Log(std::string(fits.message()));
+  return fits.ok();
+}
+
+// An HTTP listener, its port announced like gRPC's.
+std::unique_ptr<http::HttpServer> StartHttp(const std::string& what,
+                                            const http::HttpOptions& options,
+                                            Frontend* frontend,
+                                            metrics::ServerMetrics* metrics) {
+  absl::StatusOr<std::unique_ptr<http::HttpServer>> started =
+      http::HttpServer::Start(options, frontend, metrics);
+  if (!started.ok()) {
+    Log(absl::StrCat(what, ": ", started.status().message()));
+    return nullptr;
+  }
+  Log(absl::StrCat(what, " listening on ", (*started)->host(), ":",
+                   (*started)->port(),
+                   options.tls_cert_file.empty() ? "" : " (TLS)"));
+  return std::move(*started);
+}
+
 }  // namespace
 
 int RunServer(const ServerOptions& o, const EngineLoader& load) {
   std::shared_ptr<SignalWaiter> signals = StartSignalWaiter();
 
-  ServiceOptions service_options;
-  service_options.default_max_tokens = o.default_max_tokens;
+  FrontendOptions frontend_options;
+  frontend_options.default_max_tokens = o.default_max_tokens;
+  frontend_options.model_name = o.model_name.empty()
+                                    ? DefaultModelName(o.engine.model_path)
+                                    : o.model_name;
   if (!o.auth_token_file.empty()) {
     absl::StatusOr<std::string> token = ReadToken(o.auth_token_file);
     if (!token.ok()) {
       Log(std::string(token.status().message()));
       return 1;
     }
-    service_options.auth_token = *token;
+    frontend_options.auth_token = *token;
   }
   if (o.engine.parallel < 1 || o.engine.queue < 0) {
     Log("--parallel must be >= 1 and --queue >= 0");
@@ -137,8 +186,15 @@ int RunServer(const ServerOptions& o, const EngineLoader& load) {
     Log(std::string(credentials.status().message()));
     return 1;
   }
+  EngineOptions engine_options = o.engine;
+  if (engine_options.threads == 0) {
+    engine_options.threads = AvailableCpus(o.system_root, AffinityCpus());
+  }
+  if (o.memory_check && !MemoryFits(o)) return 1;
 
-  EdgeLlmService service(service_options);
+  metrics::ServerMetrics metrics;
+  Frontend frontend(frontend_options, &metrics);
+  EdgeLlmService service(&frontend);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -154,28 +210,59 @@ int RunServer(const ServerOptions& o, const EngineLoader& load) {
   Log(absl::StrCat("listening on ", host, ":", port,
                    o.tls_cert_file.empty() ? "" : " (TLS)"));
   if (!IsLoopback(host) &&
-      (o.tls_cert_file.empty() || service_options.auth_token.empty())) {
+      (o.tls_cert_file.empty() || frontend_options.auth_token.empty())) {
     Log("warning: listening beyond loopback without TLS and a bearer token");
+  }
+  // HTTP: the API (with /metrics unless it has a port of its own) and the
+  // metrics port. Each streamed generation holds a connection's thread.
+  std::unique_ptr<http::HttpServer> http_api, http_metrics;
+  if (!o.http_listen.empty()) {
+    http::HttpOptions h;
+    h.listen = o.http_listen;
+    h.metrics = o.metrics_listen.empty();
+    h.threads = o.engine.parallel + o.engine.queue + 4;
+    h.tls_cert_file = o.tls_cert_file;
+    h.tls_key_file = o.tls_key_file;
+    http_api = StartHttp("http", h, &frontend, &metrics);
+    if (http_api == nullptr) {
+      server->Shutdown();
+      return 1;
+    }
+    if (!IsLoopback(http_api->host()) && frontend_options.auth_token.empty()) {
+      Log("warning: HTTP beyond loopback without a bearer token");
+    }
+  }
+  if (!o.metrics_listen.empty()) {
+    http::HttpOptions m;
+    m.listen = o.metrics_listen;
+    m.api = false;
+    m.threads = 2;
+    http_metrics = StartHttp("metrics", m, &frontend, &metrics);
+    if (http_metrics == nullptr) {
+      server->Shutdown();
+      return 1;
+    }
   }
   grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
   health->SetServingStatus(false);
   health->SetServingStatus(kServiceName, false);
 
   absl::StatusOr<std::unique_ptr<Engine>> engine =
-      load ? load(o.engine) : Engine::Load(o.engine);
+      load ? load(engine_options) : Engine::Load(engine_options);
   if (!engine.ok()) {
     Log(absl::StrCat("cannot load ", o.engine.model_path, ": ",
                      engine.status().message()));
     server->Shutdown();
     return 1;
   }
-  service.SetEngine(engine->get());
+  frontend.SetEngine(engine->get());
   health->SetServingStatus(true);
   health->SetServingStatus(kServiceName, true);
   const ModelInfo& info = (*engine)->info();
   Log(absl::StrCat("serving ", o.engine.model_path, " (", info.architecture,
                    ", context ", info.context_length, ", parallel ",
-                   info.parallel, ", queue ", info.queue, ", loaded in ",
+                   info.parallel, ", queue ", info.queue, ", threads ",
+                   engine_options.threads, ", loaded in ",
                    absl::FormatDuration(info.load_time), ")"));
 
   signals->received.WaitForNotification();
@@ -187,13 +274,15 @@ int RunServer(const ServerOptions& o, const EngineLoader& load) {
                    "; a second signal stops at once)"));
   health->SetServingStatus(false);
   health->SetServingStatus(kServiceName, false);
-  service.StartDraining();
+  frontend.StartDraining();
   (*engine)->Shutdown(o.grace);
-  if (!service.WaitIdle(kHandlerExitGrace)) {
+  if (!frontend.WaitIdle(kHandlerExitGrace)) {
     Log("some handlers did not return in time; cancelling them");
   }
   server->Shutdown(absl::ToChronoTime(absl::Now() + kRpcShutdownGrace));
   server->Wait();
+  if (http_api != nullptr) http_api->Stop();
+  if (http_metrics != nullptr) http_metrics->Stop();
   Log("stopped");
   return 0;
 }

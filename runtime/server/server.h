@@ -1,13 +1,19 @@
 // `edgellm serve`: loads a model and serves edgellm.v1.EdgeLlm over gRPC,
 // with grpc.health.v1.Health and server reflection, until SIGTERM/SIGINT.
 //
-// Start-up: the port is bound first and "listening on HOST:PORT" is printed
-// to stderr (port 0 = chosen by the OS, the real one is printed); health says
-// NOT_SERVING while the model loads, then SERVING ("serving MODEL" is
-// printed). Shutdown on SIGTERM/SIGINT: health goes NOT_SERVING, new calls
-// get UNAVAILABLE, running and queued generations get `grace` to finish and
-// are then ended with UNAVAILABLE ("server shutting down"); the process
-// returns 0.
+// Start-up: threads default to the CPUs the process may use (affinity and
+// cgroup cpu.max); the model and KV cache the engine will hold are checked
+// against the memory it may use (cgroup memory.max, else MemAvailable), and
+// the server refuses to start (exit 1) rather than be killed later. Then
+// the ports are bound and "listening on HOST:PORT" (gRPC), "http listening
+// on HOST:PORT" and "metrics listening on HOST:PORT" are printed to stderr
+// (port 0 = chosen by the OS, the real one is printed); health says
+// NOT_SERVING (grpc.health.v1, overall and for edgellm.v1.EdgeLlm; HTTP
+// /health 503) while the model loads, then SERVING ("serving MODEL" is
+// printed). gRPC and HTTP serve the same engine. Shutdown on SIGTERM/SIGINT:
+// health goes NOT_SERVING, new calls get UNAVAILABLE, running and queued
+// generations get `grace` to finish and are then ended with UNAVAILABLE
+// ("server shutting down"); the process returns 0.
 //
 // The engine (runtime/engine/edgellm.h) keeps one KV slot beyond `parallel`
 // for Embed requests, so embeddings never wait for a generation slot (it
@@ -42,6 +48,21 @@ struct ServerOptions {
   // disables the check.
   std::string auth_token_file;
   absl::Duration grace = absl::Seconds(10);
+  // The OpenAI-compatible HTTP API (http/http_server.h) on this address;
+  // empty = none. Serves /metrics and /health too, unless metrics_listen
+  // is set.
+  std::string http_listen;
+  // GET /metrics (and /health) on an address of their own; empty = on the
+  // HTTP port, if any.
+  std::string metrics_listen;
+  // The model's name in the OpenAI API and the metrics; empty = the model
+  // file's name without ".gguf".
+  std::string model_name;
+  // Refuse to start when the model and KV cache need more memory than the
+  // process may use (cgroup memory.max, else MemAvailable).
+  bool memory_check = true;
+  // Where /proc and /sys/fs/cgroup are read from (container_limits.h).
+  std::string system_root = "/";
 };
 
 // Loads the engine the server serves: Engine::Load, or a test double.
