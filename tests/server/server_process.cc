@@ -30,6 +30,24 @@ ServerProcess::~ServerProcess() {
 
 absl::Status ServerProcess::Start(const std::vector<std::string>& args,
                                   absl::Duration timeout) {
+  return Launch(args, timeout, /*until_serving=*/true);
+}
+
+absl::Status ServerProcess::StartListening(const std::vector<std::string>& args,
+                                           absl::Duration timeout) {
+  return Launch(args, timeout, /*until_serving=*/false);
+}
+
+int ServerProcess::LoggedPort(const std::string& what) const {
+  const std::regex line(what + " listening on 127\\.0\\.0\\.1:([0-9]+)");
+  absl::MutexLock lock(&mu_);
+  std::smatch m;
+  if (!std::regex_search(log_, m, line)) return 0;
+  return std::atoi(m[1].str().c_str());
+}
+
+absl::Status ServerProcess::Launch(const std::vector<std::string>& args,
+                                   absl::Duration timeout, bool until_serving) {
   int fds[2];
   if (pipe(fds) != 0) return absl::InternalError("pipe failed");
   std::vector<std::string> argv_strings = {binary_, "serve", "--listen",
@@ -70,8 +88,8 @@ absl::Status ServerProcess::Start(const std::vector<std::string>& args,
     if (port_ == 0 && std::regex_search(log_, m, kListening)) {
       port_ = std::atoi(m[1].str().c_str());
     }
-    if (port_ != 0 &&
-        log_.find("edgellm serve: serving ") != std::string::npos) {
+    if (port_ != 0 && (!until_serving || log_.find("edgellm serve: serving ") !=
+                                             std::string::npos)) {
       return absl::OkStatus();
     }
     if (eof_) {

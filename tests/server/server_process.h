@@ -38,6 +38,13 @@ class ServerProcess {
   // serves (or fails). The error carries the server's output.
   absl::Status Start(const std::vector<std::string>& args,
                      absl::Duration timeout = absl::Seconds(30));
+  // The same, but returns once the gRPC port is known (the model may still
+  // be loading).
+  absl::Status StartListening(const std::vector<std::string>& args,
+                              absl::Duration timeout = absl::Seconds(30));
+  // The port of an "http listening on 127.0.0.1:PORT" (or "metrics ...")
+  // line of the log, or 0.
+  int LoggedPort(const std::string& what) const;
   int port() const { return port_; }
   // The child's process id while it runs (-1 otherwise).
   pid_t pid() const { return pid_; }
@@ -55,6 +62,9 @@ class ServerProcess {
                   absl::Duration timeout = absl::Seconds(10)) const;
 
  private:
+  absl::Status Launch(const std::vector<std::string>& args,
+                      absl::Duration timeout, bool until_serving);
+
   std::string binary_;
   pid_t pid_ = -1;
   int port_ = 0;

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The official `openai` Node.js client (tests/http/node, pinned in its
+# package-lock.json and installed by tools/setup.sh) against the real
+# server on a tiny model: models, a streamed chat completion, a completion
+# equal to `edgellm generate --temperature 0`, embeddings, typed errors.
+# Skips (exit 0 with a message) when node or the installed client is
+# missing.
+set -euo pipefail
+
+script="$(readlink -f tests/http/node/openai_client.mjs)"
+if ! command -v node >/dev/null || [ ! -d "$(dirname "$script")/node_modules/openai" ]; then
+  echo "SKIP: node or tests/http/node/node_modules missing (run tools/setup.sh, which runs npm ci)"
+  exit 0
+fi
+
+# shellcheck source=tests/http/start_server.sh
+. tests/http/start_server.sh
+
+"$bin" generate --model "$model" --prompt "Once upon a time" --temperature 0 \
+  -n 16 --threads 1 --ctx 512 --json >"$tmp/generate.json" 2>/dev/null
+if ! node "$script" "http://127.0.0.1:$http_port/v1" "$token" "$tmp/generate.json"; then
+  echo "--- server log"; cat "$tmp/server.log"
+  exit 1
+fi
+kill -TERM "$server_pid"
+wait "$server_pid"
+server_pid=""
