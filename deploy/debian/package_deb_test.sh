@@ -149,7 +149,8 @@ if out="$(/usr/bin/python3 deploy/debian/unit_command.py check "$unit" "$conf" "
 else fail "unit, conffile and serve --help disagree: $out"; fi
 "$bin" make-model --shape tiny --output "$tmp/tiny.gguf" >/dev/null 2>&1
 mapfile -t argv < <(/usr/bin/python3 deploy/debian/unit_command.py argv "$unit" "$conf" \
-  EDGELLM_MODEL="$tmp/tiny.gguf" EDGELLM_LISTEN=127.0.0.1:0 EDGELLM_THREADS=1 EDGELLM_CONTEXT=256)
+  EDGELLM_MODEL="$tmp/tiny.gguf" EDGELLM_LISTEN=127.0.0.1:0 EDGELLM_HTTP_LISTEN=127.0.0.1:0 \
+  EDGELLM_THREADS=1 EDGELLM_CONTEXT=256)
 check "ExecStart runs /usr/bin/edgellm serve" "/usr/bin/edgellm serve" "${argv[0]} ${argv[1]}"
 "$root${argv[0]}" "${argv[@]:1}" 2>"$tmp/server.log" &
 server_pid=$!
@@ -160,6 +161,8 @@ for _ in $(seq 1 300); do
 done
 if grep -q "edgellm serve: serving " "$tmp/server.log"; then pass "the unit's command line serves"
 else fail "the unit's command line did not serve: $(cat "$tmp/server.log")"; fi
+grep -q "edgellm serve: http listening on 127.0.0.1:" "$tmp/server.log" &&
+  pass "the unit's command line serves HTTP" || fail "no HTTP listener: $(cat "$tmp/server.log")"
 kill -TERM "$server_pid" 2>/dev/null || true
 wait "$server_pid" && code=0 || code=$?
 server_pid=""

@@ -9,8 +9,10 @@ repository's. Checks that the pieces fit each other and the program: the
 ConfigMap's keys are the conffile's; the image tag and the Dockerfile's .deb
 carry VERSION; the container's arguments, expanded from the ConfigMap as
 Kubernetes expands $(KEY), are flags `edgellm serve` has; the port the
-server will open (--listen) is the container port, every probe's gRPC port
-and the Service's target; the Service (headless) and the PodDisruptionBudget
+server will open (--listen) is the container port and every gRPC probe's
+port; the HTTP port (--http-listen, if set) is a container port, every
+HTTP probe's port (path /health) and exposed by the image; each Service port
+targets one of the two; the Service (headless) and the PodDisruptionBudget
 select the Deployment's pods; the model path is on a read-only volume; the
 memory request and limit are set; the pod's user is the Dockerfile's; the
 grace period covers the preStop pause and the server's drain. Then it breaks
@@ -140,17 +142,39 @@ def check(docs, serve_flags, conf_keys, version):
     if server_port not in [p.get("containerPort") for p in ports]:
         errors.append("the server listens on %s, not a container port %s"
                       % (server_port, [p.get("containerPort") for p in ports]))
+    http_port = None
+    if flags.get("http-listen"):
+        http_host, _, port = flags["http-listen"].rpartition(":")
+        http_port = int(port) if port.isdigit() else None
+        if http_host not in ("0.0.0.0", "[::]"):
+            errors.append("--http-listen %r is not all interfaces"
+                          % flags["http-listen"])
+        if http_port not in [p.get("containerPort") for p in ports]:
+            errors.append("the HTTP server listens on %s, not a container "
+                          "port" % http_port)
     for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
         grpc = c.get(probe, {}).get("grpc")
-        if grpc is None:
-            errors.append("%s is not a native gRPC probe" % probe)
-        elif port_of(grpc.get("port"), ports) != server_port:
-            errors.append("%s asks port %s; the server listens on %s" % (
-                probe, grpc.get("port"), server_port))
+        http_get = c.get(probe, {}).get("httpGet")
+        if grpc is not None:
+            if port_of(grpc.get("port"), ports) != server_port:
+                errors.append("%s asks port %s; the server listens on %s" % (
+                    probe, grpc.get("port"), server_port))
+        elif http_get is not None:
+            if (http_port is None or
+                    port_of(http_get.get("port"), ports) != http_port or
+                    http_get.get("path") != "/health"):
+                errors.append("%s asks HTTP %s%s; the server answers "
+                              "/health on %s" % (
+                                  probe, http_get.get("port"),
+                                  http_get.get("path"), http_port))
+        else:
+            errors.append("%s is neither a native gRPC probe nor HTTP "
+                          "/health" % probe)
+    served = {server_port, http_port} - {None}
     for p in service.get("ports", []):
-        if port_of(p.get("targetPort", p.get("port")), ports) != server_port:
+        if port_of(p.get("targetPort", p.get("port")), ports) not in served:
             errors.append("the Service targets %s; the server listens on %s"
-                          % (p.get("targetPort"), server_port))
+                          % (p.get("targetPort"), sorted(served)))
 
     # The model on a read-only volume of the pod.
     model = flags.get("model", "")
@@ -190,8 +214,9 @@ def check(docs, serve_flags, conf_keys, version):
                       "(a non-root number)" % (user, run_as))
     if not spec.get("securityContext", {}).get("runAsNonRoot"):
         errors.append("runAsNonRoot is not set")
-    if str(server_port) not in " ".join(facts.get("EXPOSE", [])).split():
-        errors.append("the Dockerfile does not EXPOSE %s" % server_port)
+    for port in sorted(served):
+        if str(port) not in " ".join(facts.get("EXPOSE", [])).split():
+            errors.append("the Dockerfile does not EXPOSE %s" % port)
     if not facts.get("ENTRYPOINT") or "/usr/bin/edgellm" not in \
             facts["ENTRYPOINT"][-1]:
         errors.append("the image's ENTRYPOINT is not /usr/bin/edgellm")
@@ -231,8 +256,15 @@ def breakages(docs):
             d["ConfigMap"]["data"], ["EDGELLM_LISTEN"], "0.0.0.0:50052"))),
         ("loopback only", broken(lambda d: set_key(
             d["ConfigMap"]["data"], ["EDGELLM_LISTEN"], "127.0.0.1:50051"))),
-        ("HTTP probe", broken(lambda d: set_key(
+        ("TCP probe", broken(lambda d: set_key(
             container(d), ["livenessProbe"], {"tcpSocket": {"port": 50051}}))),
+        ("HTTP probe off /health", broken(lambda d: set_key(
+            container(d), ["readinessProbe"],
+            {"httpGet": {"path": "/", "port": "http"}}))),
+        ("HTTP on another port", broken(lambda d: set_key(
+            d["ConfigMap"]["data"], ["EDGELLM_HTTP_LISTEN"], "0.0.0.0:8081"))),
+        ("Service port to nothing", broken(lambda d: d["Service"]["spec"][
+            "ports"].append({"name": "x", "port": 9, "targetPort": 9}))),
         ("Service selects other pods", broken(lambda d: set_key(
             d["Service"]["spec"], ["selector"], {"app": "other"}))),
         ("Service not headless", broken(lambda d: d["Service"]["spec"].pop(
@@ -264,6 +296,14 @@ def breakages(docs):
     ]
 
 
+def alternatives(docs):
+    """(what, changed copy) for each variant check() must accept."""
+    d = copy.deepcopy(docs)
+    c = d["Deployment"]["spec"]["template"]["spec"]["containers"][0]
+    c["readinessProbe"] = {"httpGet": {"path": "/health", "port": "http"}}
+    return [("HTTP /health readiness probe", d)]
+
+
 def main():
     if len(sys.argv) != 5:
         sys.exit(__doc__)
@@ -291,7 +331,15 @@ def main():
         else:
             print("FAIL: a broken copy (%s) passed the checks" % what)
             failures += 1
-    print("%d check(s), %d failure(s)" % (1 + len(breakages(docs)), failures))
+    for what, variant in alternatives(docs):
+        found = check(variant, serve_flags, conf_keys, version)
+        if found:
+            print("FAIL: a valid variant (%s) is reported: %s" % (what, found))
+            failures += 1
+        else:
+            print("PASS: a valid variant (%s) passes the checks" % what)
+    print("%d check(s), %d failure(s)" % (
+        1 + len(breakages(docs)) + len(alternatives(docs)), failures))
     sys.exit(1 if failures else 0)
 
 
