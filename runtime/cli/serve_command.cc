@@ -116,8 +116,8 @@ Command ServeCommandWith(server::EngineLoader load) {
               {"grace-seconds", FlagKind::kDouble, "10",
                "on SIGTERM, how long running requests may finish"},
               {"chat-template", FlagKind::kString, "",
-               "chat template family overriding the model's (chatml, llama3, "
-               "...)"},
+               "chat template overriding the model's own: a Jinja file "
+               "(FILE.jinja) or a hand-written family (chatml, llama3, ...)"},
               {"http-listen", FlagKind::kString, "",
                "OpenAI-compatible HTTP API (and /metrics, /health) on this "
                "address; empty = none"},

@@ -32,6 +32,8 @@ std::string_view FinishReasonName(FinishReason reason) {
       return "end_of_generation";
     case FinishReason::kCancelled:
       return "cancelled";
+    case FinishReason::kToolCalls:
+      return "tool_calls";
   }
   return "unknown";
 }

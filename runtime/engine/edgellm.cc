@@ -7,7 +7,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "runtime/chat/families/chat_template.h"
+#include "runtime/chat/output/output_parser.h"
+#include "runtime/engine/chat_prompt.h"
 #include "runtime/engine/embedding.h"
 #include "runtime/engine/engine_builder.h"
 #include "runtime/engine/loaded_model.h"
@@ -24,10 +25,9 @@ struct Engine::Impl {
   std::unique_ptr<engine::BatchModel> transformer_model;
   std::unique_ptr<engine::BatchModel> wrapped_model;  // a test double
   ModelInfo info;
-  absl::StatusOr<chat::ChatTemplateFamily> chat_family =
-      absl::FailedPreconditionError("no chat template");
-  std::optional<std::string> default_system_prompt;
-  std::string bos_text;
+  std::optional<engine::ChatPrompt> chat_prompt;
+  chat::output::OutputFormat output_format;
+  std::atomic<uint64_t> chat_requests{0};  // numbers the tool-call ids
   // Last: stopped (by its destructor) before the model goes.
   std::unique_ptr<engine::Scheduler> scheduler;
 };
@@ -62,44 +62,99 @@ absl::Status ValidateOptions(const EngineOptions& o) {
     return absl::InvalidArgumentError(
         absl::StrCat("queue: ", o.queue, "; must not be negative"));
   }
-  if (!o.chat_template.empty()) {
+  if (!o.tool_call_format.empty()) {
     if (absl::Status s =
-            chat::ChatTemplateFamilyFromName(o.chat_template).status();
+            chat::output::ToolCallSyntaxFromName(o.tool_call_format).status();
         !s.ok()) {
       return absl::InvalidArgumentError(
-          absl::StrCat("chat_template: ", s.message()));
+          absl::StrCat("tool_call_format: ", s.message()));
+    }
+  }
+  if (!o.reasoning_format.empty()) {
+    if (absl::Status s =
+            chat::output::ReasoningSyntaxFromName(o.reasoning_format).status();
+        !s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("reasoning_format: ", s.message()));
     }
   }
   return absl::OkStatus();
 }
 
-void DescribeChat(const EngineOptions& options, Engine::Impl& impl) {
-  const gguf::GgufFile& file = impl.model->file();
-  absl::StatusOr<std::string_view> jinja =
-      file.GetString("tokenizer.chat_template");
-  if (!options.chat_template.empty()) {
-    impl.chat_family = chat::ChatTemplateFamilyFromName(options.chat_template);
-  } else if (jinja.ok()) {
-    impl.chat_family = chat::DetectChatTemplate(*jinja);
-  } else {
-    impl.chat_family = absl::FailedPreconditionError(
-        "the model has no tokenizer.chat_template; name a template family "
-        "(server: --chat-template NAME), one of " +
-        chat::SupportedChatTemplateNames());
-  }
-  if (jinja.ok())
-    impl.default_system_prompt = chat::DefaultSystemPrompt(*jinja);
+std::optional<std::string> MetadataString(const gguf::GgufFile& file,
+                                          const std::string& key) {
+  absl::StatusOr<std::string_view> value = file.GetString(key);
+  if (!value.ok()) return std::nullopt;
+  return std::string(*value);
+}
+
+std::optional<std::string> TokenTextOf(const tokenizer::Tokenizer& tok,
+                                       tokenizer::TokenId id) {
+  if (id == tokenizer::kNoToken) return std::nullopt;
+  return std::string(tok.TokenText(id));
+}
+
+// The output syntax: named in the options, else detected from the template
+// the model is chatted with (its tool_use variant when it has one: that is
+// where the tool-call markup is), the vocabulary's special tokens and the
+// architecture.
+chat::output::OutputFormat ChooseOutputFormat(
+    const EngineOptions& options, const engine::ChatPromptInputs& inputs,
+    const engine::ChatPrompt& prompt, const Engine::Impl& impl) {
   const tokenizer::Tokenizer& tok = impl.model->tokenizer();
-  if (tok.special().bos != tokenizer::kNoToken) {
-    impl.bos_text = std::string(tok.TokenText(tok.special().bos));
+  chat::output::FormatHints hints;
+  std::string_view source = prompt.template_source();
+  if (prompt.source() == engine::ChatPromptSource::kModel &&
+      inputs.model_tool_use_template.has_value()) {
+    source = *inputs.model_tool_use_template;
+  } else if (source.empty() && inputs.model_template.has_value()) {
+    source = *inputs.model_template;  // a family: its markers may still tell
   }
-  if (impl.chat_family.ok()) {
-    impl.info.chat_template =
-        std::string(chat::ChatTemplateFamilyName(*impl.chat_family));
-  } else {
-    impl.info.chat_template_error =
-        std::string(impl.chat_family.status().message());
+  hints.template_source = source;
+  for (tokenizer::TokenId id = 0; id < tok.vocab_size(); ++id) {
+    const tokenizer::TokenType type = tok.token_type(id);
+    if (type == tokenizer::TokenType::kControl ||
+        type == tokenizer::TokenType::kUserDefined) {
+      hints.special_tokens.push_back(tok.TokenText(id));
+    }
   }
+  hints.architecture = impl.info.architecture;
+  chat::output::OutputFormat format = chat::output::DetectOutputFormat(hints);
+  if (!options.tool_call_format.empty()) {
+    format.tool_calls =
+        *chat::output::ToolCallSyntaxFromName(options.tool_call_format);
+  }
+  if (!options.reasoning_format.empty()) {
+    format.reasoning =
+        *chat::output::ReasoningSyntaxFromName(options.reasoning_format);
+  }
+  return format;
+}
+
+absl::Status DescribeChat(const EngineOptions& options, Engine::Impl& impl) {
+  const gguf::GgufFile& file = impl.model->file();
+  const tokenizer::Tokenizer& tok = impl.model->tokenizer();
+  engine::ChatPromptInputs inputs;
+  inputs.override_option = options.chat_template;
+  inputs.model_template = MetadataString(file, "tokenizer.chat_template");
+  inputs.model_tool_use_template =
+      MetadataString(file, "tokenizer.chat_template.tool_use");
+  inputs.tokens.bos = TokenTextOf(tok, tok.special().bos);
+  inputs.tokens.eos = TokenTextOf(tok, tok.special().eos);
+  EDGELLM_ASSIGN_OR_RETURN(engine::ChatPrompt prompt,
+                           engine::ChatPrompt::Create(inputs));
+  impl.output_format = ChooseOutputFormat(options, inputs, prompt, impl);
+  ModelInfo& info = impl.info;
+  info.chat_template_source =
+      std::string(engine::ChatPromptSourceName(prompt.source()));
+  info.chat_template = prompt.name();
+  info.chat_template_error = prompt.error();
+  info.tool_call_format = std::string(
+      chat::output::ToolCallSyntaxName(impl.output_format.tool_calls));
+  info.reasoning_format = std::string(
+      chat::output::ReasoningSyntaxName(impl.output_format.reasoning));
+  impl.chat_prompt = std::move(prompt);
+  return absl::OkStatus();
 }
 
 void DescribeModel(const EngineOptions& options, Engine::Impl& impl) {
@@ -162,7 +217,7 @@ absl::StatusOr<std::unique_ptr<Engine>> EngineBuilder::Load(
       impl->scheduler,
       Scheduler::Create(driven, &impl->model->tokenizer(), scheduling));
   DescribeModel(options, *impl);
-  DescribeChat(options, *impl);
+  EDGELLM_RETURN_IF_ERROR(DescribeChat(options, *impl));
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
 
@@ -197,31 +252,16 @@ absl::StatusOr<std::shared_ptr<GenerationStream>> Engine::Submit(
 }
 
 absl::StatusOr<std::string> Engine::RenderChat(
+    const ChatRequest& request) const {
+  return CatchExceptions("rendering the chat template",
+                         [&] { return impl_->chat_prompt->Render(request); });
+}
+
+absl::StatusOr<std::string> Engine::RenderChat(
     const std::vector<ChatMessage>& messages) const {
-  if (!impl_->chat_family.ok()) return impl_->chat_family.status();
-  if (messages.empty()) {
-    return absl::InvalidArgumentError("messages: empty");
-  }
-  if (messages.size() > size_t{RequestLimits::kMaxChatMessages}) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("messages: ", messages.size(), " messages; at most ",
-                     RequestLimits::kMaxChatMessages));
-  }
-  std::vector<chat::ChatMessage> turns;
-  turns.reserve(messages.size() + 1);
-  if (messages[0].role != "system" &&
-      impl_->default_system_prompt.has_value()) {
-    turns.push_back({"system", *impl_->default_system_prompt});
-  }
-  for (const ChatMessage& m : messages) turns.push_back({m.role, m.content});
-  absl::StatusOr<std::string> prompt =
-      chat::RenderChat(*impl_->chat_family, turns,
-                       /*add_generation_prompt=*/true, impl_->bos_text);
-  if (!prompt.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("messages: ", prompt.status().message()));
-  }
-  return prompt;
+  ChatRequest request;
+  request.messages = messages;
+  return RenderChat(request);
 }
 
 absl::StatusOr<std::shared_ptr<GenerationStream>> Engine::SubmitChat(
@@ -229,8 +269,7 @@ absl::StatusOr<std::shared_ptr<GenerationStream>> Engine::SubmitChat(
   return CatchExceptions(
       "queueing the chat request",
       [&]() -> absl::StatusOr<std::shared_ptr<GenerationStream>> {
-        EDGELLM_ASSIGN_OR_RETURN(std::string prompt,
-                                 RenderChat(request.messages));
+        EDGELLM_ASSIGN_OR_RETURN(std::string prompt, RenderChat(request));
         GenerateRequest generate;
         // The template places BOS itself; special-token text is real
         // tokens here.
@@ -238,7 +277,28 @@ absl::StatusOr<std::shared_ptr<GenerationStream>> Engine::SubmitChat(
                                        /*parse_special=*/true);
         generate.options = std::move(request.options);
         generate.deadline = request.deadline;
-        return impl_->scheduler->Submit(std::move(generate));
+        // Markers of tool calls and reasoning are control tokens in many
+        // vocabularies ([TOOL_CALLS], <|python_tag|>): the text must show
+        // them, to the parser or to a client that asked for raw output.
+        engine::OutputOptions output;
+        output.render_special = true;
+        if (!request.raw_output) {
+          const chat::output::OutputFormat& format = impl_->output_format;
+          chat::output::ParseOptions parse;
+          parse.parse_tool_calls = !request.tools.empty();
+          parse.tools_json = engine::ToolsJson(request);
+          parse.starts_in_reasoning =
+              chat::output::PromptOpensReasoning(prompt, format.reasoning);
+          // Ids unique within the engine, so a conversation's calls from
+          // different turns never share one.
+          parse.id_prefix =
+              absl::StrCat("call_", impl_->chat_requests.fetch_add(1) + 1, "_");
+          EDGELLM_ASSIGN_OR_RETURN(
+              chat::output::OutputParser parser,
+              chat::output::OutputParser::Create(format, parse));
+          output.parser = std::move(parser);
+        }
+        return impl_->scheduler->Submit(std::move(generate), std::move(output));
       });
 }
 

@@ -74,9 +74,19 @@ struct EngineOptions {
   // generation's slot (costs one context of KV memory). Without it, Embed
   // answers UNIMPLEMENTED.
   bool embedding_slot = true;
-  // Chat template family overriding the one detected from the model file
-  // (e.g. "chatml"); empty = detect.
+  // What Chat renders prompts with, overriding the model file's
+  // `tokenizer.chat_template`: a hand-written template family ("chatml",
+  // "llama3", ...) or the path of a Jinja template file (e.g.
+  // "template.jinja"); empty = the file's own template (see
+  // ModelInfo::chat_template_source).
   std::string chat_template;
+  // The syntax Chat replies are parsed with, overriding the one detected
+  // from the template, the vocabulary's special tokens and the
+  // architecture: a tool-call syntax ("hermes", "llama3", "mistral", ...;
+  // "none" never parses calls) and a reasoning syntax ("think", "none",
+  // ...). Empty = detect. Names: runtime/chat/output/output_parser.h.
+  std::string tool_call_format;
+  std::string reasoning_format;
 };
 
 // ---------------------------------------------------------------------------
@@ -142,6 +152,10 @@ struct RequestLimits {
   // Tokens over all texts of one Embed request.
   static constexpr int64_t kMaxEmbedTokens = 1 << 17;
   static constexpr int kMaxChatMessages = 1024;
+  static constexpr int kMaxChatTools = 128;
+  // JSON given as text (tool parameters and arguments, template_kwargs):
+  // nesting depth.
+  static constexpr int kMaxJsonDepth = 64;
 };
 
 enum class FinishReason {
@@ -151,9 +165,13 @@ enum class FinishReason {
   kContextFull,      // the KV cache of the slot is full
   kEndOfGeneration,  // the model produced an end-of-generation token
   kCancelled,        // the callback or the caller stopped it
+  // Chat: the model ended its turn (an end-of-generation token or a stop
+  // string) after calling tools; the calls are in the stream's events.
+  kToolCalls,
 };
 
-// "stop", "length", "context_full", "end_of_generation", "cancelled", "none".
+// "stop", "length", "context_full", "end_of_generation", "cancelled",
+// "tool_calls", "none".
 std::string_view FinishReasonName(FinishReason reason);
 
 struct GenerateOptions {
@@ -168,11 +186,36 @@ struct GenerateOptions {
   bool ignore_eos = false;  // keep going past end-of-generation tokens
 };
 
+// A call of a tool (a function) by the assistant, in OpenAI's terms: what
+// a Chat reply asks for (StreamEvent::tool_calls), and what an assistant
+// message of the conversation made (ChatMessage::tool_calls).
+struct ToolCall {
+  // Position among the calls of one reply: 0, 1, ... (ignored in a
+  // ChatMessage).
+  int32_t index = 0;
+  // Unique within the engine ("call_7_0"), or the id the model wrote
+  // itself (Mistral, Kimi, Command R). In a ChatMessage, the id the tool
+  // result's ChatMessage::tool_call_id names; "" = none.
+  std::string id;
+  std::string name;  // the function
+  // The arguments: JSON text of an object ({"location":"Paris"}). Replies
+  // carry compact JSON; in a ChatMessage the template gets the object (as
+  // Hugging Face's apply_chat_template expects a dict), or the text itself
+  // when it is not a JSON object.
+  std::string arguments;
+};
+
 // What a generation produces for each token.
 struct TokenEvent {
   int32_t token = 0;
-  std::string_view text;  // complete UTF-8 text released by this token
-  int32_t index = 0;      // 0 for the first generated token
+  // Complete UTF-8 text released by this token; for Chat, the reply's
+  // content (see StreamEvent).
+  std::string_view text;
+  int32_t index = 0;  // 0 for the first generated token
+  // Chat only: reasoning text released, and tool calls completed, by this
+  // token.
+  std::string_view reasoning;
+  absl::Span<const ToolCall> tool_calls;
 };
 
 // Return false to stop the generation (FinishReason::kCancelled).
@@ -194,17 +237,73 @@ struct GenerateRequest {
   absl::Time deadline = absl::InfiniteFuture();
 };
 
-// One turn of a conversation: role "system", "user" or "assistant".
+// One part of a message's content in OpenAI's list form
+// ({"type": "text", "text": "..."}).
+struct ContentPart {
+  std::string type = "text";
+  std::string text;
+};
+
+// One turn of a conversation, shaped as OpenAI's chat messages and passed
+// to the chat template as Hugging Face's apply_chat_template passes them:
+// {"role", "tool_call_id", "name", "content", "reasoning_content",
+// "tool_calls": [{"id", "type": "function", "function": {"name",
+// "arguments"}}]}, where empty optional fields are left out.
 struct ChatMessage {
+  // "system", "user", "assistant" or "tool" (a template may know others,
+  // such as "developer"); not empty.
   std::string role;
+  // The text of the turn. An assistant turn that only calls tools has "";
+  // templates get "" there, not null (several fail on null, and OpenAI
+  // clients send null).
   std::string content;
+  // The content as a list of parts instead of text (then `content` must be
+  // ""); templates get the list as given.
+  std::vector<ContentPart> content_parts;
+  // assistant: the tools it called, each with a non-empty name.
+  std::vector<ToolCall> tool_calls;
+  // tool: the ToolCall::id this result answers.
+  std::string tool_call_id;
+  // tool: the function's name (some templates print it); other roles: the
+  // participant's name.
+  std::string name;
+  // assistant: its reasoning before the content (Qwen3, DeepSeek-R1, ...
+  // templates lay it out or drop it from earlier turns).
+  std::string reasoning_content;
+};
+
+// A tool (one function) the model may call, in OpenAI's terms; the template
+// gets {"type": "function", "function": {"name", "description",
+// "parameters"}} for each.
+struct ChatTool {
+  std::string name;         // not empty
+  std::string description;  // "" = left out
+  // JSON Schema of the arguments, as JSON text of an object
+  // ({"type": "object", "properties": {...}, "required": [...]});
+  // "" = left out.
+  std::string parameters;
 };
 
 struct ChatRequest {
-  // Rendered with the model's chat template (see ModelInfo::chat_template)
-  // with a generation prompt for the assistant's turn. At most
+  // The conversation, rendered with the model's chat template (see
+  // ModelInfo::chat_template_source). At least one, at most
   // RequestLimits::kMaxChatMessages.
   std::vector<ChatMessage> messages;
+  // The tools the model may call (the template's `tools`, left undefined
+  // when empty). At most RequestLimits::kMaxChatTools. With tools, the
+  // reply's tool calls are parsed out of its text.
+  std::vector<ChatTool> tools;
+  // A JSON object of further template variables, e.g.
+  // {"enable_thinking": false}; "" = none. May not set `messages`, `tools`
+  // or `add_generation_prompt`; may override `bos_token`/`eos_token`.
+  std::string template_kwargs;
+  // End the prompt with the header of an assistant turn (false: the model
+  // continues the last message).
+  bool add_generation_prompt = true;
+  // Stream the model's text as is (control tokens as text, reasoning and
+  // tool-call markup included) instead of parsing it into content,
+  // reasoning and tool calls.
+  bool raw_output = false;
   GenerateOptions options;
   absl::Time deadline = absl::InfiniteFuture();
 };
@@ -224,11 +323,21 @@ struct RequestStats {
 };
 
 // What a generation's stream delivers: token events, then exactly one final.
+//
+// Chat streams (unless ChatRequest::raw_output) carry the reply parsed by
+// the syntax of ModelInfo::tool_call_format / reasoning_format: `text` is
+// content only, `reasoning` the reasoning ("thinking") text, and
+// `tool_calls` each call once it is complete, its markup removed from the
+// text. A call that does not parse (invalid JSON arguments, say) or never
+// ends is content, never dropped. Text that may be the start of markup is
+// held back until it is known, so a token event may carry nothing.
 struct StreamEvent {
   bool final = false;
   // Token events.
   int32_t token = 0;
-  std::string text;  // complete UTF-8 released by this token (maybe "")
+  std::string text;       // complete UTF-8 released by this token (maybe "")
+  std::string reasoning;  // Chat: reasoning released
+  std::vector<ToolCall> tool_calls;  // Chat: calls completed
   // The final event.
   FinishReason finish_reason = FinishReason::kNone;
   // OK for a normal finish (stop, length, end of generation, context full);
@@ -360,11 +469,23 @@ struct ModelInfo {
   int64_t model_bytes = 0;     // the model file (memory-mapped)
   int64_t kv_cache_bytes = 0;  // KV cache of all slots
   std::string tokenizer;       // "spm", "bpe", "wordpiece" or "llama2c"
-  // The chat template family Chat renders with ("chatml", ...), or "" when
-  // the model has none that is recognised (Chat then fails with
-  // `chat_template_error`).
+  // What Chat renders prompts with:
+  //   "model"   the file's own tokenizer.chat_template, run as Jinja;
+  //   "file"    the Jinja file EngineOptions::chat_template names;
+  //   "family"  a hand-written family: the file has no template (or one
+  //             that does not parse) and the family was recognised from it
+  //             or named by EngineOptions::chat_template;
+  //   ""        none: Chat fails with `chat_template_error`.
+  std::string chat_template_source;
+  // "jinja", or the family's name ("chatml", ...); "" when none.
   std::string chat_template;
+  // Why Chat fails, or (source "family") why the file's own template is
+  // not used (its parse error); "" otherwise.
   std::string chat_template_error;
+  // The syntaxes Chat replies are parsed with (output_parser.h names:
+  // "hermes", "llama3", "mistral", ...; "think", "none", ...).
+  std::string tool_call_format;
+  std::string reasoning_format;
   int32_t parallel = 0;     // generations decoded together
   int32_t queue = 0;        // wait-queue size
   bool embeddings = false;  // Embed is available (a slot is reserved)
@@ -401,11 +522,19 @@ class Engine {
   // (shutting down).
   absl::StatusOr<std::shared_ptr<GenerationStream>> Submit(
       GenerateRequest request);
-  // Renders the conversation with the chat template, then as Submit. Errors
-  // for the conversation name `messages` or `messages[i]`.
+  // Renders the conversation with the chat template, then as Submit, the
+  // stream carrying the parsed reply (see StreamEvent). Errors name the
+  // field (`messages`, `messages[2].tool_calls[0].name`, `tools[1]`,
+  // `template_kwargs`); a template that raises an error fails with
+  // INVALID_ARGUMENT "messages: the chat template ...: TemplateError: ..."
+  // (its line and column, and Jinja2's message). FAILED_PRECONDITION when
+  // the engine has no chat template (ModelInfo::chat_template_error).
   absl::StatusOr<std::shared_ptr<GenerationStream>> SubmitChat(
       ChatRequest request);
-  // The prompt text Chat would feed for `messages` (special tokens as text).
+  // The prompt text Chat would feed for `request` (special tokens as
+  // text): exactly what the chat template renders. Errors as SubmitChat.
+  absl::StatusOr<std::string> RenderChat(const ChatRequest& request) const;
+  // RenderChat of a request with these messages and nothing else.
   absl::StatusOr<std::string> RenderChat(
       const std::vector<ChatMessage>& messages) const;
   // Submit, then read the stream to its end on this thread, calling

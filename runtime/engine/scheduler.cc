@@ -15,6 +15,7 @@ namespace edgellm::engine {
 struct Scheduler::Pending {
   std::shared_ptr<GenerationStream> stream;
   GenerateRequest request;
+  OutputOptions output;
   absl::Time arrival;
   int32_t slot = -1;  // assigned on admission
 };
@@ -106,7 +107,7 @@ absl::StatusOr<std::unique_ptr<Scheduler>> Scheduler::Create(
 Scheduler::~Scheduler() { Shutdown(absl::ZeroDuration()); }
 
 absl::StatusOr<std::shared_ptr<GenerationStream>> Scheduler::Submit(
-    GenerateRequest request) {
+    GenerateRequest request, OutputOptions output) {
   // Validated now, on the caller's thread, so a bad request never queues;
   // the sequence itself is built on admission.
   if (absl::Status s =
@@ -117,6 +118,7 @@ absl::StatusOr<std::shared_ptr<GenerationStream>> Scheduler::Submit(
   }
   auto pending = std::make_unique<Pending>();
   pending->request = std::move(request);
+  pending->output = std::move(output);
   pending->arrival = absl::Now();
   absl::MutexLock lock(&mu_);
   if (!accepting_) {
@@ -338,6 +340,8 @@ void Scheduler::StartAdmitted(std::vector<std::unique_ptr<Pending>> admitted,
       StreamEvent event;
       event.token = e.token;
       event.text = std::string(e.text);
+      event.reasoning = std::string(e.reasoning);
+      event.tool_calls.assign(e.tool_calls.begin(), e.tool_calls.end());
       a->stream->Push(std::move(event));
       if (a->stream->cancelled()) {
         a->stop_status = t >= a->deadline
@@ -353,10 +357,10 @@ void Scheduler::StartAdmitted(std::vector<std::unique_ptr<Pending>> admitted,
         static_cast<int32_t>(p->request.prompt_ids.size());
     absl::StatusOr<std::unique_ptr<Sequence>> seq =
         CatchExceptions("starting the generation", [&] {
-          return Sequence::Create(*tokenizer_, model_->vocab_size(),
-                                  model_->context(), p->slot,
-                                  std::move(p->request.prompt_ids),
-                                  p->request.options, std::move(callback));
+          return Sequence::Create(
+              *tokenizer_, model_->vocab_size(), model_->context(), p->slot,
+              std::move(p->request.prompt_ids), p->request.options,
+              std::move(callback), std::move(p->output));
         });
     if (seq.ok()) a->sequence = std::move(*seq);
     if (!seq.ok() || a->sequence->finished()) {

@@ -135,8 +135,10 @@ class Scheduler {
   // Validates and queues a request whose prompt is `request.prompt_ids`
   // (the text fields are ignored). INVALID_ARGUMENT (naming the field),
   // RESOURCE_EXHAUSTED (queue full) or UNAVAILABLE (shutting down).
+  // `output` says how tokens become the stream's text (Chat requests parse
+  // it; see OutputOptions).
   absl::StatusOr<std::shared_ptr<GenerationStream>> Submit(
-      GenerateRequest request);
+      GenerateRequest request, OutputOptions output = {});
 
   // Validates and queues an embedding request of `request.token_ids` (the
   // texts are ignored; the pooling must not be kDefault). INVALID_ARGUMENT

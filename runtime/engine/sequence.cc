@@ -53,7 +53,8 @@ absl::Status ValidateGenerateRequest(absl::Span<const int32_t> prompt_ids,
 absl::StatusOr<std::unique_ptr<Sequence>> Sequence::Create(
     const tokenizer::Tokenizer& tokenizer, int32_t vocab_size, int32_t context,
     int32_t slot, std::vector<int32_t> prompt_ids,
-    const GenerateOptions& options, TokenCallback callback) {
+    const GenerateOptions& options, TokenCallback callback,
+    OutputOptions output) {
   if (absl::Status s =
           ValidateGenerateRequest(prompt_ids, options, vocab_size, context);
       !s.ok()) {
@@ -62,15 +63,15 @@ absl::StatusOr<std::unique_ptr<Sequence>> Sequence::Create(
   absl::StatusOr<Sampler> sampler =
       Sampler::Create(options.sampling, vocab_size);
   if (!sampler.ok()) return sampler.status();
-  return std::unique_ptr<Sequence>(
-      new Sequence(tokenizer, context, slot, std::move(prompt_ids), options,
-                   std::move(*sampler), std::move(callback)));
+  return std::unique_ptr<Sequence>(new Sequence(
+      tokenizer, context, slot, std::move(prompt_ids), options,
+      std::move(*sampler), std::move(callback), std::move(output)));
 }
 
 Sequence::Sequence(const tokenizer::Tokenizer& tokenizer, int32_t context,
                    int32_t slot, std::vector<int32_t> prompt_ids,
                    const GenerateOptions& options, Sampler sampler,
-                   TokenCallback callback)
+                   TokenCallback callback, OutputOptions output)
     : tokenizer_(tokenizer),
       context_(context),
       slot_(slot),
@@ -82,12 +83,13 @@ Sequence::Sequence(const tokenizer::Tokenizer& tokenizer, int32_t context,
       // llama.cpp) drop it.
       decoder_(tokenizer,
                tokenizer::DecodeOptions{
-                   .render_special = false,
+                   .render_special = output.render_special,
                    .strip_leading_space =
                        prompt_ids_.size() == 1 &&
                        prompt_ids_[0] == tokenizer.special().bos}),
       stops_(options.stop),
-      callback_(std::move(callback)) {
+      callback_(std::move(callback)),
+      parser_(std::move(output.parser)) {
   stats_.start = absl::Now();
   stats_.prompt_tokens = static_cast<int32_t>(prompt_ids_.size());
   // Reserved up front so that the decode loop does not allocate per token
@@ -119,11 +121,33 @@ void Sequence::MarkFed(int32_t n) {
   pos_ += n;
 }
 
-void Sequence::Emit(int32_t token, std::string_view text) {
+void Sequence::Emit(int32_t token, std::string_view text, bool last) {
   TokenEvent event;
   event.token = token;
-  event.text = text;
   event.index = static_cast<int32_t>(output_ids_.size()) - 1;
+  chat::output::OutputDelta delta;
+  if (parser_.has_value()) {
+    delta = parser_->Feed(text);
+    if (last) {
+      chat::output::OutputDelta rest = parser_->Finish();
+      delta.content += rest.content;
+      delta.reasoning += rest.reasoning;
+      for (chat::output::ToolCall& c : rest.tool_calls) {
+        delta.tool_calls.push_back(std::move(c));
+      }
+    }
+    event_calls_.clear();
+    for (chat::output::ToolCall& c : delta.tool_calls) {
+      event_calls_.push_back({.index = c.index,
+                              .id = std::move(c.id),
+                              .name = std::move(c.name),
+                              .arguments = std::move(c.arguments)});
+    }
+    text = delta.content;
+    event.reasoning = delta.reasoning;
+    event.tool_calls = event_calls_;
+  }
+  event.text = text;
   text_.append(text);
   if (callback_ && !callback_(event)) Finish(FinishReason::kCancelled);
 }
@@ -148,7 +172,7 @@ int32_t Sequence::OnLogits(float* logits) {
     output_ids_.push_back(token);
     StopStringMatcher::Result rest = stops_.Flush();
     std::string tail = std::string(rest.text) + decoder_.Flush();
-    Emit(token, tail);
+    Emit(token, tail, /*last=*/true);
     if (!finished()) Finish(FinishReason::kEndOfGeneration);
     return token;
   }
@@ -156,7 +180,7 @@ int32_t Sequence::OnLogits(float* logits) {
   const std::string piece = decoder_.Push(token);
   StopStringMatcher::Result released = stops_.Feed(piece);
   if (released.stopped) {
-    Emit(token, released.text);
+    Emit(token, released.text, /*last=*/true);
     if (!finished()) Finish(FinishReason::kStop);
     return token;
   }
@@ -169,13 +193,13 @@ int32_t Sequence::OnLogits(float* logits) {
     StopStringMatcher::Result rest = stops_.Flush();
     text.append(rest.text);
     text.append(decoder_.Flush());
-    Emit(token, text);
+    Emit(token, text, /*last=*/true);
     if (!finished()) {
       Finish(at_length ? FinishReason::kLength : FinishReason::kContextFull);
     }
     return token;
   }
-  Emit(token, released.text);
+  Emit(token, released.text, /*last=*/false);
   return token;
 }
 
@@ -184,6 +208,14 @@ void Sequence::Cancel() {
 }
 
 void Sequence::Finish(FinishReason reason) {
+  // A turn that ends after tool calls asks for their results (OpenAI's
+  // "tool_calls"); one cut short by a limit says so instead.
+  const bool turn_ended =
+      reason == FinishReason::kEndOfGeneration || reason == FinishReason::kStop;
+  if (turn_ended && parser_.has_value() &&
+      !parser_->parsed().tool_calls.empty()) {
+    reason = FinishReason::kToolCalls;
+  }
   finish_ = reason;
   stats_.generated_tokens = static_cast<int32_t>(output_ids_.size());
   if (!output_ids_.empty())

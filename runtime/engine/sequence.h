@@ -21,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "runtime/chat/output/output_parser.h"
 #include "runtime/engine/edgellm.h"
 #include "runtime/engine/sampler.h"
 #include "runtime/engine/stop_string_matcher.h"
@@ -45,6 +46,18 @@ absl::Status ValidateGenerateRequest(absl::Span<const int32_t> prompt_ids,
                                      const GenerateOptions& options,
                                      int32_t vocab_size, int32_t context);
 
+// How a request's tokens become the text its callback gets. Generate
+// requests take the defaults; Chat requests render control tokens (their
+// markers carry tool calls and reasoning) and parse the reply.
+struct OutputOptions {
+  // Decode control tokens to their text ("[TOOL_CALLS]", "<|python_tag|>");
+  // the end-of-generation token that ends the sequence never is.
+  bool render_special = false;
+  // Splits the text (after stop strings) into content, reasoning and tool
+  // calls: TokenEvent::text is then content only. None: text as is.
+  std::optional<chat::output::OutputParser> parser;
+};
+
 struct SequenceStats {
   absl::Time start;            // when the sequence was created
   absl::Duration prompt_time;  // start -> first token sampled
@@ -61,7 +74,8 @@ class Sequence {
   static absl::StatusOr<std::unique_ptr<Sequence>> Create(
       const tokenizer::Tokenizer& tokenizer, int32_t vocab_size,
       int32_t context, int32_t slot, std::vector<int32_t> prompt_ids,
-      const GenerateOptions& options, TokenCallback callback);
+      const GenerateOptions& options, TokenCallback callback,
+      OutputOptions output = {});
 
   int32_t slot() const { return slot_; }
   // Tokens fed so far (= the next position).
@@ -86,15 +100,18 @@ class Sequence {
 
   const std::vector<int32_t>& prompt_ids() const { return prompt_ids_; }
   const std::vector<int32_t>& output_ids() const { return output_ids_; }
+  // The generated text; with a parser, the content only.
   const std::string& text() const { return text_; }
   const SequenceStats& stats() const { return stats_; }
 
  private:
   Sequence(const tokenizer::Tokenizer& tokenizer, int32_t context, int32_t slot,
            std::vector<int32_t> prompt_ids, const GenerateOptions& options,
-           Sampler sampler, TokenCallback callback);
+           Sampler sampler, TokenCallback callback, OutputOptions output);
   void Finish(FinishReason reason);
-  void Emit(int32_t token, std::string_view text);
+  // Hands `text` to the callback (through the parser, flushed when `last`:
+  // no more text follows).
+  void Emit(int32_t token, std::string_view text, bool last);
 
   const tokenizer::Tokenizer& tokenizer_;
   const int32_t context_;
@@ -105,6 +122,8 @@ class Sequence {
   tokenizer::StreamDecoder decoder_;
   StopStringMatcher stops_;
   TokenCallback callback_;
+  std::optional<chat::output::OutputParser> parser_;
+  std::vector<ToolCall> event_calls_;  // the calls of the event being emitted
   size_t fed_ = 0;
   int32_t pos_ = 0;
   int32_t last_token_ = -1;

@@ -42,6 +42,7 @@ v1::FinishReason ToProto(FinishReason reason) {
     case FinishReason::kContextFull:
       return v1::FINISH_REASON_LENGTH;
     case FinishReason::kEndOfGeneration:
+    case FinishReason::kToolCalls:  // not reachable yet: no tools in v1 Chat
       return v1::FINISH_REASON_END_OF_GENERATION;
     case FinishReason::kCancelled:
       return v1::FINISH_REASON_CANCELLED;

@@ -51,6 +51,7 @@ edgellm_finish_reason ToC(edgellm::FinishReason reason) {
     case edgellm::FinishReason::kContextFull:
       return EDGELLM_FINISH_CONTEXT_FULL;
     case edgellm::FinishReason::kEndOfGeneration:
+    case edgellm::FinishReason::kToolCalls:  // Chat only; the C ABI has none
       return EDGELLM_FINISH_END_OF_GENERATION;
     case edgellm::FinishReason::kCancelled:
       return EDGELLM_FINISH_CANCELLED;
