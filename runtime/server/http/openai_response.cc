@@ -117,6 +117,8 @@ absl::string_view FinishReasonOf(FinishReason reason) {
     case FinishReason::kLength:
     case FinishReason::kContextFull:
       return "length";
+    case FinishReason::kToolCalls:
+      return "tool_calls";
     case FinishReason::kCancelled:
     case FinishReason::kNone:
       break;
