@@ -159,6 +159,11 @@ ToolCallSyntax ToolsFromTokens(const FormatHints& h) {
   if (HasToken(h, "<|tool_call_start|>")) return ToolCallSyntax::kLfm2;
   if (HasToken(h, "<tool_call>")) return ToolCallSyntax::kHermes;
   if ((h.architecture).starts_with("gemma")) return ToolCallSyntax::kGemma;
+  // Families trained on Hermes-style <tool_call> JSON, for templates (such
+  // as re-edited community ones) that never show the markup.
+  if (h.architecture == "smollm3" || h.architecture.starts_with("qwen")) {
+    return ToolCallSyntax::kHermes;
+  }
   return ToolCallSyntax::kGeneric;
 }
 

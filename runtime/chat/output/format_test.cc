@@ -109,6 +109,10 @@ TEST(FormatTest, SpecialTokensAndArchitectureDecideWhenTheTemplateIsSilent) {
   hints.special_tokens = {};
   hints.architecture = "gemma3";
   EXPECT_EQ(DetectOutputFormat(hints).tool_calls, ToolCallSyntax::kGemma);
+  hints.architecture = "smollm3";
+  EXPECT_EQ(DetectOutputFormat(hints).tool_calls, ToolCallSyntax::kHermes);
+  hints.architecture = "phi3";
+  EXPECT_EQ(DetectOutputFormat(hints).tool_calls, ToolCallSyntax::kGeneric);
 
   // The template wins over the tokens.
   hints.template_source = "<tool_call>";
