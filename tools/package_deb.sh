@@ -131,11 +131,13 @@ Installed-Size: $installed_size
 Depends: $depends
 Section: net
 Priority: optional
-Description: on-device LLM inference server (gRPC)
- edgellm loads int8-quantized (Q8_0) and full-precision GGUF models, runs
- the transformer on ARM and x86 CPUs, and streams generated text over gRPC
- (edgellm.v1.EdgeLlm, grpc.health.v1, reflection) to clients in any
- language.
+Description: on-device LLM inference server (gRPC and OpenAI-compatible HTTP)
+ edgellm loads GGUF models as the model hubs publish them (Llama, Qwen,
+ Gemma 3, Phi, SmolLM decoders; BERT and nomic-bert embedding and rerank
+ encoders; F32/F16/BF16, Q8_0, Q4_0..Q6_K and IQ4 weights), runs them on ARM
+ and x86 CPUs, and streams generated text over gRPC (edgellm.v1.EdgeLlm,
+ grpc.health.v1, reflection) and an OpenAI-compatible HTTP API, with
+ Prometheus metrics.
  .
  This package installs the edgellm program, the edgellm.service systemd
  unit (hardened, as the edgellm user) configured in
