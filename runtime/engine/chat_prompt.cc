@@ -267,6 +267,13 @@ absl::StatusOr<ChatPrompt> ChatPrompt::Create(const ChatPromptInputs& in) {
     return file;
   }
   if (!in.model_template.has_value()) {
+    if (absl::StatusOr<chat::ChatTemplateFamily> family =
+            chat::ChatTemplateFamilyFromName(in.architecture_family);
+        family.ok()) {
+      p.source_ = ChatPromptSource::kFamily;
+      p.family_ = *family;
+      return p;
+    }
     p.error_ = absl::StrCat(
         "the model has no tokenizer.chat_template; name a template family "
         "or a Jinja file (server: --chat-template NAME|FILE.jinja), families: ",

@@ -72,12 +72,17 @@ struct ChatPromptInputs {
   std::optional<std::string> model_template;
   std::optional<std::string> model_tool_use_template;
   ChatTokens tokens;
+  // The family every model of the architecture uses
+  // (ArchitectureDescription::default_chat_template), for files without a
+  // template; "" when the architecture has none.
+  std::string architecture_family;
 };
 
 class ChatPrompt {
  public:
   // Decides the format: the override (a family by name, else a Jinja file,
-  // read and parsed now), else the model's template, else none. A model
+  // read and parsed now), else the model's template, else the
+  // architecture's family, else none. A model
   // template that does not parse falls back to the family it is recognised
   // as, else leaves Chat unavailable with the parse error. Fails
   // (INVALID_ARGUMENT starting "chat_template: ") only for an override that

@@ -318,6 +318,19 @@ TEST(ChatPromptTest, TheOverrideTheModelsTemplateOrAFamily) {
     ASSERT_TRUE(p.ok());
     EXPECT_EQ(p->source(), ChatPromptSource::kNone);
     EXPECT_THAT(p->error(), HasSubstr("--chat-template"));
+    // ... unless the architecture says which family its models use.
+    none.architecture_family = "gemma";
+    absl::StatusOr<ChatPrompt> arch = ChatPrompt::Create(none);
+    ASSERT_TRUE(arch.ok());
+    EXPECT_EQ(arch->source(), ChatPromptSource::kFamily);
+    EXPECT_EQ(arch->name(), "gemma");
+    EXPECT_EQ(arch->error(), "");
+    EXPECT_THAT(*arch->Render(OneUserTurn("hi")),
+                HasSubstr("<start_of_turn>user\nhi<end_of_turn>"));
+    // The file's own template still wins over the architecture's family.
+    ChatPromptInputs both = in;
+    both.architecture_family = "gemma";
+    EXPECT_EQ(ChatPrompt::Create(both)->source(), ChatPromptSource::kModel);
   }
   {
     // The model's named tool_use template renders requests with tools.

@@ -141,6 +141,8 @@ absl::Status DescribeChat(const EngineOptions& options, Engine::Impl& impl) {
       MetadataString(file, "tokenizer.chat_template.tool_use");
   inputs.tokens.bos = TokenTextOf(tok, tok.special().bos);
   inputs.tokens.eos = TokenTextOf(tok, tok.special().eos);
+  inputs.architecture_family =
+      std::string(impl.model->config().arch.default_chat_template);
   EDGELLM_ASSIGN_OR_RETURN(engine::ChatPrompt prompt,
                            engine::ChatPrompt::Create(inputs));
   impl.output_format = ChooseOutputFormat(options, inputs, prompt, impl);
@@ -176,6 +178,8 @@ void DescribeModel(const EngineOptions& options, Engine::Impl& impl) {
   info.model_bytes = static_cast<int64_t>(m.file().file_size());
   info.kv_cache_bytes =
       static_cast<int64_t>(impl.model->transformer().kv_cache().bytes());
+  info.kv_cache_bytes_per_slot = static_cast<int64_t>(
+      impl.model->transformer().kv_cache().bytes_per_slot());
   info.tokenizer = std::string(TokenizerKindName(m.tokenizer().kind()));
   info.parallel = options.parallel;
   info.queue = options.queue;

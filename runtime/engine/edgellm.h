@@ -468,7 +468,10 @@ struct ModelInfo {
   int64_t weight_bytes_per_token = 0;
   int64_t model_bytes = 0;     // the model file (memory-mapped)
   int64_t kv_cache_bytes = 0;  // KV cache of all slots
-  std::string tokenizer;       // "spm", "bpe", "wordpiece" or "llama2c"
+  // KV cache of one sequence: context_length positions for layers that
+  // attend to everything, the window for sliding-window layers.
+  int64_t kv_cache_bytes_per_slot = 0;
+  std::string tokenizer;  // "spm", "bpe", "wordpiece" or "llama2c"
   // What Chat renders prompts with:
   //   "model"   the file's own tokenizer.chat_template, run as Jinja;
   //   "file"    the Jinja file EngineOptions::chat_template names;

@@ -340,6 +340,7 @@ grpc::Status EdgeLlmService::GetModelInfo(grpc::ServerContext* context,
     info->set_model_bytes(m.model_bytes);
     info->set_weight_bytes_per_token(m.weight_bytes_per_token);
     info->set_kv_cache_bytes(m.kv_cache_bytes);
+    info->set_kv_cache_bytes_per_slot(m.kv_cache_bytes_per_slot);
     info->set_chat_template(m.chat_template);
     info->set_tokenizer(m.tokenizer);
     info->set_parallel(m.parallel);

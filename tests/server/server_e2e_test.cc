@@ -525,6 +525,11 @@ TEST_F(ServerE2eTest, TokenizeDetokenizeAndModelInfo) {
   EXPECT_THAT(info.quantization(), HasSubstr("F32"));
   EXPECT_GT(info.model_bytes(), 0);
   EXPECT_GT(info.kv_cache_bytes(), 0);
+  // A llama model: every layer holds the whole context for every slot.
+  EXPECT_EQ(info.kv_cache_bytes_per_slot(), int64_t{2} * kContext *
+                                                engine_->config().block_count *
+                                                engine_->config().kv_dim() * 4);
+  EXPECT_EQ(info.kv_cache_bytes() % info.kv_cache_bytes_per_slot(), 0);
   EXPECT_EQ(info.parallel(), 2);
   EXPECT_EQ(info.queue(), 3);
   EXPECT_EQ(info.embedding_length(), engine_->config().embedding_length);

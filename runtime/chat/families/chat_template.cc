@@ -34,7 +34,7 @@ struct FamilyName {
 
 // Canonical names first (one per family, in enum order), then aliases. The
 // canonical names match llama.cpp's `--chat-template` names where both exist.
-constexpr std::array<FamilyName, 14> kNames = {{
+constexpr std::array<FamilyName, 15> kNames = {{
     {"chatml", ChatTemplateFamily::kChatMl},
     {"llama2", ChatTemplateFamily::kLlama2},
     {"llama3", ChatTemplateFamily::kLlama3},
@@ -47,10 +47,11 @@ constexpr std::array<FamilyName, 14> kNames = {{
     {"gemma", ChatTemplateFamily::kGemma},
     {"phi3", ChatTemplateFamily::kPhi3},
     {"phi4", ChatTemplateFamily::kPhi4},
+    {"phi4-mini", ChatTemplateFamily::kPhi4Mini},
     {"qwen", ChatTemplateFamily::kChatMl},
     {"smollm", ChatTemplateFamily::kChatMl},
 }};
-constexpr size_t kNumFamilies = 12;
+constexpr size_t kNumFamilies = 13;
 
 // The end-of-sequence text the Llama 2, Mistral and Zephyr templates append
 // via `eos_token`; all of these models use "</s>" (tokenizer_config.json).
@@ -259,14 +260,16 @@ std::string RenderMistralV7(const std::vector<Turn>& turns,
 }
 
 // Zephyr (eos after every turn) and Phi-3 (<|end|> after every turn) share
-// the <|role|>\n header.
+// the <|role|>\n header; Phi-4-mini has the same tags with `newline` "".
 std::string RenderPipeRoles(const std::vector<Turn>& turns, bool gen,
-                            std::string_view bos, std::string_view turn_end) {
+                            std::string_view bos, std::string_view turn_end,
+                            std::string_view newline = "\n") {
   std::string out(bos);
   for (const Turn& t : turns) {
-    Append(out, "<|", RoleName(t.role), "|>\n", t.content, turn_end, "\n");
+    Append(out, "<|", RoleName(t.role), "|>", newline, t.content, turn_end,
+           newline);
   }
-  if (gen) out += "<|assistant|>\n";
+  if (gen) Append(out, "<|assistant|>", newline);
   return out;
 }
 
@@ -368,6 +371,10 @@ absl::StatusOr<ChatTemplateFamily> DetectChatTemplate(std::string_view tmpl) {
     if (has("<<SYS>>")) return ChatTemplateFamily::kLlama2;
     return ChatTemplateFamily::kMistralV0;
   } else if (has("<|assistant|>") && has("<|end|>")) {
+    // Phi-4-mini builds the tag from the role, with nothing after it.
+    if (has("'<|' + message['role'] + '|>' + message['content']")) {
+      return ChatTemplateFamily::kPhi4Mini;
+    }
     return ChatTemplateFamily::kPhi3;
   } else if (has("<|user|>") && has("<|assistant|>") && has("eos_token")) {
     return ChatTemplateFamily::kZephyr;
@@ -454,6 +461,8 @@ absl::StatusOr<std::string> RenderChat(ChatTemplateFamily family,
       return RenderPipeRoles(*turns, gen, /*bos=*/"", kEos);
     case ChatTemplateFamily::kPhi3:
       return RenderPipeRoles(*turns, gen, bos_text, "<|end|>");
+    case ChatTemplateFamily::kPhi4Mini:
+      return RenderPipeRoles(*turns, gen, /*bos=*/"", "<|end|>", "");
     case ChatTemplateFamily::kGemma:
       return RenderGemma(*turns, system, gen, bos_text);
   }

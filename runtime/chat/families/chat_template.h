@@ -67,6 +67,9 @@ enum class ChatTemplateFamily {
   kPhi3,
   // Phi-4: <|im_start|>role<|im_sep|>...<|im_end|> ["phi4"]
   kPhi4,
+  // Phi-4-mini: <|user|>...<|end|><|assistant|>, Phi-3's tags without the
+  // newlines ["phi4-mini"]
+  kPhi4Mini,
 };
 
 // The canonical name of a family, e.g. "chatml".

@@ -1,5 +1,7 @@
 #include "runtime/chat/families/chat_template.h"
 
+#include <fstream>
+#include <iterator>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -9,6 +11,7 @@
 #include "absl/status/status.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/shared_dir.h"
 
 namespace edgellm::chat {
 namespace {
@@ -343,6 +346,20 @@ const TemplateCase kCases[] = {
      "<|im_start|>assistant<|im_sep|>   I am an assistant   <|im_end|>"
      "<|im_start|>user<|im_sep|>Another question<|im_end|>"
      "<|im_start|>assistant<|im_sep|>"},
+    // ---- Phi-4-mini ----
+    {"microsoft/Phi-4-mini-instruct",
+     "{% for message in messages %}{% if message['role'] == 'system' and "
+     "'tools' in message and message['tools'] is not none %}{{ '<|' + "
+     "message['role'] + '|>' + message['content'] + '<|tool|>' + "
+     "message['tools'] + '<|/tool|>' + '<|end|>' }}{% else %}{{ '<|' + "
+     "message['role'] + '|>' + message['content'] + '<|end|>' }}{% endif %}{% "
+     "endfor %}{% if add_generation_prompt %}{{ '<|assistant|>' }}{% else "
+     "%}{{ eos_token }}{% endif %}",
+     ChatTemplateFamily::kPhi4Mini, Conversation::kLlamaCpp, "", true,
+     "<|system|>You are a helpful assistant<|end|><|user|>Hello<|end|>"
+     "<|assistant|>Hi there<|end|><|user|>Who are you<|end|>"
+     "<|assistant|>   I am an assistant   <|end|>"
+     "<|user|>Another question<|end|><|assistant|>"},
     // ---- Llama 2 ----
     {"bofenghuang/vigogne-2-70b-chat",
      "{{ bos_token }}{% if messages[0]['role'] == 'system' %}{% set "
@@ -610,10 +627,10 @@ TEST(ChatTemplateTest, BosLeadsTheFamiliesThatStartWithIt) {
     ASSERT_TRUE(without.ok() && with.ok()) << ChatTemplateFamilyName(family);
     EXPECT_EQ(*with, "<B>" + *without) << ChatTemplateFamilyName(family);
   }
-  // ChatML, Phi-4 and Zephyr templates have no bos_token.
+  // ChatML, Phi-4, Phi-4-mini and Zephyr templates have no bos_token.
   for (ChatTemplateFamily family :
        {ChatTemplateFamily::kChatMl, ChatTemplateFamily::kPhi4,
-        ChatTemplateFamily::kZephyr}) {
+        ChatTemplateFamily::kPhi4Mini, ChatTemplateFamily::kZephyr}) {
     EXPECT_EQ(RenderChat(family, chat, true, "<B>").value(),
               RenderChat(family, chat, true, "").value())
         << ChatTemplateFamilyName(family);
@@ -632,6 +649,7 @@ TEST(ChatTemplateTest, GenerationPromptIsTheOnlyDifference) {
                   "<|start_header_id|>assistant<|end_header_id|>\n\n"},
            Suffix{ChatTemplateFamily::kGemma, "<start_of_turn>model\n"},
            Suffix{ChatTemplateFamily::kPhi3, "<|assistant|>\n"},
+           Suffix{ChatTemplateFamily::kPhi4Mini, "<|assistant|>"},
            Suffix{ChatTemplateFamily::kZephyr, "<|assistant|>\n"},
            Suffix{ChatTemplateFamily::kLlama2, ""},
            Suffix{ChatTemplateFamily::kMistralV7, ""},
@@ -646,7 +664,8 @@ TEST(ChatTemplateTest, GenerationPromptIsTheOnlyDifference) {
 TEST(ChatTemplateTest, NamesRoundTripAndAliases) {
   for (std::string_view name :
        {"chatml", "llama2", "llama3", "mistral", "mistral-v1", "mistral-v3",
-        "mistral-v3-tekken", "mistral-v7", "zephyr", "gemma", "phi3", "phi4"}) {
+        "mistral-v3-tekken", "mistral-v7", "zephyr", "gemma", "phi3", "phi4",
+        "phi4-mini"}) {
     absl::StatusOr<ChatTemplateFamily> family =
         ChatTemplateFamilyFromName(name);
     ASSERT_TRUE(family.ok()) << family.status();
@@ -727,6 +746,50 @@ TEST(ChatTemplateTest, SystemAnywhereIsFineWhereTheTemplateHasTheRole) {
   EXPECT_EQ(*prompt,
             "<|im_start|>user\nhi<|im_end|>\n"
             "<|im_start|>system\nbe brief<|im_end|>\n");
+}
+
+// The families of the models the table-driven decoder added, recognised from
+// the opening of each published template (the `chat_template` of the
+// models' tokenizer_config.json): Qwen3 and SmolLM3 are ChatML, Gemma 3 its
+// <start_of_turn> form, Phi-3.5 and Phi-4-mini their <|role|> forms, Llama
+// 3.2 Llama 3's headers.
+TEST(ChatTemplateTest, DetectsTheNewDecodersFamilies) {
+  const std::pair<const char*, ChatTemplateFamily> kOpenings[] = {
+      {"{%- if tools %}\n    {{- '<|im_start|>system\\n' }}\n    {%- if "
+       "messages[0].role == 'system' %}\n        {{- messages[0].content + "
+       "'\\n\\n' }}\n    {%- endif %}",
+       ChatTemplateFamily::kChatMl},  // Qwen/Qwen3-0.6B
+      {"{{ bos_token }}\n{%- if messages[0]['role'] == 'system' -%}\n    {%- "
+       "if messages[0]['content'] is string -%}\n        {%- set "
+       "first_user_prefix = messages[0]['content'] + '\n\n' -%}"
+       "{{ '<start_of_turn>' + role + '\n' }}",
+       ChatTemplateFamily::kGemma},  // google/gemma-3-1b-it
+      {"{% for message in messages %}{% if message['role'] == 'system' and "
+       "message['content'] %}{{'<|system|>\n' + message['content'] + "
+       "'<|end|>\n'}}{% elif message['role'] == 'user' %}{{'<|user|>\n' + "
+       "message['content'] + '<|end|>\n'}}{% elif message['role'] == "
+       "'assistant' %}{{'<|assistant|>\n' + message['content'] + "
+       "'<|end|>\n'}}{% endif %}{% endfor %}",
+       ChatTemplateFamily::kPhi3},  // microsoft/Phi-3.5-mini-instruct
+      {"{{- bos_token }}\n{%- if custom_tools is defined %}\n    {%- set "
+       "tools = custom_tools %}\n{%- endif %}{{- "
+       "'<|start_header_id|>system<|end_header_id|>\\n\\n' }}",
+       ChatTemplateFamily::kLlama3},  // meta-llama/Llama-3.2-1B-Instruct
+  };
+  for (const auto& [jinja, family] : kOpenings) {
+    absl::StatusOr<ChatTemplateFamily> got = DetectChatTemplate(jinja);
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_EQ(*got, family) << jinja;
+  }
+  // SmolLM3's full template (reasoning modes, tools) where ../shared has it.
+  const std::string smollm3 = edgellm::testing::SharedFileOrEmpty(
+      "chat_templates/HuggingFaceTB-SmolLM3-3B.jinja");
+  if (!smollm3.empty()) {
+    std::ifstream in(smollm3);
+    const std::string text((std::istreambuf_iterator<char>(in)),
+                           std::istreambuf_iterator<char>());
+    EXPECT_EQ(DetectChatTemplate(text).value(), ChatTemplateFamily::kChatMl);
+  }
 }
 
 }  // namespace
