@@ -1,6 +1,7 @@
 // The Engine of the public API: a LoadedModel driven by a Scheduler, with
 // the request encoding, the chat template and the model description on
-// top. See edgellm.h.
+// top; or, for an encoder-only model, an EncoderEngine driven by an
+// EncoderScheduler (Embed and Rerank only). See edgellm.h.
 #include "runtime/engine/edgellm.h"
 
 #include <algorithm>
@@ -10,10 +11,14 @@
 #include "runtime/chat/output/output_parser.h"
 #include "runtime/engine/chat_prompt.h"
 #include "runtime/engine/embedding.h"
+#include "runtime/engine/encoder_engine.h"
+#include "runtime/engine/encoder_requests.h"
+#include "runtime/engine/encoder_scheduler.h"
 #include "runtime/engine/engine_builder.h"
 #include "runtime/engine/loaded_model.h"
 #include "runtime/engine/scheduler.h"
 #include "runtime/gguf/types.h"
+#include "runtime/model/encoder_config.h"
 #include "runtime/model/weight_stats.h"
 #include "util/exception_status.h"
 #include "util/status_macros.h"
@@ -28,8 +33,17 @@ struct Engine::Impl {
   std::optional<engine::ChatPrompt> chat_prompt;
   chat::output::OutputFormat output_format;
   std::atomic<uint64_t> chat_requests{0};  // numbers the tool-call ids
+  // An encoder-only model instead of `model`, and its scheduler (stopped,
+  // by its destructor, before the encoder goes).
+  std::unique_ptr<engine::EncoderEngine> encoder;
+  std::unique_ptr<engine::EncoderScheduler> encoder_scheduler;
   // Last: stopped (by its destructor) before the model goes.
   std::unique_ptr<engine::Scheduler> scheduler;
+
+  bool is_encoder() const { return encoder != nullptr; }
+  const tokenizer::Tokenizer& tokenizer() const {
+    return is_encoder() ? encoder->tokenizer() : model->tokenizer();
+  }
 };
 
 namespace {
@@ -184,7 +198,50 @@ void DescribeModel(const EngineOptions& options, Engine::Impl& impl) {
   info.parallel = options.parallel;
   info.queue = options.queue;
   info.embeddings = impl.scheduler->embeddings_available();
+  info.generates = true;
+  info.reranks = false;
+  info.pooling = std::string(PoolingName(m.default_pooling()));
   info.load_time = m.load_time();
+}
+
+bool IsEncoderFile(const std::string& path) {
+  absl::StatusOr<std::unique_ptr<gguf::GgufFile>> file =
+      gguf::GgufFile::Open(path);
+  if (!file.ok()) return false;  // the decoder's load reports it
+  absl::StatusOr<std::string_view> arch =
+      (*file)->GetString("general.architecture");
+  return arch.ok() && model::IsEncoderArchitecture(*arch);
+}
+
+// An encoder-only model: the EncoderEngine and its scheduler. Texts are
+// limited to the context asked for (else the model's, capped), and every
+// forward pass to EncoderPassTokens.
+absl::Status LoadEncoder(const EngineOptions& options, Engine::Impl& impl) {
+  const absl::Time start = absl::Now();
+  EDGELLM_ASSIGN_OR_RETURN(std::unique_ptr<gguf::GgufFile> header,
+                           gguf::GgufFile::Open(options.model_path));
+  EDGELLM_ASSIGN_OR_RETURN(model::EncoderConfig config,
+                           model::ReadEncoderConfig(*header));
+  header.reset();
+  engine::EncoderEngineOptions eopts;
+  eopts.model_path = options.model_path;
+  eopts.threads = options.threads;
+  eopts.max_tokens = engine::EncoderPassTokens(options, config.context_length);
+  EDGELLM_ASSIGN_OR_RETURN(impl.encoder, engine::EncoderEngine::Load(eopts));
+  const int32_t context =
+      std::min(options.context > 0
+                   ? options.context
+                   : std::min(config.context_length, model::kDefaultContextCap),
+               impl.encoder->max_sequence_tokens());
+  engine::EncoderSchedulerOptions scheduling;
+  scheduling.queue = options.queue;
+  scheduling.pass_tokens = eopts.max_tokens;
+  EDGELLM_ASSIGN_OR_RETURN(
+      impl.encoder_scheduler,
+      engine::EncoderScheduler::Create(impl.encoder.get(), scheduling));
+  impl.info = engine::DescribeEncoder(*impl.encoder, options, context);
+  impl.info.load_time = absl::Now() - start;
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -195,6 +252,10 @@ absl::StatusOr<std::unique_ptr<Engine>> EngineBuilder::Load(
     const EngineOptions& options, const WrapModel& wrap) {
   EDGELLM_RETURN_IF_ERROR(ValidateOptions(options));
   auto impl = std::make_unique<Engine::Impl>();
+  if (IsEncoderFile(options.model_path)) {
+    EDGELLM_RETURN_IF_ERROR(LoadEncoder(options, *impl));
+    return std::unique_ptr<Engine>(new Engine(std::move(impl)));
+  }
   LoadOptions load;
   load.model_path = options.model_path;
   load.threads = options.threads;
@@ -243,6 +304,9 @@ absl::StatusOr<std::shared_ptr<GenerationStream>> Engine::Submit(
   return CatchExceptions(
       "queueing the request",
       [&]() -> absl::StatusOr<std::shared_ptr<GenerationStream>> {
+        if (impl_->is_encoder()) {
+          return engine::EncoderCannotGenerate(impl_->info);
+        }
         if (request.prompt_ids.empty()) {
           if (request.prompt.empty()) {
             return absl::InvalidArgumentError(
@@ -257,6 +321,7 @@ absl::StatusOr<std::shared_ptr<GenerationStream>> Engine::Submit(
 
 absl::StatusOr<std::string> Engine::RenderChat(
     const ChatRequest& request) const {
+  if (impl_->is_encoder()) return engine::EncoderCannotGenerate(impl_->info);
   return CatchExceptions("rendering the chat template",
                          [&] { return impl_->chat_prompt->Render(request); });
 }
@@ -309,6 +374,7 @@ absl::StatusOr<std::shared_ptr<GenerationStream>> Engine::SubmitChat(
 absl::StatusOr<GenerateResult> Engine::Generate(GenerateRequest request,
                                                 TokenCallback callback) {
   return CatchExceptions("generating", [&]() -> absl::StatusOr<GenerateResult> {
+    if (impl_->is_encoder()) return engine::EncoderCannotGenerate(impl_->info);
     GenerateResult result;
     if (request.prompt_ids.empty() && !request.prompt.empty()) {
       request.prompt_ids =
@@ -357,6 +423,13 @@ absl::StatusOr<std::shared_ptr<EmbedCall>> Engine::SubmitEmbed(
   return CatchExceptions(
       "queueing the embedding request",
       [&]() -> absl::StatusOr<std::shared_ptr<EmbedCall>> {
+        if (impl_->is_encoder()) {
+          EDGELLM_ASSIGN_OR_RETURN(
+              engine::EncoderJob job,
+              engine::PrepareEncoderEmbed(*impl_->encoder, std::move(request),
+                                          impl_->info.context_length));
+          return impl_->encoder_scheduler->Submit(std::move(job));
+        }
         if (!impl_->info.embeddings) {
           return absl::UnimplementedError(
               "embeddings need a KV slot of their own, and this engine "
@@ -410,23 +483,54 @@ absl::StatusOr<EmbedResult> Engine::Embed(EmbedRequest request) {
   }
 }
 
+absl::StatusOr<std::shared_ptr<EmbedCall>> Engine::SubmitRerank(
+    RerankRequest request) {
+  return CatchExceptions(
+      "queueing the rerank request",
+      [&]() -> absl::StatusOr<std::shared_ptr<EmbedCall>> {
+        if (!impl_->is_encoder()) {
+          return absl::UnimplementedError(absl::StrCat(
+              "this ", impl_->info.architecture,
+              " model generates text and cannot rerank: reranking needs a "
+              "cross-encoder (an encoder model with a classifier head, such "
+              "as a bge reranker)"));
+        }
+        EDGELLM_ASSIGN_OR_RETURN(
+            engine::EncoderJob job,
+            engine::PrepareRerank(*impl_->encoder, request,
+                                  impl_->info.context_length));
+        return impl_->encoder_scheduler->Submit(std::move(job));
+      });
+}
+
+absl::StatusOr<std::vector<float>> Engine::Rerank(RerankRequest request) {
+  EDGELLM_ASSIGN_OR_RETURN(std::shared_ptr<EmbedCall> call,
+                           SubmitRerank(std::move(request)));
+  while (true) {
+    std::optional<EmbedResult> result = call->Wait(absl::InfiniteDuration());
+    if (!result.has_value()) continue;
+    if (!result->status.ok()) return result->status;
+    return std::move(result->scores);
+  }
+}
+
 std::vector<int32_t> Engine::Tokenize(std::string_view text, bool add_special,
                                       bool parse_special) const {
   tokenizer::EncodeOptions options;
   options.add_special = add_special;
   options.parse_special = parse_special;
-  return impl_->model->tokenizer().Encode(text, options);
+  return impl_->tokenizer().Encode(text, options);
 }
 
 std::string Engine::TokenPiece(int32_t id) const {
-  const tokenizer::Tokenizer& tok = impl_->model->tokenizer();
+  const tokenizer::Tokenizer& tok = impl_->tokenizer();
   if (id < 0 || id >= tok.vocab_size()) return "";
   return tok.TokenPiece(id, true);
 }
 
 absl::StatusOr<std::string> Engine::Detokenize(absl::Span<const int32_t> ids,
                                                bool render_special) const {
-  const tokenizer::Tokenizer& tok = impl_->model->tokenizer();
+  const tokenizer::Tokenizer& tok = impl_->tokenizer();
   const int32_t vocab = tok.vocab_size();
   for (size_t i = 0; i < ids.size(); ++i) {
     if (ids[i] < 0 || ids[i] >= vocab) {
@@ -450,10 +554,15 @@ absl::StatusOr<std::string> Engine::Detokenize(absl::Span<const int32_t> ids,
 const ModelInfo& Engine::info() const { return impl_->info; }
 
 Engine::Counters Engine::counters() const {
+  if (impl_->is_encoder()) return impl_->encoder_scheduler->counters();
   return impl_->scheduler->counters();
 }
 
 void Engine::Shutdown(absl::Duration grace) {
+  if (impl_->is_encoder()) {
+    impl_->encoder_scheduler->Shutdown(grace);
+    return;
+  }
   impl_->scheduler->Shutdown(grace);
 }
 

@@ -53,6 +53,7 @@
 namespace edgellm {
 
 namespace engine {
+class EncoderScheduler;
 class EngineBuilder;
 class Scheduler;
 }  // namespace engine
@@ -149,8 +150,10 @@ struct RequestLimits {
   static constexpr int kMaxStopStrings = 16;
   static constexpr int kMaxStopStringBytes = 1024;
   static constexpr int kMaxEmbedTexts = 512;
-  // Tokens over all texts of one Embed request.
+  // Tokens over all texts of one Embed request (and over all query and
+  // document pairs of one Rerank request).
   static constexpr int64_t kMaxEmbedTokens = 1 << 17;
+  static constexpr int kMaxRerankDocuments = 512;
   static constexpr int kMaxChatMessages = 1024;
   static constexpr int kMaxChatTools = 128;
   // JSON given as text (tool parameters and arguments, template_kwargs):
@@ -420,13 +423,28 @@ struct EmbedResult {
   absl::Status status;
   // On OK: one vector of ModelInfo::embedding_length floats per text.
   std::vector<std::vector<float>> vectors;
-  std::vector<int32_t> tokens;       // tokens of each text
+  std::vector<int32_t> tokens;  // tokens of each text
+  // Rerank: on OK, one relevance score per document, in input order
+  // (`vectors` is then empty; `tokens` counts each query and document
+  // pair).
+  std::vector<float> scores;
   Pooling pooling = Pooling::kMean;  // the pooling applied
   absl::Duration queue_time;         // arrival -> start on the embedding slot
   absl::Duration total_time;         // arrival -> result
 };
 
-// The completion of one embedding request. Thread-safe.
+// A cross-encoder reranking request: how relevant each document is to the
+// query. The query and every document non-empty; at least one document, at
+// most RequestLimits::kMaxRerankDocuments; each query and document pair
+// within the context (ModelInfo::context_length tokens), at most
+// RequestLimits::kMaxEmbedTokens tokens over all pairs.
+struct RerankRequest {
+  std::string query;
+  std::vector<std::string> documents;
+  absl::Time deadline = absl::InfiniteFuture();
+};
+
+// The completion of one embedding (or rerank) request. Thread-safe.
 class EmbedCall {
  public:
   // Waits up to `timeout` for the result; nullopt on timeout. The result is
@@ -438,6 +456,7 @@ class EmbedCall {
 
  private:
   friend class engine::Scheduler;
+  friend class engine::EncoderScheduler;
   EmbedCall() = default;
   void Finish(EmbedResult result);
 
@@ -492,6 +511,15 @@ struct ModelInfo {
   int32_t parallel = 0;     // generations decoded together
   int32_t queue = 0;        // wait-queue size
   bool embeddings = false;  // Embed is available (a slot is reserved)
+  // What the model does. A decoder generates (Generate, Chat) and embeds
+  // its pooled hidden states; an encoder-only model (bert, nomic-bert)
+  // only embeds, or, with a classifier head (a cross-encoder), reranks:
+  // then Generate and Chat answer UNIMPLEMENTED saying so.
+  bool generates = false;
+  bool reranks = false;
+  // Embed's default pooling: "mean", "cls" or "last"; "rank" for a
+  // reranker (whose Embed needs a pooling named in the request).
+  std::string pooling;
   absl::Duration load_time;
 };
 
@@ -514,6 +542,14 @@ class Engine {
   // Maps the model file, reads its config and tokenizer, prepares the
   // weights, allocates the KV cache once and starts the scheduler thread.
   // Errors name the file, key or tensor at fault.
+  //
+  // An encoder-only model (bert, nomic-bert: ModelInfo::generates false)
+  // loads too, for Embed and (with a classifier head) Rerank: its requests
+  // wait in one queue of `queue` entries and run packed, the texts of many
+  // requests in one forward pass of at most max(context, 1024) tokens;
+  // texts may have `context` tokens (0 = the model's, capped). Generate
+  // and Chat then answer UNIMPLEMENTED saying why; parallel, max_batch,
+  // kv_type and the chat options do not apply.
   static absl::StatusOr<std::unique_ptr<Engine>> Load(
       const EngineOptions& options);
   // Shutdown(absl::ZeroDuration()) if not done yet.
@@ -555,6 +591,18 @@ class Engine {
   absl::StatusOr<std::shared_ptr<EmbedCall>> SubmitEmbed(EmbedRequest request);
   // SubmitEmbed, then wait for the result (its status on failure).
   absl::StatusOr<EmbedResult> Embed(EmbedRequest request);
+
+  // --- Reranking --------------------------------------------------------
+  // Validates and queues a rerank request (see RerankRequest); the call's
+  // result carries EmbedResult::scores. UNIMPLEMENTED when the model cannot
+  // rerank (ModelInfo::reranks: not a cross-encoder), INVALID_ARGUMENT
+  // naming the field ("query", "documents", "documents[3]"),
+  // RESOURCE_EXHAUSTED or UNAVAILABLE.
+  absl::StatusOr<std::shared_ptr<EmbedCall>> SubmitRerank(
+      RerankRequest request);
+  // SubmitRerank, then wait: one score per document, in input order (the
+  // classifier's raw output, higher = more relevant).
+  absl::StatusOr<std::vector<float>> Rerank(RerankRequest request);
 
   // --- Text -------------------------------------------------------------
   std::vector<int32_t> Tokenize(std::string_view text, bool add_special,

@@ -6,6 +6,7 @@
 #include "runtime/engine/edgellm.h"
 #include "runtime/gguf/gguf.h"
 #include "runtime/model/config.h"
+#include "runtime/model/encoder_config.h"
 #include "runtime/model/transformer.h"
 #include "util/exception_status.h"
 #include "util/status_macros.h"
@@ -17,6 +18,21 @@ absl::StatusOr<MemoryEstimate> EstimateMemory(const EngineOptions& options) {
       "estimating memory", [&]() -> absl::StatusOr<MemoryEstimate> {
         EDGELLM_ASSIGN_OR_RETURN(std::unique_ptr<gguf::GgufFile> file,
                                  gguf::GgufFile::Open(options.model_path));
+        if (absl::StatusOr<std::string_view> arch =
+                file->GetString("general.architecture");
+            arch.ok() && model::IsEncoderArchitecture(*arch)) {
+          // An encoder caches nothing between passes; its activations
+          // (a few tens of MB at the pass size) are left out, as the
+          // decoder's are.
+          EDGELLM_ASSIGN_OR_RETURN(model::EncoderConfig config,
+                                   model::ReadEncoderConfig(*file));
+          MemoryEstimate e;
+          e.model_bytes = static_cast<int64_t>(file->file_size());
+          e.context = options.context > 0 ? options.context
+                                          : std::min(config.context_length,
+                                                     model::kDefaultContextCap);
+          return e;
+        }
         EDGELLM_ASSIGN_OR_RETURN(model::ModelConfig config,
                                  model::ReadModelConfig(*file));
         MemoryEstimate e;
