@@ -34,6 +34,16 @@ int RunMakeModel(const ParsedArgs& args) {
   const std::string architecture = args.GetString("architecture");
   if (!architecture.empty()) spec->architecture = architecture;
   if (args.GetBool("untied")) spec->tied_output = false;
+  // A real shape's widths with fewer layers or a smaller vocabulary: small
+  // files that still have the published model's matrices.
+  const int64_t layers = args.GetInt("layers"), vocab = args.GetInt("vocab");
+  if (layers < 0 || layers > 4096 || vocab < 0 || vocab > (1 << 24)) {
+    std::cerr << "edgellm make-model: --layers must be in [0, 4096] and "
+                 "--vocab in [0, 16777216]\n";
+    return 2;
+  }
+  if (layers > 0) spec->block_count = static_cast<int32_t>(layers);
+  if (vocab > 0) spec->vocab_size = static_cast<int32_t>(vocab);
   spec->seed = static_cast<uint64_t>(args.GetInt("seed"));
   absl::Status written = model::WriteRandomModel(*spec, output, true);
   if (!written.ok()) {
@@ -70,7 +80,10 @@ Command MakeModelCommand() {
                  absl::StrJoin(quant::FileTypeNames(), ", ") +
                  "; each matrix gets the type llama-quantize gives it for "
                  "that file type\n(q4_k_m: Q4_K, Q6_K for the output head "
-                 "and some attn_v/ffn_down layers).",
+                 "and some attn_v/ffn_down layers).\nqwen3-0.6b, gemma3-1b, "
+                 "phi4-mini, llama3.2-1b and smollm3-3b have their published "
+                 "models'\nhyperparameters; tiny-qwen3, tiny-gemma3, ... the "
+                 "same features a few MB large.",
       .flags =
           {
               {"shape", FlagKind::kString, "tiny", "model shape"},
@@ -80,9 +93,14 @@ Command MakeModelCommand() {
                "f32, ... (llama.cpp's per-tensor recipe)"},
               {"seed", FlagKind::kInt, "1", "random seed"},
               {"architecture", FlagKind::kString, "",
-               "override the shape's architecture: llama or qwen2"},
+               "override the shape's architecture: llama, qwen2, qwen3, "
+               "phi3, smollm3 (gemma3 needs a window: --shape tiny-gemma3)"},
               {"untied", FlagKind::kBool, "false",
                "write a separate output.weight even if the shape ties it"},
+              {"layers", FlagKind::kInt, "0",
+               "override the shape's layer count (0: the shape's)"},
+              {"vocab", FlagKind::kInt, "0",
+               "override the shape's vocabulary size (0: the shape's)"},
           },
       .run = RunMakeModel,
   };

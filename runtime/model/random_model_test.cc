@@ -1,5 +1,6 @@
 #include "runtime/model/random_model.h"
 
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -200,6 +201,53 @@ TEST(RandomModelTest, TinyLoadsTokenizesAndGeneratesDeterministically) {
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ(a->output_ids, b->output_ids);
   EXPECT_FALSE(a->output_ids.empty());
+}
+
+// The published shapes at their own widths, heads, rotary dims and windows
+// (their layers cut to one period, the vocabulary to 1024 to keep the files
+// small) load with the configuration the spec describes and give finite
+// hidden states.
+TEST(RandomModelTest, PublishedShapesLoadAtTheirWidths) {
+  for (const char* name :
+       {"qwen3-0.6b", "gemma3-1b", "phi4-mini", "llama3.2-1b", "smollm3-3b"}) {
+    absl::StatusOr<RandomModelSpec> spec = NamedRandomModelSpec(name);
+    ASSERT_TRUE(spec.ok()) << name;
+    spec->block_count = spec->architecture == "gemma3" ? 6 : 1;
+    spec->vocab_size = 1024;
+    spec->file_type = quant::FileType::kQ4_0;
+    const std::string path = TempPath(std::string(name) + "-small.gguf");
+    ASSERT_TRUE(WriteRandomModel(*spec, path, false).ok()) << name;
+    engine::LoadOptions options;
+    options.model_path = path;
+    options.threads = 2;
+    options.context = 64;
+    auto engine = engine::LoadedModel::Load(options);
+    ASSERT_TRUE(engine.ok()) << name << ": " << engine.status();
+    const ModelConfig& c = (*engine)->config();
+    EXPECT_EQ(c.architecture_name, spec->architecture) << name;
+    EXPECT_EQ(c.embedding_length, spec->embedding_length) << name;
+    EXPECT_EQ(c.head_dim, spec->head_dim > 0
+                              ? spec->head_dim
+                              : spec->embedding_length / spec->head_count)
+        << name;
+    EXPECT_EQ(c.rope_dimension_count, spec->rope_dimension_count > 0
+                                          ? spec->rope_dimension_count
+                                          : c.head_dim)
+        << name;
+    EXPECT_TRUE(c.tied_output) << name;
+    int local = 0;
+    for (const LayerConfig& l : c.layers) local += l.window > 0;
+    EXPECT_EQ(local, spec->architecture == "gemma3" ? 5 : 0) << name;
+    std::vector<BatchToken> tokens(4);
+    for (int i = 0; i < 4; ++i) {
+      tokens[i] = {.token = 300 + i, .pos = i, .want_logits = true};
+    }
+    std::vector<float> hidden(size_t(4) * c.embedding_length);
+    ASSERT_TRUE(
+        (*engine)->transformer().ForwardHidden(tokens, hidden.data()).ok())
+        << name;
+    for (float x : hidden) ASSERT_TRUE(std::isfinite(x)) << name;
+  }
 }
 
 TEST(RandomModelTest, UnknownShapeListsKnownOnes) {

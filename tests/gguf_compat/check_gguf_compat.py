@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Checks that GGUF files would load in llama.cpp (architectures llama, qwen2
-and the encoders bert, nomic-bert).
+"""Checks that GGUF files would load in llama.cpp (architectures llama, qwen2,
+qwen3, gemma3, phi3, smollm3 and the encoders bert, nomic-bert).
 
 An independent check for issue 7 ("the same files must load in other GGUF
 runtimes"): no llama.cpp and no `gguf` Python package exist on the build
@@ -39,12 +39,21 @@ sources; file names are those of ggml-org/llama.cpp):
               merges; special token ids are UINT32 (and must name a token);
               add_bos/add_eos/add_space_prefix are BOOL. SentencePiece ("llama")
               vocabularies need the byte token <0x0A> (linefeed).
-  tensors     src/llama-model.cpp load_tensors(), cases LLM_ARCH_LLAMA and
-              LLM_ARCH_QWEN2: the tensor names and ggml shapes (ne[0] is the
-              input width) it creates; output.weight may be absent (tied to
-              token_embd); qwen2's attn_q/k/v biases are required. Every tensor
-              in the file must be claimed, else done_getting_tensors() fails
-              ("wrong number of tensors").
+  tensors     src/llama-model.cpp load_tensors(), cases LLM_ARCH_LLAMA,
+              LLM_ARCH_QWEN2, LLM_ARCH_QWEN3, LLM_ARCH_GEMMA3, LLM_ARCH_PHI3
+              and LLM_ARCH_SMOLLM3: the tensor names and ggml shapes (ne[0] is
+              the input width) it creates; output.weight may be absent (tied
+              to token_embd); qwen2's attn_q/k/v biases are required; qwen3
+              and gemma3 need attn_q_norm/attn_k_norm {head_k}, gemma3 also
+              post_attention_norm and post_ffw_norm; phi3 has one attn_qkv
+              {n_embd, n_embd + 2 n_embd_gqa}, attn_output {n_embd, n_embd}
+              and ffn_up {n_embd, 2 n_ff} (gate rows first), with optional
+              rope_factors_long/short {n_rot/2}; llama's optional rope_freqs
+              is {n_rot/2}. Every tensor in the file must be claimed, else
+              done_getting_tensors() fails ("wrong number of tensors").
+  windows     gemma3's load_hparams() requires .attention.sliding_window
+              (UINT32); phi3 reads it as optional; .rope.freq_base_swa is an
+              optional FLOAT32.
   encoders    src/models/bert.cpp (llama_model_bert, used for bert and
               nomic-bert): .attention.layer_norm_epsilon (FLOAT32) and
               .attention.causal (BOOL) are required, .pooling_type (UINT32)
@@ -142,7 +151,8 @@ TOKENIZER_BOOL_KEYS = [
     "tokenizer.ggml.remove_extra_whitespaces",
 ]
 
-DECODER_ARCHITECTURES = ("llama", "qwen2")
+DECODER_ARCHITECTURES = ("llama", "qwen2", "qwen3", "gemma3", "phi3",
+                         "smollm3")
 ENCODER_ARCHITECTURES = ("bert", "nomic-bert")
 SUPPORTED_ARCHITECTURES = DECODER_ARCHITECTURES + ENCODER_ARCHITECTURES
 
@@ -170,6 +180,11 @@ REFERENCE_EXCEPTIONS = {
         "model-specific optional special token; llama.cpp leaves it unset "
         "when absent",
     "tokenizer.chat_template": "model-specific optional chat template",
+    "{arch}.rope.scaling.type":
+        "optional; absent means no position scaling (Gemma 3 1B has none, "
+        "its 4B-27B models' converters write linear x8)",
+    "{arch}.rope.scaling.factor":
+        "optional; absent means no position scaling (see rope.scaling.type)",
 }
 
 
@@ -491,6 +506,10 @@ def check_hparams(g, arch, errors):
     if encoder:
         check_encoder_hparams(g, arch, hp, errors)
     want_type(g, a + "rope.freq_base", [FLOAT32], errors, False)
+    want_type(g, a + "rope.freq_base_swa", [FLOAT32], errors, False)
+    # load_hparams(): gemma3 reads the window without a default.
+    want_type(g, a + "attention.sliding_window", [UINT32], errors,
+              arch == "gemma3")
     want_type(g, a + "rope.scaling.type", [STRING], errors, False)
     want_type(g, a + "rope.scaling.factor", [FLOAT32], errors, False)
     want_type(g, a + "rope.scale_linear", [FLOAT32], errors, False)
@@ -670,22 +689,37 @@ def expected_tensors(arch, hp, n_vocab):
     opt = {"output.weight": [e, n_vocab]}  # absent: tied to token_embd
     if arch == "llama":
         opt["rope_freqs.weight"] = [hp["n_rot"] // 2]
+    if arch == "phi3":
+        opt["rope_factors_long.weight"] = [hp["n_rot"] // 2]
+        opt["rope_factors_short.weight"] = [hp["n_rot"] // 2]
     for i in range(hp["n_layer"]):
         b = "blk.%d." % i
         req[b + "attn_norm.weight"] = [e]
+        req[b + "ffn_norm.weight"] = [e]
+        req[b + "ffn_down.weight"] = [ff, e]
+        if arch == "phi3":
+            # The query part is n_embd wide whatever the heads say.
+            req[b + "attn_qkv.weight"] = [e, e + 2 * k_out]
+            req[b + "attn_output.weight"] = [e, e]
+            req[b + "ffn_up.weight"] = [e, 2 * ff]
+            continue
         req[b + "attn_q.weight"] = [e, q_out]
         req[b + "attn_k.weight"] = [e, k_out]
         req[b + "attn_v.weight"] = [e, v_out]
         req[b + "attn_output.weight"] = [q_out, e]
-        req[b + "ffn_norm.weight"] = [e]
         req[b + "ffn_gate.weight"] = [e, ff]
-        req[b + "ffn_down.weight"] = [ff, e]
         req[b + "ffn_up.weight"] = [e, ff]
+        if arch in ("qwen3", "gemma3"):
+            req[b + "attn_q_norm.weight"] = [hp["head_k"]]
+            req[b + "attn_k_norm.weight"] = [hp["head_k"]]
+        if arch == "gemma3":
+            req[b + "post_attention_norm.weight"] = [e]
+            req[b + "post_ffw_norm.weight"] = [e]
         biases = {b + "attn_q.bias": [q_out], b + "attn_k.bias": [k_out],
                   b + "attn_v.bias": [v_out]}
         if arch == "qwen2":
             req.update(biases)  # LLM_ARCH_QWEN2 creates them with flags 0
-        else:
+        elif arch == "llama":
             opt.update(biases)
             opt[b + "attn_output.bias"] = [e]
             opt[b + "ffn_gate.bias"] = [ff]

@@ -62,6 +62,40 @@ def encoder_cases(data, g, arch, tensors):
     return cases
 
 
+def decoder_cases(data, g, arch, tensors):
+    """Defects of the table-driven decoders llama.cpp's loaders reject."""
+    cases = []
+    if arch in ("qwen3", "gemma3"):
+        cases.append(("q norm renamed",
+                      data.replace(b"blk.0.attn_q_norm.weight",
+                                   b"blk.0.attn_q_nOrm.weight", 1),
+                      "missing tensor 'blk.0.attn_q_norm.weight'"))
+    if arch == "gemma3":
+        cases += [
+            ("sliding window renamed",
+             data.replace(b"gemma3.attention.sliding_window",
+                          b"gemma3.attention.sliding_windoW", 1),
+             "missing required key 'gemma3.attention.sliding_window'"),
+            ("post-ffn norm renamed",
+             data.replace(b"blk.0.post_ffw_norm.weight",
+                          b"blk.0.post_ffw_nOrm.weight", 1),
+             "missing tensor 'blk.0.post_ffw_norm.weight'"),
+        ]
+    if arch == "phi3":
+        qkv = tensors["blk.0.attn_qkv.weight"]
+        cases.append(("attn_qkv without its v rows",
+                      patched(data, qkv.dims_at + 8, "q",
+                              qkv.dims[1] - qkv.dims[0] // 4),
+                      "tensor 'blk.0.attn_qkv.weight' has ggml shape"))
+        if "rope_factors_long.weight" in tensors:
+            long_ = tensors["rope_factors_long.weight"]
+            cases.append(("LongRoPE factors of the head width",
+                          patched(data, long_.dims_at, "q",
+                                  long_.dims[0] + 4),
+                          "tensor 'rope_factors_long.weight' has ggml shape"))
+    return cases
+
+
 def main(argv):
     model, tmp = argv
     errors = cc.check_file(model)
@@ -107,6 +141,7 @@ def main(argv):
     if arch in cc.ENCODER_ARCHITECTURES:
         cases += encoder_cases(data, g, arch, tensors)
     else:
+        cases += decoder_cases(data, g, arch, tensors)
         cases += [
             ("rms epsilon as UINT32",
              patched(data, g.kv[arch + ".attention.layer_norm_rms_epsilon"]

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Writes small random-weight models with `edgellm make-model` (llama and qwen2,
 # tied and untied head, Q8_0, F32 and the 4- to 6-bit file types, whose rows
-# of 128 take llama.cpp's fallbacks; the encoders bert, nomic-bert and a bert
-# reranker) plus the smollm2-135m and bge-small shapes, and checks
+# of 128 take llama.cpp's fallbacks; qwen3, gemma3, phi3 (Phi-4-mini),
+# Llama 3.2 and smollm3 small and at their published widths with one layer;
+# the encoders bert, nomic-bert and a bert reranker) plus the smollm2-135m
+# and bge-small shapes, and checks
 # each with check_gguf_compat.py, which parses GGUF independently of our C++
 # code and applies llama.cpp's loader rules for the file's architecture.
 #
@@ -50,8 +52,7 @@ if [ "$have_shared" = 1 ]; then
              "$shared"/vocab/ggml-vocab-llama-spm.gguf \
              "$shared"/vocab/ggml-vocab-llama-bpe.gguf \
              "$shared"/vocab/ggml-vocab-qwen2.gguf \
-             "$shared"/reference/models/llama32-tiny-q4_0.gguf \
-             "$shared"/reference/models/llama32-tiny-q4_k_m.gguf; do
+             "$shared"/reference/models/*.gguf; do
     [ -f "$ref" ] || continue
     run "$py" "$check" "$ref"
   done
@@ -77,6 +78,22 @@ models=(
   "tiny-nomic-bert-f32|nomic-bert|--shape tiny-nomic-bert --type f32"
   "tiny-bert-rerank-q8_0|bert|--shape tiny-bert-rerank"
   "bge-small-q8_0|bert|--shape bge-small"
+  "tiny-qwen3-f32|qwen3|--shape tiny-qwen3 --type f32"
+  "tiny-qwen3-q4_k_m|qwen3|--shape tiny-qwen3 --type q4_k_m"
+  "tiny-gemma3-q8_0|gemma3|--shape tiny-gemma3"
+  "tiny-gemma3-q6_k|gemma3|--shape tiny-gemma3 --type q6_k"
+  "tiny-phi4-mini-f32|phi3|--shape tiny-phi4-mini --type f32"
+  "tiny-phi4-mini-q4_0|phi3|--shape tiny-phi4-mini --type q4_0"
+  "tiny-llama3.2-q8_0|llama|--shape tiny-llama3.2"
+  "tiny-smollm3-q5_k_m|smollm3|--shape tiny-smollm3 --type q5_k_m"
+  "tiny-qwen3-arch-q8_0|qwen3|--shape tiny --architecture qwen3"
+  # The published shapes' own widths, heads and keys, one layer and a small
+  # vocabulary each (the full files are 0.4-4 GB).
+  "qwen3-0.6b-l1-q4_0|qwen3|--shape qwen3-0.6b --layers 1 --vocab 1024 --type q4_0"
+  "gemma3-1b-l1-q4_0|gemma3|--shape gemma3-1b --layers 1 --vocab 1024 --type q4_0"
+  "phi4-mini-l1-q4_0|phi3|--shape phi4-mini --layers 1 --vocab 1024 --type q4_0"
+  "llama3.2-1b-l1-q4_0|llama|--shape llama3.2-1b --layers 1 --vocab 1024 --type q4_0"
+  "smollm3-3b-l1-q4_0|smollm3|--shape smollm3-3b --layers 1 --vocab 1024 --type q4_0"
 )
 for entry in "${models[@]}"; do
   IFS='|' read -r name arch flags <<<"$entry"
@@ -87,6 +104,14 @@ for entry in "${models[@]}"; do
   if [ "$have_shared" = 1 ]; then
     ref="$llama_ref"
     [ "$arch" = qwen2 ] && ref="$qwen2_ref"
+    # llama.cpp's converter output of each new architecture (../shared/
+    # reference): Llama 3.2's keys for the llama3.2 shapes.
+    case "$name" in llama3.2-*|tiny-llama3.2-*)
+      ref="$shared/reference/models/llama32-tiny-f32.gguf" ;; esac
+    [ "$arch" = qwen3 ] && ref="$shared/reference/models/qwen3-tiny-f32.gguf"
+    [ "$arch" = gemma3 ] && ref="$shared/reference/models/gemma3-tiny-f32.gguf"
+    [ "$arch" = phi3 ] && ref="$shared/reference/models/phi4mini-tiny-f32.gguf"
+    [ "$arch" = smollm3 ] && ref="$shared/reference/models/smollm3-tiny-f32.gguf"
     [ "$arch" = bert ] && ref="$embed_refs/bert-cls-f32.gguf"
     [ "$name" = tiny-bert-rerank-q8_0 ] && ref="$embed_refs/bert-rerank-q8_0.gguf"
     [ "$arch" = nomic-bert ] && ref="$embed_refs/nomic-bert-f32.gguf"
@@ -110,6 +135,10 @@ run "$py" "$selftest" "$tmp/tiny-llama-q8_0.gguf" "$tmp"
 run "$py" "$selftest" "$tmp/tiny-qwen2-q8_0.gguf" "$tmp"
 run "$py" "$selftest" "$tmp/tiny-bert-q8_0.gguf" "$tmp"
 run "$py" "$selftest" "$tmp/tiny-nomic-bert-f32.gguf" "$tmp"
+for m in tiny-qwen3-f32 tiny-gemma3-q8_0 tiny-phi4-mini-f32 tiny-smollm3-q5_k_m \
+         tiny-llama3.2-q8_0; do
+  run "$py" "$selftest" "$tmp/$m.gguf" "$tmp"
+done
 
 rm -f "$tmp"/*.gguf
 if [ "$failed" != 0 ]; then
