@@ -267,14 +267,16 @@ int RunServer(const ServerOptions& o, const EngineLoader& load) {
 
   signals->received.WaitForNotification();
   const int sig = signals->signal.load();
+  // Health says NOT_SERVING before the log line announces the drain, so
+  // whoever reads the log (a test, an operator) sees the new state.
+  health->SetServingStatus(false);
+  health->SetServingStatus(kServiceName, false);
+  frontend.StartDraining();
   const Engine::Counters c = (*engine)->counters();
   Log(absl::StrCat("received ", sig == SIGINT ? "SIGINT" : "SIGTERM",
                    ": draining ", c.active, " active and ", c.queued,
                    " queued requests (grace ", absl::FormatDuration(o.grace),
                    "; a second signal stops at once)"));
-  health->SetServingStatus(false);
-  health->SetServingStatus(kServiceName, false);
-  frontend.StartDraining();
   (*engine)->Shutdown(o.grace);
   if (!frontend.WaitIdle(kHandlerExitGrace)) {
     Log("some handlers did not return in time; cancelling them");
