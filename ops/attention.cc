@@ -28,11 +28,17 @@ template <typename T>
 struct KeyRows {
   KvRows<T> kv;
   size_t pos0 = 0, n_ctx = 0, row = 0;  // row: floats per cache row
+  // Element offset of cached position j in k / v.
+  size_t Cached(size_t j) const {
+    if (kv.blocks == nullptr) return (j % n_ctx) * row;
+    return size_t(kv.blocks[j / kv.block_rows]) * kv.block_stride +
+           (j % kv.block_rows) * row;
+  }
   const T* K(size_t j) const {
-    return j >= pos0 ? kv.new_k + (j - pos0) * row : kv.k + (j % n_ctx) * row;
+    return j >= pos0 ? kv.new_k + (j - pos0) * row : kv.k + Cached(j);
   }
   const T* V(size_t j) const {
-    return j >= pos0 ? kv.new_v + (j - pos0) * row : kv.v + (j % n_ctx) * row;
+    return j >= pos0 ? kv.new_v + (j - pos0) * row : kv.v + Cached(j);
   }
 };
 
@@ -84,6 +90,14 @@ absl::Status Check(const AttentionShape& s, const void* q, size_t n_tokens,
       kv.new_k == nullptr || kv.new_v == nullptr || out == nullptr ||
       scratch == nullptr) {
     return absl::InvalidArgumentError("Attention: null pointer argument");
+  }
+  if (kv.blocks != nullptr &&
+      (kv.block_rows == 0 ||
+       kv.block_stride < kv.block_rows * s.n_kv_heads * s.head_dim)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "Attention: a block table with ", kv.block_rows, " rows per block ",
+        "and a stride of ", kv.block_stride, " elements (needs rows > 0 and ",
+        "stride >= rows x n_kv_heads x head_dim)"));
   }
   return absl::OkStatus();
 }

@@ -7,6 +7,9 @@
 //   keys and values of positions j <= pos0 + t (KvRows):
 //     j <  pos0: the cache, a ring of n_ctx rows [n_ctx][n_kv_heads *
 //                head_dim]: position j is row j % n_ctx;
+//                or, paged (KvRows::blocks set), row j % block_rows of
+//                block blocks[j / block_rows] of a pool of fixed-size
+//                blocks (a sequence's block table; no copy per call);
 //     j >= pos0: the call's own new rows, row j - pos0 of new_k / new_v
 //                (the caller stores them in the cache afterwards).
 // Output:
@@ -54,10 +57,19 @@ struct AttentionShape {
 // float or uint16_t (f16 bits).
 template <typename T>
 struct KvRows {
-  const T* k = nullptr;  // the cache: n_ctx rows
+  const T* k = nullptr;  // the cache: n_ctx rows (paged: the pool's block 0)
   const T* v = nullptr;
   const T* new_k = nullptr;  // n_tokens rows, positions pos0 ..
   const T* new_v = nullptr;
+  // Paged: cached position j (< pos0) is row j % block_rows of block
+  // b = blocks[j / block_rows], whose rows start at k + b * block_stride
+  // (and v + b * block_stride) elements. The table covers positions
+  // 0 .. pos0 - 1 (at least ceil(pos0 / block_rows) entries). Null: the
+  // ring above. The keys are visited in the same order either way, so the
+  // results are bit-identical to a contiguous cache holding the same rows.
+  const int32_t* blocks = nullptr;
+  size_t block_rows = 0;
+  size_t block_stride = 0;
 };
 
 // Floats of scratch Attention needs: one row of scores.
