@@ -43,5 +43,18 @@ TEST(ProtoLimitsTest, CommentsStateTheEngineLimits) {
                          "In [0, ", SamplingParams::kMaxPenaltyLastN, "]")));
 }
 
+TEST(ProtoLimitsTest, CommentsStateTheChatToolLimits) {
+  const std::string proto = Proto();
+  ASSERT_FALSE(proto.empty());
+  EXPECT_THAT(proto, HasSubstr(absl::StrCat(
+                         "At most ", RequestLimits::kMaxChatTools, ".")));
+  EXPECT_THAT(proto,
+              HasSubstr(absl::StrCat("nested deeper than ",
+                                     RequestLimits::kMaxJsonDepth, " levels")));
+  EXPECT_THAT(proto,
+              HasSubstr(absl::StrCat("Nested at most ",
+                                     RequestLimits::kMaxJsonDepth, " levels")));
+}
+
 }  // namespace
 }  // namespace edgellm

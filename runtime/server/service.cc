@@ -42,8 +42,9 @@ v1::FinishReason ToProto(FinishReason reason) {
     case FinishReason::kContextFull:
       return v1::FINISH_REASON_LENGTH;
     case FinishReason::kEndOfGeneration:
-    case FinishReason::kToolCalls:  // not reachable yet: no tools in v1 Chat
       return v1::FINISH_REASON_END_OF_GENERATION;
+    case FinishReason::kToolCalls:
+      return v1::FINISH_REASON_TOOL_CALLS;
     case FinishReason::kCancelled:
       return v1::FINISH_REASON_CANCELLED;
     case FinishReason::kNone:
@@ -70,6 +71,68 @@ absl::StatusOr<Pooling> FromProto(v1::Pooling pooling) {
 }
 
 double Ms(absl::Duration d) { return absl::ToDoubleMilliseconds(d); }
+
+ToolCall FromProto(const v1::ToolCall& call) {
+  return {.index = call.index(),
+          .id = call.id(),
+          .name = call.name(),
+          .arguments = call.arguments()};
+}
+
+void ToProto(const ToolCall& call, v1::ToolCall* out) {
+  out->set_index(call.index);
+  out->set_id(call.id);
+  out->set_name(call.name);
+  out->set_arguments(call.arguments);
+}
+
+// The engine checks names, JSON and nesting (errors name
+// `messages[i].tool_calls[k]`, `tools[i].parameters`, `template_kwargs`);
+// the counts are checked here, before anything is copied.
+absl::Status ToChatRequest(const v1::ChatRequest& request, ChatRequest* chat) {
+  if (request.messages_size() > RequestLimits::kMaxChatMessages) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("messages: ", request.messages_size(),
+                     " messages; at most ", RequestLimits::kMaxChatMessages));
+  }
+  if (request.tools_size() > RequestLimits::kMaxChatTools) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("tools: ", request.tools_size(), " tools; at most ",
+                     RequestLimits::kMaxChatTools));
+  }
+  switch (request.tool_choice()) {
+    case v1::TOOL_CHOICE_UNSPECIFIED:
+    case v1::TOOL_CHOICE_AUTO:
+    case v1::TOOL_CHOICE_NONE:
+      break;
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("tool_choice: unknown value ",
+                       static_cast<int>(request.tool_choice()),
+                       " (TOOL_CHOICE_AUTO or TOOL_CHOICE_NONE)"));
+  }
+  for (const v1::ChatMessage& m : request.messages()) {
+    ChatMessage message;
+    message.role = m.role();
+    message.content = m.content();
+    message.tool_call_id = m.tool_call_id();
+    message.name = m.name();
+    message.reasoning_content = m.reasoning_content();
+    for (const v1::ToolCall& call : m.tool_calls()) {
+      message.tool_calls.push_back(FromProto(call));
+    }
+    chat->messages.push_back(std::move(message));
+  }
+  // TOOL_CHOICE_NONE: no tools in the prompt, so the reply is parsed as
+  // text only (ChatRequest::tools).
+  if (request.tool_choice() != v1::TOOL_CHOICE_NONE) {
+    for (const v1::Tool& t : request.tools()) {
+      chat->tools.push_back({t.name(), t.description(), t.parameters()});
+    }
+  }
+  chat->template_kwargs = request.template_kwargs();
+  return absl::OkStatus();
+}
 
 }  // namespace
 
@@ -154,6 +217,10 @@ absl::Status EdgeLlmService::StreamGeneration(
         v1::GenerateResponse response;
         response.set_text(std::move(token.text));
         response.add_token_ids(token.token);
+        response.set_reasoning(std::move(token.reasoning));
+        for (const ToolCall& call : token.tool_calls) {
+          ToProto(call, response.add_tool_calls());
+        }
         client_gone = !writer->Write(response);
         return !client_gone;
       },
@@ -215,14 +282,7 @@ absl::Status EdgeLlmService::RunChat(
                         frontend_->options().default_max_tokens);
   if (!options.ok()) return options.status();
   chat.options = std::move(*options);
-  if (request.messages_size() > RequestLimits::kMaxChatMessages) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("messages: ", request.messages_size(),
-                     " messages; at most ", RequestLimits::kMaxChatMessages));
-  }
-  for (const v1::ChatMessage& m : request.messages()) {
-    chat.messages.push_back({m.role(), m.content()});
-  }
+  if (absl::Status s = ToChatRequest(request, &chat); !s.ok()) return s;
   chat.deadline = DeadlineOf(*context);
   return StreamGeneration(context,
                           frontend_->engine()->SubmitChat(std::move(chat)),
