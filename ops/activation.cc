@@ -179,10 +179,19 @@ void GeGluRef(const float* gate, const float* up, size_t n, float* y) {
 void GeGlu(const float* gate, const float* up, size_t n, float* y,
            ThreadPool* pool) {
   const float* table = GeluTable();
+  const gelu_internal::GeluKernel& kernel = gelu_internal::BestGeluKernel();
+  // The GELU of a stack-sized piece through the vectorized table kernel,
+  // then the product (bit-identical to the lookup element by element, which
+  // took ten times the instructions: 2.2% of a Gemma 3 1B prompt's, 0.2%
+  // now). A piece of its own, so `y` may be `gate` or `up`.
+  constexpr size_t kPiece = 512;
   ParallelFor(pool, n, BalancedTile(pool, n, kMinElementsPerTask),
               [&](size_t b, size_t e) {
-                for (size_t i = b; i < e; ++i) {
-                  y[i] = GeluTableOne(table, gate[i]) * up[i];
+                float gelu[kPiece];
+                for (size_t i = b; i < e; i += kPiece) {
+                  const size_t m = std::min(kPiece, e - i);
+                  kernel.run(table, gate + i, m, gelu);
+                  for (size_t j = 0; j < m; ++j) y[i + j] = gelu[j] * up[i + j];
                 }
               });
 }
