@@ -200,9 +200,13 @@ absl::StatusOr<std::vector<std::vector<float>>> TeacherForcedLogits(
 
 // What one prompt gave, for the summary line.
 struct PromptOutcome {
-  int free_running_prefix = 0;  // leading steps equal to llama.cpp's ids
+  int free_running_prefix = 0;   // leading steps equal to llama.cpp's ids
+  int teacher_forced_equal = 0;  // steps whose argmax equals llama.cpp's id
   int steps = 0;
   double worst_top5 = 0;
+  // llama.cpp's top-1/top-2 margin where the free-running run ends (-1 when
+  // it never does): how close a call it was.
+  double divergence_margin = -1;
 };
 
 PromptOutcome CheckPrompt(const Reference& ref,
@@ -223,6 +227,11 @@ PromptOutcome CheckPrompt(const Reference& ref,
   while (o.free_running_prefix < steps &&
          ours[o.free_running_prefix] == ref.output_ids[o.free_running_prefix]) {
     ++o.free_running_prefix;
+  }
+  for (int s = 0; s < steps; ++s)
+    o.teacher_forced_equal += ours[s] == ref.output_ids[s];
+  if (o.free_running_prefix < steps) {
+    o.divergence_margin = ref.margins[o.free_running_prefix];
   }
   auto mismatch = [&](int s, const char* rule) {
     return absl::StrFormat(
@@ -329,8 +338,8 @@ TEST_P(LlamaCppReferenceTest, MatchesLlamaCpp) {
   ASSERT_TRUE(engine.ok()) << entry.file << ": " << engine.status();
 
   const Rules rules = RulesFor(entry.architecture, entry.file_type);
-  int matched = 0, total = 0, exact_prompts = 0;
-  double worst_top5 = 0;
+  int matched = 0, total = 0, exact_prompts = 0, teacher_forced = 0;
+  double worst_top5 = 0, widest_divergence = -1;
   for (size_t p = 0; p < refs.size(); ++p) {
     const Reference& ref = refs[p];
     const std::string what = absl::StrCat(stem, " prompt ", p + 1);
@@ -341,15 +350,25 @@ TEST_P(LlamaCppReferenceTest, MatchesLlamaCpp) {
     ASSERT_TRUE(logits.ok()) << what << ": " << logits.status();
     const PromptOutcome o = CheckPrompt(ref, *logits, rules, what);
     matched += o.free_running_prefix;
+    teacher_forced += o.teacher_forced_equal;
+    widest_divergence = std::max(widest_divergence, o.divergence_margin);
     total += o.steps;
     exact_prompts += o.free_running_prefix == o.steps;
     worst_top5 = std::max(worst_top5, o.worst_top5);
   }
+  // The figures of the agreement table in docs/models.md.
+  const std::string divergence =
+      widest_divergence < 0
+          ? std::string("none")
+          : absl::StrFormat("at llama.cpp margins <= %.3g", widest_divergence);
   std::printf(
       "[reference] %s: greedy ids %d/%d as free-running prefixes (%d/%zu "
-      "prompts all equal), worst top-5 logit error %.3g\n",
-      stem.c_str(), matched, total, exact_prompts, refs.size(), worst_top5);
+      "prompts all equal), %d/%d teacher-forced, worst top-5 logit error "
+      "%.3g, divergences %s\n",
+      stem.c_str(), matched, total, exact_prompts, refs.size(), teacher_forced,
+      total, worst_top5, divergence.c_str());
   RecordProperty("ids_matched", matched);
+  RecordProperty("ids_teacher_forced", teacher_forced);
   RecordProperty("ids_total", total);
   RecordProperty("worst_top5_error", absl::StrFormat("%.3g", worst_top5));
 }
