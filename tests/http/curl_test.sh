@@ -9,7 +9,10 @@
 #   - errors are OpenAI's {"error": {...}} with 400 (naming the param), 401,
 #     404 (route, model), 429 (queue full), 503 (draining);
 #   - a client that disconnects frees the slot at once;
-#   - /health and /metrics answer without the token.
+#   - /health and /metrics answer without the token;
+#   - a tool round trip (tools -> a streamed and a plain call -> the tool's
+#     result -> the answer) on a second server whose model's replies are
+#     scripted (tests/server/edgellm_with_scripted_replies).
 set -euo pipefail
 
 py=/usr/bin/python3
@@ -145,6 +148,94 @@ for line in 'edgellm_requests_total{protocol="http",method="POST /v1/completions
             'edgellm_ready 1'; do
   grep -qxF "$line" "$tmp/metrics" && pass "metrics: $line" || fail "metrics lack: $line"
 done
+
+# --- A tool round trip on the second server, whose model calls a weather
+# function (its replies scripted; template, parser and facade real). The
+# expected call and answer are read from the replies file.
+start_tool_server
+tool_url="http://127.0.0.1:$tool_http_port"
+replies=tests/server/tools/weather_replies.json
+# script: "name|arguments|reasoning|answer" of the scripted model.
+script="$("$py" - "$replies" <<'PY'
+import json, re, sys
+name = arguments = reasoning = answer = ""
+for r in json.load(open(sys.argv[1])):
+    call = re.search(r"<tool_call>(.*?)</tool_call>", r["reply"], re.S)
+    if call is None:
+        answer = r["reply"]
+        continue
+    c = json.loads(call.group(1))
+    name = c["name"]
+    arguments = json.dumps(c["arguments"], separators=(",", ":"))
+    reasoning = re.search(r"<think>(.*?)</think>", r["reply"], re.S).group(1).strip()
+print("|".join([name, arguments, json.dumps(reasoning), json.dumps(answer)]))
+PY
+)"
+# (with max_tokens: the call is longer than the default 128 tokens)
+tools='"max_tokens": 300, "tools": [{"type": "function", "function": {"name": "get_weather", "description": "The weather now at a place.", "parameters": {"type": "object", "properties": {"location": {"type": "string"}, "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]}}, "required": ["location"]}}}]'
+question='{"role": "user", "content": "What is the weather in Paris?"}'
+# tool_sse FILE: the streamed calls merged by index as OpenAI's clients
+# merge them, then "name|arguments|reasoning|content|finish|id prefix".
+tool_sse() {
+  "$py" - "$1" <<'PY'
+import json, sys
+events = open(sys.argv[1]).read().split("\n\n")
+assert events[-2] == "data: [DONE]", events[-2:]
+calls, reasoning, content, finish = {}, "", "", None
+for e in events[:-2]:
+    chunk = json.loads(e[6:])
+    assert "error" not in chunk, chunk
+    for c in chunk["choices"]:
+        d = c["delta"]
+        reasoning += d.get("reasoning_content") or ""
+        content += d.get("content") or ""
+        for t in d.get("tool_calls") or []:
+            assert t["type"] == "function", t
+            call = calls.setdefault(t["index"], {"id": "", "name": "", "arguments": ""})
+            call["id"] += t.get("id") or ""
+            call["name"] += t["function"].get("name") or ""
+            call["arguments"] += t["function"].get("arguments") or ""
+        finish = c["finish_reason"] or finish
+assert list(calls) == [0], calls
+c = calls[0]
+print("|".join([c["name"], c["arguments"], json.dumps(reasoning.strip()),
+                json.dumps(content.strip()), finish, c["id"][:5]]))
+PY
+}
+tpost() {  # like post, on the tool server
+  local body="$1"; shift
+  curl -sS -o "$tmp/body" -w '%{http_code}' -H "Authorization: Bearer $token" \
+    -H 'Content-Type: application/json' -d "$body" "$@" "$tool_url/v1/chat/completions"
+}
+expected_call="$(echo "$script" | cut -d'|' -f1-3)"
+curl -sSN -H "Authorization: Bearer $token" \
+  -d "{\"messages\": [$question], $tools, \"stream\": true}" \
+  "$tool_url/v1/chat/completions" >"$tmp/tool.sse"
+check "tool call streamed: delta.tool_calls, reasoning_content, no content, finish tool_calls" \
+  "$expected_call|\"\"|tool_calls|call_" "$(tool_sse "$tmp/tool.sse")"
+check "tool call, not streamed: 200" 200 "$(tpost "{\"messages\": [$question], $tools}")"
+check "message.tool_calls, content null, finish tool_calls" \
+  "$(echo "$expected_call" | cut -d'|' -f1-2)|None|tool_calls|function" \
+  "$(json '"|".join([j["choices"][0]["message"]["tool_calls"][0]["function"]["name"], j["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"], str(j["choices"][0]["message"]["content"]), j["choices"][0]["finish_reason"], j["choices"][0]["message"]["tool_calls"][0]["type"]])')"
+# The client sends the assistant's message back with the tool's result.
+assistant="$(json 'json.dumps(j["choices"][0]["message"])')"
+call_id="$(json 'j["choices"][0]["message"]["tool_calls"][0]["id"]')"
+result="{\"role\": \"tool\", \"tool_call_id\": \"$call_id\", \"content\": \"{\\\"temperature\\\": 18, \\\"sky\\\": \\\"rain\\\"}\"}"
+check "the answer after the tool result: 200" 200 \
+  "$(tpost "{\"messages\": [$question, $assistant, $result], $tools}")"
+check "the answer is the model's text, finish stop" \
+  "$(echo "$script" | cut -d'|' -f4)|stop|False" \
+  "$(json 'json.dumps(j["choices"][0]["message"]["content"]) + "|" + j["choices"][0]["finish_reason"] + "|" + str("tool_calls" in j["choices"][0]["message"])')"
+check "tool_choice none: text, no call" "stop|False" \
+  "$(tpost "{\"messages\": [$question], $tools, \"tool_choice\": \"none\"}" >/dev/null; json 'j["choices"][0]["finish_reason"] + "|" + str("tool_calls" in j["choices"][0]["message"])')"
+check "bad tool parameters: 400 naming tools" "400 tools" \
+  "$(tpost "{\"messages\": [$question], \"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"f\", \"parameters\": 3}}]}") $(json 'j["error"]["param"]')"
+check "a forced call: 400 naming tool_choice" "400 tool_choice" \
+  "$(tpost "{\"messages\": [$question], $tools, \"tool_choice\": \"required\"}") $(json 'j["error"]["param"]')"
+kill -TERM "$tool_server_pid"
+wait "$tool_server_pid" && code=0 || code=$?
+tool_server_pid=""
+check "tool server exits 0" 0 "$code"
 
 # --- Draining: a running stream finishes, new requests and /health get 503.
 curl -sSN -H "Authorization: Bearer $token" -d "{$long, \"stream\": true}" \

@@ -2,7 +2,9 @@
 # The official `openai` Node.js client (tests/http/node, pinned in its
 # package-lock.json and installed by tools/setup.sh) against the real
 # server on a tiny model: models, a streamed chat completion, a completion
-# equal to `edgellm generate --temperature 0`, embeddings, typed errors.
+# equal to `edgellm generate --temperature 0`, embeddings, typed errors;
+# then a tool round trip (node/openai_tools.mjs) against a server whose
+# model calls a weather function (its replies scripted).
 # Skips (exit 0 with a message) when node or the installed client is
 # missing.
 set -euo pipefail
@@ -25,3 +27,14 @@ fi
 kill -TERM "$server_pid"
 wait "$server_pid"
 server_pid=""
+
+# A tool round trip, against a server whose model calls a weather tool.
+start_tool_server
+if ! node "$(dirname "$script")/openai_tools.mjs" "http://127.0.0.1:$tool_http_port/v1" \
+    "$token" tests/server/tools/weather_replies.json; then
+  echo "--- server log"; cat "$tmp/tool_server.log"
+  exit 1
+fi
+kill -TERM "$tool_server_pid"
+wait "$tool_server_pid"
+tool_server_pid=""

@@ -92,9 +92,17 @@ bool WriteEventStream(StreamState& s, httplib::DataSink& sink) {
   const StreamEvent final = Frontend::ReadGeneration(
       *s.stream,
       [&](StreamEvent& token) {
-        // A token that ends inside a UTF-8 character releases no text yet.
-        return token.text.empty() ||
-               write(SseEvent(s.format.TextChunk(token.text)));
+        // A token that ends inside a UTF-8 character (or maybe inside
+        // tool-call markup) releases nothing yet.
+        if (token.text.empty() && token.reasoning.empty() &&
+            token.tool_calls.empty()) {
+          return true;
+        }
+        if (!s.format.chat())
+          return write(SseEvent(s.format.TextChunk(token.text)));
+        return write(SseEvent(s.format.DeltaChunk(
+            {std::move(token.text), std::move(token.reasoning),
+             std::move(token.tool_calls)})));
       },
       [&] { return s.connection.Closed(); }, s.call->record);
   if (final.status.ok()) {
@@ -157,13 +165,12 @@ class Handlers {
     if (!parsed.ok()) return parsed.status();
     const std::string& model = frontend_->options().model_name;
     if (absl::Status s = CheckModel(parsed->model, model); !s.ok()) return s;
-    // parsed->tools and tool_choice go into the ChatRequest once the
-    // engine's chat request carries tools; until then the parser refuses
-    // requests that need a tool call.
     absl::StatusOr<std::shared_ptr<GenerationStream>> stream;
     if (chat) {
       ChatRequest request;
       request.messages = std::move(parsed->messages);
+      request.tools = std::move(parsed->tools);
+      request.template_kwargs = std::move(parsed->template_kwargs);
       request.options = std::move(parsed->options);
       stream = engine.SubmitChat(std::move(request));
     } else {
@@ -206,16 +213,23 @@ class Handlers {
       return absl::OkStatus();
     }
     const PeerConnection connection = ConnectionOf(req);
-    std::string text;
+    ChatReplyParts reply;
     const StreamEvent final = Frontend::ReadGeneration(
         **stream,
         [&](StreamEvent& token) {
-          text += token.text;
+          reply.content += token.text;
+          reply.reasoning += token.reasoning;
+          for (ToolCall& c : token.tool_calls) {
+            reply.tool_calls.push_back(std::move(c));
+          }
           return true;
         },
         [&] { return connection.Closed(); }, call->record);
     if (!final.status.ok()) return final.status;
-    SendJson(res, 200, format.Complete(text, final.finish_reason, final.stats));
+    SendJson(res, 200,
+             chat ? format.CompleteChat(reply, final.finish_reason, final.stats)
+                  : format.Complete(reply.content, final.finish_reason,
+                                    final.stats));
     return absl::OkStatus();
   }
 

@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "runtime/server/generate_options.h"
+#include "runtime/server/http/openai_tools.h"
 
 namespace edgellm::server::http {
 namespace {
@@ -183,49 +184,6 @@ absl::Status CheckUnsupported(const json& body) {
       "only {\"type\": \"text\"} is supported (no JSON mode or schema)");
 }
 
-// tools: a list of {"type": "function", "function": {"name": ...}};
-// tool_choice: "none", "auto", "required" or {"type": "function",
-// "function": {"name": ...}}.
-absl::Status ReadTools(const json& body, CompletionCall* call) {
-  if (const json* tools = Field(body, "tools")) {
-    if (!tools->is_array()) return Invalid("tools", "must be a list");
-    for (size_t i = 0; i < tools->size(); ++i) {
-      const json& t = (*tools)[i];
-      const std::string at = absl::StrCat("tools[", i, "]");
-      if (!t.is_object() || t.value("type", json()) != "function") {
-        return Invalid(at, "must be {\"type\": \"function\", ...}");
-      }
-      const json* f = Field(t, "function");
-      if (f == nullptr || !f->is_object() || !f->contains("name") ||
-          !(*f)["name"].is_string()) {
-        return Invalid(absl::StrCat(at, ".function"),
-                       "must be an object with a string `name`");
-      }
-    }
-    call->tools = *tools;
-  }
-  if (const json* choice = Field(body, "tool_choice")) {
-    const bool named = choice->is_object() &&
-                       choice->value("type", json()) == "function" &&
-                       choice->contains("function");
-    if (!named && *choice != "none" && *choice != "auto" &&
-        *choice != "required") {
-      return Invalid("tool_choice",
-                     "must be \"none\", \"auto\", \"required\" or a named "
-                     "function");
-    }
-    call->tool_choice = *choice;
-  }
-  // The engine does not render tools into the prompt yet, so it cannot be
-  // made to call one; answering with text would break the contract.
-  if (call->tool_choice == "required" || call->tool_choice.is_object()) {
-    return Invalid("tool_choice",
-                   "this server cannot force a tool call yet; use \"auto\" or "
-                   "\"none\"");
-  }
-  return absl::OkStatus();
-}
-
 // A message's content: a string, or a list of {"type": "text", "text": ...}
 // parts, which are joined.
 absl::StatusOr<std::string> ReadContent(const json& message,
@@ -240,8 +198,9 @@ absl::StatusOr<std::string> ReadContent(const json& message,
   std::string text;
   for (size_t i = 0; i < content->size(); ++i) {
     const json& part = (*content)[i];
-    if (!part.is_object() || part.value("type", json()) != "text" ||
-        !part.contains("text") || !part["text"].is_string()) {
+    const json* type = part.is_object() ? Field(part, "type") : nullptr;
+    if (type == nullptr || *type != "text" || !part.contains("text") ||
+        !part["text"].is_string()) {
       return Invalid(absl::StrCat(at, ".content[", i, "]"),
                      "only {\"type\": \"text\", \"text\": ...} parts are "
                      "supported");
@@ -271,10 +230,26 @@ absl::Status ReadMessages(const json& body, std::vector<ChatMessage>* out) {
     }
     absl::StatusOr<std::string> content = ReadContent(m, at);
     if (!content.ok()) return content.status();
-    std::string r = role->get<std::string>();
+    ChatMessage message;
+    message.role = role->get<std::string>();
     // OpenAI's newer name for the system turn.
-    if (r == "developer") r = "system";
-    out->push_back({std::move(r), std::move(*content)});
+    if (message.role == "developer") message.role = "system";
+    message.content = std::move(*content);
+    for (auto [key, field] :
+         {std::pair{"tool_call_id", &message.tool_call_id},
+          std::pair{"name", &message.name},
+          std::pair{"reasoning_content", &message.reasoning_content}}) {
+      const json* v = Field(m, key);
+      if (v == nullptr) continue;
+      if (!v->is_string()) {
+        return Invalid(absl::StrCat(at, ".", key), "must be a string");
+      }
+      *field = v->get<std::string>();
+    }
+    if (absl::Status s = ReadToolCalls(m, at, &message.tool_calls); !s.ok()) {
+      return s;
+    }
+    out->push_back(std::move(message));
   }
   return absl::OkStatus();
 }
@@ -402,7 +377,15 @@ absl::StatusOr<CompletionCall> ParseCompletionRequest(
   if (s.ok()) s = ReadStreamOptions(*body, &call);
   if (s.ok())
     s = chat ? ReadMessages(*body, &call.messages) : ReadPrompt(*body, &call);
-  if (s.ok() && chat) s = ReadTools(*body, &call);
+  if (s.ok() && chat) s = ReadTools(*body, &call.tools);
+  if (s.ok() && chat) {
+    absl::StatusOr<std::string> kwargs = ReadTemplateKwargs(*body);
+    if (kwargs.ok()) {
+      call.template_kwargs = std::move(*kwargs);
+    } else {
+      s = kwargs.status();
+    }
+  }
   GenerationFields fields;
   if (s.ok()) s = ReadGenerationFields(*body, &fields);
   if (!s.ok()) return s;

@@ -11,14 +11,13 @@
 // sampling and limit fields go through the mapping the gRPC service uses
 // too (../generate_options.h).
 //
-// `tools`, `tool_choice` and `parallel_tool_calls` are accepted and checked
-// for shape, and kept (CompletionCall::tools) for the engine's tool calling;
-// until the engine renders tools into the prompt, a request that requires a
-// tool call (tool_choice "required" or a named function) is refused, and
-// others are answered with text. Unknown fields are ignored, as clients
-// send vendor fields of their own; known fields this server cannot honour
-// (logprobs, echo, suffix, best_of > 1, response_format other than text)
-// are refused by name.
+// Chat requests may carry tools (`tools`, `tool_choice`, assistant messages'
+// `tool_calls`, `role: "tool"` messages with `tool_call_id`, and the
+// extensions `reasoning_content` on assistant messages and
+// `chat_template_kwargs`): see openai_tools.h. Unknown fields are ignored,
+// as clients send vendor fields of their own; known fields this server
+// cannot honour (logprobs, echo, suffix, best_of > 1, response_format
+// other than text, a forced tool call) are refused by name.
 //
 // POST /v1/embeddings: model, input (a string, a list of strings, a list of
 // token ids or a list of such lists), encoding_format "float" or "base64",
@@ -52,11 +51,10 @@ struct CompletionCall {
   std::string prompt;
   std::vector<int32_t> prompt_ids;
   GenerateOptions options;
-  // The request's `tools` (a JSON array of {"type": "function", ...}) and
-  // `tool_choice` ("auto" when not given), kept for the engine's tool
-  // calling; empty / "auto" when absent.
-  nlohmann::json tools = nlohmann::json::array();
-  nlohmann::json tool_choice = "auto";
+  // Chat: the tools the template renders (none when absent or
+  // tool_choice is "none") and chat_template_kwargs as JSON text.
+  std::vector<ChatTool> tools;
+  std::string template_kwargs;
 };
 
 absl::StatusOr<CompletionCall> ParseCompletionRequest(

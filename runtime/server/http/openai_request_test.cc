@@ -128,23 +128,114 @@ TEST(ParseCompletionRequestTest, BadRequestsNameTheParameter) {
               StartsWith("response_format: "));
 }
 
-TEST(ParseCompletionRequestTest, ToolsAreAcceptedAndKept) {
+TEST(ParseCompletionRequestTest, ToolsGoToTheEngine) {
   absl::StatusOr<CompletionCall> c = Chat(R"({
     "messages": [{"role": "user", "content": "weather?"}],
     "tools": [{"type": "function", "function": {"name": "get_weather",
-               "parameters": {"type": "object"}}}],
-    "tool_choice": "auto", "parallel_tool_calls": true})");
+               "description": "The weather now.",
+               "parameters": {"type": "object", "properties":
+                              {"location": {"type": "string"}}}}},
+              {"type": "function", "function": {"name": "now"}}],
+    "tool_choice": "auto", "parallel_tool_calls": true,
+    "chat_template_kwargs": {"enable_thinking": false}})");
   ASSERT_TRUE(c.ok()) << c.status();
-  ASSERT_EQ(c->tools.size(), 1u);
-  EXPECT_EQ(c->tools[0]["function"]["name"], "get_weather");
-  EXPECT_EQ(c->tool_choice, "auto");
-  EXPECT_THAT(Error(Chat(R"({"messages": [{"role": "user", "content": "x"}],
-      "tools": [{"type": "function"}]})")),
+  ASSERT_EQ(c->tools.size(), 2u);
+  EXPECT_EQ(c->tools[0].name, "get_weather");
+  EXPECT_EQ(c->tools[0].description, "The weather now.");
+  EXPECT_EQ(nlohmann::json::parse(c->tools[0].parameters),
+            nlohmann::json::parse(
+                R"({"type": "object", "properties":
+                    {"location": {"type": "string"}}})"));
+  EXPECT_EQ(c->tools[1].name, "now");
+  EXPECT_EQ(c->tools[1].parameters, "");
+  EXPECT_EQ(c->template_kwargs, R"({"enable_thinking":false})");
+  // "none": checked, but left out of the prompt.
+  c = Chat(R"({"messages": [{"role": "user", "content": "x"}],
+      "tools": [{"type": "function", "function": {"name": "f"}}],
+      "tool_choice": "none"})");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->tools.empty());
+}
+
+TEST(ParseCompletionRequestTest, AToolRoundTripsMessages) {
+  absl::StatusOr<CompletionCall> c = Chat(R"({"messages": [
+    {"role": "user", "content": "weather in Paris?"},
+    {"role": "assistant", "content": null, "reasoning_content": "Ask it.",
+     "tool_calls": [{"id": "call_1", "type": "function", "function":
+                     {"name": "get_weather",
+                      "arguments": "{\"location\": \"Paris\"}"}},
+                    {"id": "call_2", "type": "function", "function":
+                     {"name": "get_time", "arguments": {"zone": "CET"}}}]},
+    {"role": "tool", "tool_call_id": "call_1", "name": "get_weather",
+     "content": "18 C"}]})");
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_EQ(c->messages.size(), 3u);
+  const ChatMessage& assistant = c->messages[1];
+  EXPECT_EQ(assistant.content, "");
+  EXPECT_EQ(assistant.reasoning_content, "Ask it.");
+  ASSERT_EQ(assistant.tool_calls.size(), 2u);
+  EXPECT_EQ(assistant.tool_calls[0].id, "call_1");
+  EXPECT_EQ(assistant.tool_calls[0].name, "get_weather");
+  EXPECT_EQ(assistant.tool_calls[0].arguments, R"({"location": "Paris"})");
+  // An object (some clients send one) becomes its JSON text.
+  EXPECT_EQ(assistant.tool_calls[1].arguments, R"({"zone":"CET"})");
+  const ChatMessage& tool = c->messages[2];
+  EXPECT_EQ(tool.role, "tool");
+  EXPECT_EQ(tool.tool_call_id, "call_1");
+  EXPECT_EQ(tool.name, "get_weather");
+  EXPECT_EQ(tool.content, "18 C");
+}
+
+TEST(ParseCompletionRequestTest, BadToolsNameTheParameter) {
+  const std::string user = R"("messages": [{"role": "user", "content": "x"}])";
+  EXPECT_THAT(Error(Chat("{" + user + R"(, "tools": {}})")),
+              StartsWith("tools: "));
+  EXPECT_THAT(Error(Chat("{" + user + R"(, "tools": [{"type": "function"}]})")),
               StartsWith("tools[0].function: "));
-  // A tool call the engine cannot make yet is refused, not faked.
-  EXPECT_THAT(Error(Chat(R"({"messages": [{"role": "user", "content": "x"}],
-      "tools": [], "tool_choice": "required"})")),
+  EXPECT_THAT(
+      Error(Chat("{" + user +
+                 R"(, "tools": [{"type": "function", "function": {"name": "f"}},
+                     {"type": "function", "function": {"name": ""}}]})")),
+      StartsWith("tools[1].function.name: "));
+  EXPECT_THAT(Error(Chat("{" + user +
+                         R"(, "tools": [{"type": "function", "function":
+                             {"name": "f", "parameters": "{}"}}]})")),
+              StartsWith("tools[0].function.parameters: "));
+  std::string deep;
+  for (int i = 0; i < 100; ++i) deep += R"({"a": )";
+  deep += "1" + std::string(100, '}');
+  EXPECT_THAT(Error(Chat("{" + user +
+                         R"(, "tools": [{"type": "function", "function":
+                             {"name": "f", "parameters": )" +
+                         deep + "}}]}")),
+              StartsWith("tools[0].function.parameters: JSON nested deeper "
+                         "than 64 levels"));
+  std::string many = R"({"type": "function", "function": {"name": "f"}})";
+  for (int i = 0; i < RequestLimits::kMaxChatTools; ++i) {
+    many += R"(, {"type": "function", "function": {"name": "f"}})";
+  }
+  EXPECT_THAT(Error(Chat("{" + user + R"(, "tools": [)" + many + "]}")),
+              StartsWith("tools: 129 tools; at most 128"));
+  // A call cannot be forced, so asking for one is refused, not faked.
+  for (const char* choice :
+       {R"("required")",
+        R"({"type": "function", "function": {"name": "f"}})"}) {
+    EXPECT_THAT(Error(Chat("{" + user + R"(, "tool_choice": )" + choice + "}")),
+                StartsWith("tool_choice: "));
+  }
+  EXPECT_THAT(Error(Chat("{" + user + R"(, "tool_choice": "sometimes"})")),
               StartsWith("tool_choice: "));
+  EXPECT_THAT(Error(Chat(R"({"messages": [{"role": "assistant",
+      "tool_calls": [{"type": "function", "function": {"arguments": "{}"}}]}]})")),
+              StartsWith("messages[0].tool_calls[0].function.name: "));
+  EXPECT_THAT(Error(Chat(R"({"messages": [{"role": "assistant",
+      "tool_calls": [{"function": {"name": "f", "arguments": 3}}]}]})")),
+              StartsWith("messages[0].tool_calls[0].function.arguments: "));
+  EXPECT_THAT(Error(Chat(R"({"messages": [{"role": "tool",
+      "tool_call_id": 7, "content": "x"}]})")),
+              StartsWith("messages[0].tool_call_id: "));
+  EXPECT_THAT(Error(Chat("{" + user + R"(, "chat_template_kwargs": [1]})")),
+              StartsWith("chat_template_kwargs: "));
 }
 
 TEST(ParseEmbeddingRequestTest, InputForms) {

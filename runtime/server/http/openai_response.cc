@@ -18,6 +18,7 @@ using nlohmann::json;
 std::string OpenAiName(absl::string_view field) {
   if (field == "texts" || field == "token_ids") return "input";
   if (field == "prompt_ids") return "prompt";
+  if (field == "template_kwargs") return "chat_template_kwargs";
   return std::string(field);
 }
 
@@ -182,6 +183,22 @@ json CompletionFormatter::TextChunk(absl::string_view text) {
   return chunk;
 }
 
+json CompletionFormatter::DeltaChunk(const ChatReplyParts& delta) {
+  json chunk = TextChunk(delta.content);
+  json& d = chunk["choices"][0]["delta"];
+  // TextChunk writes content when it is empty only for the role's chunk.
+  if (delta.content.empty() && !d.contains("role")) d.erase("content");
+  if (!delta.reasoning.empty()) d["reasoning_content"] = delta.reasoning;
+  if (!delta.tool_calls.empty()) {
+    json calls = json::array();
+    for (const ToolCall& c : delta.tool_calls) {
+      calls.push_back(ToolCallJson(c, /*with_index=*/true));
+    }
+    d["tool_calls"] = std::move(calls);
+  }
+  return chunk;
+}
+
 json CompletionFormatter::FinishChunk(FinishReason finish) const {
   json chunk = Envelope(true);
   json choice = Choice("", std::string(FinishReasonOf(finish)).c_str(), true);
@@ -205,6 +222,32 @@ json CompletionFormatter::Complete(absl::string_view text, FinishReason finish,
       {Choice(text, std::string(FinishReasonOf(finish)).c_str(), false)});
   response["usage"] = UsageJson(stats);
   return response;
+}
+
+json CompletionFormatter::CompleteChat(const ChatReplyParts& reply,
+                                       FinishReason finish,
+                                       const RequestStats& stats) const {
+  json response = Complete(reply.content, finish, stats);
+  json& message = response["choices"][0]["message"];
+  if (!reply.reasoning.empty()) message["reasoning_content"] = reply.reasoning;
+  if (!reply.tool_calls.empty()) {
+    if (reply.content.empty()) message["content"] = nullptr;
+    json calls = json::array();
+    for (const ToolCall& c : reply.tool_calls) {
+      calls.push_back(ToolCallJson(c, /*with_index=*/false));
+    }
+    message["tool_calls"] = std::move(calls);
+  }
+  return response;
+}
+
+json ToolCallJson(const ToolCall& call, bool with_index) {
+  json j = json::object();
+  if (with_index) j["index"] = call.index;
+  j["id"] = call.id;
+  j["type"] = "function";
+  j["function"] = {{"name", call.name}, {"arguments", call.arguments}};
+  return j;
 }
 
 std::string SseEvent(const json& data) {

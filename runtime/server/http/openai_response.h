@@ -37,11 +37,23 @@ std::string ParamOf(absl::string_view message);
 nlohmann::json ErrorJson(const absl::Status& status);
 
 // "stop" (a stop string, end of generation), "length" (max_tokens,
-// context full), or "" while running or when cancelled.
+// context full), "tool_calls" (the turn ended after calling tools), or ""
+// while running or when cancelled.
 absl::string_view FinishReasonOf(FinishReason reason);
 
 // {"prompt_tokens", "completion_tokens", "total_tokens"}.
 nlohmann::json UsageJson(const RequestStats& stats);
+
+// A chat reply's parts, as the engine's Chat stream parses them.
+struct ChatReplyParts {
+  std::string content;
+  std::string reasoning;
+  std::vector<ToolCall> tool_calls;
+};
+
+// OpenAI's form of a call: {"index"?, "id", "type": "function", "function":
+// {"name", "arguments"}}; `index` only in streamed deltas.
+nlohmann::json ToolCallJson(const ToolCall& call, bool with_index);
 
 // Builds the responses of one completion: ids and timestamps fixed at
 // construction, chat ("chat.completion[.chunk]") or text ("text_completion").
@@ -53,6 +65,9 @@ class CompletionFormatter {
   // A streamed chunk carrying `text`; the first chat chunk also carries
   // the assistant role.
   nlohmann::json TextChunk(absl::string_view text);
+  // A chat chunk whose delta carries what one token released: "content",
+  // "reasoning_content" and "tool_calls", each only when non-empty.
+  nlohmann::json DeltaChunk(const ChatReplyParts& delta);
   // The chunk that ends the choice: an empty delta and `finish`.
   nlohmann::json FinishChunk(FinishReason finish) const;
   // With stream_options.include_usage: the last chunk, no choices.
@@ -60,6 +75,11 @@ class CompletionFormatter {
   // The whole (non-streamed) response.
   nlohmann::json Complete(absl::string_view text, FinishReason finish,
                           const RequestStats& stats) const;
+  // The whole chat response: message.content (null when the reply only
+  // calls tools, as OpenAI's), message.tool_calls and reasoning_content
+  // when there are any.
+  nlohmann::json CompleteChat(const ChatReplyParts& reply, FinishReason finish,
+                              const RequestStats& stats) const;
   bool chat() const { return chat_; }
   // Whether chunks carry "usage": null (stream_options.include_usage).
   void set_include_usage(bool include) { include_usage_ = include; }

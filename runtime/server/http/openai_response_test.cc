@@ -29,6 +29,9 @@ TEST(ParamOfTest, NamesTheFieldInOpenAiTerms) {
   EXPECT_EQ(ParamOf("texts[0]: empty"), "input");
   EXPECT_EQ(ParamOf("token_ids[3]: 99 is outside"), "input");
   EXPECT_EQ(ParamOf("prompt: 900 tokens exceed"), "prompt");
+  EXPECT_EQ(ParamOf("tools[2].parameters: not valid JSON"), "tools");
+  EXPECT_EQ(ParamOf("template_kwargs: \"messages\" is set"),
+            "chat_template_kwargs");
   EXPECT_EQ(ParamOf("the model has no tokenizer.chat_template; name it"), "");
   EXPECT_EQ(ParamOf("no colon here"), "");
 }
@@ -86,6 +89,44 @@ TEST(CompletionFormatterTest, UsageChunkAndCompleteResponse) {
   EXPECT_EQ(whole["choices"][0]["message"]["content"], "hello");
   EXPECT_EQ(whole["choices"][0]["finish_reason"], "stop");
   EXPECT_EQ(whole["usage"]["total_tokens"], 10);
+}
+
+TEST(CompletionFormatterTest, ChatDeltasCarryReasoningAndToolCalls) {
+  CompletionFormatter f(true, 2, "m", absl::FromUnixSeconds(5));
+  const json role = f.TextChunk("");
+  EXPECT_EQ(role["choices"][0]["delta"]["role"], "assistant");
+  const json thinking = f.DeltaChunk({.reasoning = "Hmm."});
+  EXPECT_EQ(thinking["choices"][0]["delta"],
+            json({{"reasoning_content", "Hmm."}}));
+  const ToolCall call{.index = 1,
+                      .id = "call_9_1",
+                      .name = "get_weather",
+                      .arguments = R"({"location":"Paris"})"};
+  const json calls = f.DeltaChunk({.tool_calls = {call}});
+  EXPECT_EQ(calls["choices"][0]["delta"],
+            json::parse(R"({"tool_calls": [{"index": 1, "id": "call_9_1",
+                "type": "function", "function": {"name": "get_weather",
+                "arguments": "{\"location\":\"Paris\"}"}}]})"));
+  EXPECT_EQ(f.DeltaChunk({.content = "ok"})["choices"][0]["delta"],
+            json({{"content", "ok"}}));
+  EXPECT_EQ(
+      f.FinishChunk(FinishReason::kToolCalls)["choices"][0]["finish_reason"],
+      "tool_calls");
+
+  const json whole = f.CompleteChat({.reasoning = "Hmm.", .tool_calls = {call}},
+                                    FinishReason::kToolCalls, {});
+  const json& message = whole["choices"][0]["message"];
+  EXPECT_TRUE(message["content"].is_null());
+  EXPECT_EQ(message["reasoning_content"], "Hmm.");
+  EXPECT_EQ(message["tool_calls"][0],
+            json::parse(R"({"id": "call_9_1", "type": "function", "function":
+                {"name": "get_weather",
+                 "arguments": "{\"location\":\"Paris\"}"}})"));
+  EXPECT_EQ(whole["choices"][0]["finish_reason"], "tool_calls");
+  const json text = f.CompleteChat({.content = "hi"}, FinishReason::kStop, {});
+  EXPECT_EQ(text["choices"][0]["message"]["content"], "hi");
+  EXPECT_FALSE(text["choices"][0]["message"].contains("tool_calls"));
+  EXPECT_FALSE(text["choices"][0]["message"].contains("reasoning_content"));
 }
 
 TEST(CompletionFormatterTest, TextCompletions) {
