@@ -6,8 +6,16 @@
 //
 // Flags: --server HOST:PORT, --prompt TEXT, --max-tokens N, --temperature T,
 // --seed S, --stop TEXT (repeatable), --token TOKEN (bearer), --tls-ca PEM,
-// --timeout SECONDS. Exit status 0 on success, 1 with the gRPC status on
-// stderr otherwise, 2 for a bad flag.
+// --timeout SECONDS, --weather-tool. Exit status 0 on success, 1 with the gRPC
+// status on stderr otherwise, 2 for a bad flag.
+//
+// With --weather-tool it runs a tool-calling round trip through Chat: the
+// --prompt as the user's question with a `get_weather` tool; each call the
+// model makes is answered by the local GetWeather() below and sent back as a
+// "tool" message, and the model's answer is streamed to stdout (reasoning
+// and calls are logged to stderr):
+//
+//   client --weather-tool --prompt "What is the weather in Paris?"
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
@@ -20,6 +28,7 @@
 #include <vector>
 
 #include "edgellm/v1/edgellm.grpc.pb.h"
+#include "nlohmann/json.hpp"
 
 namespace {
 
@@ -35,11 +44,16 @@ struct Args {
   std::string token;
   std::string tls_ca;
   double timeout_seconds = 60;
+  bool weather_tool = false;
 };
 
 bool ParseArgs(int argc, char** argv, Args& args) {
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
+    if (flag == "--weather-tool") {
+      args.weather_tool = true;
+      continue;
+    }
     if (i + 1 >= argc) {
       std::cerr << "client: " << flag << " needs a value\n";
       return false;
@@ -83,6 +97,126 @@ std::shared_ptr<grpc::ChannelCredentials> Credentials(const Args& args) {
   return grpc::SslCredentials(ssl);
 }
 
+void SetDeadline(const Args& args, grpc::ClientContext& context) {
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::milliseconds(static_cast<long long>(
+                           args.timeout_seconds * 1000)));
+  if (!args.token.empty()) {
+    context.AddMetadata("authorization", "Bearer " + args.token);
+  }
+}
+
+std::string StringOr(const nlohmann::json& object, const char* key,
+                     const char* otherwise) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>()
+                                               : otherwise;
+}
+
+// The tool: a stand-in for a weather service.
+nlohmann::json GetWeather(const nlohmann::json& arguments) {
+  const std::string unit = StringOr(arguments, "unit", "celsius");
+  return {{"location", StringOr(arguments, "location", "")},
+          {"temperature", unit == "celsius" ? 18 : 64},
+          {"unit", unit},
+          {"sky", "rain"}};
+}
+
+struct ChatReply {
+  std::string reasoning;
+  std::vector<edgellm::v1::ToolCall> calls;
+  edgellm::v1::FinishReason finish = edgellm::v1::FINISH_REASON_UNSPECIFIED;
+  grpc::Status status;
+};
+
+// One Chat call: content to stdout.
+ChatReply StreamChat(edgellm::v1::EdgeLlm::Stub& stub, const Args& args,
+                     const edgellm::v1::ChatRequest& request) {
+  grpc::ClientContext context;
+  SetDeadline(args, context);
+  auto reader = stub.Chat(&context, request);
+  ChatReply reply;
+  edgellm::v1::GenerateResponse response;
+  while (reader->Read(&response)) {
+    std::fwrite(response.text().data(), 1, response.text().size(), stdout);
+    std::fflush(stdout);
+    reply.reasoning += response.reasoning();
+    for (const auto& call : response.tool_calls()) reply.calls.push_back(call);
+    if (response.finish_reason() != edgellm::v1::FINISH_REASON_UNSPECIFIED) {
+      reply.finish = response.finish_reason();
+    }
+  }
+  reply.status = reader->Finish();
+  if (reply.status.ok()) {
+    std::fprintf(stderr, "# finish=%s\n",
+                 edgellm::v1::FinishReason_Name(reply.finish).c_str());
+  }
+  return reply;
+}
+
+int Fail(const grpc::Status& status) {
+  std::fprintf(stderr, "\nerror: %d: %s\n", status.error_code(),
+               status.error_message().c_str());
+  return 1;
+}
+
+// tools -> the model's calls -> their results -> the model's answer.
+int WeatherRoundTrip(edgellm::v1::EdgeLlm::Stub& stub, const Args& args) {
+  edgellm::v1::ChatRequest request;
+  edgellm::v1::ChatMessage* question = request.add_messages();
+  question->set_role("user");
+  question->set_content(args.prompt);
+  edgellm::v1::Tool* tool = request.add_tools();
+  tool->set_name("get_weather");
+  tool->set_description("The current weather at a place.");
+  tool->set_parameters(nlohmann::json{
+      {"type", "object"},
+      {"properties",
+       {{"location", {{"type", "string"}, {"description", "a city"}}},
+        {"unit", {{"type", "string"}, {"enum", {"celsius", "fahrenheit"}}}}}},
+      {"required",
+       {"location"}}}.dump());
+  request.mutable_limits()->set_max_tokens(args.max_tokens);
+  if (args.has_temperature) {
+    request.mutable_sampling()->set_temperature(args.temperature);
+  }
+  const ChatReply first = StreamChat(stub, args, request);
+  if (!first.status.ok()) return Fail(first.status);
+  const size_t begin = first.reasoning.find_first_not_of(" \n");
+  if (begin != std::string::npos) {
+    const size_t end = first.reasoning.find_last_not_of(" \n");
+    std::fprintf(stderr, "# reasoning: %s\n",
+                 first.reasoning.substr(begin, end - begin + 1).c_str());
+  }
+  if (first.finish == edgellm::v1::FINISH_REASON_TOOL_CALLS) {
+    // The assistant's turn goes back as it was, then one result per call.
+    edgellm::v1::ChatMessage* assistant = request.add_messages();
+    assistant->set_role("assistant");
+    assistant->set_reasoning_content(first.reasoning);
+    for (const auto& call : first.calls) *assistant->add_tool_calls() = call;
+    for (const auto& call : first.calls) {
+      std::fprintf(stderr, "# tool call: %s %s\n", call.name().c_str(),
+                   call.arguments().c_str());
+      const nlohmann::json arguments = nlohmann::json::parse(
+          call.arguments(), nullptr, /*allow_exceptions=*/false);
+      const std::string result =
+          call.name() == "get_weather" && arguments.is_object()
+              ? GetWeather(arguments).dump()
+              : nlohmann::json{{"error", "cannot call " + call.name()}}.dump();
+      std::fprintf(stderr, "# tool result: %s\n", result.c_str());
+      edgellm::v1::ChatMessage* answer = request.add_messages();
+      answer->set_role("tool");
+      answer->set_tool_call_id(call.id());
+      answer->set_name(call.name());
+      answer->set_content(result);
+    }
+    const ChatReply second = StreamChat(stub, args, request);
+    if (!second.status.ok()) return Fail(second.status);
+  }
+  std::fputc('\n', stdout);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -90,6 +224,7 @@ int main(int argc, char** argv) {
   if (!ParseArgs(argc, argv, args)) return 2;
   auto stub = edgellm::v1::EdgeLlm::NewStub(
       grpc::CreateChannel(args.server, Credentials(args)));
+  if (args.weather_tool) return WeatherRoundTrip(*stub, args);
 
   edgellm::v1::GenerateRequest request;
   request.set_prompt(args.prompt);

@@ -6,6 +6,14 @@
 //   node client.js --server 127.0.0.1:50051 --prompt "Once upon a time" \
 //       --max-tokens 64 --temperature 0
 //
+// With --weather-tool it runs a tool-calling round trip through Chat: the
+// --prompt as the user's question with a `get_weather` tool; each call the
+// model makes is answered by the local getWeather() below and sent back as a
+// "tool" message, and the model's answer is streamed to stdout (reasoning
+// and calls are logged to stderr):
+//
+//   node client.js --weather-tool --prompt "What is the weather in Paris?"
+//
 // The service definition is loaded from proto/edgellm/v1/edgellm.proto at run
 // time with @grpc/proto-loader (no generated code). Exit status: 0 on
 // success, 1 with the gRPC status on stderr otherwise.
@@ -29,6 +37,7 @@ function parseArgs(argv) {
     token: '',
     tlsCa: '',
     timeout: 60,
+    weatherTool: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -46,15 +55,85 @@ function parseArgs(argv) {
       case '--token': args.token = value(); break;
       case '--tls-ca': args.tlsCa = value(); break;
       case '--timeout': args.timeout = parseFloat(value()); break;
+      case '--weather-tool': args.weatherTool = true; break;
       case '--help':
         console.log('usage: node client.js [--server HOST:PORT] [--prompt TEXT] ' +
                     '[--max-tokens N] [--temperature T] [--seed S] [--stop TEXT] ' +
-                    '[--token TOKEN] [--tls-ca PEM] [--timeout SECONDS]');
+                    '[--token TOKEN] [--tls-ca PEM] [--timeout SECONDS] ' +
+                    '[--weather-tool]');
         process.exit(0);
       default: throw new Error(`unknown flag ${flag}`);
     }
   }
   return args;
+}
+
+const WEATHER_TOOL = {
+  name: 'get_weather',
+  description: 'The current weather at a place.',
+  parameters: JSON.stringify({
+    type: 'object',
+    properties: {
+      location: {type: 'string', description: 'a city'},
+      unit: {type: 'string', enum: ['celsius', 'fahrenheit']},
+    },
+    required: ['location'],
+  }),
+};
+
+// The tool: a stand-in for a weather service.
+function getWeather({location = '', unit = 'celsius'}) {
+  return {location, temperature: unit === 'celsius' ? 18 : 64, unit, sky: 'rain'};
+}
+
+// One Chat call: content to stdout; resolves to {reasoning, calls, final}.
+function streamChat(client, request, metadata, args) {
+  return new Promise((resolve, reject) => {
+    const deadline = new Date(Date.now() + args.timeout * 1000);
+    const call = client.Chat(request, metadata, {deadline});
+    const reply = {reasoning: '', calls: [], final: null};
+    call.on('data', (response) => {
+      process.stdout.write(response.text);
+      reply.reasoning += response.reasoning;
+      reply.calls.push(...response.tool_calls);
+      if (response.finish_reason !== 'FINISH_REASON_UNSPECIFIED') reply.final = response;
+    });
+    call.on('error', reject);
+    call.on('end', () => {
+      process.stderr.write(`# finish=${reply.final.finish_reason}\n`);
+      resolve(reply);
+    });
+  });
+}
+
+// tools -> the model's calls -> their results -> the model's answer.
+async function weatherRoundTrip(client, args, metadata) {
+  const sampling = {};
+  if (args.temperature !== undefined) sampling.temperature = args.temperature;
+  const request = {
+    messages: [{role: 'user', content: args.prompt}],
+    tools: [WEATHER_TOOL],
+    sampling,
+    limits: {max_tokens: args.maxTokens},
+  };
+  const first = await streamChat(client, request, metadata, args);
+  if (first.reasoning) process.stderr.write(`# reasoning: ${first.reasoning.trim()}\n`);
+  if (first.final.finish_reason === 'FINISH_REASON_TOOL_CALLS') {
+    // The assistant's turn goes back as it was, then one result per call.
+    request.messages.push({role: 'assistant', reasoning_content: first.reasoning,
+                           tool_calls: first.calls});
+    for (const call of first.calls) {
+      process.stderr.write(`# tool call: ${call.name} ${call.arguments}\n`);
+      const result = JSON.stringify(call.name === 'get_weather'
+          ? getWeather(JSON.parse(call.arguments))
+          : {error: `no tool named ${call.name}`});
+      process.stderr.write(`# tool result: ${result}\n`);
+      request.messages.push({role: 'tool', tool_call_id: call.id, name: call.name,
+                             content: result});
+    }
+    await streamChat(client, request, metadata, args);
+  }
+  process.stdout.write('\n');
 }
 
 function main() {
@@ -83,6 +162,13 @@ function main() {
   };
   const metadata = new grpc.Metadata();
   if (args.token) metadata.add('authorization', `Bearer ${args.token}`);
+  if (args.weatherTool) {
+    weatherRoundTrip(client, args, metadata).catch((err) => {
+      process.stderr.write(`\nerror: ${grpc.status[err.code]}: ${err.details}\n`);
+      process.exitCode = 1;
+    }).finally(() => client.close());
+    return;
+  }
   const deadline = new Date(Date.now() + args.timeout * 1000);
 
   const call = client.Generate(request, metadata, {deadline});

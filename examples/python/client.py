@@ -11,6 +11,15 @@ vector's values separated by spaces (--text may be repeated; without it the
     /usr/bin/python3 examples/python/client.py --embed --normalize \
         --pooling mean --text "a red ball" --text "the little dog"
 
+With --weather-tool it runs a tool-calling round trip through Chat: the
+--prompt as the user's question with a `get_weather` tool; each call the
+model makes is answered by the local get_weather() below and sent back as a
+"tool" message, and the model's answer is streamed to stdout (reasoning and
+calls are logged to stderr):
+
+    /usr/bin/python3 examples/python/client.py --weather-tool \
+        --prompt "What is the weather in Paris?"
+
 Uses Debian's python3-grpcio and python3-protobuf. The edgellm.v1 stubs are
 generated from proto/edgellm/v1/edgellm.proto at run time (protoc with
 --python_out plus Debian's grpc_python_plugin, package
@@ -23,6 +32,7 @@ Exit status: 0 on success; 1 with the gRPC status on stderr otherwise.
 
 import argparse
 import importlib
+import json
 import os
 import shutil
 import subprocess
@@ -75,6 +85,77 @@ def embed(pb2, stub, args, metadata):
     return 0
 
 
+WEATHER_TOOL = {
+    "name": "get_weather",
+    "description": "The current weather at a place.",
+    "parameters": json.dumps({
+        "type": "object",
+        "properties": {
+            "location": {"type": "string", "description": "a city"},
+            "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
+        },
+        "required": ["location"],
+    }),
+}
+
+
+def get_weather(location, unit="celsius"):
+    """The tool: a stand-in for a weather service."""
+    temperature = 18 if unit == "celsius" else 64
+    return {"location": location, "temperature": temperature, "unit": unit,
+            "sky": "rain"}
+
+
+def stream_chat(pb2, stub, request, metadata, args):
+    """One Chat call: content to stdout; returns (reasoning, calls, final)."""
+    reasoning, calls, final = "", [], None
+    for response in stub.Chat(request, metadata=metadata,
+                              timeout=args.timeout):
+        sys.stdout.write(response.text)
+        sys.stdout.flush()
+        reasoning += response.reasoning
+        calls.extend(response.tool_calls)
+        if response.finish_reason:
+            final = response
+    print("# finish=%s" % pb2.FinishReason.Name(final.finish_reason),
+          file=sys.stderr)
+    return reasoning, calls, final
+
+
+def weather_round_trip(pb2, stub, args, metadata):
+    """tools -> the model's calls -> their results -> the model's answer."""
+    request = pb2.ChatRequest(
+        messages=[pb2.ChatMessage(role="user", content=args.prompt)],
+        tools=[pb2.Tool(**WEATHER_TOOL)])
+    request.limits.max_tokens = args.max_tokens
+    if args.temperature is not None:
+        request.sampling.temperature = args.temperature
+    reasoning, calls, final = stream_chat(pb2, stub, request, metadata, args)
+    if reasoning:
+        print("# reasoning: %s" % reasoning.strip(), file=sys.stderr)
+    if final.finish_reason != pb2.FINISH_REASON_TOOL_CALLS:
+        sys.stdout.write("\n")
+        return 0  # the model answered without the tool
+    # The assistant's turn goes back as it was, then one result per call.
+    request.messages.add(role="assistant", reasoning_content=reasoning,
+                         tool_calls=calls)
+    for call in calls:
+        print("# tool call: %s %s" % (call.name, call.arguments),
+              file=sys.stderr)
+        if call.name == "get_weather":
+            a = json.loads(call.arguments)  # the server sends valid JSON
+            result = json.dumps(get_weather(a.get("location", ""),
+                                            a.get("unit", "celsius")))
+        else:
+            result = json.dumps({"error": "no tool named " + call.name})
+        print("# tool result: %s" % result, file=sys.stderr)
+        request.messages.add(role="tool", tool_call_id=call.id,
+                             name=call.name, content=result)
+    stream_chat(pb2, stub, request, metadata, args)
+    sys.stdout.write("\n")
+    return 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--server", default="127.0.0.1:50051")
@@ -101,6 +182,9 @@ def main():
                         help="Embed pooling; empty = the model's default")
     parser.add_argument("--normalize", action="store_true",
                         help="Embed: scale vectors to unit L2 norm")
+    parser.add_argument("--weather-tool", action="store_true",
+                        help="a Chat tool round trip: --prompt as the "
+                             "question, a get_weather tool")
     args = parser.parse_args()
 
     import grpc  # Debian's python3-grpcio
@@ -124,6 +208,8 @@ def main():
                 info.vocab_size, info.quantization), file=sys.stderr)
         if args.embed:
             return embed(pb2, stub, args, metadata)
+        if args.weather_tool:
+            return weather_round_trip(pb2, stub, args, metadata)
         final = None
         for response in stub.Generate(request, metadata=metadata,
                                       timeout=args.timeout):
