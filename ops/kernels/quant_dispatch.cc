@@ -38,6 +38,15 @@ std::vector<TypeKernels> BuildTables() {
   };
   (void)add;
 #if defined(__x86_64__)
+  // AVX2 first: the VNNI kernel (same packed layout) wins where both run.
+  add(TensorType::kQ4_0, {"avx2", TensorType::kQ4_0, &QuantGemmQ4_0Avx2,
+                          &CpuHasAvx2, &PackQ4_0Rows16, &UnpackQ4_0Row16});
+  add(TensorType::kQ4_K, {"avx2", TensorType::kQ4_K, &QuantGemmQ4_KAvx2,
+                          &CpuHasAvx2, &PackQ4_KRows16, &UnpackQ4_KRow16});
+  add(TensorType::kQ5_K, {"avx2", TensorType::kQ5_K, &QuantGemmQ5_KAvx2,
+                          &CpuHasAvx2, &PackQ5_KRows16, &UnpackQ5_KRow16});
+  add(TensorType::kQ6_K, {"avx2", TensorType::kQ6_K, &QuantGemmQ6_KAvx2,
+                          &CpuHasAvx2, &PackQ6_KRows16, &UnpackQ6_KRow16});
   add(TensorType::kQ4_0,
       {"avx512vnni", TensorType::kQ4_0, &QuantGemmQ4_0Avx512Vnni,
        &CpuHasAvx512Vnni, &PackQ4_0Rows16, &UnpackQ4_0Row16});

@@ -103,6 +103,12 @@ void QuantGemmQ5_KAvx512Vnni(const QuantGemmArgs& a, size_t o_begin,
                              size_t o_end);
 void QuantGemmQ6_KAvx512Vnni(const QuantGemmArgs& a, size_t o_begin,
                              size_t o_end);
+// AVX2 + FMA + F16C over the same layouts (kernels/quant_gemm_avx2.cc), for
+// x86 CPUs without AVX-512 VNNI.
+void QuantGemmQ4_0Avx2(const QuantGemmArgs& a, size_t o_begin, size_t o_end);
+void QuantGemmQ4_KAvx2(const QuantGemmArgs& a, size_t o_begin, size_t o_end);
+void QuantGemmQ5_KAvx2(const QuantGemmArgs& a, size_t o_begin, size_t o_end);
+void QuantGemmQ6_KAvx2(const QuantGemmArgs& a, size_t o_begin, size_t o_end);
 #endif
 
 // Quantizes one activation row of k values (k a multiple of the format's

@@ -1,0 +1,590 @@
+// GEMM/GEMV kernels for Q4_0, Q4_K, Q5_K and Q6_K on AVX2 + FMA + F16C (x86
+// CPUs without AVX-512 VNNI), over the same 16-row layouts of quant_pack16.h
+// as the VNNI kernels: a 64-byte plane holds rows 0..7 of the group in its
+// first 32 bytes and rows 8..15 in the second, so one 256-bit load gives 8
+// rows x 4 consecutive values, one row per int32 lane. A group is processed
+// as two halves of 8 rows (the second pass over a group's records reads
+// them from cache).
+//
+// AVX2 has no vpdpbusd; its integer step is done with vpmaddubsw (unsigned
+// levels q times 4 broadcast activation bytes, adjacent products summed to
+// int16) and vpmaddwd. Both are exact here: a level is at most 63 and an
+// activation at most 128 in magnitude (Q8_0 and Q8_K round to +-127; a NaN
+// input becomes -128), so an int16 pair is at most 16128, and the kernels
+// add the pairs of several vpmaddubsw only while the sum stays below 2^15
+// (Q4: 8 of them, at most 30720; Q5_K: 4, at most 31744; Q6_K: 2, at most
+// 32256). vpmaddwd then
+// multiplies the two int16 halves of a lane by the same value (1, or the
+// sub-block's scale duplicated into both halves) and adds them: the exact
+// int32 sum of scale * q * x. Everything else is the integer and float
+// arithmetic of the VNNI kernels (quant_gemm_avx512vnni.cc) lane by lane,
+// so the results are bit-identical to the reference kernel's (quant_gemm.h).
+//
+// Rows past the last whole packed group (at most 15) run the reference row
+// dot. A prompt batch is cut into tiles of up to kTokenTile batch rows (AVX2
+// has 16 vector registers: 8 hold a sub-block's weights); each weight vector
+// is decoded once per tile.
+#include <immintrin.h>
+
+#include <cstdint>
+#include <cstring>
+#include <new>
+
+#include "ops/kernels/quant_gemm.h"
+#include "ops/kernels/quant_pack16.h"
+#include "quant/q8_0.h"
+#include "quant/q8_k.h"
+
+namespace edgellm::ops::kernels {
+namespace {
+
+constexpr int kTokenTile = 4;
+constexpr int kHalfRows = kPackRows / 2;
+// Software prefetch distance in the packed stream (as the VNNI kernels).
+constexpr size_t kPrefetchBytes = 8192;
+
+inline void Prefetch(const void* p) {
+  _mm_prefetch(static_cast<const char*>(p) + kPrefetchBytes, _MM_HINT_T0);
+}
+
+inline int32_t Load32(const void* p) {
+  int32_t v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+
+// Half h (rows 8h .. 8h + 7) of a 64-byte plane.
+inline __m256i LoadHalf(const void* plane, int h) {
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(
+      static_cast<const uint8_t*>(plane) + 32 * h));
+}
+
+// The 8 fp16 values of half h of a 16-entry array, as floats.
+inline __m256 HalfScales(const uint16_t* d16, int h) {
+  return _mm256_cvtph_ps(
+      _mm_loadu_si128(reinterpret_cast<const __m128i*>(d16 + kHalfRows * h)));
+}
+
+// Broadcast of 4 activation bytes at p.
+inline __m256i Bcast(const int8_t* p) { return _mm256_set1_epi32(Load32(p)); }
+
+// Unsigned levels w times the 4 activation bytes at p: per int16 pair the
+// sum of two adjacent products.
+inline __m256i Pairs(__m256i w, const int8_t* p) {
+  return _mm256_maddubs_epi16(w, Bcast(p));
+}
+
+// The exact int32 sum of each lane's two int16 halves.
+inline __m256i SumPairs(__m256i pairs16) {
+  return _mm256_madd_epi16(pairs16, _mm256_set1_epi16(1));
+}
+
+// Logical right shift of each 32-bit lane by n (not an immediate, as in the
+// VNNI kernels: n is only known after unrolling).
+inline __m256i Srl32(__m256i v, int n) {
+  return _mm256_srl_epi32(v, _mm_cvtsi32_si128(n));
+}
+
+inline __m256i Low4(__m256i q) {
+  return _mm256_and_si256(q, _mm256_set1_epi8(0x0f));
+}
+inline __m256i High4(__m256i q) {
+  return _mm256_and_si256(_mm256_srli_epi16(q, 4), _mm256_set1_epi8(0x0f));
+}
+
+// A non-negative int16 value in each lane's low half, duplicated into the
+// high half: vpmaddwd with it multiplies both halves of a pair sum by it.
+inline __m256i DupLow16(__m256i v) {
+  return _mm256_or_si256(v, _mm256_slli_epi32(v, 16));
+}
+
+// A 64-byte-aligned per-thread buffer (not std::vector: its out-of-line
+// members instantiated in this AVX2 unit could be linked into baseline
+// code; see q8_0_gemm_avx512vnni.cc).
+class RawBuffer {
+ public:
+  RawBuffer() = default;
+  RawBuffer(const RawBuffer&) = delete;
+  RawBuffer& operator=(const RawBuffer&) = delete;
+  ~RawBuffer() { Free(); }
+  void* Reserve(size_t bytes) {
+    if (bytes > bytes_) {
+      Free();
+      p_ = ::operator new (bytes, std::align_val_t{64});
+      bytes_ = bytes;
+    }
+    return p_;
+  }
+
+ private:
+  void Free() {
+    if (p_ != nullptr) ::operator delete (p_, std::align_val_t{64});
+    p_ = nullptr;
+    bytes_ = 0;
+  }
+  void* p_ = nullptr;
+  size_t bytes_ = 0;
+};
+
+const uint8_t* ActivationRow(const QuantGemmArgs& a, size_t b) {
+  return static_cast<const uint8_t*>(a.x) + b * a.x_row_bytes;
+}
+
+// y for rows [lo, hi) of a group whose lane 0 is row `base`; the vector v
+// holds rows base + 8h .. base + 8h + 7.
+inline void StoreRows(const QuantGemmArgs& a, size_t b, size_t base, int h,
+                      int lo, int hi, __m256 v) {
+  alignas(32) float lanes[kHalfRows];
+  _mm256_store_ps(lanes, v);
+  float* y = a.y + b * a.y_stride + base;
+  for (int r = lo; r < hi; ++r) {
+    const float dot = lanes[r - kHalfRows * h];
+    y[r] = a.bias != nullptr ? dot + a.bias[base + r] : dot;
+  }
+}
+
+// --- Q4_0 x Q8_0 ------------------------------------------------------------
+
+// Per (batch row, block): -8 * the block's activation sum and its scale,
+// formed once per call and thread (call_id), as the VNNI kernel does.
+struct SideQ8_0 {
+  RawBuffer corr_buffer, d_buffer;
+  int32_t* corr = nullptr;
+  float* d = nullptr;
+};
+
+const SideQ8_0& SideFor(const QuantGemmArgs& a) {
+  thread_local SideQ8_0 side;
+  thread_local uint64_t side_call = 0;
+  if (a.call_id != 0 && a.call_id == side_call) return side;
+  const size_t n = a.batch * a.n_blocks;
+  side.corr = static_cast<int32_t*>(side.corr_buffer.Reserve(n * 4));
+  side.d = static_cast<float*>(side.d_buffer.Reserve(n * 4));
+  const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
+  for (size_t b = 0; b < a.batch; ++b) {
+    const auto* x =
+        reinterpret_cast<const quant::BlockQ8_0*>(ActivationRow(a, b));
+    for (size_t k = 0; k < a.n_blocks; ++k) {
+      // sad of (x ^ 0x80) against zero = sum(x) + 32 * 128.
+      const __m256i sad = _mm256_sad_epu8(
+          _mm256_xor_si256(
+              _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[k].qs)),
+              flip),
+          _mm256_setzero_si256());
+      const __m128i s2 = _mm_add_epi64(_mm256_castsi256_si128(sad),
+                                       _mm256_extracti128_si256(sad, 1));
+      const int64_t sum =
+          _mm_cvtsi128_si64(_mm_add_epi64(s2, _mm_unpackhi_epi64(s2, s2))) -
+          32 * 128;
+      side.corr[b * a.n_blocks + k] = static_cast<int32_t>(-8 * sum);
+      side.d[b * a.n_blocks + k] = _cvtsh_ss(x[k].d);
+    }
+  }
+  side_call = a.call_id;
+  return side;
+}
+
+template <int kT>
+void TileQ4_0(const QuantGemmArgs& a, const PackedQ4_0* recs, size_t base,
+              int h, int lo, int hi, size_t t0) {
+  const SideQ8_0& side = SideFor(a);
+  const size_t nb = a.n_blocks;
+  __m256 acc[kT];
+  for (int t = 0; t < kT; ++t) acc[t] = _mm256_setzero_ps();
+#pragma GCC unroll 1
+  for (size_t k = 0; k < nb; ++k) {
+    const PackedQ4_0& p = recs[k];
+    for (int l = 0; l < 5; ++l) {
+      Prefetch(reinterpret_cast<const char*>(&p) + 64 * l);
+    }
+    __m256i w[8];
+    for (int v = 0; v < 4; ++v) {
+      const __m256i q = LoadHalf(p.q[v], h);
+      w[2 * v] = Low4(q);
+      w[2 * v + 1] = High4(q);
+    }
+    const __m256 d = HalfScales(p.d, h);
+#pragma GCC unroll 4
+    for (int t = 0; t < kT; ++t) {
+      const size_t i = (t0 + t) * nb + k;
+      const int8_t* xq =
+          reinterpret_cast<const quant::BlockQ8_0*>(ActivationRow(a, t0 + t))[k]
+              .qs;
+      // 8 pair sums of levels <= 15: at most 30720, exact in int16.
+      __m256i p16 = Pairs(w[0], xq);
+      p16 = _mm256_add_epi16(p16, Pairs(w[1], xq + 4));
+      for (int v = 1; v < 4; ++v) {
+        p16 = _mm256_add_epi16(p16, Pairs(w[2 * v], xq + 8 * v));
+        p16 = _mm256_add_epi16(p16, Pairs(w[2 * v + 1], xq + 8 * v + 4));
+      }
+      const __m256i s =
+          _mm256_add_epi32(_mm256_set1_epi32(side.corr[i]), SumPairs(p16));
+      acc[t] =
+          _mm256_fmadd_ps(_mm256_cvtepi32_ps(s),
+                          _mm256_mul_ps(d, _mm256_set1_ps(side.d[i])), acc[t]);
+    }
+  }
+  for (int t = 0; t < kT; ++t) StoreRows(a, t0 + t, base, h, lo, hi, acc[t]);
+}
+
+// --- The K-quants x Q8_K ----------------------------------------------------
+
+const quant::BlockQ8_K& ActK(const QuantGemmArgs& a, size_t b, size_t k) {
+  return reinterpret_cast<const quant::BlockQ8_K*>(ActivationRow(a, b))[k];
+}
+
+// The activation sums of sub-blocks 2i and 2i + 1 (32 values each) of a
+// Q8_K block as an int16 pair (each at most 32 * 128 in magnitude).
+inline int32_t SubBlockSumPair32(const quant::BlockQ8_K& x, int i) {
+  const int32_t lo = x.bsums[4 * i] + x.bsums[4 * i + 1];
+  const int32_t hi = x.bsums[4 * i + 2] + x.bsums[4 * i + 3];
+  return static_cast<int32_t>((static_cast<uint32_t>(lo) & 0xffff) |
+                              static_cast<uint32_t>(hi) << 16);
+}
+
+// Q4_K and Q5_K share the 12-byte scales (ggml's get_scale_min_k4 for 8
+// rows at once): bytes b = 0..3 of each lane are scale / minimum b (sc03,
+// m03) and b + 4 (sc47, m47).
+struct Scales12 {
+  __m256i sc03, sc47, m03, m47;
+};
+
+inline Scales12 DecodeScales12(const uint8_t (*s)[64], int h) {
+  const __m256i s0 = LoadHalf(s[0], h);
+  const __m256i s1 = LoadHalf(s[1], h);
+  const __m256i s2 = LoadHalf(s[2], h);
+  const __m256i m6 = _mm256_set1_epi8(0x3f);
+  const __m256i m4 = _mm256_set1_epi8(0x0f);
+  const __m256i top = _mm256_set1_epi8(0x30);
+  return Scales12{
+      _mm256_and_si256(s0, m6),
+      _mm256_or_si256(_mm256_and_si256(s2, m4),
+                      _mm256_and_si256(_mm256_srli_epi32(s0, 2), top)),
+      _mm256_and_si256(s1, m6),
+      _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(s2, 4), m4),
+                      _mm256_and_si256(_mm256_srli_epi32(s1, 2), top))};
+}
+
+// Byte b of each lane as an int32.
+inline __m256i LaneByte(__m256i v, int b) {
+  return _mm256_and_si256(Srl32(v, 8 * b), _mm256_set1_epi32(0xff));
+}
+
+// Scale j (0..7) of each row as int32 lanes.
+inline __m256i ScaleOf(const Scales12& s, int j) {
+  return LaneByte(j < 4 ? s.sc03 : s.sc47, j % 4);
+}
+
+// Minimums 2i and 2i + 1 of each row as an int16 pair (for vpmaddwd).
+inline __m256i MinPair(const Scales12& s, int i) {
+  const __m256i v = i < 2 ? s.m03 : s.m47;
+  const int b = 2 * (i % 2);
+  return _mm256_or_si256(LaneByte(v, b),
+                         _mm256_slli_epi32(LaneByte(v, b + 1), 16));
+}
+
+// The 8 weight vectors of sub-block j (32 values) of half h of a Q4_K/Q5_K
+// record: w[2u] holds levels 32j + 8u + 0..3, w[2u + 1] levels 32j + 8u +
+// 4..7.
+template <bool kHighBit>
+inline void LoadSubBlock32(const uint8_t (*q)[64], const uint8_t* hbits, int j,
+                           int h, __m256i w[8]) {
+  __m256i hb;
+  if constexpr (kHighBit) hb = LoadHalf(hbits, h);
+  const __m256i one = _mm256_set1_epi8(1);
+  for (int u = 0; u < 4; ++u) {
+    const uint8_t* qv = q[4 * j + u];
+    Prefetch(qv);
+    const __m256i v = LoadHalf(qv, h);
+    w[2 * u] = Low4(v);
+    w[2 * u + 1] = High4(v);
+    if constexpr (kHighBit) {
+      // Bit p of each byte of hb is the fifth bit of that byte's value in
+      // half-group p = 2u (low nibbles) and 2u + 1 (high).
+      const __m256i b0 = _mm256_and_si256(Srl32(hb, 2 * u), one);
+      const __m256i b1 = _mm256_and_si256(Srl32(hb, 2 * u + 1), one);
+      w[2 * u] = _mm256_or_si256(w[2 * u], _mm256_slli_epi32(b0, 4));
+      w[2 * u + 1] = _mm256_or_si256(w[2 * u + 1], _mm256_slli_epi32(b1, 4));
+    }
+  }
+}
+
+// sc * (sum of q * x over sub-block j) for one batch row, sc_pair holding
+// the scale in both int16 halves of each lane. Q4_K's levels (<= 15) allow
+// all 8 pair sums in int16, Q5_K's (<= 31) 4 at a time.
+template <bool kHighBit>
+inline __m256i ScaledDot32(const __m256i w[8], const int8_t* xq, int j,
+                           __m256i sc_pair) {
+  const int8_t* x = xq + 32 * j;
+  __m256i lo = _mm256_add_epi16(Pairs(w[0], x), Pairs(w[1], x + 4));
+  lo = _mm256_add_epi16(lo, Pairs(w[2], x + 8));
+  lo = _mm256_add_epi16(lo, Pairs(w[3], x + 12));
+  __m256i hi = _mm256_add_epi16(Pairs(w[4], x + 16), Pairs(w[5], x + 20));
+  hi = _mm256_add_epi16(hi, Pairs(w[6], x + 24));
+  hi = _mm256_add_epi16(hi, Pairs(w[7], x + 28));
+  if constexpr (kHighBit) {
+    return _mm256_add_epi32(_mm256_madd_epi16(lo, sc_pair),
+                            _mm256_madd_epi16(hi, sc_pair));
+  } else {
+    return _mm256_madd_epi16(_mm256_add_epi16(lo, hi), sc_pair);
+  }
+}
+
+template <typename Packed, bool kHighBit, int kT>
+void TileQ4_5K(const QuantGemmArgs& a, const Packed* recs, size_t base, int h,
+               int lo, int hi, size_t t0) {
+  const size_t nb = a.n_blocks;
+  __m256 acc[kT], macc[kT];
+  for (int t = 0; t < kT; ++t) {
+    acc[t] = _mm256_setzero_ps();
+    macc[t] = _mm256_setzero_ps();
+  }
+#pragma GCC unroll 1
+  for (size_t k = 0; k < nb; ++k) {
+    const Packed& p = recs[k];
+    Prefetch(&p);
+    for (int l = 0; l < 3; ++l) {
+      Prefetch(reinterpret_cast<const char*>(p.s) + 64 * l);
+    }
+    const Scales12 scales = DecodeScales12(p.s, h);
+    __m256i isum[kT];
+    for (int t = 0; t < kT; ++t) isum[t] = _mm256_setzero_si256();
+#pragma GCC unroll 1
+    for (int j = 0; j < 8; ++j) {
+      __m256i w[8];
+      const uint8_t* hbits = nullptr;
+      if constexpr (kHighBit) {
+        hbits = reinterpret_cast<const PackedQ5_K&>(p).h[j];
+        Prefetch(hbits);
+      }
+      LoadSubBlock32<kHighBit>(p.q, hbits, j, h, w);
+      const __m256i sc_pair = DupLow16(ScaleOf(scales, j));
+#pragma GCC unroll 4
+      for (int t = 0; t < kT; ++t) {
+        isum[t] = _mm256_add_epi32(
+            isum[t],
+            ScaledDot32<kHighBit>(w, ActK(a, t0 + t, k).qs, j, sc_pair));
+      }
+    }
+    const __m256 d = HalfScales(p.d, h);
+    const __m256 dmin = HalfScales(p.dmin, h);
+    __m256i mp[4];
+    for (int i = 0; i < 4; ++i) mp[i] = MinPair(scales, i);
+    for (int t = 0; t < kT; ++t) {
+      const quant::BlockQ8_K& x = ActK(a, t0 + t, k);
+      __m256i msum = _mm256_setzero_si256();
+      for (int i = 0; i < 4; ++i) {
+        msum = _mm256_add_epi32(
+            msum, _mm256_madd_epi16(
+                      mp[i], _mm256_set1_epi32(SubBlockSumPair32(x, i))));
+      }
+      const __m256 dx = _mm256_set1_ps(x.d);
+      acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[t]),
+                               _mm256_mul_ps(d, dx), acc[t]);
+      macc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(msum),
+                                _mm256_mul_ps(dmin, dx), macc[t]);
+    }
+  }
+  for (int t = 0; t < kT; ++t) {
+    StoreRows(a, t0 + t, base, h, lo, hi, _mm256_sub_ps(acc[t], macc[t]));
+  }
+}
+
+// A signed int16 value in each lane's low half, duplicated into the high
+// half (for vpmaddwd).
+inline __m256i DupSigned16(__m256i v) {
+  return _mm256_or_si256(_mm256_and_si256(v, _mm256_set1_epi32(0xffff)),
+                         _mm256_slli_epi32(v, 16));
+}
+
+template <int kT>
+void TileQ6_K(const QuantGemmArgs& a, const PackedQ6_K* recs, size_t base,
+              int h, int lo, int hi, size_t t0) {
+  const size_t nb = a.n_blocks;
+  __m256 acc[kT];
+  for (int t = 0; t < kT; ++t) acc[t] = _mm256_setzero_ps();
+  const __m256i three = _mm256_set1_epi8(3);
+#pragma GCC unroll 1
+  for (size_t k = 0; k < nb; ++k) {
+    const PackedQ6_K& p = recs[k];
+    Prefetch(&p);
+    for (int l = 0; l < 4; ++l) {
+      Prefetch(reinterpret_cast<const char*>(p.s) + 64 * l);
+    }
+    // Scales 2i, 2i + 1 of rows 8h .. 8h + 7 as int16 pairs.
+    __m256i sp[8];
+    for (int i = 0; i < 8; ++i) {
+      sp[i] = _mm256_cvtepi8_epi16(_mm_loadu_si128(
+          reinterpret_cast<const __m128i*>(p.s[i] + 2 * kHalfRows * h)));
+    }
+    __m256i isum[kT];
+    for (int t = 0; t < kT; ++t) isum[t] = _mm256_setzero_si256();
+#pragma GCC unroll 1
+    for (int j = 0; j < 8; ++j) {  // 32 values: sub-blocks 2j and 2j + 1
+      Prefetch(p.h[2 * j]);
+      Prefetch(p.h[2 * j + 1]);
+      const __m256i h0 = LoadHalf(p.h[2 * j], h);
+      const __m256i h1 = LoadHalf(p.h[2 * j + 1], h);
+      __m256i w[8];
+      for (int u = 0; u < 4; ++u) {
+        const uint8_t* qv = p.q[4 * j + u];
+        Prefetch(qv);
+        const __m256i v = LoadHalf(qv, h);
+        // Half-groups 2u (values 8u + 0..3) and 2u + 1: plane p / 4, bits
+        // 2 (p % 4).
+        const int p0 = 2 * u, p1 = 2 * u + 1;
+        const __m256i hp0 = p0 < 4 ? h0 : h1, hp1 = p1 < 4 ? h0 : h1;
+        const __m256i top0 = _mm256_and_si256(Srl32(hp0, 2 * (p0 % 4)), three);
+        const __m256i top1 = _mm256_and_si256(Srl32(hp1, 2 * (p1 % 4)), three);
+        w[2 * u] = _mm256_or_si256(Low4(v), _mm256_slli_epi32(top0, 4));
+        w[2 * u + 1] = _mm256_or_si256(High4(v), _mm256_slli_epi32(top1, 4));
+      }
+      // The signed scales of sub-blocks 2j (low int16 of each lane) and
+      // 2j + 1 (high), each duplicated into both halves.
+      const __m256i sc_even = DupSigned16(sp[j]);
+      const __m256i sc_odd = DupSigned16(_mm256_srli_epi32(sp[j], 16));
+#pragma GCC unroll 4
+      for (int t = 0; t < kT; ++t) {
+        const int8_t* xq = ActK(a, t0 + t, k).qs + 32 * j;
+        // Levels <= 63: two pair sums at a time stay exact in int16.
+        __m256i s = _mm256_madd_epi16(
+            _mm256_add_epi16(Pairs(w[0], xq), Pairs(w[1], xq + 4)), sc_even);
+        s = _mm256_add_epi32(
+            s, _mm256_madd_epi16(
+                   _mm256_add_epi16(Pairs(w[2], xq + 8), Pairs(w[3], xq + 12)),
+                   sc_even));
+        s = _mm256_add_epi32(
+            s, _mm256_madd_epi16(
+                   _mm256_add_epi16(Pairs(w[4], xq + 16), Pairs(w[5], xq + 20)),
+                   sc_odd));
+        s = _mm256_add_epi32(
+            s, _mm256_madd_epi16(
+                   _mm256_add_epi16(Pairs(w[6], xq + 24), Pairs(w[7], xq + 28)),
+                   sc_odd));
+        isum[t] = _mm256_add_epi32(isum[t], s);
+      }
+    }
+    const __m256 d = HalfScales(p.d, h);
+    for (int t = 0; t < kT; ++t) {
+      const quant::BlockQ8_K& x = ActK(a, t0 + t, k);
+      // The levels' offset 32: minus 32 * sum_j sc_j * (sums of j).
+      __m256i off = _mm256_setzero_si256();
+      for (int i = 0; i < 8; ++i) {
+        off = _mm256_add_epi32(
+            off, _mm256_madd_epi16(sp[i],
+                                   _mm256_set1_epi32(Load32(x.bsums + 2 * i))));
+      }
+      const __m256i s = _mm256_sub_epi32(isum[t], _mm256_slli_epi32(off, 5));
+      acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s),
+                               _mm256_mul_ps(d, _mm256_set1_ps(x.d)), acc[t]);
+    }
+  }
+  for (int t = 0; t < kT; ++t) StoreRows(a, t0 + t, base, h, lo, hi, acc[t]);
+}
+
+// --- The driver -------------------------------------------------------------
+
+struct Q4_0Tiles {
+  using Record = PackedQ4_0;
+  template <int kT>
+  static void Tile(const QuantGemmArgs& a, const Record* r, size_t base, int h,
+                   int lo, int hi, size_t t0) {
+    TileQ4_0<kT>(a, r, base, h, lo, hi, t0);
+  }
+};
+struct Q4_KTiles {
+  using Record = PackedQ4_K;
+  template <int kT>
+  static void Tile(const QuantGemmArgs& a, const Record* r, size_t base, int h,
+                   int lo, int hi, size_t t0) {
+    TileQ4_5K<PackedQ4_K, false, kT>(a, r, base, h, lo, hi, t0);
+  }
+};
+struct Q5_KTiles {
+  using Record = PackedQ5_K;
+  template <int kT>
+  static void Tile(const QuantGemmArgs& a, const Record* r, size_t base, int h,
+                   int lo, int hi, size_t t0) {
+    TileQ4_5K<PackedQ5_K, true, kT>(a, r, base, h, lo, hi, t0);
+  }
+};
+struct Q6_KTiles {
+  using Record = PackedQ6_K;
+  template <int kT>
+  static void Tile(const QuantGemmArgs& a, const Record* r, size_t base, int h,
+                   int lo, int hi, size_t t0) {
+    TileQ6_K<kT>(a, r, base, h, lo, hi, t0);
+  }
+};
+
+template <typename Tiles>
+void TileAnyTokens(int tokens, const QuantGemmArgs& a,
+                   const typename Tiles::Record* r, size_t base, int h, int lo,
+                   int hi, size_t t0) {
+  switch (tokens) {
+    case 1:
+      return Tiles::template Tile<1>(a, r, base, h, lo, hi, t0);
+    case 2:
+      return Tiles::template Tile<2>(a, r, base, h, lo, hi, t0);
+    case 3:
+      return Tiles::template Tile<3>(a, r, base, h, lo, hi, t0);
+    default:
+      return Tiles::template Tile<kTokenTile>(a, r, base, h, lo, hi, t0);
+  }
+}
+
+// Rows [o_begin, o_end): whole packed groups, each as its two halves of 8
+// rows (rows [lo, hi) of the group stored), then any rows past packed_rows
+// through the reference row dot.
+template <typename Tiles>
+void Gemm(const QuantGemmArgs& a, size_t o_begin, size_t o_end,
+          QuantRowDotFn ref_dot) {
+  using Record = typename Tiles::Record;
+  size_t o = o_begin;
+  while (o < o_end && o < a.packed_rows) {
+    const size_t g = o / kPackRows * kPackRows;
+    const size_t end = o_end < g + kPackRows ? o_end : g + kPackRows;
+    const auto* recs = reinterpret_cast<const Record*>(
+        static_cast<const uint8_t*>(a.w) + g * a.w_row_bytes);
+    for (int h = 0; h < 2; ++h) {
+      const int lo = o - g > size_t{kHalfRows} * h ? static_cast<int>(o - g)
+                                                   : kHalfRows * h;
+      const int hi = end - g < size_t{kHalfRows} * (h + 1)
+                         ? static_cast<int>(end - g)
+                         : kHalfRows * (h + 1);
+      if (lo >= hi) continue;
+      for (size_t t0 = 0; t0 < a.batch; t0 += kTokenTile) {
+        const size_t left = a.batch - t0;
+        TileAnyTokens<Tiles>(
+            static_cast<int>(left < kTokenTile ? left : kTokenTile), a, recs, g,
+            h, lo, hi, t0);
+      }
+    }
+    o = end;
+  }
+  for (; o < o_end; ++o) {
+    const uint8_t* w = static_cast<const uint8_t*>(a.w) + o * a.w_row_bytes;
+    for (size_t b = 0; b < a.batch; ++b) {
+      float v = ref_dot(w, ActivationRow(a, b), a.n_blocks);
+      if (a.bias != nullptr) v += a.bias[o];
+      a.y[b * a.y_stride + o] = v;
+    }
+  }
+}
+
+}  // namespace
+
+void QuantGemmQ4_0Avx2(const QuantGemmArgs& a, size_t o_begin, size_t o_end) {
+  Gemm<Q4_0Tiles>(a, o_begin, o_end, QuantRowDotRef(gguf::TensorType::kQ4_0));
+}
+void QuantGemmQ4_KAvx2(const QuantGemmArgs& a, size_t o_begin, size_t o_end) {
+  Gemm<Q4_KTiles>(a, o_begin, o_end, QuantRowDotRef(gguf::TensorType::kQ4_K));
+}
+void QuantGemmQ5_KAvx2(const QuantGemmArgs& a, size_t o_begin, size_t o_end) {
+  Gemm<Q5_KTiles>(a, o_begin, o_end, QuantRowDotRef(gguf::TensorType::kQ5_K));
+}
+void QuantGemmQ6_KAvx2(const QuantGemmArgs& a, size_t o_begin, size_t o_end) {
+  Gemm<Q6_KTiles>(a, o_begin, o_end, QuantRowDotRef(gguf::TensorType::kQ6_K));
+}
+
+}  // namespace edgellm::ops::kernels
