@@ -26,6 +26,14 @@ int RunServe(const ParsedArgs& args, const server::EngineLoader& load) {
     std::cerr << "edgellm serve: --kv-type must be f32 or f16\n";
     return 2;
   }
+  o.engine.kv_block_size = static_cast<int32_t>(args.GetInt("kv-block-size"));
+  o.engine.kv_blocks = static_cast<int32_t>(args.GetInt("kv-blocks"));
+  o.engine.prefix_cache = !args.GetBool("no-prefix-cache");
+  if (o.engine.kv_block_size < 0 || o.engine.kv_blocks < 0) {
+    std::cerr << "edgellm serve: --kv-block-size and --kv-blocks must not "
+                 "be negative\n";
+    return 2;
+  }
   o.listen = args.GetString("listen");
   o.engine.parallel = static_cast<int32_t>(args.GetInt("parallel"));
   o.engine.queue = static_cast<int32_t>(args.GetInt("queue"));
@@ -105,6 +113,15 @@ Command ServeCommandWith(server::EngineLoader load) {
               {"batch", FlagKind::kInt, "64", "tokens per forward pass"},
               {"kv-type", FlagKind::kString, "f32",
                "KV cache type: f32 or f16"},
+              {"kv-block-size", FlagKind::kInt, "0",
+               "paged KV cache: positions per block (e.g. 16; 0 = one "
+               "full-context slab per slot)"},
+              {"kv-blocks", FlagKind::kInt, "0",
+               "paged KV cache: blocks in the pool shared by all requests "
+               "(0 = what the slabs would hold)"},
+              {"no-prefix-cache", FlagKind::kBool, "false",
+               "paged KV cache: never reuse the KV blocks of a cached "
+               "prompt prefix"},
               {"max-tokens", FlagKind::kInt, "128",
                "generated tokens when a request does not say"},
               {"tls-cert", FlagKind::kString, "",

@@ -267,6 +267,9 @@ absl::StatusOr<std::unique_ptr<Engine>> EngineBuilder::Load(
   load.kv_type = options.kv_type == KvCacheType::kF16
                      ? model::KvCacheType::kF16
                      : model::KvCacheType::kF32;
+  load.paging.block_size = options.kv_block_size;
+  load.paging.blocks = options.kv_blocks;
+  load.paging.prefix_cache = options.prefix_cache;
   EDGELLM_ASSIGN_OR_RETURN(impl->model, LoadedModel::Load(load));
   impl->transformer_model = std::make_unique<TransformerBatchModel>(
       &impl->model->transformer(), load.slots);

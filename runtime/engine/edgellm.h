@@ -71,6 +71,14 @@ struct EngineOptions {
   int32_t queue = 16;      // requests that may wait beyond `parallel`
   int32_t max_batch = 64;  // tokens per forward pass (prompt chunk size)
   KvCacheType kv_type = KvCacheType::kF32;
+  // Paged KV cache: positions per block (0 = one slab of `context` per
+  // slot), pool size in blocks (0 = as many as the slabs would hold), and
+  // automatic prefix caching (reuse of the KV blocks of equal prompt
+  // prefixes across requests; only for models without sliding-window
+  // layers).
+  int32_t kv_block_size = 0;
+  int32_t kv_blocks = 0;
+  bool prefix_cache = true;
   // Keep one more KV slot for Embed so embeddings never wait for a
   // generation's slot (costs one context of KV memory). Without it, Embed
   // answers UNIMPLEMENTED.
@@ -187,6 +195,9 @@ struct GenerateOptions {
   // kMaxStopStringBytes.
   std::vector<std::string> stop;
   bool ignore_eos = false;  // keep going past end-of-generation tokens
+  // Paged KV cache: reuse cached blocks of this prompt's prefix and offer
+  // this request's blocks to later ones. false: computed cold (benchmarks).
+  bool prefix_cache = true;
 };
 
 // A call of a tool (a function) by the assistant, in OpenAI's terms: what
@@ -315,6 +326,8 @@ struct ChatRequest {
 struct RequestStats {
   int32_t prompt_tokens = 0;
   int32_t generated_tokens = 0;
+  // Prompt tokens whose KV came from the prefix cache (not computed).
+  int32_t cached_prompt_tokens = 0;
   absl::Duration queue_time;           // arrival -> slot assigned
   absl::Duration time_to_first_token;  // arrival -> first token sampled
   absl::Duration decode_time;          // first token -> last token
@@ -630,6 +643,12 @@ class Engine {
     // context): their ratio is the KV-cache use, 0 to 1.
     int64_t kv_positions_used = 0;
     int64_t kv_positions_total = 0;
+    // Paged KV cache (EngineOptions::kv_block_size > 0), else 0: the pool's
+    // blocks, those no sequence holds (cached ones included) and those
+    // holding a cached prefix block.
+    int32_t kv_blocks_total = 0;
+    int32_t kv_blocks_free = 0;
+    int32_t kv_blocks_cached = 0;
   };
   Counters counters() const;
 

@@ -58,6 +58,7 @@ absl::StatusOr<std::unique_ptr<LoadedModel>> LoadedModel::Load(
   topts.slots = options.slots;
   topts.max_batch = options.max_batch;
   topts.kv_type = options.kv_type;
+  topts.paging = options.paging;
   topts.release_packed_sources = true;  // file_ is mmapped (GgufFile::Open)
   EDGELLM_ASSIGN_OR_RETURN(
       e->transformer_,

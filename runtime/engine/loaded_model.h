@@ -44,6 +44,7 @@ struct LoadOptions {
   int32_t slots = 1;       // KV slots: sequences that can run together
   int32_t max_batch = 64;  // tokens per forward pass (prompt chunk size)
   model::KvCacheType kv_type = model::KvCacheType::kF32;
+  model::KvPaging paging;  // block_size 0: a slab per slot
 };
 
 struct SequenceResult {

@@ -17,7 +17,8 @@ struct Scheduler::Pending {
   GenerateRequest request;
   OutputOptions output;
   absl::Time arrival;
-  int32_t slot = -1;  // assigned on admission
+  int32_t slot = -1;          // assigned on admission
+  int32_t cached_tokens = 0;  // prompt tokens found in the paged cache
 };
 
 struct Scheduler::PendingEmbed {
@@ -35,6 +36,7 @@ struct Scheduler::Active {
   absl::Time deadline = absl::InfiniteFuture();
   // Why the sequence was stopped early (OK while it runs normally).
   absl::Status stop_status;
+  int32_t cached_tokens = 0;
 };
 
 namespace {
@@ -47,6 +49,15 @@ StreamEvent FinalEvent(FinishReason reason, absl::Status status,
   event.status = std::move(status);
   event.stats = stats;
   return event;
+}
+
+// Positions a request can write: its prompt and max_tokens, within the
+// context (Sequence stops there).
+int32_t SequencePositions(const GenerateRequest& request, int32_t context) {
+  return static_cast<int32_t>(
+      std::min<int64_t>(int64_t(request.prompt_ids.size()) +
+                            std::max<int64_t>(request.options.max_tokens, 0),
+                        context));
 }
 
 absl::Status ShutdownStatus() {
@@ -64,7 +75,11 @@ Scheduler::Scheduler(BatchModel* model, const tokenizer::Tokenizer* tokenizer,
       options_(options),
       embed_slot_(model->slots() > options.parallel && model->hidden_size() > 0
                       ? options.parallel
-                      : -1) {
+                      : -1),
+      kv_tables_(model->kv_tables()),
+      kv_block_size_(kv_tables_ ? kv_tables_->block_size() : 0),
+      kv_blocks_(kv_tables_ ? kv_tables_->pool().size() : 0) {
+  counters_.kv_blocks_total = counters_.kv_blocks_free = kv_blocks_;
   slots_.resize(options.parallel);
   entries_.reserve(options.parallel);
   prefilling_.reserve(options.parallel);
@@ -115,6 +130,17 @@ absl::StatusOr<std::shared_ptr<GenerationStream>> Scheduler::Submit(
                                   model_->vocab_size(), model_->context());
       !s.ok()) {
     return s;
+  }
+  if (kv_block_size_ > 0) {
+    const int64_t positions = SequencePositions(request, model_->context());
+    const int64_t blocks = (positions + kv_block_size_ - 1) / kv_block_size_;
+    if (blocks > kv_blocks_) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "prompt: ", request.prompt_ids.size(), " tokens plus max_tokens ",
+          request.options.max_tokens, " need ", blocks, " KV blocks of ",
+          kv_block_size_, " positions; the pool has ", kv_blocks_,
+          " (--kv-blocks)"));
+    }
   }
   auto pending = std::make_unique<Pending>();
   pending->request = std::move(request);
@@ -220,6 +246,11 @@ void Scheduler::CountKvPositions() {
   }
   absl::MutexLock lock(&mu_);
   counters_.kv_positions_used = used;
+  if (kv_tables_ != nullptr) {
+    counters_.kv_blocks_total = kv_tables_->pool().size();
+    counters_.kv_blocks_free = kv_tables_->pool().free();
+    counters_.kv_blocks_cached = kv_tables_->pool().cached();
+  }
 }
 
 void Scheduler::Loop() {
@@ -316,6 +347,28 @@ void Scheduler::TakeAdmittedLocked(
   // (the scheduler) thread, which fills the slots right after.
   for (size_t slot = 0; slot < slots_.size() && !pending_.empty(); ++slot) {
     if (slots_[slot] != nullptr) continue;
+    if (kv_tables_ != nullptr) {
+      Pending& head = *pending_.front();
+      absl::StatusOr<int32_t> cached = kv_tables_->StartSequence(
+          static_cast<int32_t>(slot), head.request.prompt_ids,
+          SequencePositions(head.request, model_->context()),
+          head.request.options.prefix_cache);
+      // Not enough free blocks now: the queue waits for sequences to end.
+      if (absl::IsUnavailable(cached.status())) break;
+      if (!cached.ok()) {
+        RequestStats stats;
+        stats.prompt_tokens =
+            static_cast<int32_t>(head.request.prompt_ids.size());
+        stats.queue_time = stats.total_time = now - head.arrival;
+        head.stream->Push(
+            FinalEvent(FinishReason::kCancelled, cached.status(), stats));
+        ++counters_.finished;
+        pending_.pop_front();
+        --slot;  // the slot is still free
+        continue;
+      }
+      head.cached_tokens = *cached;
+    }
     std::unique_ptr<Pending> p = std::move(pending_.front());
     pending_.pop_front();
     p->slot = static_cast<int32_t>(slot);
@@ -362,8 +415,13 @@ void Scheduler::StartAdmitted(std::vector<std::unique_ptr<Pending>> admitted,
               std::move(p->request.prompt_ids), p->request.options,
               std::move(callback), std::move(p->output));
         });
-    if (seq.ok()) a->sequence = std::move(*seq);
+    if (seq.ok()) {
+      a->sequence = std::move(*seq);
+      a->sequence->SkipCachedPrompt(p->cached_tokens);
+      a->cached_tokens = p->cached_tokens;
+    }
     if (!seq.ok() || a->sequence->finished()) {
+      if (kv_tables_ != nullptr) kv_tables_->EndSequence(p->slot);
       // A sequence that cannot be built (validated in Submit, so out of
       // memory), or one with max_tokens 0 that has nothing to run.
       StreamEvent final;
@@ -411,6 +469,28 @@ void Scheduler::AdmitEmbedLocked(absl::Time now) {
     it = embed_pending_.erase(it);
   }
   if (embed_running_ || embed_pending_.empty()) return;
+  if (kv_tables_ != nullptr) {
+    // Blocks for the longest text (each text restarts at position 0 and
+    // overwrites its own blocks); none free now: wait for generations.
+    int32_t longest = 0;
+    for (const std::vector<int32_t>& text :
+         embed_pending_.front()->request.token_ids) {
+      longest = std::max(longest, static_cast<int32_t>(text.size()));
+    }
+    absl::StatusOr<int32_t> started =
+        kv_tables_->StartSequence(embed_slot_, {}, longest, false);
+    if (!started.ok()) {
+      if (absl::IsUnavailable(started.status())) return;
+      std::unique_ptr<PendingEmbed> e = std::move(embed_pending_.front());
+      embed_pending_.pop_front();
+      EmbedResult result;
+      result.status = started.status();
+      result.queue_time = result.total_time = now - e->arrival;
+      e->call->Finish(std::move(result));
+      ++counters_.finished;
+      return;
+    }
+  }
   embed_ = std::move(embed_pending_.front());
   embed_pending_.pop_front();
   embed_running_ = true;
@@ -475,6 +555,7 @@ bool Scheduler::EmbedStep(absl::Time now) {
 
 void Scheduler::FinishEmbed(absl::Status status) {
   std::unique_ptr<PendingEmbed> e = std::move(embed_);
+  if (kv_tables_ != nullptr) kv_tables_->EndSequence(embed_slot_);
   EmbedResult result = std::move(embed_result_);
   embed_result_ = EmbedResult();
   if (!status.ok()) result.vectors.clear();
@@ -613,6 +694,7 @@ StreamEvent Scheduler::MakeFinal(const Active& a, absl::Status status) {
   }
   RequestStats stats;
   stats.prompt_tokens = static_cast<int32_t>(seq.prompt_ids().size());
+  stats.cached_prompt_tokens = a.cached_tokens;
   stats.generated_tokens = static_cast<int32_t>(seq.output_ids().size());
   stats.queue_time = a.admitted - a.arrival;
   if (stats.generated_tokens > 0) {
@@ -625,6 +707,7 @@ StreamEvent Scheduler::MakeFinal(const Active& a, absl::Status status) {
 
 void Scheduler::FinishActive(int32_t slot, absl::Status status) {
   std::unique_ptr<Active> a = std::move(slots_[slot]);
+  if (kv_tables_ != nullptr) kv_tables_->EndSequence(slot);
   StreamEvent final = MakeFinal(*a, std::move(status));
   {
     // Counted before the reader can see the final event.

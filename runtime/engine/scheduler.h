@@ -15,6 +15,14 @@
 //   - Validation: Submit checks the request against the model (empty prompt,
 //     prompt longer than the context, token ids, sampling ranges) and fails
 //     with INVALID_ARGUMENT naming the field, before queueing.
+//   - Paged KV cache (BatchModel::kv_tables): a queued request is admitted
+//     when a slot is free AND the block pool can promise every block it
+//     can need (prompt plus max_tokens, less the blocks of its longest
+//     cached prefix, which it shares); until then it waits, in order. One
+//     that could never fit is refused at Submit with RESOURCE_EXHAUSTED
+//     naming the pool. The cached prompt tokens need no forward pass
+//     (RequestStats::cached_prompt_tokens); GenerateOptions::prefix_cache
+//     false opts a request out. Ending a sequence gives its blocks back.
 //   - Embeddings: SubmitEmbed queues an embedding request. One runs at a
 //     time on a KV slot reserved for it (slot `parallel`; the model needs
 //     parallel + 1 slots, else SubmitEmbed is UNIMPLEMENTED), so it never
@@ -86,6 +94,10 @@ class BatchModel {
     return absl::UnimplementedError("this model has no hidden-state output");
   }
   virtual int32_t hidden_size() const { return 0; }
+  // The paged KV cache's block tables, or null (a slab per slot). With
+  // them the scheduler starts each sequence on its slot (prefix reuse,
+  // block reservation) and ends it when the slot is freed.
+  virtual model::KvBlockTables* kv_tables() { return nullptr; }
 };
 
 // Adapts a model::Transformer (not owned; must outlive the adapter).
@@ -109,6 +121,9 @@ class TransformerBatchModel : public BatchModel {
   }
   int32_t hidden_size() const override {
     return transformer_->config().embedding_length;
+  }
+  model::KvBlockTables* kv_tables() override {
+    return transformer_->kv_cache().tables();
   }
 
  private:
@@ -233,6 +248,10 @@ class Scheduler {
   std::vector<float> logits_;
   // The KV slot for embeddings, or -1 when the model has none to spare.
   const int32_t embed_slot_;
+  // The paged cache's tables (null: slab), used on this thread only, and
+  // its constant sizes for Submit.
+  model::KvBlockTables* const kv_tables_;
+  const int32_t kv_block_size_, kv_blocks_;
   std::unique_ptr<PendingEmbed> embed_;  // the running embedding
   EmbedResult embed_result_;             // being filled for embed_
   std::unique_ptr<engine::EmbeddingPass> embed_pass_;

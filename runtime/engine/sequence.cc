@@ -121,6 +121,13 @@ void Sequence::MarkFed(int32_t n) {
   pos_ += n;
 }
 
+void Sequence::SkipCachedPrompt(int32_t n) {
+  if (fed_ != 0 || n <= 0) return;
+  n = std::min<int32_t>(n, static_cast<int32_t>(prompt_ids_.size()) - 1);
+  fed_ = n;
+  pos_ = n;
+}
+
 void Sequence::Emit(int32_t token, std::string_view text, bool last) {
   TokenEvent event;
   event.token = token;

@@ -90,6 +90,9 @@ class Sequence {
   // The span stays valid until the next call on this sequence.
   absl::Span<const int32_t> NextTokens(int32_t max) const;
   void MarkFed(int32_t n);
+  // The first n (< prompt size) prompt tokens are already in the KV cache
+  // (a cached prefix): feeding starts at position n. Before any feeding.
+  void SkipCachedPrompt(int32_t n);
 
   // Samples from the logits of the last fed token and advances. Returns the
   // sampled token (or -1 once finished without one).

@@ -1,6 +1,8 @@
 #include "runtime/model/kv_cache.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 
 #include "absl/status/status.h"
@@ -25,7 +27,13 @@ absl::StatusOr<std::unique_ptr<KvCache>> KvCache::Create(int32_t layers,
 
 absl::StatusOr<std::unique_ptr<KvCache>> KvCache::Create(
     absl::Span<const int32_t> layer_rows, int32_t slots, int32_t context,
-    int32_t kv_dim, KvCacheType type) {
+    int32_t kv_dim, KvCacheType type, const KvPaging& paging) {
+  if (paging.block_size < 0 || paging.blocks < 0 ||
+      paging.block_size > context) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "KV cache: block size ", paging.block_size, " must be in 0..", context,
+        " (the context) and the block count ", paging.blocks, " not negative"));
+  }
   if (layer_rows.empty() || slots <= 0 || context <= 0 || kv_dim <= 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "KV cache dimensions must be positive: layers=", layer_rows.size(),
@@ -38,7 +46,18 @@ absl::StatusOr<std::unique_ptr<KvCache>> KvCache::Create(
   cache->type_ = type;
   // All factors are < 2^31, so the products below fit in 128 bits; the
   // total is checked against a sane ceiling.
-  unsigned __int128 total = 0;
+  const int32_t bs = paging.block_size;
+  const int64_t blocks =
+      bs == 0             ? 0
+      : paging.blocks > 0 ? paging.blocks
+                          : int64_t{slots} * ((int64_t{context} + bs - 1) / bs);
+  if (blocks > std::numeric_limits<int32_t>::max() / std::max(bs, 1)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("KV cache: ", blocks, " blocks of ", bs,
+                     " positions are more than 2^31 positions"));
+  }
+  unsigned __int128 total = 0, slab_per_slot = 0;
+  bool all_paged = true;
   for (size_t l = 0; l < layer_rows.size(); ++l) {
     const int32_t rows = layer_rows[l];
     if (rows <= 0 || rows > context) {
@@ -46,27 +65,50 @@ absl::StatusOr<std::unique_ptr<KvCache>> KvCache::Create(
           absl::StrCat("KV cache layer ", l, ": ", rows,
                        " rows, must be in 1..", context, " (the context)"));
     }
+    const size_t row_bytes = size_t(kv_dim) * cache->element_bytes();
+    const bool paged = bs > 0 && rows == context;
+    all_paged &= paged;
+    // A paged layer's planes hold all blocks; a ring's one slot's rows.
     const unsigned __int128 plane =
-        (unsigned __int128)rows * kv_dim * cache->element_bytes();
-    if (total + plane * 2 * slots > std::numeric_limits<size_t>::max() / 2) {
+        paged ? (unsigned __int128)blocks * bs * row_bytes
+              : (unsigned __int128)rows * row_bytes;
+    const unsigned __int128 layer_bytes = plane * 2 * (paged ? 1 : slots);
+    if (total + layer_bytes > std::numeric_limits<size_t>::max() / 2) {
       return absl::ResourceExhaustedError("KV cache size overflows");
     }
     cache->layers_.push_back(
-        {rows, static_cast<size_t>(total), static_cast<size_t>(plane)});
-    total += plane * 2 * slots;
+        {rows, paged, static_cast<size_t>(total), static_cast<size_t>(plane)});
+    total += layer_bytes;
+    slab_per_slot += (unsigned __int128)rows * row_bytes * 2;
   }
   cache->bytes_ = static_cast<size_t>(total);
+  cache->slab_bytes_per_slot_ = static_cast<size_t>(slab_per_slot);
+  if (bs > 0) {
+    cache->tables_ = std::make_unique<KvBlockTables>(
+        static_cast<int32_t>(blocks), bs, slots, context,
+        paging.prefix_cache && all_paged);
+  }
   // Zeroed so that nothing stale is ever read (positions are always written
   // before they are attended to, but this keeps sanitizers quiet).
   void* p = std::calloc(cache->bytes_, 1);
   if (p == nullptr) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "cannot allocate the KV cache: ", cache->bytes_ / (1 << 20),
-        " MiB (lower --ctx or --parallel)"));
+        bs > 0 ? " MiB (lower --kv-blocks, --ctx or --parallel)"
+               : " MiB (lower --ctx or --parallel)"));
   }
   cache->storage_.reset(static_cast<uint8_t*>(p));
   cache->base_ = cache->storage_.get();
   return cache;
+}
+
+void KvCache::CopyBlock(int32_t from, int32_t to) {
+  const size_t bytes = size_t(block_size()) * kv_dim_ * element_bytes();
+  for (int32_t l = 0; l < layers(); ++l) {
+    if (!layers_[l].paged) continue;
+    std::memcpy(block_key(l, to, 0), block_key(l, from, 0), bytes);
+    std::memcpy(block_value(l, to, 0), block_value(l, from, 0), bytes);
+  }
 }
 
 }  // namespace edgellm::model

@@ -12,6 +12,14 @@
 // element type f32 or f16. Slots let several sequences (the scheduler's
 // concurrent streams) decode in one batch.
 //
+// Paged (KvPaging::block_size > 0): the full-context layers instead share one
+// pool of fixed-size blocks over all slots (per layer: keys
+// [blocks][block_size][kv_dim], then values likewise); a slot's block table
+// (KvBlockTables) says which block holds which positions, the same table for
+// every paged layer. Memory then follows the tokens sequences hold, and full
+// blocks are shared between sequences with the same prefix. Sliding-window
+// layers keep their per-slot ring of the window, which is all they need.
+//
 // Not thread-safe; owned by one Transformer.
 #ifndef EDGELLM_RUNTIME_MODEL_KV_CACHE_H_
 #define EDGELLM_RUNTIME_MODEL_KV_CACHE_H_
@@ -23,10 +31,19 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "runtime/model/kv_block_tables.h"
 
 namespace edgellm::model {
 
 enum class KvCacheType { kF32, kF16 };
+
+struct KvPaging {
+  int32_t block_size = 0;  // positions per block; 0: one slab per slot
+  int32_t blocks = 0;      // pool size; 0: slots x ceil(context / block_size)
+  // Reuse full blocks of equal prefixes. Only when every layer is paged (a
+  // sliding-window ring cannot be shared).
+  bool prefix_cache = true;
+};
 
 class KvCache {
  public:
@@ -34,7 +51,7 @@ class KvCache {
   // RESOURCE_EXHAUSTED (naming the size) if memory is short.
   static absl::StatusOr<std::unique_ptr<KvCache>> Create(
       absl::Span<const int32_t> layer_rows, int32_t slots, int32_t context,
-      int32_t kv_dim, KvCacheType type);
+      int32_t kv_dim, KvCacheType type, const KvPaging& paging = {});
   // Every layer holding the whole context.
   static absl::StatusOr<std::unique_ptr<KvCache>> Create(int32_t layers,
                                                          int32_t slots,
@@ -49,14 +66,37 @@ class KvCache {
   int32_t kv_dim() const { return kv_dim_; }
   KvCacheType type() const { return type_; }
   size_t bytes() const { return bytes_; }
-  // Bytes one slot holds over all layers.
-  size_t bytes_per_slot() const { return bytes_ / slots_; }
+  // Bytes one slot holds over all layers (paged: what its slab would be).
+  size_t bytes_per_slot() const { return slab_bytes_per_slot_; }
   size_t element_bytes() const { return type_ == KvCacheType::kF32 ? 4 : 2; }
   // Rows of `layer` per slot: context, or the ring of a windowed layer.
   int32_t rows(int32_t layer) const { return layers_[layer].rows; }
 
-  // Row `row` (< rows(layer)) of the keys / values of (layer, slot): kv_dim
-  // elements. The row of position p is p % rows(layer).
+  // Paged: block tables (null for the slab); whether layer l uses them.
+  KvBlockTables* tables() const { return tables_.get(); }
+  bool paged(int32_t layer) const { return layers_[layer].paged; }
+  int32_t block_size() const { return tables_ ? tables_->block_size() : 0; }
+  // Paged layer: the keys / values of block 0 (block b starts
+  // b * block_size() * kv_dim() elements later).
+  void* block_keys(int32_t layer) const {
+    return base_ + layers_[layer].offset;
+  }
+  void* block_values(int32_t layer) const {
+    return base_ + layers_[layer].offset + layers_[layer].plane_bytes;
+  }
+  // Paged layer: row `row` (< block_size()) of block `block`'s keys/values.
+  void* block_key(int32_t layer, int32_t block, int32_t row) const {
+    return static_cast<uint8_t*>(block_keys(layer)) + BlockOffset(block, row);
+  }
+  void* block_value(int32_t layer, int32_t block, int32_t row) const {
+    return static_cast<uint8_t*>(block_values(layer)) + BlockOffset(block, row);
+  }
+  // Copies block `from` to block `to` in every paged layer (copy on write).
+  void CopyBlock(int32_t from, int32_t to);
+
+  // Row `row` (< rows(layer)) of the keys / values of (layer, slot) of a
+  // layer that is not paged: kv_dim elements. The row of position p is
+  // p % rows(layer).
   void* key(int32_t layer, int32_t slot, int32_t row) const {
     return base_ + Offset(layer, slot, row);
   }
@@ -68,9 +108,14 @@ class KvCache {
   KvCache() = default;
   struct Layer {
     int32_t rows = 0;
-    size_t offset = 0;       // of slot 0's keys
-    size_t plane_bytes = 0;  // one of keys/values of one slot
+    bool paged = false;
+    size_t offset = 0;       // of slot 0's keys (paged: block 0's)
+    size_t plane_bytes = 0;  // one of keys/values of one slot (paged: all)
   };
+  size_t BlockOffset(int32_t block, int32_t row) const {
+    return (size_t(block) * tables_->block_size() + row) * kv_dim_ *
+           element_bytes();
+  }
   size_t Offset(int32_t layer, int32_t slot, int32_t row) const {
     const Layer& l = layers_[layer];
     return l.offset + size_t(slot) * 2 * l.plane_bytes +
@@ -82,6 +127,8 @@ class KvCache {
   std::unique_ptr<uint8_t, Free> storage_;
   uint8_t* base_ = nullptr;
   std::vector<Layer> layers_;
+  std::unique_ptr<KvBlockTables> tables_;
+  size_t slab_bytes_per_slot_ = 0;
   int32_t slots_ = 0, context_ = 0, kv_dim_ = 0;
   KvCacheType type_ = KvCacheType::kF32;
   size_t bytes_ = 0;

@@ -60,8 +60,9 @@ absl::StatusOr<std::unique_ptr<Transformer>> Transformer::Create(
   // Sliding-window layers keep a ring of their window (ops/attention.h); the
   // others the whole context.
   EDGELLM_ASSIGN_OR_RETURN(
-      t->kv_, KvCache::Create(KvRowsPerLayer(c, context), options.slots,
-                              context, c.kv_dim(), options.kv_type));
+      t->kv_,
+      KvCache::Create(KvRowsPerLayer(c, context), options.slots, context,
+                      c.kv_dim(), options.kv_type, options.paging));
   t->max_batch_ = options.max_batch;
   if (options.kv_type == KvCacheType::kF16) {
     EDGELLM_ASSIGN_OR_RETURN(t->kv_convert_,
@@ -112,6 +113,7 @@ absl::StatusOr<std::unique_ptr<Transformer>> Transformer::Create(
     scratch = std::max(scratch, ops::AttentionScratchFloats(a));
   }
   t->att_scratch_.resize(scratch);
+  t->run_tokens_.reserve(b);
   t->embed_row_.resize(EmbeddingRowBytes(t->weights_.token_embd));
   // Grow the pool's scratch once to what the largest linear needs, so that
   // Forward never allocates.
@@ -195,8 +197,24 @@ absl::Status Transformer::StoreKv(int32_t layer, int32_t slot, int32_t pos0,
                                   int32_t count, const void* k, const void* v) {
   // Only the last `rows` positions stay in a ring of `rows`; position p goes
   // to row p % rows (p itself for a full-context layer).
-  const int32_t rows = kv_->rows(layer);
   const size_t row_bytes = size_t(config_.kv_dim()) * kv_->element_bytes();
+  if (kv_->paged(layer)) {
+    // Runs of rows within one block (PrepareBlocks gave each its block).
+    const int32_t bs = kv_->block_size();
+    const int32_t* table = kv_->tables()->table(slot);
+    for (int32_t i = 0; i < count;) {
+      const int32_t p = pos0 + i;
+      const int32_t run = std::min(count - i, bs - p % bs);
+      const int32_t block = table[p / bs];
+      std::memcpy(kv_->block_key(layer, block, p % bs),
+                  static_cast<const char*>(k) + i * row_bytes, run * row_bytes);
+      std::memcpy(kv_->block_value(layer, block, p % bs),
+                  static_cast<const char*>(v) + i * row_bytes, run * row_bytes);
+      i += run;
+    }
+    return absl::OkStatus();
+  }
+  const int32_t rows = kv_->rows(layer);
   const int32_t skip = std::max(0, count - rows);
   for (int32_t i = skip; i < count;) {
     const int32_t row = (pos0 + i) % rows;
@@ -234,10 +252,22 @@ absl::Status Transformer::AttentionRun(int32_t layer,
   // of a sliding-window layer may have no row to spare for them before.
   float* out = att_.data() + size_t(begin) * q_dim;
   const ops::AttentionShape& shape = attention_[layer];
+  const bool paged = kv_->paged(layer);
+  const void* cached_k =
+      paged ? kv_->block_keys(layer) : kv_->key(layer, slot, 0);
+  const void* cached_v =
+      paged ? kv_->block_values(layer) : kv_->value(layer, slot, 0);
+  const int32_t* blocks = paged ? kv_->tables()->table(slot) : nullptr;
+  const size_t block_rows = paged ? kv_->block_size() : 0;
+  const size_t block_stride = block_rows * kv_dim;
   if (kv_->type() == KvCacheType::kF32) {
-    const ops::KvRows<float> kv{
-        static_cast<const float*>(kv_->key(layer, slot, 0)),
-        static_cast<const float*>(kv_->value(layer, slot, 0)), k, v};
+    const ops::KvRows<float> kv{static_cast<const float*>(cached_k),
+                                static_cast<const float*>(cached_v),
+                                k,
+                                v,
+                                blocks,
+                                block_rows,
+                                block_stride};
     EDGELLM_RETURN_IF_ERROR(ops::AttentionRows(shape, q, count, pos0, kv, out,
                                                att_scratch_.data(),
                                                att_scratch_.size(), pool_));
@@ -245,15 +275,56 @@ absl::Status Transformer::AttentionRun(int32_t layer,
   }
   EDGELLM_RETURN_IF_ERROR(kv_convert_->Run(k, count, new_k16_.data()));
   EDGELLM_RETURN_IF_ERROR(kv_convert_->Run(v, count, new_v16_.data()));
-  const ops::KvRows<uint16_t> kv{
-      static_cast<const uint16_t*>(kv_->key(layer, slot, 0)),
-      static_cast<const uint16_t*>(kv_->value(layer, slot, 0)), new_k16_.data(),
-      new_v16_.data()};
+  const ops::KvRows<uint16_t> kv{static_cast<const uint16_t*>(cached_k),
+                                 static_cast<const uint16_t*>(cached_v),
+                                 new_k16_.data(),
+                                 new_v16_.data(),
+                                 blocks,
+                                 block_rows,
+                                 block_stride};
   EDGELLM_RETURN_IF_ERROR(ops::AttentionRowsF16(shape, q, count, pos0, kv, out,
                                                 att_scratch_.data(),
                                                 att_scratch_.size(), pool_));
   return StoreKv(layer, slot, pos0, static_cast<int32_t>(count),
                  new_k16_.data(), new_v16_.data());
+}
+
+// Calls fn(begin, end) for each run of `batch`: consecutive positions of
+// one slot (what AttentionBlock hands to AttentionRun).
+template <typename Fn>
+static absl::Status ForEachRun(absl::Span<const BatchToken> batch, Fn fn) {
+  const size_t n = batch.size();
+  for (size_t begin = 0; begin < n;) {
+    size_t end = begin + 1;
+    while (end < n && batch[end].slot == batch[begin].slot &&
+           batch[end].pos == batch[end - 1].pos + 1) {
+      ++end;
+    }
+    EDGELLM_RETURN_IF_ERROR(fn(begin, end));
+    begin = end;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Transformer::PrepareBlocks(absl::Span<const BatchToken> batch) {
+  KvBlockTables* tables = kv_->tables();
+  if (tables == nullptr) return absl::OkStatus();
+  return ForEachRun(batch, [&](size_t begin, size_t end) {
+    run_tokens_.clear();
+    for (size_t i = begin; i < end; ++i) run_tokens_.push_back(batch[i].token);
+    return tables->PrepareWrite(
+        batch[begin].slot, batch[begin].pos, run_tokens_,
+        [this](int32_t from, int32_t to) { kv_->CopyBlock(from, to); });
+  });
+}
+
+void Transformer::CommitBlocks(absl::Span<const BatchToken> batch) {
+  KvBlockTables* tables = kv_->tables();
+  if (tables == nullptr) return;
+  ForEachRun(batch, [&](size_t begin, size_t end) {
+    tables->CommitWrite(batch[begin].slot, batch[end - 1].pos + 1);
+    return absl::OkStatus();
+  }).IgnoreError();
 }
 
 absl::Status Transformer::Forward(absl::Span<const BatchToken> batch,
@@ -374,6 +445,7 @@ absl::Status Transformer::ForwardToHidden(absl::Span<const BatchToken> batch,
   }
   const int32_t d = c.embedding_length;
   float* x = x_.data();
+  EDGELLM_RETURN_IF_ERROR(PrepareBlocks(batch));
   EDGELLM_RETURN_IF_ERROR(Embed(batch, x));
   if (c.embedding_scale != 1.0f) {
     for (size_t i = 0; i < size_t(n) * d; ++i) x[i] *= c.embedding_scale;
@@ -384,6 +456,7 @@ absl::Status Transformer::ForwardToHidden(absl::Span<const BatchToken> batch,
     EDGELLM_RETURN_IF_ERROR(FeedForwardBlock(l, n));
     for (size_t i = 0; i < size_t(n) * d; ++i) x[i] += xb_[i];
   }
+  CommitBlocks(batch);
 
   // Final norm, only for the rows that want an output.
   int32_t rows = 0;

@@ -42,6 +42,9 @@ struct TransformerOptions {
   int32_t slots = 1;       // concurrent sequences
   int32_t max_batch = 64;  // tokens per Forward call
   KvCacheType kv_type = KvCacheType::kF32;
+  // block_size > 0: the paged KV cache (kv_cache.h); its block tables are
+  // reached through kv_cache().tables().
+  KvPaging paging;
   // The weights come from a read-only private file mapping (GgufFile::Open):
   // after repacking a Q8_0 tensor for the kernel, drop the file pages it was
   // read from, so the process holds one copy. Never for weights in ordinary
@@ -117,6 +120,10 @@ class Transformer {
   // consecutive positions.
   absl::Status AttentionRun(int32_t layer, absl::Span<const BatchToken> batch,
                             int32_t begin, int32_t end);
+  // Paged cache: gives the runs of `batch` private blocks for the positions
+  // they write (PrepareWrite) / publishes what they completed (CommitWrite).
+  absl::Status PrepareBlocks(absl::Span<const BatchToken> batch);
+  void CommitBlocks(absl::Span<const BatchToken> batch);
   // Writes `count` key and value rows (in the cache's element type) of
   // positions pos0.. into (layer, slot)'s rows.
   absl::Status StoreKv(int32_t layer, int32_t slot, int32_t pos0, int32_t count,
@@ -142,6 +149,7 @@ class Transformer {
   // Activations, [max_batch][...] each.
   std::vector<float> x_, xb_, q_, k_, v_, att_, ff_gate_, ff_up_, head_in_;
   std::vector<float> att_scratch_;
+  std::vector<int32_t> run_tokens_;  // one run's token ids (paged cache)
   // One embedding row read back from a packed tied table (ReadEmbeddingRow).
   std::vector<uint8_t> embed_row_;
 };

@@ -234,6 +234,7 @@ absl::Status EdgeLlmService::StreamGeneration(
   usage->set_tokens_per_second(final.stats.tokens_per_second());
   usage->set_queue_ms(Ms(final.stats.queue_time));
   usage->set_total_ms(Ms(final.stats.total_time));
+  usage->set_cached_prompt_tokens(final.stats.cached_prompt_tokens);
   // The last response goes out on errors too (finish reason CANCELLED),
   // so a client sees the usage before the status.
   if (!client_gone) writer->Write(response);

@@ -5,6 +5,7 @@
 //  - Q8_0: llama.cpp's greedy generations on its own Q8_0 quantization. The
 //    first 20 generated ids of every prompt must match; the full agreement is
 //    printed.
+#include <cstdlib>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -36,6 +37,10 @@ std::unique_ptr<engine::LoadedModel> LoadOrDie(const std::string& path) {
   options.threads = 1;  // tests run side by side on small CI machines
   options.context = 512;
   options.max_batch = 16;  // prompts longer than this prefill in chunks
+  // The _paged_ variant: the same references through the paged KV cache.
+  if (const char* bs = std::getenv("EDGELLM_TEST_KV_BLOCK_SIZE")) {
+    options.paging.block_size = std::atoi(bs);
+  }
   absl::StatusOr<std::unique_ptr<engine::LoadedModel>> e =
       engine::LoadedModel::Load(options);
   EXPECT_TRUE(e.ok()) << e.status();

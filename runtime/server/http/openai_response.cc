@@ -128,9 +128,15 @@ absl::string_view FinishReasonOf(FinishReason reason) {
 }
 
 json UsageJson(const RequestStats& stats) {
-  return {{"prompt_tokens", stats.prompt_tokens},
-          {"completion_tokens", stats.generated_tokens},
-          {"total_tokens", stats.prompt_tokens + stats.generated_tokens}};
+  json usage = {{"prompt_tokens", stats.prompt_tokens},
+                {"completion_tokens", stats.generated_tokens},
+                {"total_tokens", stats.prompt_tokens + stats.generated_tokens}};
+  // OpenAI's field for prompt tokens served from the prefix cache.
+  if (stats.cached_prompt_tokens > 0) {
+    usage["prompt_tokens_details"] = {
+        {"cached_tokens", stats.cached_prompt_tokens}};
+  }
+  return usage;
 }
 
 CompletionFormatter::CompletionFormatter(bool chat, uint64_t request_id,

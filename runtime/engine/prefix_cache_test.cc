@@ -1,0 +1,212 @@
+// The paged KV cache and automatic prefix caching through the public API,
+// on a random-weight model the test writes itself: greedy output with a
+// reused prefix equals a cold run's, concurrent requests sharing blocks
+// (copy on write), eviction under pressure, waiting and refusal when the
+// pool is short, and cancellation giving the blocks back.
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "runtime/engine/edgellm.h"
+#include "runtime/model/random_model.h"
+
+namespace edgellm {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string TinyModel() {
+  static const std::string* path = [] {
+    const char* dir = std::getenv("TEST_TMPDIR");
+    auto* p = new std::string(std::string(dir ? dir : "/tmp") +
+                              "/prefix_cache_tiny.gguf");
+    auto spec = model::NamedRandomModelSpec("tiny");
+    EXPECT_TRUE(spec.ok());
+    EXPECT_TRUE(model::WriteRandomModel(*spec, *p, false).ok());
+    return p;
+  }();
+  return *path;
+}
+
+std::unique_ptr<Engine> Load(int32_t block_size, int32_t blocks = 0,
+                             int32_t parallel = 2) {
+  EngineOptions options;
+  options.model_path = TinyModel();
+  options.threads = 1;
+  options.parallel = parallel;
+  options.context = 256;
+  options.kv_block_size = block_size;
+  options.kv_blocks = blocks;
+  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Load(options);
+  EXPECT_TRUE(engine.ok()) << engine.status();
+  return engine.ok() ? std::move(*engine) : nullptr;
+}
+
+// A prompt of exactly `n` token ids (deterministic, inside the vocabulary).
+GenerateRequest Greedy(int32_t n, int32_t seed, int32_t max_tokens) {
+  GenerateRequest r;
+  for (int32_t i = 0; i < n; ++i) {
+    r.prompt_ids.push_back(3 + (i * 37 + seed * 101) % 250);
+  }
+  r.options.max_tokens = max_tokens;
+  r.options.ignore_eos = true;
+  r.options.sampling.temperature = 0.0f;
+  return r;
+}
+
+GenerateResult RunReq(Engine& engine, GenerateRequest request) {
+  absl::StatusOr<GenerateResult> result = engine.Generate(std::move(request));
+  EXPECT_TRUE(result.ok()) << result.status();
+  return result.ok() ? *result : GenerateResult{};
+}
+
+// The output a slab cache gives: the reference for every paged run.
+std::vector<int32_t> SlabOutput(const GenerateRequest& request) {
+  static std::unique_ptr<Engine>* slab = new std::unique_ptr<Engine>(Load(0));
+  return RunReq(**slab, request).output_ids;
+}
+
+TEST(PrefixCacheTest, ReusedPrefixGivesTheColdOutput) {
+  std::unique_ptr<Engine> engine = Load(16);
+  ASSERT_NE(engine, nullptr);
+  // 100 tokens: 6 full blocks and a partial one; 96: the last full block
+  // is shared and its last position recomputed (copy on write).
+  for (int32_t len : {100, 96}) {
+    SCOPED_TRACE(absl::StrCat("prompt of ", len));
+    const GenerateRequest request = Greedy(len, len, 12);
+    const std::vector<int32_t> want = SlabOutput(request);
+    ASSERT_EQ(want.size(), 12u);
+    GenerateRequest opted_out = request;
+    opted_out.options.prefix_cache = false;
+    const GenerateResult cold_opted = RunReq(*engine, opted_out);
+    EXPECT_EQ(cold_opted.stats.cached_prompt_tokens, 0);
+    EXPECT_EQ(cold_opted.output_ids, want);
+    const GenerateResult cold = RunReq(*engine, request);
+    EXPECT_EQ(cold.stats.cached_prompt_tokens, 0);  // nothing published yet
+    EXPECT_EQ(cold.output_ids, want);
+    const GenerateResult warm = RunReq(*engine, request);
+    EXPECT_EQ(warm.stats.cached_prompt_tokens,
+              std::min(len / 16 * 16, len - 1));
+    EXPECT_EQ(warm.output_ids, want);
+  }
+}
+
+TEST(PrefixCacheTest, NextTurnReusesThePromptAndTheReply) {
+  std::unique_ptr<Engine> engine = Load(16);
+  ASSERT_NE(engine, nullptr);
+  const GenerateRequest first = Greedy(40, 7, 30);
+  const GenerateResult turn1 = RunReq(*engine, first);
+  // The next turn's prompt: the first prompt, the reply, more text.
+  GenerateRequest second = first;
+  second.prompt_ids.insert(second.prompt_ids.end(), turn1.output_ids.begin(),
+                           turn1.output_ids.end());
+  for (int i = 0; i < 9; ++i) second.prompt_ids.push_back(5 + i);
+  second.options.max_tokens = 8;
+  const GenerateResult turn2 = RunReq(*engine, second);
+  // Positions 0..68 were written (the last reply token never is): 4 blocks.
+  EXPECT_EQ(turn2.stats.cached_prompt_tokens, 64);
+  EXPECT_EQ(turn2.output_ids, SlabOutput(second));
+}
+
+TEST(PrefixCacheTest, ConcurrentRequestsShareBlocksAndMatchTheColdOutput) {
+  std::unique_ptr<Engine> engine = Load(16, 0, 4);
+  ASSERT_NE(engine, nullptr);
+  const GenerateRequest request = Greedy(64, 3, 20);
+  const std::vector<int32_t> want = SlabOutput(request);
+  RunReq(*engine, request);  // publishes the prompt's 4 blocks
+  std::vector<std::shared_ptr<GenerationStream>> streams;
+  for (int i = 0; i < 4; ++i) {
+    auto stream = engine->Submit(request);
+    ASSERT_TRUE(stream.ok()) << stream.status();
+    streams.push_back(*stream);
+  }
+  for (auto& stream : streams) {
+    std::vector<int32_t> ids;
+    while (true) {
+      std::optional<StreamEvent> e = stream->Next(absl::Seconds(60));
+      ASSERT_TRUE(e.has_value());
+      if (e->final) {
+        EXPECT_TRUE(e->status.ok()) << e->status;
+        EXPECT_EQ(e->stats.cached_prompt_tokens, 63);
+        break;
+      }
+      ids.push_back(e->token);
+    }
+    EXPECT_EQ(ids, want);
+  }
+}
+
+TEST(PrefixCacheTest, PressureEvictsOldPrefixesAndShortPoolsWaitOrRefuse) {
+  // 12 blocks of 16: 192 positions for everything.
+  std::unique_ptr<Engine> engine = Load(16, 12);
+  ASSERT_NE(engine, nullptr);
+  const GenerateRequest a = Greedy(64, 1, 8);
+  RunReq(*engine, a);
+  EXPECT_EQ(RunReq(*engine, a).stats.cached_prompt_tokens, 63);
+  // 150 + 10 positions: 10 blocks, so a's cached blocks are needed.
+  const GenerateRequest b = Greedy(150, 2, 10);
+  EXPECT_EQ(RunReq(*engine, b).output_ids, SlabOutput(b));
+  const GenerateResult a_again = RunReq(*engine, a);
+  EXPECT_LT(a_again.stats.cached_prompt_tokens, 63);
+  EXPECT_EQ(a_again.output_ids, SlabOutput(a));
+  // Two requests of 8 blocks each: the second waits for the first.
+  const GenerateRequest c = Greedy(100, 3, 28), d = Greedy(100, 4, 28);
+  auto sc = engine->Submit(c);
+  auto sd = engine->Submit(d);
+  ASSERT_TRUE(sc.ok() && sd.ok());
+  for (auto* s : {&*sc, &*sd}) {
+    while (true) {
+      std::optional<StreamEvent> e = (*s)->Next(absl::Seconds(60));
+      ASSERT_TRUE(e.has_value());
+      if (!e->final) continue;
+      EXPECT_TRUE(e->status.ok()) << e->status;
+      break;
+    }
+  }
+  // More than the pool could ever hold.
+  absl::StatusOr<std::shared_ptr<GenerationStream>> never =
+      engine->Submit(Greedy(200, 5, 50));
+  EXPECT_TRUE(absl::IsResourceExhausted(never.status())) << never.status();
+  EXPECT_THAT(std::string(never.status().message()),
+              HasSubstr("the pool has 12 (--kv-blocks)"));
+}
+
+TEST(PrefixCacheTest, CancellationGivesTheBlocksBack) {
+  std::unique_ptr<Engine> engine = Load(16, 0, 2);
+  ASSERT_NE(engine, nullptr);
+  auto stream = engine->Submit(Greedy(50, 9, 200));
+  ASSERT_TRUE(stream.ok());
+  std::optional<StreamEvent> e = (*stream)->Next(absl::Seconds(60));
+  ASSERT_TRUE(e.has_value());
+  // The counters are refreshed after each step.
+  Engine::Counters busy;
+  for (int i = 0; i < 100; ++i) {
+    busy = engine->counters();
+    if (busy.kv_blocks_free < busy.kv_blocks_total) break;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_GT(busy.kv_blocks_total, 0);
+  EXPECT_LT(busy.kv_blocks_free, busy.kv_blocks_total);
+  (*stream)->Cancel();
+  while (e.has_value() && !e->final) e = (*stream)->Next(absl::Seconds(60));
+  ASSERT_TRUE(e.has_value());
+  EXPECT_TRUE(absl::IsCancelled(e->status)) << e->status;
+  Engine::Counters idle;
+  for (int i = 0; i < 100; ++i) {
+    idle = engine->counters();
+    if (idle.active == 0 && idle.kv_blocks_free == idle.kv_blocks_total &&
+        idle.kv_blocks_cached > 0) {
+      break;
+    }
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_EQ(idle.kv_blocks_free, idle.kv_blocks_total);
+  EXPECT_GT(idle.kv_blocks_cached, 0);  // its full blocks stay cached
+}
+
+}  // namespace
+}  // namespace edgellm

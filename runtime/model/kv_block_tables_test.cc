@@ -1,0 +1,176 @@
+#include "runtime/model/kv_block_tables.h"
+
+#include <numeric>
+#include <utility>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace edgellm::model {
+namespace {
+
+std::vector<int32_t> Tokens(int32_t n, int32_t first) {
+  std::vector<int32_t> t(n);
+  std::iota(t.begin(), t.end(), first);
+  return t;
+}
+
+// Runs a whole prompt through slot `slot` as a forward pass would: prepare,
+// (the pass writes), commit. Returns the copies on write it asked for.
+std::vector<std::pair<int32_t, int32_t>> Write(
+    KvBlockTables& t, int32_t slot, int32_t pos0,
+    const std::vector<int32_t>& tokens) {
+  std::vector<std::pair<int32_t, int32_t>> copies;
+  const absl::Status s = t.PrepareWrite(
+      slot, pos0, tokens,
+      [&](int32_t from, int32_t to) { copies.emplace_back(from, to); });
+  EXPECT_TRUE(s.ok()) << s;
+  t.CommitWrite(slot, pos0 + static_cast<int32_t>(tokens.size()));
+  return copies;
+}
+
+TEST(KvBlockTablesTest, ColdSequenceGetsPrivateBlocksAndPublishesFullOnes) {
+  KvBlockTables t(/*blocks=*/8, /*block_size=*/4, /*slots=*/2,
+                  /*context=*/32, /*prefix_cache=*/true);
+  const std::vector<int32_t> prompt = Tokens(10, 1);
+  absl::StatusOr<int32_t> cached = t.StartSequence(0, prompt, 12, true);
+  ASSERT_TRUE(cached.ok()) << cached.status();
+  EXPECT_EQ(*cached, 0);
+  EXPECT_EQ(t.pool().reserved(), 3);  // ceil(12 / 4)
+  EXPECT_TRUE(Write(t, 0, 0, prompt).empty());
+  EXPECT_EQ(t.blocks_held(0), 3);
+  EXPECT_EQ(t.pool().reserved(), 0);
+  EXPECT_EQ(t.pool().cached(), 2);  // the two full blocks
+}
+
+TEST(KvBlockTablesTest, SecondSequenceSharesTheCachedPrefix) {
+  KvBlockTables t(8, 4, 2, 32, true);
+  const std::vector<int32_t> prompt = Tokens(10, 1);
+  ASSERT_TRUE(t.StartSequence(0, prompt, 12, true).ok());
+  Write(t, 0, 0, prompt);
+  std::vector<int32_t> other = prompt;
+  other[9] = 99;  // same first two blocks, different third
+  absl::StatusOr<int32_t> cached = t.StartSequence(1, other, 12, true);
+  ASSERT_TRUE(cached.ok()) << cached.status();
+  EXPECT_EQ(*cached, 8);
+  EXPECT_EQ(t.table(1)[0], t.table(0)[0]);
+  EXPECT_EQ(t.table(1)[1], t.table(0)[1]);
+  EXPECT_EQ(t.pool().refs(t.table(0)[0]), 2);
+  // Positions 8.. go to a block of its own: no copy.
+  EXPECT_TRUE(Write(t, 1, 8, {other.begin() + 8, other.end()}).empty());
+  EXPECT_NE(t.table(1)[2], t.table(0)[2]);
+}
+
+TEST(KvBlockTablesTest, ADifferentFirstBlockSharesNothing) {
+  KvBlockTables t(8, 4, 2, 32, true);
+  const std::vector<int32_t> prompt = Tokens(10, 1);
+  ASSERT_TRUE(t.StartSequence(0, prompt, 12, true).ok());
+  Write(t, 0, 0, prompt);
+  std::vector<int32_t> other = prompt;
+  other[0] = 77;  // the later blocks' tokens match, their prefix does not
+  absl::StatusOr<int32_t> cached = t.StartSequence(1, other, 12, true);
+  ASSERT_TRUE(cached.ok());
+  EXPECT_EQ(*cached, 0);
+}
+
+TEST(KvBlockTablesTest, WholePromptCachedCopiesTheLastBlockOnWrite) {
+  KvBlockTables t(8, 4, 2, 32, true);
+  const std::vector<int32_t> prompt = Tokens(8, 1);
+  ASSERT_TRUE(t.StartSequence(0, prompt, 10, true).ok());
+  Write(t, 0, 0, prompt);
+  const int32_t shared_last = t.table(0)[1];
+  // Slot 1 reuses both blocks but must run the last prompt token again
+  // (its logits start the generation): that write goes to a copy.
+  absl::StatusOr<int32_t> cached = t.StartSequence(1, prompt, 10, true);
+  ASSERT_TRUE(cached.ok());
+  EXPECT_EQ(*cached, 7);
+  const auto copies = Write(t, 1, 7, {prompt[7]});
+  ASSERT_EQ(copies.size(), 1u);
+  EXPECT_EQ(copies[0].first, shared_last);
+  EXPECT_EQ(copies[0].second, t.table(1)[1]);
+  EXPECT_NE(t.table(1)[1], shared_last);
+  EXPECT_EQ(t.table(0)[1], shared_last);  // slot 0's block is untouched
+  EXPECT_EQ(t.pool().refs(shared_last), 1);
+  EXPECT_EQ(t.table(1)[0], t.table(0)[0]);  // the first stays shared
+}
+
+TEST(KvBlockTablesTest, EndedSequencesStayCachedAndFreeTheirBlocks) {
+  KvBlockTables t(4, 4, 2, 16, true);
+  const std::vector<int32_t> prompt = Tokens(9, 1);
+  ASSERT_TRUE(t.StartSequence(0, prompt, 12, true).ok());
+  Write(t, 0, 0, prompt);
+  t.EndSequence(0);
+  EXPECT_EQ(t.pool().free(), 4);
+  EXPECT_EQ(t.pool().reserved(), 0);
+  EXPECT_EQ(t.pool().cached(), 2);
+  absl::StatusOr<int32_t> cached = t.StartSequence(1, prompt, 12, true);
+  ASSERT_TRUE(cached.ok());
+  EXPECT_EQ(*cached, 8);
+}
+
+TEST(KvBlockTablesTest, PressureEvictsTheLeastRecentlyFreedPrefix) {
+  KvBlockTables t(4, 4, 2, 16, true);
+  const std::vector<int32_t> a = Tokens(8, 1), b = Tokens(8, 100);
+  ASSERT_TRUE(t.StartSequence(0, a, 8, true).ok());
+  Write(t, 0, 0, a);
+  t.EndSequence(0);
+  ASSERT_TRUE(t.StartSequence(0, b, 8, true).ok());
+  Write(t, 0, 0, b);
+  t.EndSequence(0);
+  EXPECT_EQ(t.pool().cached(), 4);
+  // A sequence needing two blocks takes a's (freed first): a is gone, b's
+  // blocks are still there.
+  const std::vector<int32_t> c = Tokens(8, 500);
+  ASSERT_TRUE(t.StartSequence(0, c, 8, false).ok());
+  Write(t, 0, 0, c);
+  t.EndSequence(0);
+  absl::StatusOr<int32_t> again_a = t.StartSequence(1, a, 8, true);
+  ASSERT_TRUE(again_a.ok());
+  EXPECT_EQ(*again_a, 0);
+  t.EndSequence(1);
+  absl::StatusOr<int32_t> again_b = t.StartSequence(1, b, 8, true);
+  ASSERT_TRUE(again_b.ok());
+  EXPECT_EQ(*again_b, 7);
+}
+
+TEST(KvBlockTablesTest, WaitsWhenExhaustedAndRefusesWhatNeverFits) {
+  KvBlockTables t(4, 4, 2, 32, true);
+  ASSERT_TRUE(t.StartSequence(0, Tokens(5, 1), 12, true).ok());  // 3 blocks
+  absl::StatusOr<int32_t> waits = t.StartSequence(1, Tokens(5, 50), 8, true);
+  EXPECT_TRUE(absl::IsUnavailable(waits.status())) << waits.status();
+  EXPECT_EQ(t.blocks_held(1), 0);
+  absl::StatusOr<int32_t> never = t.StartSequence(1, Tokens(5, 50), 20, true);
+  EXPECT_TRUE(absl::IsResourceExhausted(never.status())) << never.status();
+  EXPECT_NE(never.status().message().find("the pool has 4"), std::string::npos);
+  t.EndSequence(0);
+  EXPECT_TRUE(t.StartSequence(1, Tokens(5, 50), 8, true).ok());
+}
+
+TEST(KvBlockTablesTest, OptedOutSequencesNeitherReuseNorPublish) {
+  KvBlockTables t(8, 4, 2, 32, true);
+  const std::vector<int32_t> prompt = Tokens(8, 1);
+  ASSERT_TRUE(t.StartSequence(0, prompt, 8, false).ok());
+  Write(t, 0, 0, prompt);
+  EXPECT_EQ(t.pool().cached(), 0);
+  ASSERT_TRUE(t.StartSequence(0, prompt, 8, true).ok());
+  Write(t, 0, 0, prompt);
+  absl::StatusOr<int32_t> cached = t.StartSequence(1, prompt, 8, false);
+  ASSERT_TRUE(cached.ok());
+  EXPECT_EQ(*cached, 0);
+}
+
+TEST(KvBlockTablesTest, UnstartedSlotsAllocateAsTheyWriteAndRewriteInPlace) {
+  KvBlockTables t(3, 4, 1, 16, true);
+  EXPECT_TRUE(Write(t, 0, 0, Tokens(6, 1)).empty());
+  const int32_t first = t.table(0)[0];
+  EXPECT_EQ(t.pool().cached(), 0);  // never started: nothing published
+  EXPECT_TRUE(Write(t, 0, 0, Tokens(3, 9)).empty());
+  EXPECT_EQ(t.table(0)[0], first);
+  EXPECT_EQ(t.blocks_held(0), 2);
+  const absl::Status full =
+      t.PrepareWrite(0, 8, Tokens(8, 1), [](int32_t, int32_t) {});
+  EXPECT_TRUE(absl::IsResourceExhausted(full)) << full;
+}
+
+}  // namespace
+}  // namespace edgellm::model
