@@ -74,10 +74,14 @@ Command ServeCommandWith(server::EngineLoader load) {
           "edgellm serve --model MODEL.gguf [--listen 127.0.0.1:50051] "
           "[flags]",
       .details =
-          "Serves Generate, Chat, Tokenize, Detokenize and GetModelInfo (see\n"
-          "proto/edgellm/v1/edgellm.proto), grpc.health.v1.Health and server\n"
-          "reflection. Up to --parallel requests are decoded together in one\n"
-          "batch; up to --queue more wait; beyond that RESOURCE_EXHAUSTED.\n"
+          "Serves Generate, Chat, Embed, Tokenize, Detokenize, GetModelInfo\n"
+          "and Rerank (see proto/edgellm/v1/edgellm.proto),\n"
+          "grpc.health.v1.Health and server reflection. Up to --parallel\n"
+          "requests are decoded together in one batch; up to --queue more\n"
+          "wait; beyond that RESOURCE_EXHAUSTED. An encoder model (bert,\n"
+          "nomic-bert: bge-small, nomic-embed, a bge reranker) is served on\n"
+          "its own: Embed, and Rerank when it has a classifier head; Generate\n"
+          "and Chat answer UNIMPLEMENTED.\n"
           "Prints \"listening on HOST:PORT\" to stderr (port 0 = any free\n"
           "port) and one line per request. SIGTERM/SIGINT drain: running\n"
           "requests get --grace-seconds to finish, then are cancelled.\n"

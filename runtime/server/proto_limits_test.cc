@@ -37,6 +37,12 @@ TEST(ProtoLimitsTest, CommentsStateTheEngineLimits) {
   EXPECT_THAT(proto,
               HasSubstr(absl::StrCat("at most ", RequestLimits::kMaxEmbedTokens,
                                      " tokens in all")));
+  EXPECT_THAT(proto, HasSubstr(absl::StrCat("At least one and at most ",
+                                            RequestLimits::kMaxRerankDocuments,
+                                            " documents")));
+  EXPECT_THAT(proto,
+              HasSubstr(absl::StrCat("at most ", RequestLimits::kMaxEmbedTokens,
+                                     " tokens over all pairs")));
   EXPECT_THAT(proto, HasSubstr(absl::StrCat(SamplingParams::kMaxLogitBias,
                                             " entries")));
   EXPECT_THAT(proto, HasSubstr(absl::StrCat(

@@ -354,6 +354,46 @@ absl::Status EdgeLlmService::RunEmbed(grpc::ServerContext* context,
   return absl::OkStatus();
 }
 
+grpc::Status EdgeLlmService::Rerank(grpc::ServerContext* context,
+                                    const v1::RerankRequest* request,
+                                    v1::RerankResponse* response) {
+  return Handle("Rerank", context, [&](CallRecord& record) {
+    return RunRerank(context, *request, response, record);
+  });
+}
+
+absl::Status EdgeLlmService::RunRerank(grpc::ServerContext* context,
+                                       const v1::RerankRequest& request,
+                                       v1::RerankResponse* response,
+                                       CallRecord& record) {
+  // Counted before copying, so a huge list is refused without a second
+  // copy of it.
+  if (request.documents_size() > RequestLimits::kMaxRerankDocuments) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "documents: ", request.documents_size(), " documents; at most ",
+        RequestLimits::kMaxRerankDocuments, " per request"));
+  }
+  RerankRequest rerank;
+  rerank.query = request.query();
+  rerank.documents.assign(request.documents().begin(),
+                          request.documents().end());
+  const absl::Time deadline = DeadlineOf(*context);
+  rerank.deadline = deadline;
+  absl::StatusOr<std::shared_ptr<EmbedCall>> call =
+      frontend_->engine()->SubmitRerank(std::move(rerank));
+  if (!call.ok()) return call.status();
+  EmbedResult result = Frontend::WaitEmbedding(
+      **call, request.documents_size(), [&] { return context->IsCancelled(); },
+      record);
+  if (absl::IsCancelled(result.status) && DeadlineReached(deadline)) {
+    return absl::DeadlineExceededError("deadline passed while reranking");
+  }
+  if (!result.status.ok()) return result.status;
+  response->mutable_scores()->Add(result.scores.begin(), result.scores.end());
+  response->mutable_tokens()->Add(result.tokens.begin(), result.tokens.end());
+  return absl::OkStatus();
+}
+
 grpc::Status EdgeLlmService::Tokenize(grpc::ServerContext* context,
                                       const v1::TokenizeRequest* request,
                                       v1::TokenizeResponse* response) {
@@ -402,6 +442,9 @@ grpc::Status EdgeLlmService::GetModelInfo(grpc::ServerContext* context,
     info->set_weight_bytes_per_token(m.weight_bytes_per_token);
     info->set_kv_cache_bytes(m.kv_cache_bytes);
     info->set_kv_cache_bytes_per_slot(m.kv_cache_bytes_per_slot);
+    info->set_generates(m.generates);
+    info->set_reranks(m.reranks);
+    info->set_pooling(m.pooling);
     info->set_chat_template(m.chat_template);
     info->set_tokenizer(m.tokenizer);
     info->set_parallel(m.parallel);

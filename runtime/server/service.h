@@ -63,6 +63,9 @@ class EdgeLlmService final : public v1::EdgeLlm::Service {
   grpc::Status GetModelInfo(grpc::ServerContext* context,
                             const v1::GetModelInfoRequest* request,
                             v1::ModelInfo* response) override;
+  grpc::Status Rerank(grpc::ServerContext* context,
+                      const v1::RerankRequest* request,
+                      v1::RerankResponse* response) override;
 
  private:
   // Streams one submitted generation to the client; fills `record`.
@@ -82,6 +85,10 @@ class EdgeLlmService final : public v1::EdgeLlm::Service {
   absl::Status RunEmbed(grpc::ServerContext* context,
                         const v1::EmbedRequest& request,
                         v1::EmbedResponse* response, CallRecord& record);
+  // The same for one Rerank request.
+  absl::Status RunRerank(grpc::ServerContext* context,
+                         const v1::RerankRequest& request,
+                         v1::RerankResponse* response, CallRecord& record);
   // Begins the call's record, admits it, runs `body` (which returns the
   // call's status), catches what it throws, logs and answers.
   template <typename Body>
