@@ -20,9 +20,9 @@ absl::StatusOr<std::unique_ptr<F32ToF16Converter>> F32ToF16Converter::Create(
       channels, /*input_stride=*/channels, /*output_stride=*/channels,
       /*flags=*/0, &op);
   if (status != xnn_status_success) {
-    return absl::InternalError(absl::StrCat(
-        "xnn_create_convert_nc_f32_f16 failed with status ", status,
-        " (was xnn_initialize called?)"));
+    return absl::InternalError(
+        absl::StrCat("xnn_create_convert_nc_f32_f16 failed with status ",
+                     status, " (was xnn_initialize called?)"));
   }
   return std::unique_ptr<F32ToF16Converter>(new F32ToF16Converter(op));
 }

@@ -24,7 +24,7 @@ TEST(ConvertTest, XnnpackF32ToF16IsBitIdenticalToReference) {
       std::uniform_int_distribution<int> exp(-30, 20);
       for (float& v : x) v = std::ldexp(mant(rng), exp(rng));
       x[0] = std::numeric_limits<float>::infinity();
-      if (x.size() > 1) x[1] = 65520.0f;  // rounds to inf in half
+      if (x.size() > 1) x[1] = 65520.0f;            // rounds to inf in half
       if (x.size() > 2) x[2] = 1.0f + 1.0f / 2048;  // a tie
       std::vector<uint16_t> want(x.size()), got(x.size(), 0xdead);
       ConvertF32ToF16Ref(x.data(), rows, channels, want.data());
@@ -32,8 +32,8 @@ TEST(ConvertTest, XnnpackF32ToF16IsBitIdenticalToReference) {
       ASSERT_TRUE(op.ok()) << op.status();
       ASSERT_TRUE((*op)->Run(x.data(), rows, got.data()).ok());
       for (size_t i = 0; i < x.size(); ++i) {
-        ASSERT_EQ(got[i], want[i]) << "channels=" << channels << " i=" << i
-                                   << " x=" << x[i];
+        ASSERT_EQ(got[i], want[i])
+            << "channels=" << channels << " i=" << i << " x=" << x[i];
       }
     }
   }

@@ -9,9 +9,9 @@
 #define EDGELLM_STATUS_CONCAT(a, b) EDGELLM_STATUS_CONCAT_INNER(a, b)
 
 // Returns the status from the enclosing function if `expr` is not OK.
-#define EDGELLM_RETURN_IF_ERROR(expr)                 \
-  do {                                                \
-    ::absl::Status _edgellm_status = (expr);          \
+#define EDGELLM_RETURN_IF_ERROR(expr)                  \
+  do {                                                 \
+    ::absl::Status _edgellm_status = (expr);           \
     if (!_edgellm_status.ok()) return _edgellm_status; \
   } while (0)
 

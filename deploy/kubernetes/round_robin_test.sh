@@ -5,13 +5,14 @@
 # (counted from each server's one-line-per-request log); with pick_first,
 # gRPC's default, they all go to one server over its single connection.
 # The model is made here (`edgellm make-model --shape tiny`), so the test
-# needs no ../shared. Skips when /usr/bin/python3 lacks grpc.
+# needs no ../shared. Skips (tests/testing/skip.sh) when /usr/bin/python3
+# lacks grpc.
 set -euo pipefail
+source tests/testing/skip.sh
 
 bin=runtime/cli/edgellm
 if ! /usr/bin/python3 -c 'import grpc' 2>/dev/null; then
-  echo "SKIP: /usr/bin/python3 has no grpc module (install python3-grpcio)"
-  exit 0
+  skip_test "/usr/bin/python3 has no grpc module (install python3-grpcio)"
 fi
 
 tmp="$(mktemp -d)"

@@ -17,23 +17,23 @@
 #   3. shows the emulated CPU is real: forcing the dotprod kernel dies by
 #      SIGILL on cortex-a72, forcing the i8mm kernel dies by SIGILL on
 #      neoverse-n1 (which has dotprod), and both complete on max.
-# Skips (exit 0, "SKIP: ...") where the cross compiler or qemu is missing
-# (tools/setup.sh installs g++-aarch64-linux-gnu and qemu-user-static).
+# Skips (tests/testing/skip.sh; a failure under CI=true) where the cross
+# compiler or qemu is missing (tools/setup.sh installs g++-aarch64-linux-gnu
+# and qemu-user-static).
 set -euo pipefail
+source tests/testing/skip.sh
 
 for tool in aarch64-linux-gnu-g++ aarch64-linux-gnu-objdump aarch64-linux-gnu-nm \
   qemu-aarch64-static; do
   if ! command -v "$tool" >/dev/null 2>&1; then
-    echo "SKIP: $tool not found (run tools/setup.sh: it installs g++-aarch64-linux-gnu and qemu-user-static)"
-    exit 0
+    skip_test "$tool not found (run tools/setup.sh: it installs g++-aarch64-linux-gnu and qemu-user-static)"
   fi
 done
 # dispatch.h uses absl::Span (header-only); Debian's abseil headers are
 # architecture-independent, so the cross compiler may read them, but not the
 # rest of the host's /usr/include.
 if [ ! -f /usr/include/absl/types/span.h ]; then
-  echo "SKIP: /usr/include/absl not found (install libabsl-dev)"
-  exit 0
+  skip_test "/usr/include/absl not found (install libabsl-dev)"
 fi
 
 if [ -n "${TEST_TMPDIR:-}" ]; then

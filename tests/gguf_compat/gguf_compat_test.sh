@@ -16,6 +16,7 @@
 # are in check_gguf_compat.py REFERENCE_EXCEPTIONS). Without ../shared those
 # parts are skipped with a message.
 set -euo pipefail
+source tests/testing/skip.sh
 
 py=/usr/bin/python3
 bin=runtime/cli/edgellm
@@ -23,11 +24,7 @@ check=tests/gguf_compat/check_gguf_compat.py
 selftest=tests/gguf_compat/check_gguf_compat_test.py
 tmp="${TEST_TMPDIR:-$(mktemp -d)}"
 
-workspace_root="$(dirname "$(readlink -f WORKSPACE)")"
-shared="${EDGELLM_SHARED:-}"
-if [ -z "$shared" ] && [ -d "$workspace_root/../shared" ]; then
-  shared="$workspace_root/../shared"
-fi
+find_shared
 llama_ref="$shared/models/stories260K/stories260K-q8_0.gguf"
 qwen2_ref="$shared/vocab/ggml-vocab-qwen2.gguf"
 # llama.cpp-converted encoders (reference_embed's random-weight models).

@@ -5,14 +5,14 @@
 # equal to `edgellm generate --temperature 0`, embeddings, typed errors;
 # then a tool round trip (node/openai_tools.mjs) against a server whose
 # model calls a weather function (its replies scripted).
-# Skips (exit 0 with a message) when node or the installed client is
+# Skips (tests/testing/skip.sh) when node or the installed client is
 # missing.
 set -euo pipefail
+source tests/testing/skip.sh
 
 script="$(readlink -f tests/http/node/openai_client.mjs)"
 if ! command -v node >/dev/null || [ ! -d "$(dirname "$script")/node_modules/openai" ]; then
-  echo "SKIP: node or tests/http/node/node_modules missing (run tools/setup.sh, which runs npm ci)"
-  exit 0
+  skip_test "node or tests/http/node/node_modules missing (run tools/setup.sh, which runs npm ci)"
 fi
 
 # shellcheck source=tests/http/start_server.sh

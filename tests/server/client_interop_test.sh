@@ -5,42 +5,41 @@
 # client reports a server error (bad temperature) with a non-zero exit, and
 # (Python) that --embed prints unit vectors of the model's width.
 #
-#   client_interop_test.sh cpp|python|node
+#   client_interop_test.sh cpp|python|node TINY_MODEL
 #
-# Skips (exit 0 with a message) when ../shared, /usr/bin/python3 with grpc,
-# or examples/node/node_modules (tools/setup.sh runs `npm ci`) is missing.
+# The model is stories260K from ../shared when it is there, else the tiny
+# random-weight model the suite makes (//tests/testing:tiny_model), so a
+# fresh clone runs the clients too. Skips (tests/testing/skip.sh) when
+# /usr/bin/python3 with grpc or examples/node/node_modules (tools/setup.sh
+# runs `npm ci`) is missing.
 set -euo pipefail
+source tests/testing/skip.sh
 
 lang="$1"
+tiny_model="$2"
 bin=runtime/cli/edgellm
 
-# ../shared: $EDGELLM_SHARED, else beside the workspace (found through the
-# WORKSPACE runfile, a symlink into the source tree).
-workspace_root="$(dirname "$(readlink -f WORKSPACE)")"
-shared="${EDGELLM_SHARED:-}"
-if [ -z "$shared" ] && [ -d "$workspace_root/../shared" ]; then
-  shared="$workspace_root/../shared"
-fi
+find_shared
 model="$shared/models/stories260K/stories260K-f32.gguf"
+width=64
 if [ -z "$shared" ] || [ ! -f "$model" ]; then
-  echo "SKIP: ../shared (reference data) not found beside the repository and EDGELLM_SHARED is not set"
-  exit 0
+  echo "no ../shared here: running on the tiny model the suite makes"
+  model="$tiny_model"
+  width=128
 fi
 
 case "$lang" in
   cpp) client=(examples/cpp/client) ;;
   python)
     if ! /usr/bin/python3 -c 'import grpc' 2>/dev/null; then
-      echo "SKIP: /usr/bin/python3 has no grpc module (install python3-grpcio)"
-      exit 0
+      skip_test "/usr/bin/python3 has no grpc module (install python3-grpcio)"
     fi
     client=(/usr/bin/python3 examples/python/client.py)
     ;;
   node)
     script="$(readlink -f examples/node/client.js)"
     if ! command -v node >/dev/null || [ ! -d "$(dirname "$script")/node_modules/@grpc/grpc-js" ]; then
-      echo "SKIP: node or examples/node/node_modules missing (run tools/setup.sh, which runs npm ci)"
-      exit 0
+      skip_test "node or examples/node/node_modules missing (run tools/setup.sh, which runs npm ci)"
     fi
     client=(node "$script")
     ;;
@@ -99,13 +98,13 @@ else
 fi
 
 if [ "$lang" == python ]; then
-  # Embed: two unit vectors of the model's width (stories260K: 64).
+  # Embed: two unit vectors of the model's width (stories260K: 64, tiny: 128).
   if "${client[@]}" --server "127.0.0.1:$port" --embed --normalize \
       --pooling mean --text "Once upon a time" --text "The little dog" \
       >"$tmp/embed.out" 2>"$tmp/client.err"; then
     shape="$(awk '{ s = 0; for (i = 1; i <= NF; i++) s += $i * $i;
                     printf "%d:%.4f\n", NF, sqrt(s) }' "$tmp/embed.out" | tr '\n' ' ')"
-    check "python embed: 2 unit vectors of 64" "64:1.0000 64:1.0000 " "$shape"
+    check "python embed: 2 unit vectors of $width" "$width:1.0000 $width:1.0000 " "$shape"
   else
     echo "FAIL: python --embed exited non-zero:"; cat "$tmp/client.err"; failures=$((failures + 1))
   fi

@@ -1,7 +1,8 @@
 // End to end: the real `edgellm serve` process on a loopback port with the
-// stories260K model from ../shared, driven through the generated C++ stubs.
-// Greedy streams are compared with the engine's own greedy output, computed
-// in-process with the same model.
+// stories260K model from ../shared (or, without ../shared, a tiny F32
+// random-weight model the test writes, so a fresh clone runs it too), driven
+// through the generated C++ stubs. Greedy streams are compared with the
+// engine's own greedy output, computed in-process with the same model.
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@
 #include "google/protobuf/descriptor.pb.h"
 #include "gtest/gtest.h"
 #include "runtime/engine/loaded_model.h"
+#include "runtime/model/random_model.h"
 #include "tests/server/protos/health.grpc.pb.h"
 #include "tests/server/protos/reflection.grpc.pb.h"
 #include "tests/server/server_process.h"
@@ -91,7 +93,17 @@ class ServerE2eTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     model_path_ = new std::string(testing::SharedFileOrEmpty(kModel));
-    if (model_path_->empty()) return;
+    if (model_path_->empty()) {
+      const char* dir = std::getenv("TEST_TMPDIR");
+      *model_path_ = std::string(dir ? dir : "/tmp") + "/server_e2e_tiny.gguf";
+      absl::StatusOr<model::RandomModelSpec> spec =
+          model::NamedRandomModelSpec("tiny");
+      ASSERT_TRUE(spec.ok()) << spec.status();
+      spec->file_type = quant::FileType::kF32;
+      const absl::Status written =
+          model::WriteRandomModel(*spec, *model_path_, false);
+      ASSERT_TRUE(written.ok()) << written;
+    }
     engine::LoadOptions o;
     o.model_path = *model_path_;
     o.threads = 1;
@@ -105,10 +117,6 @@ class ServerE2eTest : public ::testing::Test {
     delete engine_;
     engine_ = nullptr;
     delete model_path_;
-  }
-
-  void SetUp() override {
-    if (model_path_->empty()) GTEST_SKIP() << testing::kNoSharedMessage;
   }
 
   // Starts a server with the model and `extra` flags; with a step delay,
@@ -659,8 +667,8 @@ TEST_F(ServerE2eTest, BadEmbedRequestsAreInvalidArgumentNamingTheField) {
 }
 
 TEST_F(ServerE2eTest, ChatUsesTheTemplate) {
-  // stories260K has no chat template: Chat says so, and works once one is
-  // named on the command line.
+  // stories260K (and the tiny model) has no chat template: Chat says so, and
+  // works once one is named on the command line.
   StartServer();
   v1::ChatRequest request;
   v1::ChatMessage* m = request.add_messages();

@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "gtest/gtest.h"
+
 namespace edgellm::testing {
 namespace {
 
@@ -26,9 +28,12 @@ std::string RealPath(const std::string& path) {
   return buf;
 }
 
-}  // namespace
+bool UnderCi() {
+  const char* ci = std::getenv("CI");
+  return ci != nullptr && std::string(ci) == "true";
+}
 
-std::string SharedDirOrEmpty() {
+std::string FindSharedDir() {
   if (const char* env = std::getenv("EDGELLM_SHARED"); env && *env) {
     return IsDir(env) ? RealPath(env) : "";
   }
@@ -44,6 +49,17 @@ std::string SharedDirOrEmpty() {
     if (IsDir(shared)) return shared;
   }
   return "";
+}
+
+}  // namespace
+
+std::string SharedDirOrEmpty() {
+  std::string dir = FindSharedDir();
+  if (dir.empty() && UnderCi()) {
+    ADD_FAILURE() << "CI=true: ../shared (reference data) not found beside "
+                     "the repository and EDGELLM_SHARED does not name a folder";
+  }
+  return dir;
 }
 
 std::string SharedFileOrEmpty(const std::string& relative_path) {

@@ -7,6 +7,11 @@
 //
 //   const std::string shared = edgellm::testing::SharedDirOrEmpty();
 //   if (shared.empty()) GTEST_SKIP() << edgellm::testing::kNoSharedMessage;
+//
+// Under CI=true (set by .ci/run, passed to tests by .bazelrc) a missing
+// folder is a broken CI setup, not a reason to skip: both functions then
+// record a gtest failure before returning "", so the test that asked fails
+// even though it goes on to skip.
 #ifndef EDGELLM_TESTS_TESTING_SHARED_DIR_H_
 #define EDGELLM_TESTS_TESTING_SHARED_DIR_H_
 
@@ -18,10 +23,12 @@ inline constexpr char kNoSharedMessage[] =
     "../shared (reference data) not found beside the repository and "
     "EDGELLM_SHARED is not set; skipping.";
 
-// The shared folder's absolute path, or "" if it cannot be found.
+// The shared folder's absolute path, or "" if it cannot be found (a test
+// failure under CI=true).
 std::string SharedDirOrEmpty();
 
-// A file under the shared folder, or "" if the folder or file is absent.
+// A file under the shared folder, or "" if the folder or file is absent (a
+// missing folder is a test failure under CI=true).
 std::string SharedFileOrEmpty(const std::string& relative_path);
 
 }  // namespace edgellm::testing
