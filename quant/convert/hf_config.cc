@@ -28,6 +28,13 @@ absl::StatusOr<std::optional<int64_t>> OptionalInt(const json& j,
   if (it == j.end() || it->is_null()) return std::optional<int64_t>();
   if (it->is_array() && !it->empty()) it = it->begin();  // eos lists
   if (!it->is_number_integer()) return FieldError(field, "is not an integer");
+  // An unsigned number past int64's range would wrap to a negative one.
+  if (it->is_number_unsigned() &&
+      it->get<uint64_t>() >
+          static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+    return FieldError(field, absl::StrCat("= ", it->get<uint64_t>(),
+                                          " does not fit a 64-bit integer"));
+  }
   return std::optional<int64_t>(it->get<int64_t>());
 }
 

@@ -261,11 +261,18 @@ absl::StatusOr<ModelConfig> ReadModelConfig(const gguf::GgufFile& file) {
   EDGELLM_RETURN_IF_ERROR(ReadLayers(file, c));
 
   // Vocabulary: {arch}.vocab_size, else the token list, else token_embd.
+  // Counts from the file are checked before they are narrowed to int32.
+  constexpr int64_t kMaxVocab = 1 << 24;
   if (file.Find(a + ".vocab_size") != nullptr) {
-    absl::StatusOr<int32_t> v = ReadInt(file, a, "vocab_size", 1, 1 << 24);
+    absl::StatusOr<int32_t> v = ReadInt(file, a, "vocab_size", 1, kMaxVocab);
     if (!v.ok()) return v.status();
     c.vocab_size = *v;
   } else if (const gguf::Value* tokens = file.Find("tokenizer.ggml.tokens")) {
+    if (tokens->size() > static_cast<uint64_t>(kMaxVocab)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("metadata tokenizer.ggml.tokens has ", tokens->size(),
+                       " entries; at most ", kMaxVocab));
+    }
     c.vocab_size = static_cast<int32_t>(tokens->size());
   }
   const gguf::TensorInfo* embd = file.FindTensor("token_embd.weight");
@@ -273,6 +280,11 @@ absl::StatusOr<ModelConfig> ReadModelConfig(const gguf::GgufFile& file) {
     return absl::InvalidArgumentError("tensor token_embd.weight is missing");
   }
   if (embd->dims.size() == 2 && c.vocab_size == 0) {
+    if (embd->dims[1] > kMaxVocab) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("tensor token_embd.weight has ", embd->dims[1],
+                       " rows (the vocabulary); at most ", kMaxVocab));
+    }
     c.vocab_size = static_cast<int32_t>(embd->dims[1]);
   }
   if (c.vocab_size <= 0) {

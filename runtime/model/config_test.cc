@@ -191,5 +191,35 @@ TEST(ConfigTest, RefusesWhatLlamaCppRefuses) {
   }
 }
 
+// Integer keys and counts are range-checked before they are narrowed to
+// int32, and the error names the key or tensor.
+TEST(ConfigTest, RefusesCountsPastInt32NamingTheKey) {
+  for (const uint64_t value :
+       {(uint64_t{1} << 32) + 1, (uint64_t{1} << 63) + 1, ~uint64_t{0}}) {
+    gguf::GgufWriter w = BaseWriter("llama", 1);
+    w.SetUint64("llama.block_count", value);
+    Parsed p;
+    absl::StatusOr<ModelConfig> c = Read(w, &p);
+    EXPECT_FALSE(c.ok()) << value;
+    EXPECT_THAT(c.status().message(), HasSubstr("llama.block_count")) << value;
+  }
+  // Without a token list or vocab_size key, the vocabulary is token_embd's
+  // row count (1-byte I8 rows keep the file at 16 MB).
+  gguf::GgufWriter w;
+  w.SetString("general.architecture", "llama");
+  w.SetUint32("llama.block_count", 1);
+  w.SetUint32("llama.embedding_length", 64);
+  w.SetUint32("llama.feed_forward_length", 128);
+  w.SetUint32("llama.attention.head_count", 4);
+  const int64_t rows = (int64_t{1} << 24) + 1;
+  w.AddTensor("token_embd.weight", gguf::TensorType::kI8, {1, rows},
+              std::string(rows, '\0'));
+  Parsed p;
+  absl::StatusOr<ModelConfig> c = Read(w, &p);
+  EXPECT_FALSE(c.ok());
+  EXPECT_THAT(c.status().message(),
+              HasSubstr("token_embd.weight has 16777217 rows"));
+}
+
 }  // namespace
 }  // namespace edgellm::model

@@ -177,7 +177,14 @@ absl::StatusOr<EncoderConfig> ReadEncoderConfig(const gguf::GgufFile& file) {
     c.classifier_outputs = static_cast<int32_t>(names->size());
   }
 
+  // Counts from the file are checked before they are narrowed to int32.
+  constexpr int64_t kMaxVocab = 1 << 24;
   if (const gguf::Value* tokens = file.Find("tokenizer.ggml.tokens")) {
+    if (tokens->size() > static_cast<uint64_t>(kMaxVocab)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("metadata tokenizer.ggml.tokens has ", tokens->size(),
+                       " entries; at most ", kMaxVocab));
+    }
     c.vocab_size = static_cast<int32_t>(tokens->size());
   }
   const gguf::TensorInfo* embd = file.FindTensor("token_embd.weight");
@@ -185,6 +192,11 @@ absl::StatusOr<EncoderConfig> ReadEncoderConfig(const gguf::GgufFile& file) {
     return absl::InvalidArgumentError("tensor token_embd.weight is missing");
   }
   if (c.vocab_size == 0 && embd->dims.size() == 2) {
+    if (embd->dims[1] > kMaxVocab) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("tensor token_embd.weight has ", embd->dims[1],
+                       " rows (the vocabulary); at most ", kMaxVocab));
+    }
     c.vocab_size = static_cast<int32_t>(embd->dims[1]);
   }
   if (c.vocab_size <= 0 || c.vocab_size > (1 << 24)) {
