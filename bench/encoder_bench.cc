@@ -1,5 +1,5 @@
 // Encoder throughput (texts/s) for batches of short texts, printed as JSON
-// (ARCHITECTURE.md: benchmarks are programs that print JSON): how fast an
+// (benchmarks are programs that print JSON, never timed tests): how fast an
 // embedding model turns N texts of T tokens into N vectors, one packed
 // forward pass at a time (engine::EncoderEngine::EmbedIds: forward pass and
 // pooling; tokenization excluded).

@@ -1,5 +1,5 @@
-// Linear-layer throughput, printed as JSON (ARCHITECTURE.md: benchmarks are
-// programs that print JSON). For each shape (out x in), kernel and thread
+// Linear-layer throughput, printed as JSON (benchmarks are programs that
+// print JSON, never timed tests). For each shape (out x in), kernel and thread
 // count: the median time of a GEMV (batch 1), the weight bytes streamed per
 // second and the multiply-adds as GFLOP-equivalents (2 * in * out per call).
 // Also f32 weights: plain reference vs XNNPACK fully_connected.

@@ -1,9 +1,9 @@
 // f32 -> IEEE half conversion of rows (the f16 KV cache's store).
 //
-// Through XNNPACK's convert_nc_f32_f16 operator (PLATFORM.md: the XNNPACK
-// operator is the default where one fits). It rounds to nearest even like
-// F16C and quant::Fp32ToFp16, so the result is bit-identical to the
-// reference below (tested).
+// Through XNNPACK's convert_nc_f32_f16 operator (a library's operator is
+// the default where one fits; our own code is for what it lacks). It rounds to
+// nearest even like F16C and quant::Fp32ToFp16, so the result is bit-identical
+// to the reference below (tested).
 //
 // Not thread-safe: Run() re-binds the operator; one converter per user.
 #ifndef EDGELLM_OPS_CONVERT_H_

@@ -1,9 +1,9 @@
 // The one thread pool shared by XNNPACK operators and our own kernels.
 //
-// ARCHITECTURE.md: "one pthreadpool shared by XNNPACK and our kernels, sized
-// by the user". A ThreadPool owns one pthreadpool_t; every op in ops/ takes a
-// `ThreadPool*` (nullptr = run on the calling thread) and hands `get()` to
-// XNNPACK or to ParallelFor below.
+// One pthreadpool shared by XNNPACK and our kernels, sized by the user, so
+// the two never run more threads than asked for. A ThreadPool owns one
+// pthreadpool_t; every op in ops/ takes a `ThreadPool*` (nullptr = run on the
+// calling thread) and hands `get()` to XNNPACK or to ParallelFor below.
 //
 // Creating the first ThreadPool also calls xnn_initialize() (once per
 // process), so XNNPACK operators are usable as soon as a pool exists.

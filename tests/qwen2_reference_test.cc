@@ -10,7 +10,7 @@
 //   Llama (llama.cpp LLAMA_ROPE_TYPE_NORM): the same without biases, RoPE on
 //     adjacent pairs (2i, 2i+1), untied output head.
 // Logits must agree to 1e-4 relative at every position, both for a whole
-// prompt in one batch and token by token. Issue 4.
+// prompt in one batch and token by token.
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>

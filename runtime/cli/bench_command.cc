@@ -1,5 +1,5 @@
 // `edgellm bench`: prompt-processing and generation throughput, in the
-// spirit of llama.cpp's llama-bench (issue 7: pp128/pp512/tg128 tokens/s,
+// spirit of llama.cpp's llama-bench (pp128/pp512/tg128 tokens/s,
 // llama-bench's flags, one result per test).
 //
 //   pp<N>  N random token ids prefilled through Transformer::Forward in
@@ -18,7 +18,8 @@
 // -p and -n take comma-separated lists as llama-bench does (-p 128,512
 // -n 128): one test per value, all pp tests first, then all tg tests, on one
 // engine whose context and batch fit the largest. Each test's peak RSS is set
-// against issue 7's budget: model file + KV cache + 64 MB.
+// against the memory budget of docs/performance.md: model file + KV cache +
+// 64 MB.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -55,9 +56,9 @@ namespace {
 
 constexpr char kName[] = "edgellm bench";
 
-// Issue 7: peak RSS <= model file + KV cache + 64 MB (MB = 1e6 bytes, as in
-// the table): the slack covers code, the pool's threads, activations,
-// logits and the tokenizer.
+// The budget (docs/performance.md): peak RSS <= model file + KV cache +
+// 64 MB (MB = 1e6 bytes, as in the table): the slack covers code, the pool's
+// threads, activations, logits and the tokenizer.
 constexpr int64_t kRssSlackBytes = 64'000'000;
 
 // A llama-bench count list such as "128,512" for flag `flag`: integers >= 0

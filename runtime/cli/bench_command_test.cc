@@ -65,7 +65,7 @@ TEST(BenchCommandTest, ListsGiveOneTestPerValueWithRssBudget) {
     EXPECT_EQ(budget, file + kv + 64'000'000);
     ASSERT_TRUE(t["rss_within_budget"].is_boolean());
     EXPECT_EQ(t["rss_within_budget"].get<bool>(), peak <= budget);
-    // Issue 7's claim, which a ~1 MB model in a test process meets easily:
+    // The budget's claim, which a ~1 MB model in a test process meets easily:
     // a regression that allocates tens of MB per run would break it.
     EXPECT_TRUE(t["rss_within_budget"].get<bool>()) << peak << " > " << budget;
     EXPECT_GT(t["tokens_per_second"]["mean"].get<double>(), 0);

@@ -10,7 +10,7 @@
 // from are dropped from the process as the packing goes, so resident memory
 // stays one copy of the weights. F32/F16/BF16 weights go through XNNPACK's
 // f32 fully connected operator, which packs its own copy at load
-// (PLATFORM.md: the XNNPACK operator is the default where one fits). Every
+// (a library's operator is the default where one fits). Every
 // other block type (Q4_0 ... Q6_K, IQ4) is bound to its kernel through
 // ops::QuantMatrix (ops/quant_linear.h): read in place, or, when the kernel
 // has a layout of its own (the AVX-512 VNNI kernels of Q4_0/Q4_K/Q5_K/Q6_K:

@@ -390,9 +390,9 @@ absl::Status Transformer::FeedForwardBlock(int32_t l, int32_t n) {
   const LayerLinears& lin = layers_[l];
   // kFfnChunk tokens at a time (every token's FFN is independent): the two
   // ff-wide buffers are the largest activations, and chunking them keeps a
-  // 512-token prompt batch inside issue 7's memory budget. The down
-  // projection of a chunk overwrites its own rows of xb_, which gate/up have
-  // consumed.
+  // 512-token prompt batch inside the memory budget (docs/performance.md). The
+  // down projection of a chunk overwrites its own rows of xb_, which gate/up
+  // have consumed.
   ops::RmsNorm(x_.data(), w.ffn_norm.f32(), n, d, c.rms_norm_eps, xb_.data(),
                pool_);
   for (int32_t c0 = 0; c0 < n; c0 += kFfnChunk) {

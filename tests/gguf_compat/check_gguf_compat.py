@@ -2,9 +2,8 @@
 """Checks that GGUF files would load in llama.cpp (architectures llama, qwen2,
 qwen3, gemma3, phi3, smollm3 and the encoders bert, nomic-bert).
 
-An independent check for issue 7 ("the same files must load in other GGUF
-runtimes"): no llama.cpp and no `gguf` Python package exist on the build
-machines, so this script parses GGUF itself, from the format specification
+An independent check that our files load in other GGUF runtimes: no
+llama.cpp and no `gguf` Python package exist on the build machines, so this script parses GGUF itself, from the format specification
 (ggml docs/gguf.md), with the Python 3 standard library only. It shares no
 code with edgellm's C++ reader, so a bug in that reader cannot hide a bug in
 our writer.

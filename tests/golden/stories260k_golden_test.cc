@@ -1,4 +1,4 @@
-// stories260K against outside references (../shared/golden, see its README):
+// stories260K against outside references (../shared/golden):
 //  - F32: llama2.c run.c's greedy generations. prompt_ids and output_ids
 //    must match exactly; the top-5 logits at the recorded positions within
 //    1e-4 (fp32 with a different summation order).
