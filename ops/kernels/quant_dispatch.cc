@@ -60,6 +60,26 @@ std::vector<TypeKernels> BuildTables() {
       {"avx512vnni", TensorType::kQ6_K, &QuantGemmQ6_KAvx512Vnni,
        &CpuHasAvx512Vnni, &PackQ6_KRows16, &UnpackQ6_KRow16});
 #endif
+#if defined(__aarch64__)
+  // NEON is part of ARMv8-A; dotprod per the CPU (cpu_features.h). Plain
+  // GGUF rows, no repacking.
+  add(TensorType::kQ4_0,
+      {"neon", TensorType::kQ4_0, &QuantGemmQ4_0Neon, &CpuAlways});
+  add(TensorType::kQ4_K,
+      {"neon", TensorType::kQ4_K, &QuantGemmQ4_KNeon, &CpuAlways});
+  add(TensorType::kQ5_K,
+      {"neon", TensorType::kQ5_K, &QuantGemmQ5_KNeon, &CpuAlways});
+  add(TensorType::kQ6_K,
+      {"neon", TensorType::kQ6_K, &QuantGemmQ6_KNeon, &CpuAlways});
+  add(TensorType::kQ4_0, {"neon_dotprod", TensorType::kQ4_0,
+                          &QuantGemmQ4_0NeonDotprod, &CpuHasNeonDot});
+  add(TensorType::kQ4_K, {"neon_dotprod", TensorType::kQ4_K,
+                          &QuantGemmQ4_KNeonDotprod, &CpuHasNeonDot});
+  add(TensorType::kQ5_K, {"neon_dotprod", TensorType::kQ5_K,
+                          &QuantGemmQ5_KNeonDotprod, &CpuHasNeonDot});
+  add(TensorType::kQ6_K, {"neon_dotprod", TensorType::kQ6_K,
+                          &QuantGemmQ6_KNeonDotprod, &CpuHasNeonDot});
+#endif
   const char* want = std::getenv("EDGELLM_QUANT_KERNEL");
   for (TypeKernels& tk : tables) {
     for (const QuantGemmKernel& k : tk.kernels) {

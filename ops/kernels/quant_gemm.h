@@ -111,6 +111,24 @@ void QuantGemmQ5_KAvx2(const QuantGemmArgs& a, size_t o_begin, size_t o_end);
 void QuantGemmQ6_KAvx2(const QuantGemmArgs& a, size_t o_begin, size_t o_end);
 #endif
 
+#if defined(__aarch64__)
+// AArch64 kernels over plain GGUF rows (no repacking): ARMv8-A NEON
+// (kernels/quant_gemm_neon.cc) and ARMv8.2-A dotprod
+// (kernels/quant_gemm_neon_dotprod.cc; needs FEAT_DotProd).
+void QuantGemmQ4_0Neon(const QuantGemmArgs& a, size_t o_begin, size_t o_end);
+void QuantGemmQ4_KNeon(const QuantGemmArgs& a, size_t o_begin, size_t o_end);
+void QuantGemmQ5_KNeon(const QuantGemmArgs& a, size_t o_begin, size_t o_end);
+void QuantGemmQ6_KNeon(const QuantGemmArgs& a, size_t o_begin, size_t o_end);
+void QuantGemmQ4_0NeonDotprod(const QuantGemmArgs& a, size_t o_begin,
+                              size_t o_end);
+void QuantGemmQ4_KNeonDotprod(const QuantGemmArgs& a, size_t o_begin,
+                              size_t o_end);
+void QuantGemmQ5_KNeonDotprod(const QuantGemmArgs& a, size_t o_begin,
+                              size_t o_end);
+void QuantGemmQ6_KNeonDotprod(const QuantGemmArgs& a, size_t o_begin,
+                              size_t o_end);
+#endif
+
 // Quantizes one activation row of k values (k a multiple of the format's
 // block) to a partner format, byte-exact with ggml-cpu's from_float.
 using ActivationQuantizeFn = void (*)(const float* x, void* y, int64_t k);
