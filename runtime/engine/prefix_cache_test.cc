@@ -33,12 +33,12 @@ std::string TinyModel() {
 }
 
 std::unique_ptr<Engine> Load(int32_t block_size, int32_t blocks = 0,
-                             int32_t parallel = 2) {
+                             int32_t parallel = 2, int32_t context = 256) {
   EngineOptions options;
   options.model_path = TinyModel();
   options.threads = 1;
   options.parallel = parallel;
-  options.context = 256;
+  options.context = context;
   options.kv_block_size = block_size;
   options.kv_blocks = blocks;
   absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Load(options);
@@ -176,9 +176,12 @@ TEST(PrefixCacheTest, PressureEvictsOldPrefixesAndShortPoolsWaitOrRefuse) {
 }
 
 TEST(PrefixCacheTest, CancellationGivesTheBlocksBack) {
-  std::unique_ptr<Engine> engine = Load(16, 0, 2);
+  // A generation long enough (about 2,000 steps) that it is still running
+  // when the test cancels it, however slowly this thread is scheduled: with
+  // 200 steps the tiny model finished first on a busy machine.
+  std::unique_ptr<Engine> engine = Load(16, 0, 2, /*context=*/2048);
   ASSERT_NE(engine, nullptr);
-  auto stream = engine->Submit(Greedy(50, 9, 200));
+  auto stream = engine->Submit(Greedy(50, 9, 1990));
   ASSERT_TRUE(stream.ok());
   std::optional<StreamEvent> e = (*stream)->Next(absl::Seconds(60));
   ASSERT_TRUE(e.has_value());
