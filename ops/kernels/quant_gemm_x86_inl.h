@@ -1,0 +1,97 @@
+// x86 pieces shared by the AVX2 and AVX-512 VNNI kernels of quant_gemm.h:
+// a per-thread aligned buffer, the activation row of a batch row, and the
+// Q8_0 activations' per-block sums and scales that the Q4_0 kernels fold in.
+// Include only from a .cc compiled with -mavx2 -mfma -mf16c (or more); the
+// contents have internal linkage so each ISA gets its own copy (as
+// q8_0_gemm_x86_inl.h).
+#ifndef EDGELLM_OPS_KERNELS_QUANT_GEMM_X86_INL_H_
+#define EDGELLM_OPS_KERNELS_QUANT_GEMM_X86_INL_H_
+
+#include <immintrin.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <new>
+
+#include "ops/kernels/quant_gemm.h"
+#include "quant/q8_0.h"
+
+namespace edgellm::ops::kernels {
+namespace {
+
+// A 64-byte-aligned per-thread buffer (not std::vector: its out-of-line
+// members instantiated in an AVX2 or AVX-512 unit could be linked into baseline
+// code; see q8_0_gemm_avx512vnni.cc).
+class RawBuffer {
+ public:
+  RawBuffer() = default;
+  RawBuffer(const RawBuffer&) = delete;
+  RawBuffer& operator=(const RawBuffer&) = delete;
+  ~RawBuffer() { Free(); }
+  void* Reserve(size_t bytes) {
+    if (bytes > bytes_) {
+      Free();
+      p_ = ::operator new (bytes, std::align_val_t{64});
+      bytes_ = bytes;
+    }
+    return p_;
+  }
+
+ private:
+  void Free() {
+    if (p_ != nullptr) ::operator delete (p_, std::align_val_t{64});
+    p_ = nullptr;
+    bytes_ = 0;
+  }
+  void* p_ = nullptr;
+  size_t bytes_ = 0;
+};
+
+const uint8_t* ActivationRow(const QuantGemmArgs& a, size_t b) {
+  return static_cast<const uint8_t*>(a.x) + b * a.x_row_bytes;
+}
+
+// Per (batch row, block): -8 * the block's activation sum and its scale,
+// formed once per call and thread (call_id), shared by every Q4_0 tile of the
+// call.
+struct SideQ8_0 {
+  RawBuffer corr_buffer, d_buffer;
+  int32_t* corr = nullptr;
+  float* d = nullptr;
+};
+
+const SideQ8_0& SideFor(const QuantGemmArgs& a) {
+  thread_local SideQ8_0 side;
+  thread_local uint64_t side_call = 0;
+  if (a.call_id != 0 && a.call_id == side_call) return side;
+  const size_t n = a.batch * a.n_blocks;
+  side.corr = static_cast<int32_t*>(side.corr_buffer.Reserve(n * 4));
+  side.d = static_cast<float*>(side.d_buffer.Reserve(n * 4));
+  const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
+  for (size_t b = 0; b < a.batch; ++b) {
+    const auto* x =
+        reinterpret_cast<const quant::BlockQ8_0*>(ActivationRow(a, b));
+    for (size_t k = 0; k < a.n_blocks; ++k) {
+      // sad of (x ^ 0x80) against zero = sum(x) + 32 * 128.
+      const __m256i sad = _mm256_sad_epu8(
+          _mm256_xor_si256(
+              _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[k].qs)),
+              flip),
+          _mm256_setzero_si256());
+      const __m128i s2 = _mm_add_epi64(_mm256_castsi256_si128(sad),
+                                       _mm256_extracti128_si256(sad, 1));
+      const int64_t sum =
+          _mm_cvtsi128_si64(_mm_add_epi64(s2, _mm_unpackhi_epi64(s2, s2))) -
+          32 * 128;
+      side.corr[b * a.n_blocks + k] = static_cast<int32_t>(-8 * sum);
+      side.d[b * a.n_blocks + k] = _cvtsh_ss(x[k].d);
+    }
+  }
+  side_call = a.call_id;
+  return side;
+}
+
+}  // namespace
+}  // namespace edgellm::ops::kernels
+
+#endif  // EDGELLM_OPS_KERNELS_QUANT_GEMM_X86_INL_H_
