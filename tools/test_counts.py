@@ -54,7 +54,8 @@ def case_counts(paths):
                 skipped += 1
                 if not message and skip is not None:
                     message = skip.get("message", "") or (skip.text or "")
-    return cases, skipped, message.strip().splitlines()[0] if message.strip() else ""
+    # gtest's message is "file:line" then the text given to GTEST_SKIP.
+    return cases, skipped, " ".join(message.split())
 
 
 def main():
