@@ -61,8 +61,8 @@ std::vector<TypeKernels> BuildTables() {
        &CpuHasAvx512Vnni, &PackQ6_KRows16, &UnpackQ6_KRow16});
 #endif
 #if defined(__aarch64__)
-  // NEON is part of ARMv8-A; dotprod per the CPU (cpu_features.h). Plain
-  // GGUF rows, no repacking.
+  // NEON is part of ARMv8-A; dotprod and i8mm per the CPU (cpu_features.h).
+  // Plain GGUF rows, no repacking.
   add(TensorType::kQ4_0,
       {"neon", TensorType::kQ4_0, &QuantGemmQ4_0Neon, &CpuAlways});
   add(TensorType::kQ4_K,
@@ -79,6 +79,14 @@ std::vector<TypeKernels> BuildTables() {
                           &QuantGemmQ5_KNeonDotprod, &CpuHasNeonDot});
   add(TensorType::kQ6_K, {"neon_dotprod", TensorType::kQ6_K,
                           &QuantGemmQ6_KNeonDotprod, &CpuHasNeonDot});
+  add(TensorType::kQ4_0, {"neon_i8mm", TensorType::kQ4_0,
+                          &QuantGemmQ4_0NeonI8mm, &CpuHasNeonI8mm});
+  add(TensorType::kQ4_K, {"neon_i8mm", TensorType::kQ4_K,
+                          &QuantGemmQ4_KNeonI8mm, &CpuHasNeonI8mm});
+  add(TensorType::kQ5_K, {"neon_i8mm", TensorType::kQ5_K,
+                          &QuantGemmQ5_KNeonI8mm, &CpuHasNeonI8mm});
+  add(TensorType::kQ6_K, {"neon_i8mm", TensorType::kQ6_K,
+                          &QuantGemmQ6_KNeonI8mm, &CpuHasNeonI8mm});
 #endif
   const char* want = std::getenv("EDGELLM_QUANT_KERNEL");
   for (TypeKernels& tk : tables) {

@@ -127,6 +127,16 @@ void QuantGemmQ5_KNeonDotprod(const QuantGemmArgs& a, size_t o_begin,
                               size_t o_end);
 void QuantGemmQ6_KNeonDotprod(const QuantGemmArgs& a, size_t o_begin,
                               size_t o_end);
+// ARMv8.6-A i8mm (SMMLA) for batches >= 2, dotprod for a batch of 1
+// (kernels/quant_gemm_neon_i8mm.cc); needs FEAT_I8MM and FEAT_DotProd.
+void QuantGemmQ4_0NeonI8mm(const QuantGemmArgs& a, size_t o_begin,
+                           size_t o_end);
+void QuantGemmQ4_KNeonI8mm(const QuantGemmArgs& a, size_t o_begin,
+                           size_t o_end);
+void QuantGemmQ5_KNeonI8mm(const QuantGemmArgs& a, size_t o_begin,
+                           size_t o_end);
+void QuantGemmQ6_KNeonI8mm(const QuantGemmArgs& a, size_t o_begin,
+                           size_t o_end);
 #endif
 
 // Quantizes one activation row of k values (k a multiple of the format's

@@ -5,19 +5,21 @@
 # (ops/kernels/quant_dispatch.cc with cpu_features.cc) and
 # quant_gemm_cross_driver.cc statically with Debian's aarch64-linux-gnu-g++
 # (flags as the Bazel build on ARM: armv8-a baseline, armv8.2-a+dotprod for
-# the dotprod file only), then
+# the dotprod file only, armv8.2-a+dotprod+i8mm for the i8mm file only), then
 #   1. disassembles the objects: no dotprod/i8mm/bf16 instruction in baseline
-#      objects; the dotprod kernel contains SDOT and no i8mm instruction; it
-#      exports nothing but its own entry points; in the linked binary such
-#      instructions occur only in the dotprod kernel's functions;
+#      objects; the dotprod kernel contains SDOT and no i8mm instruction; the
+#      i8mm kernel contains SMMLA; each exports nothing but its own entry
+#      points; in the linked binary such instructions occur only in them;
 #   2. runs the driver under qemu-aarch64-static per -cpu: every supported
 #      kernel of every type bit-identical to the reference, and the
 #      dispatcher's pick:
 #        cortex-a72 (Raspberry Pi 4; NEON only)        -> neon
 #        cortex-a76 (Raspberry Pi 5; dotprod, no i8mm) -> neon_dotprod
-#        max (dotprod + i8mm)                          -> neon_dotprod
+#        max (dotprod + i8mm)                          -> neon_i8mm
 #   3. shows the emulated CPU is real: forcing the dotprod kernels dies by
-#      SIGILL on cortex-a72 and completes on cortex-a76.
+#      SIGILL on cortex-a72 and completes on cortex-a76; forcing the i8mm
+#      kernels (batch 3, so SMMLA runs) dies on cortex-a76 and completes on
+#      max.
 # Without the cross compiler or qemu it skips (exit 0, "SKIP: ..."), except
 # under CI=true, where that is a failure (tools/setup.sh installs
 # g++-aarch64-linux-gnu and qemu-user-static).
@@ -70,6 +72,7 @@ objects=(
   "q8_0_quantize:ops/kernels/q8_0_quantize.cc:${baseline[*]}"
   "neon:ops/kernels/quant_gemm_neon.cc:${baseline[*]}"
   "neon_dotprod:ops/kernels/quant_gemm_neon_dotprod.cc:-march=armv8.2-a+dotprod"
+  "neon_i8mm:ops/kernels/quant_gemm_neon_i8mm.cc:-march=armv8.2-a+dotprod+i8mm"
   "cpu_features:ops/kernels/cpu_features.cc:${baseline[*]}"
   "dispatch:ops/kernels/quant_dispatch.cc:${baseline[*]}"
   "q4_q5:quant/q4_q5.cc:$quant"
@@ -122,6 +125,13 @@ for spec in "${objects[@]}"; do
       [ "$m" -eq 0 ] || fail "neon_dotprod.o contains $m i8mm/bf16 instruction(s) (Cortex-A76 lacks them)"
       echo "disasm: neon_dotprod.o has $n dotprod and no i8mm/bf16 instruction"
       ;;
+    neon_i8mm)
+      n="$(count_insns "$o" smmla)"
+      [ "$n" -gt 0 ] || fail "no smmla instruction in the i8mm kernel (check the disassembler)"
+      m="$(count_insns "$o" "bfdot|bfmmla")"
+      [ "$m" -eq 0 ] || fail "neon_i8mm.o contains $m bf16 instruction(s)"
+      echo "disasm: neon_i8mm.o has $n smmla, $(count_insns "$o" "$dotprod") dotprod, no bf16 instruction"
+      ;;
     *)
       n="$(count_insns "$o" "$extra")"
       [ "$n" -eq 0 ] || fail "$name.o (baseline armv8-a) contains $n dotprod/i8mm instruction(s)"
@@ -129,27 +139,33 @@ for spec in "${objects[@]}"; do
       ;;
   esac
 done
-# Everything the dotprod object exports must be its own entry points.
-exported="$(aarch64-linux-gnu-nm --defined-only "$work/neon_dotprod.o" |
-  awk '$2 ~ /^[TWVu]$/ {print $3}')"
-[ -n "$exported" ] || fail "neon_dotprod.o exports nothing (check nm)"
-for sym in $exported; do
-  case "$sym" in
-    *NeonDotprod*) ;;
-    *) fail "neon_dotprod.o exports $sym: a baseline caller could link to this copy" ;;
-  esac
+# Everything the dotprod and i8mm objects export must be their own entry
+# points.
+for spec in neon_dotprod:NeonDotprod neon_i8mm:NeonI8mm; do
+  IFS=: read -r name entry <<<"$spec"
+  exported="$(aarch64-linux-gnu-nm --defined-only "$work/$name.o" |
+    awk '$2 ~ /^[TWVu]$/ {print $3}')"
+  [ -n "$exported" ] || fail "$name.o exports nothing (check nm)"
+  for sym in $exported; do
+    case "$sym" in
+      *"$entry"*) ;;
+      *) fail "$name.o exports $sym: a baseline caller could link to this copy" ;;
+    esac
+  done
 done
 # In the linked binary (incl. libc), dotprod instructions only in the
-# dotprod kernel's functions (entry points QuantGemm*NeonDotprod; its local
-# loops are instantiated with QuantDotNeonDotprod), i8mm and bf16 ones
-# nowhere.
+# dotprod and i8mm kernels' functions (entry points QuantGemm*NeonDotprod and
+# QuantGemm*NeonI8mm; their local loops are instantiated with
+# QuantDotNeonDotprod, or named *I8mm*: the i8mm kernel takes the dotprod loop
+# for a batch of 1), i8mm ones only in the i8mm kernel's, bf16 nowhere.
 outside="$(aarch64-linux-gnu-objdump -d --no-show-raw-insn "$bin" |
-  awk -v dp="^($dotprod)\$" -v mm="^($i8mm|bfdot|bfmmla)\$" '
+  awk -v dp="^($dotprod)\$" -v mm="^($i8mm)\$" -v bf='^(bfdot|bfmmla)$' '
     /^[0-9a-f]+ <.*>:$/ {fn = $2}
-    /^ +[0-9a-f]+:/ && (($2 ~ dp && fn !~ /NeonDotprod/) || $2 ~ mm) {print fn, $2}' |
+    /^ +[0-9a-f]+:/ && (($2 ~ dp && fn !~ /NeonDotprod|I8mm/) ||
+                        ($2 ~ mm && fn !~ /I8mm/) || $2 ~ bf) {print fn, $2}' |
   sort -u)"
 [ -z "$outside" ] || fail "dotprod/i8mm instructions outside their kernels: $outside"
-echo "disasm: linked binary has dotprod instructions only in the dotprod kernels"
+echo "disasm: linked binary has dotprod instructions only in the dotprod/i8mm kernels, i8mm ones only in the i8mm kernels"
 
 # --- 2. Kernels and dispatch per CPU -----------------------------------------
 run_cpu() {
@@ -166,13 +182,19 @@ types=(q4_0 q4_k q5_k q6_k)
 run_cpu cortex-a72 neon
 for t in "${types[@]}"; do
   grep -q "kernel $t neon: ran" <<<"$out" || fail "$t neon did not run on cortex-a72"
-  grep -q "kernel $t neon_dotprod: not supported by this CPU, not run" <<<"$out" ||
-    fail "$t neon_dotprod was not reported as skipped on cortex-a72"
+  for k in neon_dotprod neon_i8mm; do
+    grep -q "kernel $t $k: not supported by this CPU, not run" <<<"$out" ||
+      fail "$t $k was not reported as skipped on cortex-a72"
+  done
 done
 run_cpu cortex-a76 neon_dotprod
-run_cpu max neon_dotprod
 for t in "${types[@]}"; do
-  for k in neon neon_dotprod; do
+  grep -q "kernel $t neon_i8mm: not supported by this CPU, not run" <<<"$out" ||
+    fail "$t neon_i8mm was not reported as skipped on cortex-a76"
+done
+run_cpu max neon_i8mm
+for t in "${types[@]}"; do
+  for k in neon neon_dotprod neon_i8mm; do
     grep -q "kernel $t $k: ran" <<<"$out" || fail "$t $k did not run on max"
   done
 done
@@ -192,5 +214,7 @@ force_ok() {  # cpu kernel
 }
 force_sigill cortex-a72 neon_dotprod
 force_ok cortex-a76 neon_dotprod
+force_sigill cortex-a76 neon_i8mm
+force_ok max neon_i8mm
 
 echo "PASS: ARM quant kernels and dispatch (cortex-a72, cortex-a76, max)"
