@@ -28,8 +28,9 @@ namespace edgellm::ops {
 void RmsNormRef(const float* x, const float* weight, size_t rows, size_t n,
                 float eps, float* y);
 
-// Same results as RmsNormRef (bit for bit), rows in parallel. RMSNorm is
-// O(n) per token, far below the linear layers, so there is no SIMD variant
+// Same results as RmsNormRef (bit for bit), rows in parallel, and eight
+// rows' sums of squares taken side by side (each still in index order). RMSNorm
+// is O(n) per token, far below the linear layers, so there is no SIMD variant
 // (see docs/ops_xnnpack_vs_own.md).
 void RmsNorm(const float* x, const float* weight, size_t rows, size_t n,
              float eps, float* y, ThreadPool* pool);

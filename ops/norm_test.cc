@@ -18,8 +18,9 @@ TEST(RmsNormTest, ReferenceMatchesDoubleMathAndFastIsIdentical) {
   auto pool = std::move(ThreadPool::Create(2)).value();
   std::mt19937 rng(1);
   std::normal_distribution<float> nd(0.0f, 2.0f);
-  for (size_t n : {1, 7, 33, 2049}) {
-    for (size_t rows : {1, 3, 17}) {
+  for (size_t n : {1, 7, 33, 128, 2049}) {
+    // Row counts around the eight interleaved rows and a parallel tile.
+    for (size_t rows : {1, 3, 8, 9, 17, 24, 41}) {
       std::vector<float> x(rows * n), w(n), y(rows * n), y2(rows * n);
       for (float& v : x) v = nd(rng);
       for (float& v : w) v = nd(rng);
