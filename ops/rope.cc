@@ -100,6 +100,40 @@ absl::Status RopeRef(const RopeConfig& config, float* x, size_t n_tokens,
   return absl::OkStatus();
 }
 
+absl::Status RopeCosSinTable(const RopeConfig& config,
+                             absl::Span<const int64_t> positions, float* cs,
+                             ThreadPool* pool) {
+  if (absl::Status s = Check(config, cs, 0, 0); !s.ok()) return s;
+  const float theta_scale = ThetaScale(config);
+  // A cosf + sinf pair costs tens of multiply-adds' time.
+  pool = PoolForWork(pool, positions.size() * config.rot_dims * 32);
+  ParallelFor(pool, positions.size(), 1, [&](size_t t0, size_t t1) {
+    for (size_t t = t0; t < t1; ++t) {
+      CosSin(config, theta_scale, positions[t], cs + t * config.rot_dims);
+    }
+  });
+  return absl::OkStatus();
+}
+
+absl::Status RopeWithTable(const RopeConfig& config, const float* cs, float* x,
+                           size_t n_tokens, size_t n_heads, size_t row_stride,
+                           ThreadPool* pool) {
+  if (absl::Status s = Check(config, x, n_heads, row_stride); !s.ok()) {
+    return s;
+  }
+  if (cs == nullptr) return absl::InvalidArgumentError("Rope: null cs");
+  pool = PoolForWork(pool, n_tokens * n_heads * config.head_dim);
+  ParallelFor(pool, n_tokens, 1, [&](size_t t0, size_t t1) {
+    for (size_t t = t0; t < t1; ++t) {
+      const float* ct = cs + t * config.rot_dims;
+      for (size_t h = 0; h < n_heads; ++h) {
+        RotateHead(config, ct, x + t * row_stride + h * config.head_dim);
+      }
+    }
+  });
+  return absl::OkStatus();
+}
+
 absl::Status Rope(const RopeConfig& config, float* x, size_t n_tokens,
                   size_t n_heads, size_t row_stride, int64_t pos0,
                   ThreadPool* pool) {

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/types/span.h"
 #include "ops/thread_pool.h"
 
 namespace edgellm::ops {
@@ -75,6 +76,22 @@ absl::Status RopeRef(const RopeConfig& config, float* x, size_t n_tokens,
 absl::Status Rope(const RopeConfig& config, float* x, size_t n_tokens,
                   size_t n_heads, size_t row_stride, int64_t pos0,
                   ThreadPool* pool);
+
+// The cos/sin that Rope computes for position positions[t], for every t:
+// rot_dims floats per position at cs + t * rot_dims (cos of pair i, then its
+// sin). Computed once, they serve every call of the same config at those
+// positions (a decoder's q and k, and all its layers of one RoPE base): the
+// cosf/sinf calls cost more than the rotations. Tokens split over `pool`.
+absl::Status RopeCosSinTable(const RopeConfig& config,
+                             absl::Span<const int64_t> positions, float* cs,
+                             ThreadPool* pool);
+
+// Rope with the cos/sin of row t's position read from cs + t * rot_dims
+// (RopeCosSinTable's layout): the same results as Rope at those positions,
+// bit for bit.
+absl::Status RopeWithTable(const RopeConfig& config, const float* cs, float* x,
+                           size_t n_tokens, size_t n_heads, size_t row_stride,
+                           ThreadPool* pool);
 
 }  // namespace edgellm::ops
 

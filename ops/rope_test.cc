@@ -67,6 +67,16 @@ TEST(RopeTest, MatchesDoubleMathAndFastIsIdentical) {
         ASSERT_TRUE(
             Rope(c, b.data(), tokens, heads, stride, pos0, pool.get()).ok());
         ASSERT_EQ(0, std::memcmp(a.data(), b.data(), a.size() * 4));
+        // A table of the positions' cos/sin gives the same bits.
+        std::vector<int64_t> positions(tokens);
+        for (size_t t = 0; t < tokens; ++t) positions[t] = pos0 + t;
+        std::vector<float> cs(tokens * rot_dims);
+        ASSERT_TRUE(RopeCosSinTable(c, positions, cs.data(), pool.get()).ok());
+        auto with_table = x;
+        ASSERT_TRUE(RopeWithTable(c, cs.data(), with_table.data(), tokens,
+                                  heads, stride, pool.get())
+                        .ok());
+        ASSERT_EQ(0, std::memcmp(a.data(), with_table.data(), a.size() * 4));
         std::vector<double> want(head_dim);
         for (size_t t = 0; t < tokens; ++t) {
           for (size_t h = 0; h < heads; ++h) {
@@ -87,6 +97,31 @@ TEST(RopeTest, MatchesDoubleMathAndFastIsIdentical) {
         }
       }
     }
+  }
+}
+
+// Rows at unrelated positions (a decode batch of several slots): row t of
+// the table rotates like Rope at positions[t].
+TEST(RopeTest, TableRowsFollowTheirPositions) {
+  auto pool = std::move(ThreadPool::Create(2)).value();
+  std::mt19937 rng(13);
+  const RopeConfig c{128, 128, 1000000.0f, RopeLayout::kNeox, nullptr};
+  const std::vector<int64_t> positions = {41, 0, 7, 4095, 42, 1};
+  const size_t heads = 2, stride = heads * c.head_dim;
+  std::vector<float> cs(positions.size() * c.rot_dims);
+  ASSERT_TRUE(RopeCosSinTable(c, positions, cs.data(), pool.get()).ok());
+  const auto x = Random(positions.size() * stride, rng);
+  auto got = x;
+  ASSERT_TRUE(RopeWithTable(c, cs.data(), got.data(), positions.size(), heads,
+                            stride, pool.get())
+                  .ok());
+  for (size_t t = 0; t < positions.size(); ++t) {
+    std::vector<float> want(x.begin() + t * stride,
+                            x.begin() + (t + 1) * stride);
+    ASSERT_TRUE(RopeRef(c, want.data(), 1, heads, stride, positions[t]).ok());
+    EXPECT_EQ(0, std::memcmp(want.data(), got.data() + t * stride,
+                             stride * sizeof(float)))
+        << "position " << positions[t];
   }
 }
 
@@ -143,8 +178,16 @@ TEST(RopeTest, RejectsBadConfig) {
   RopeConfig c{8, 5, 10000.0f, RopeLayout::kNormal, nullptr};
   EXPECT_EQ(RopeRef(c, x, 1, 1, 8, 0).code(),
             absl::StatusCode::kInvalidArgument);
+  const int64_t pos[1] = {3};
+  float cs[8];
+  EXPECT_EQ(RopeCosSinTable(c, pos, cs, nullptr).code(),
+            absl::StatusCode::kInvalidArgument);
   c.rot_dims = 8;
   EXPECT_EQ(Rope(c, x, 1, 2, 8, 0, nullptr).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(RopeWithTable(c, cs, x, 1, 2, 8, nullptr).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(RopeWithTable(c, nullptr, x, 1, 1, 8, nullptr).code(),
             absl::StatusCode::kInvalidArgument);
 }
 

@@ -109,8 +109,10 @@ class Transformer {
   absl::Status ForwardToHidden(absl::Span<const BatchToken> batch, float* out,
                                int32_t* rows);
   // Per layer: its RoPE (base, scaling, factors) and attention shape (ring
-  // rows, window, scale).
+  // rows, window, scale); one cos/sin table per distinct RoPE angle set.
   void SetUpRopeAndAttention(int32_t context);
+  // The cos/sin of every batch token's position into the RoPE tables.
+  absl::Status FillRopeTables(absl::Span<const BatchToken> batch);
   // Layer l's attention branch for the whole batch, from x_ into xb_
   // (post-normed where the architecture says so).
   absl::Status AttentionBlock(int32_t l, absl::Span<const BatchToken> batch);
@@ -141,7 +143,15 @@ class Transformer {
   // Every repacked Q8_0 weight (Linear::q8_0 points into it); empty when the
   // kernel reads the file's layout.
   HugePageBuffer packed_q8_0_;
-  std::vector<ops::RopeConfig> rope_;           // per layer
+  std::vector<ops::RopeConfig> rope_;  // per layer
+  // RoPE's cos/sin of the batch's positions ([max_batch][rot_dims] each),
+  // filled once per Forward for each distinct set of angles (one for most
+  // models, Gemma 3 has a local and a global one) and read by every layer
+  // that uses it, for q and k alike.
+  std::vector<std::vector<float>> rope_tables_;
+  std::vector<int32_t> rope_table_of_layer_;    // -1: the layer does not rotate
+  std::vector<int32_t> rope_table_layer_;       // a layer of each table
+  std::vector<int64_t> positions_;              // the batch's, for the tables
   std::vector<float> rope_freq_factors_;        // llama3 scaling, else empty
   std::vector<ops::AttentionShape> attention_;  // per layer
   // f16 cache: the new keys and values of a run, converted.
