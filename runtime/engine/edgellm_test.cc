@@ -72,26 +72,58 @@ TEST(EngineApiTest, LoadErrorsNameTheOption) {
 }
 
 TEST(EngineApiTest, MemoryEstimateIsWhatLoadHolds) {
-  for (KvCacheType kv : {KvCacheType::kF32, KvCacheType::kF16}) {
-    for (bool embedding_slot : {true, false}) {
-      EngineOptions options;
-      options.model_path = TinyModel();
-      options.threads = 1;
-      options.parallel = 3;
-      options.context = 128;
-      options.kv_type = kv;
-      options.embedding_slot = embedding_slot;
-      absl::StatusOr<MemoryEstimate> e = EstimateMemory(options);
-      ASSERT_TRUE(e.ok()) << e.status();
-      absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Load(options);
-      ASSERT_TRUE(engine.ok()) << engine.status();
-      const ModelInfo& info = (*engine)->info();
-      EXPECT_EQ(e->model_bytes, info.model_bytes);
-      EXPECT_EQ(e->kv_cache_bytes, info.kv_cache_bytes);
-      EXPECT_EQ(e->context, info.context_length);
-      EXPECT_EQ(e->slots, 3 + (embedding_slot ? 1 : 0));
+  // The slab and the paged cache (default pool, --kv-blocks), on a model
+  // of full-context layers and one with sliding-window layers.
+  const char* dir = std::getenv("TEST_TMPDIR");
+  const std::string gemma3 =
+      std::string(dir ? dir : "/tmp") + "/edgellm_api_tiny_gemma3.gguf";
+  auto spec = model::NamedRandomModelSpec("tiny-gemma3");
+  ASSERT_TRUE(spec.ok());
+  ASSERT_TRUE(model::WriteRandomModel(*spec, gemma3, false).ok());
+  struct Paging {
+    int32_t block_size, blocks;
+  };
+  for (const std::string& path : {TinyModel(), gemma3}) {
+    for (Paging paging : {Paging{0, 0}, Paging{16, 0}, Paging{16, 7}}) {
+      for (KvCacheType kv : {KvCacheType::kF32, KvCacheType::kF16}) {
+        for (bool embedding_slot : {true, false}) {
+          SCOPED_TRACE(absl::StrCat(path, " block size ", paging.block_size,
+                                    " blocks ", paging.blocks));
+          EngineOptions options;
+          options.model_path = path;
+          options.threads = 1;
+          options.parallel = 3;
+          options.context = 128;
+          options.kv_type = kv;
+          options.kv_block_size = paging.block_size;
+          options.kv_blocks = paging.blocks;
+          options.embedding_slot = embedding_slot;
+          absl::StatusOr<MemoryEstimate> e = EstimateMemory(options);
+          ASSERT_TRUE(e.ok()) << e.status();
+          absl::StatusOr<std::unique_ptr<Engine>> engine =
+              Engine::Load(options);
+          ASSERT_TRUE(engine.ok()) << engine.status();
+          const ModelInfo& info = (*engine)->info();
+          EXPECT_EQ(e->model_bytes, info.model_bytes);
+          EXPECT_EQ(e->kv_cache_bytes, info.kv_cache_bytes);
+          EXPECT_EQ(e->context, info.context_length);
+          EXPECT_EQ(e->slots, 3 + (embedding_slot ? 1 : 0));
+        }
+      }
     }
   }
+  // --kv-blocks is what the estimate follows: 7 blocks hold less than 4
+  // slots' slabs of 128 positions.
+  EngineOptions small;
+  small.model_path = TinyModel();
+  small.parallel = 3;
+  small.context = 128;
+  EngineOptions pooled = small;
+  pooled.kv_block_size = 16;
+  pooled.kv_blocks = 7;
+  small.kv_block_size = 0;  // the slabs: 4 slots x 128 positions
+  EXPECT_EQ(EstimateMemory(pooled)->kv_cache_bytes * (4 * 128),
+            EstimateMemory(small)->kv_cache_bytes * (7 * 16));
   EngineOptions missing;
   missing.model_path = "/nonexistent/model.gguf";
   EXPECT_FALSE(EstimateMemory(missing).ok());

@@ -7,6 +7,7 @@
 #include "runtime/gguf/gguf.h"
 #include "runtime/model/config.h"
 #include "runtime/model/encoder_config.h"
+#include "runtime/model/kv_cache.h"
 #include "runtime/model/transformer.h"
 #include "util/exception_status.h"
 #include "util/status_macros.h"
@@ -37,16 +38,29 @@ absl::StatusOr<MemoryEstimate> EstimateMemory(const EngineOptions& options) {
                                  model::ReadModelConfig(*file));
         MemoryEstimate e;
         e.model_bytes = static_cast<int64_t>(file->file_size());
-        // As Transformer::Create sizes its KvCache: keys and values of
-        // every layer, slot and position.
+        // As Engine::Load and Transformer::Create size the KvCache (the
+        // same planner): the slabs of every slot (sliding-window layers
+        // their window), or the paged cache's pools (--kv-blocks, and the
+        // sliding-window layers' pools).
         e.context = options.context > 0 ? options.context
                                         : std::min(config.context_length,
                                                    model::kDefaultContextCap);
         e.slots =
             std::max(options.parallel, 1) + (options.embedding_slot ? 1 : 0);
-        const int64_t element = options.kv_type == KvCacheType::kF16 ? 2 : 4;
-        e.kv_cache_bytes = int64_t{2} * config.block_count * e.slots *
-                           e.context * config.kv_dim() * element;
+        model::KvPaging paging;
+        paging.block_size = std::min(options.kv_block_size, e.context);
+        paging.blocks = options.kv_blocks;
+        paging.prefix_cache = options.prefix_cache;
+        paging.max_batch = std::max(options.max_batch, options.parallel);
+        const model::KvCacheType type = options.kv_type == KvCacheType::kF16
+                                            ? model::KvCacheType::kF16
+                                            : model::KvCacheType::kF32;
+        EDGELLM_ASSIGN_OR_RETURN(
+            const size_t kv_bytes,
+            model::KvCache::PlannedBytes(
+                model::KvRowsPerLayer(config, e.context), e.slots, e.context,
+                config.kv_dim(), type, paging));
+        e.kv_cache_bytes = static_cast<int64_t>(kv_bytes);
         return e;
       });
 }

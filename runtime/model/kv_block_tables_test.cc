@@ -1,9 +1,11 @@
 #include "runtime/model/kv_block_tables.h"
 
+#include <algorithm>
 #include <numeric>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 namespace edgellm::model {
@@ -16,14 +18,17 @@ std::vector<int32_t> Tokens(int32_t n, int32_t first) {
 }
 
 // Runs a whole prompt through slot `slot` as a forward pass would: prepare,
-// (the pass writes), commit. Returns the copies on write it asked for.
+// (the pass writes), commit. Returns the copies on write it asked for (in
+// group 0; a windowed group's are checked by WriteAll).
 std::vector<std::pair<int32_t, int32_t>> Write(
     KvBlockTables& t, int32_t slot, int32_t pos0,
     const std::vector<int32_t>& tokens) {
   std::vector<std::pair<int32_t, int32_t>> copies;
   const absl::Status s = t.PrepareWrite(
-      slot, pos0, tokens,
-      [&](int32_t from, int32_t to) { copies.emplace_back(from, to); });
+      slot, pos0, tokens, [&](int32_t group, int32_t from, int32_t to) {
+        EXPECT_EQ(group, 0);
+        copies.emplace_back(from, to);
+      });
   EXPECT_TRUE(s.ok()) << s;
   t.CommitWrite(slot, pos0 + static_cast<int32_t>(tokens.size()));
   return copies;
@@ -168,8 +173,124 @@ TEST(KvBlockTablesTest, UnstartedSlotsAllocateAsTheyWriteAndRewriteInPlace) {
   EXPECT_EQ(t.table(0)[0], first);
   EXPECT_EQ(t.blocks_held(0), 2);
   const absl::Status full =
-      t.PrepareWrite(0, 8, Tokens(8, 1), [](int32_t, int32_t) {});
+      t.PrepareWrite(0, 8, Tokens(8, 1), [](int32_t, int32_t, int32_t) {});
   EXPECT_TRUE(absl::IsResourceExhausted(full)) << full;
+}
+
+// Windowed groups: a pool of 8 blocks of 4 positions for a window of 8,
+// written in passes of at most 16 positions (its WindowPeakBlocks).
+constexpr int32_t kWindow = 8, kBs = 4, kMaxWrite = 16;
+
+KvBlockTables WindowedTables(int32_t slots) {
+  const KvWindowGroup window{
+      kWindow, KvBlockTables::WindowPeakBlocks(kWindow, kBs, kMaxWrite)};
+  return KvBlockTables(64, kBs, slots, 128, true, {&window, 1});
+}
+
+// Writes tokens[from..] on `slot` in passes of kMaxWrite, as the scheduler
+// would; returns the copies on write per group.
+std::vector<std::vector<std::pair<int32_t, int32_t>>> WriteAll(
+    KvBlockTables& t, int32_t slot, const std::vector<int32_t>& tokens,
+    int32_t from) {
+  std::vector<std::vector<std::pair<int32_t, int32_t>>> copies(t.groups());
+  for (int32_t p = from; p < static_cast<int32_t>(tokens.size());) {
+    const int32_t end =
+        std::min<int32_t>(p + kMaxWrite, static_cast<int32_t>(tokens.size()));
+    const absl::Status s = t.PrepareWrite(
+        slot, p, {tokens.data() + p, size_t(end - p)},
+        [&](int32_t g, int32_t a, int32_t b) { copies[g].emplace_back(a, b); });
+    EXPECT_TRUE(s.ok()) << s;
+    t.CommitWrite(slot, end);
+    p = end;
+  }
+  return copies;
+}
+
+TEST(KvBlockTablesTest, AWindowedGroupHoldsOnlyTheBlocksOfItsWindow) {
+  KvBlockTables t = WindowedTables(1);
+  ASSERT_EQ(t.groups(), 2);
+  EXPECT_EQ(t.window(1), kWindow);
+  EXPECT_EQ(t.pool(1).size(), 8);  // ceil((7 + 16) / 4) + 2
+  const std::vector<int32_t> tokens = Tokens(100, 1);
+  ASSERT_TRUE(t.StartSequence(0, {tokens.data(), 60}, 100, true).ok());
+  // The prompt in passes of 16, then one position a pass.
+  std::vector<std::pair<int32_t, int32_t>> passes;
+  for (int32_t p = 0; p < 60; p += 16)
+    passes.emplace_back(p, std::min(p + 16, 60));
+  for (int32_t p = 60; p < 100; ++p) passes.emplace_back(p, p + 1);
+  for (const auto& [from, e] : passes) {
+    ASSERT_TRUE(t.PrepareWrite(0, from,
+                               {tokens.data() + from, size_t(e - from)},
+                               [](int32_t, int32_t, int32_t) {})
+                    .ok());
+    t.CommitWrite(0, e);
+    SCOPED_TRACE(absl::StrCat("after writing up to ", e));
+    // Exactly the entries of positions e - 7 .. e - 1 (what a query at e
+    // reads before itself), and every position in group 0.
+    const int32_t lo = std::max(0, e - kWindow + 1);
+    EXPECT_EQ(t.blocks_held(0, 1), (e - 1) / kBs - lo / kBs + 1);
+    EXPECT_GE(t.table(0, 1)[lo / kBs], 0);
+    if (lo / kBs > 0) EXPECT_EQ(t.table(0, 1)[lo / kBs - 1], -1);
+    EXPECT_LE(t.blocks_held(0, 1), t.pool(1).size());
+    EXPECT_EQ(t.blocks_held(0, 0), (e + kBs - 1) / kBs);
+  }
+  t.EndSequence(0);
+  EXPECT_EQ(t.pool(1).free(), t.pool(1).size());
+  EXPECT_EQ(t.pool(0).free(), t.pool(0).size());
+}
+
+TEST(KvBlockTablesTest, WindowedReuseNeedsTheLastWindowBeforeTheNewTokens) {
+  KvBlockTables t = WindowedTables(2);
+  const std::vector<int32_t> first = Tokens(40, 1);
+  ASSERT_TRUE(t.StartSequence(0, first, 40, true).ok());
+  WriteAll(t, 0, first, 0);
+  t.EndSequence(0);
+  // The window pool (8 blocks) could not keep all 10 entries: the two
+  // oldest given back (positions 0..7) were taken again for 32..39.
+  // The whole prompt again: group 0 has 10 blocks, the window group the
+  // entries of positions 32..38 that the recomputed last token reads.
+  absl::StatusOr<int32_t> cached = t.StartSequence(0, first, 40, true);
+  ASSERT_TRUE(cached.ok()) << cached.status();
+  EXPECT_EQ(*cached, 39);
+  EXPECT_GE(t.table(0, 1)[8], 0);
+  EXPECT_GE(t.table(0, 1)[9], 0);
+  EXPECT_EQ(t.table(0, 1)[7], -1);  // outside the window: not taken
+  const auto copies = WriteAll(t, 0, first, 39);
+  EXPECT_EQ(copies[0].size(), 1u);  // the last block, in both groups
+  EXPECT_EQ(copies[1].size(), 1u);
+  t.EndSequence(0);
+  // Sharing 24 tokens: the window of position 24 (entries 4, 5) is cached.
+  std::vector<int32_t> second = first;
+  for (int32_t i = 24; i < 40; ++i) second[i] = 500 + i;
+  cached = t.StartSequence(1, second, 40, true);
+  ASSERT_TRUE(cached.ok());
+  EXPECT_EQ(*cached, 24);
+  t.EndSequence(1);
+  // Sharing 8 tokens: group 0 has both blocks, but the window of position
+  // 8 (entries 0, 1) and of position 4 (entry 0) were evicted: cold.
+  std::vector<int32_t> third = first;
+  for (int32_t i = 8; i < 40; ++i) third[i] = 700 + i;
+  cached = t.StartSequence(1, third, 40, true);
+  ASSERT_TRUE(cached.ok());
+  EXPECT_EQ(*cached, 0);
+  EXPECT_EQ(t.blocks_held(1, 0), 0);
+  EXPECT_EQ(t.blocks_held(1, 1), 0);
+}
+
+TEST(KvBlockTablesTest, AWindowedGroupRefusesAWriteBehindItsWindow) {
+  KvBlockTables t = WindowedTables(1);
+  const std::vector<int32_t> tokens = Tokens(40, 1);
+  ASSERT_TRUE(t.StartSequence(0, tokens, 40, false).ok());
+  WriteAll(t, 0, tokens, 0);
+  const absl::Status behind = t.PrepareWrite(0, 20, {tokens.data() + 20, 4},
+                                             [](int32_t, int32_t, int32_t) {});
+  EXPECT_TRUE(absl::IsFailedPrecondition(behind)) << behind;
+  // Restarting at 0 (an embedding's next text) gives back the stale tail.
+  ASSERT_TRUE(
+      t.PrepareWrite(0, 0, {tokens.data(), 4}, [](int32_t, int32_t, int32_t) {
+       }).ok());
+  t.CommitWrite(0, 4);
+  EXPECT_EQ(t.blocks_held(0, 1), 1);
 }
 
 }  // namespace

@@ -12,13 +12,16 @@
 // element type f32 or f16. Slots let several sequences (the scheduler's
 // concurrent streams) decode in one batch.
 //
-// Paged (KvPaging::block_size > 0): the full-context layers instead share one
-// pool of fixed-size blocks over all slots (per layer: keys
+// Paged (KvPaging::block_size > 0): every layer instead reads pools of
+// fixed-size blocks shared by all slots (per layer: keys
 // [blocks][block_size][kv_dim], then values likewise); a slot's block table
-// (KvBlockTables) says which block holds which positions, the same table for
-// every paged layer. Memory then follows the tokens sequences hold, and full
-// blocks are shared between sequences with the same prefix. Sliding-window
-// layers keep their per-slot ring of the window, which is all they need.
+// (KvBlockTables) says which block holds which positions. The full-context
+// layers share group 0's pool and table; the sliding-window layers of one
+// window share a group of their own, whose pool holds every slot's window
+// (KvBlockTables::WindowPeakBlocks), so their memory is bounded by the
+// window, not the context. Memory
+// then follows the tokens sequences hold, and full blocks are shared between
+// sequences with the same prefix, sliding-window layers included.
 //
 // Not thread-safe; owned by one Transformer.
 #ifndef EDGELLM_RUNTIME_MODEL_KV_CACHE_H_
@@ -39,10 +42,14 @@ enum class KvCacheType { kF32, kF16 };
 
 struct KvPaging {
   int32_t block_size = 0;  // positions per block; 0: one slab per slot
-  int32_t blocks = 0;      // pool size; 0: slots x ceil(context / block_size)
-  // Reuse full blocks of equal prefixes. Only when every layer is paged (a
-  // sliding-window ring cannot be shared).
+  // Group 0's pool (the full-context layers); 0: slots x ceil(context /
+  // block_size), what the slabs would hold.
+  int32_t blocks = 0;
+  // Reuse full blocks of equal prefixes.
   bool prefix_cache = true;
+  // The most positions one forward pass writes for one slot (the
+  // Transformer's max_batch): sizes the sliding-window pools.
+  int32_t max_batch = 64;
 };
 
 class KvCache {
@@ -52,6 +59,19 @@ class KvCache {
   static absl::StatusOr<std::unique_ptr<KvCache>> Create(
       absl::Span<const int32_t> layer_rows, int32_t slots, int32_t context,
       int32_t kv_dim, KvCacheType type, const KvPaging& paging = {});
+  // The bytes Create would allocate with these arguments (its errors, none
+  // for memory): what a server checks before it loads.
+  static absl::StatusOr<size_t> PlannedBytes(
+      absl::Span<const int32_t> layer_rows, int32_t slots, int32_t context,
+      int32_t kv_dim, KvCacheType type, const KvPaging& paging = {});
+  // The pool of a sliding-window group of `window` positions: every slot's
+  // peak (KvBlockTables::WindowPeakBlocks; for Gemma 3's 512 in blocks of
+  // 16 with passes of 64, 38 blocks, 608 positions against the ring's 512).
+  // Blocks a slot gives back stay cached there until another slot's
+  // window needs them: while the pool is not full, a finished prompt's last
+  // window survives for the next request.
+  static int32_t DefaultWindowBlocks(int32_t window, int32_t slots,
+                                     const KvPaging& paging);
   // Every layer holding the whole context.
   static absl::StatusOr<std::unique_ptr<KvCache>> Create(int32_t layers,
                                                          int32_t slots,
@@ -69,12 +89,15 @@ class KvCache {
   // Bytes one slot holds over all layers (paged: what its slab would be).
   size_t bytes_per_slot() const { return slab_bytes_per_slot_; }
   size_t element_bytes() const { return type_ == KvCacheType::kF32 ? 4 : 2; }
-  // Rows of `layer` per slot: context, or the ring of a windowed layer.
+  // Rows of `layer` per slot: context, or the ring of a windowed layer
+  // (paged: context, the positions its block table can address).
   int32_t rows(int32_t layer) const { return layers_[layer].rows; }
 
-  // Paged: block tables (null for the slab); whether layer l uses them.
+  // Paged: block tables (null for the slab); whether layer l uses them and
+  // the group of its table and pool (0: full context, else a window).
   KvBlockTables* tables() const { return tables_.get(); }
   bool paged(int32_t layer) const { return layers_[layer].paged; }
+  int32_t group(int32_t layer) const { return layers_[layer].group; }
   int32_t block_size() const { return tables_ ? tables_->block_size() : 0; }
   // Paged layer: the keys / values of block 0 (block b starts
   // b * block_size() * kv_dim() elements later).
@@ -91,8 +114,9 @@ class KvCache {
   void* block_value(int32_t layer, int32_t block, int32_t row) const {
     return static_cast<uint8_t*>(block_values(layer)) + BlockOffset(block, row);
   }
-  // Copies block `from` to block `to` in every paged layer (copy on write).
-  void CopyBlock(int32_t from, int32_t to);
+  // Copies block `from` to block `to` in every layer of `group` (copy on
+  // write).
+  void CopyBlock(int32_t group, int32_t from, int32_t to);
 
   // Row `row` (< rows(layer)) of the keys / values of (layer, slot) of a
   // layer that is not paged: kv_dim elements. The row of position p is
@@ -106,9 +130,14 @@ class KvCache {
 
  private:
   KvCache() = default;
+  // Lays out the layers and sizes the pools (everything but the memory).
+  static absl::StatusOr<std::unique_ptr<KvCache>> Plan(
+      absl::Span<const int32_t> layer_rows, int32_t slots, int32_t context,
+      int32_t kv_dim, KvCacheType type, const KvPaging& paging);
   struct Layer {
     int32_t rows = 0;
     bool paged = false;
+    int32_t group = 0;
     size_t offset = 0;       // of slot 0's keys (paged: block 0's)
     size_t plane_bytes = 0;  // one of keys/values of one slot (paged: all)
   };
@@ -128,6 +157,10 @@ class KvCache {
   uint8_t* base_ = nullptr;
   std::vector<Layer> layers_;
   std::unique_ptr<KvBlockTables> tables_;
+  // Paged: group 0's pool size and the windowed groups (for tables_).
+  int32_t blocks_ = 0;
+  std::vector<KvWindowGroup> windows_;
+  bool prefix_cache_ = false;
   size_t slab_bytes_per_slot_ = 0;
   int32_t slots_ = 0, context_ = 0, kv_dim_ = 0;
   KvCacheType type_ = KvCacheType::kF32;

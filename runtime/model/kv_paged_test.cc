@@ -2,7 +2,8 @@
 // logits equal the slab cache's bit for bit, in prompt chunks and in single
 // decode steps, for every block size, both element types and a model with
 // sliding-window layers; a sequence that reuses another's cached prefix
-// gets the logits a cold run gets.
+// gets the logits a cold run gets, sliding-window layers included, and those
+// layers hold only their window's blocks however long the sequence.
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -30,11 +31,12 @@ std::string ModelFile(const std::string& name) {
 
 std::unique_ptr<engine::LoadedModel> Load(const std::string& path,
                                           KvCacheType type, int32_t block_size,
-                                          int32_t slots) {
+                                          int32_t slots,
+                                          int32_t context = 160) {
   engine::LoadOptions options;
   options.model_path = path;
   options.threads = 1;
-  options.context = 160;
+  options.context = context;
   options.max_batch = 32;
   options.slots = slots;
   options.kv_type = type;
@@ -152,6 +154,95 @@ TEST(KvPagedTest, ReusedPrefixGivesTheColdLogits) {
   tables->EndSequence(0);
   tables->EndSequence(1);
   EXPECT_EQ(tables->pool().free(), tables->pool().size());
+}
+
+TEST(KvPagedTest, SlidingWindowLayersReuseAPrefixAndGiveTheColdLogits) {
+  const std::string path = ModelFile("tiny-gemma3");
+  ASSERT_FALSE(path.empty());
+  auto paged = Load(path, KvCacheType::kF32, 16, 2);
+  ASSERT_NE(paged, nullptr);
+  Transformer& t = paged->transformer();
+  KvBlockTables* tables = t.kv_cache().tables();
+  ASSERT_NE(tables, nullptr);
+  ASSERT_TRUE(tables->prefix_cache());
+  ASSERT_EQ(tables->groups(), 2);  // global layers, window-32 layers
+  ASSERT_EQ(tables->window(1), 32);
+  auto slab = Load(path, KvCacheType::kF32, 0, 1);
+  ASSERT_NE(slab, nullptr);
+  const std::vector<int32_t> ids = Sequence(120, t.config().vocab_size);
+  ASSERT_TRUE(tables->StartSequence(0, ids, 120, true).ok());
+  RunCalls(t, ids, 0, 32, 0);
+  // Prompts that share 120, 112, 96 and 70 tokens with it, on slot 1 while
+  // slot 0 still holds its blocks; each must reuse a prefix.
+  for (int32_t len : {120, 112, 96, 70}) {
+    SCOPED_TRACE(absl::StrCat("prompt of ", len));
+    std::vector<int32_t> prompt(ids.begin(), ids.begin() + len);
+    prompt.push_back(5);
+    prompt.push_back(6);
+    absl::StatusOr<int32_t> cached =
+        tables->StartSequence(1, prompt, len + 2, true);
+    ASSERT_TRUE(cached.ok()) << cached.status();
+    EXPECT_EQ(*cached, (len / 16) * 16);
+    // The window layers took only the blocks of their last window.
+    EXPECT_LE(tables->blocks_held(1, 1), 3);
+    const std::vector<float> warm = RunCalls(t, prompt, *cached, 32, 1).back();
+    EXPECT_TRUE(
+        Same(warm, RunCalls(slab->transformer(), prompt, 0, 32, 0).back()));
+  }
+  tables->EndSequence(0);
+  tables->EndSequence(1);
+  EXPECT_EQ(tables->pool(0).free(), tables->pool(0).size());
+  EXPECT_EQ(tables->pool(1).free(), tables->pool(1).size());
+}
+
+TEST(KvPagedTest, SlidingWindowMemoryIsBoundedByTheWindow) {
+  const std::string path = ModelFile("tiny-gemma3");
+  ASSERT_FALSE(path.empty());
+  // The window layers' pool is the same at any context; the global
+  // layers' grows with it.
+  auto small = Load(path, KvCacheType::kF32, 16, 2, 160);
+  auto large = Load(path, KvCacheType::kF32, 16, 2, 1600);
+  ASSERT_NE(small, nullptr);
+  ASSERT_NE(large, nullptr);
+  const KvBlockTables& s = *small->transformer().kv_cache().tables();
+  const KvBlockTables& l = *large->transformer().kv_cache().tables();
+  EXPECT_EQ(s.pool(1).size(), l.pool(1).size());
+  EXPECT_EQ(l.pool(0).size(), 10 * s.pool(0).size());
+  KvPaging paging;
+  paging.block_size = 16;
+  paging.max_batch = 32;
+  EXPECT_EQ(s.pool(1).size(), KvCache::DefaultWindowBlocks(32, 2, paging));
+  // A sequence of the whole large context, decoded a token at a time past
+  // a prompt of 200: the window layers never hold more than their peak.
+  Transformer& t = large->transformer();
+  KvBlockTables* tables = t.kv_cache().tables();
+  const int32_t peak = KvBlockTables::WindowPeakBlocks(32, 16, 32);
+  const std::vector<int32_t> ids = Sequence(1600, t.config().vocab_size);
+  ASSERT_TRUE(tables->StartSequence(0, {ids.data(), 200}, 1600, true).ok());
+  int32_t most = 0;
+  std::vector<float> logits(t.config().vocab_size);
+  for (int32_t p = 0; p < 1600;) {
+    const int32_t n = p < 200 ? std::min(32, 200 - p) : 1;
+    std::vector<BatchToken> batch;
+    for (int32_t i = 0; i < n; ++i) {
+      batch.push_back({ids[p + i], p + i, 0, i + 1 == n});
+    }
+    ASSERT_TRUE(t.Forward(batch, logits.data()).ok()) << "at " << p;
+    p += n;
+    most = std::max(most, tables->blocks_held(0, 1));
+    ASSERT_LE(tables->blocks_held(0, 1), 3) << "at " << p;
+  }
+  EXPECT_LE(most, peak);
+  EXPECT_EQ(tables->blocks_held(0, 0), 100);
+  // What the window layers hold in bytes: their pool, bounded by the
+  // window, against a context's worth in the global layers.
+  EXPECT_LT(KvCache::PlannedBytes(std::vector<int32_t>(1, 32), 2, 1600, 64,
+                                  KvCacheType::kF32, paging)
+                .value(),
+            KvCache::PlannedBytes(std::vector<int32_t>(1, 1600), 2, 1600, 64,
+                                  KvCacheType::kF32, paging)
+                    .value() /
+                5);
 }
 
 }  // namespace

@@ -64,12 +64,15 @@ absl::StatusOr<std::unique_ptr<Transformer>> Transformer::Create(
         absl::StrCat("config has ", c.layers.size(), " layer entries for ",
                      c.block_count, " layers"));
   }
-  // Sliding-window layers keep a ring of their window (ops/attention.h); the
-  // others the whole context.
+  // Sliding-window layers keep a ring of their window (ops/attention.h), or
+  // in the paged cache only their window's blocks; the others the whole
+  // context.
+  KvPaging paging = options.paging;
+  paging.max_batch = options.max_batch;
+  paging.block_size = std::min(paging.block_size, context);
   EDGELLM_ASSIGN_OR_RETURN(
-      t->kv_,
-      KvCache::Create(KvRowsPerLayer(c, context), options.slots, context,
-                      c.kv_dim(), options.kv_type, options.paging));
+      t->kv_, KvCache::Create(KvRowsPerLayer(c, context), options.slots,
+                              context, c.kv_dim(), options.kv_type, paging));
   t->max_batch_ = options.max_batch;
   if (options.kv_type == KvCacheType::kF16) {
     EDGELLM_ASSIGN_OR_RETURN(t->kv_convert_,
@@ -234,7 +237,7 @@ absl::Status Transformer::StoreKv(int32_t layer, int32_t slot, int32_t pos0,
   if (kv_->paged(layer)) {
     // Runs of rows within one block (PrepareBlocks gave each its block).
     const int32_t bs = kv_->block_size();
-    const int32_t* table = kv_->tables()->table(slot);
+    const int32_t* table = kv_->tables()->table(slot, kv_->group(layer));
     for (int32_t i = 0; i < count;) {
       const int32_t p = pos0 + i;
       const int32_t run = std::min(count - i, bs - p % bs);
@@ -292,7 +295,8 @@ absl::Status Transformer::AttentionRun(int32_t layer,
       paged ? kv_->block_keys(layer) : kv_->key(layer, slot, 0);
   const void* cached_v =
       paged ? kv_->block_values(layer) : kv_->value(layer, slot, 0);
-  const int32_t* blocks = paged ? kv_->tables()->table(slot) : nullptr;
+  const int32_t* blocks =
+      paged ? kv_->tables()->table(slot, kv_->group(layer)) : nullptr;
   const size_t block_rows = paged ? kv_->block_size() : 0;
   const size_t block_stride = block_rows * kv_dim;
   if (kv_->type() == KvCacheType::kF32) {
@@ -349,7 +353,9 @@ absl::Status Transformer::PrepareBlocks(absl::Span<const BatchToken> batch) {
     for (size_t i = begin; i < end; ++i) run_tokens_.push_back(batch[i].token);
     return tables->PrepareWrite(
         batch[begin].slot, batch[begin].pos, run_tokens_,
-        [this](int32_t from, int32_t to) { kv_->CopyBlock(from, to); });
+        [this](int32_t group, int32_t from, int32_t to) {
+          kv_->CopyBlock(group, from, to);
+        });
   });
 }
 
