@@ -45,6 +45,7 @@
 #include "nlohmann/json.hpp"
 #include "ops/kernels/dispatch.h"
 #include "runtime/cli/commands.h"
+#include "runtime/cli/kv_flags.h"
 #include "runtime/engine/loaded_model.h"
 #include "runtime/model/prepared_linear.h"
 #include "runtime/model/random_model.h"
@@ -327,6 +328,17 @@ int RunBench(const ParsedArgs& args) {
     std::cerr << kName << ": --kv-type must be f32 or f16\n";
     return 2;
   }
+  KvPagingFlags paging;
+  if (absl::Status st = ReadKvPagingFlags(args, &paging); !st.ok()) {
+    std::cerr << kName << ": " << st.message() << "\n";
+    return 2;
+  }
+  // The positions of one test are written from 0 on one slot: the paged
+  // cache's table grows as they are written (no prefix reuse: a bench slot
+  // is never started), so pp and tg read through the block table.
+  eopts.paging.block_size = std::min<int32_t>(paging.block_size, eopts.context);
+  eopts.paging.blocks = paging.blocks;
+  eopts.paging.prefix_cache = paging.prefix_cache;
   absl::StatusOr<std::unique_ptr<engine::LoadedModel>> loaded =
       engine::LoadedModel::Load(eopts);
   if (!loaded.ok()) {
@@ -467,7 +479,8 @@ int RunBench(const ParsedArgs& args) {
            {{"batch", eopts.max_batch},
             {"tg_prompt", tg_prompt},
             {"context", engine.context()},
-            {"kv_type", kv_type}}},
+            {"kv_type", kv_type},
+            {"kv_block_size", eopts.paging.block_size}}},
       };
       if (r.n_gen > 0) {
         const double gbs = bytes_per_token * s.mean / 1e9;
@@ -575,42 +588,38 @@ Command BenchCommand() {
           "the peak RSS is reset after the first probe). --shape benches a\n"
           "random-weight model of a published shape, written once to\n"
           "--model-dir (default $TMPDIR or /tmp).",
-      .flags =
-          {
-              {"model", FlagKind::kString, "", "GGUF model file", 'm'},
-              {"shape", FlagKind::kString, "",
-               "random-weight model shape instead of --model"},
-              {"type", FlagKind::kString, "q8_0",
-               "file type of the --shape model: q4_k_m, q4_0, q6_k, q8_0, "
-               "..."},
-              {"model-dir", FlagKind::kString, "",
-               "where --shape models are cached"},
-              {"threads", FlagKind::kInt, "0",
-               "worker threads; 0 = one per core", 't'},
-              {"n-prompt", FlagKind::kString, "128",
-               "prompt tokens of the pp tests, comma-separated (128,512); "
-               "0 = skip",
-               'p'},
-              {"n-gen", FlagKind::kString, "64",
-               "generated tokens of the tg tests, comma-separated; 0 = skip",
-               'n'},
-              {"repetitions", FlagKind::kInt, "3", "timed runs of each test",
-               'r'},
-              {"batch", FlagKind::kInt, "512", "prompt tokens per forward pass",
-               'b'},
-              {"tg-prompt", FlagKind::kInt, "16",
-               "untimed prompt tokens before tg"},
-              {"kv-type", FlagKind::kString, "f32",
-               "KV cache type: f32 or f16"},
-              {"bandwidth-mb", FlagKind::kInt, "1024",
-               "MiB read to measure memory bandwidth; 0 = skip"},
-              {"bandwidth-seconds", FlagKind::kDouble, "1",
-               "seconds of sustained reading per bandwidth probe, shown "
-               "beside the peak pass; 0 = skip"},
-              {"seed", FlagKind::kInt, "1", "seed of the random token ids"},
-              {"json", FlagKind::kBool, "false",
-               "print a JSON array, one object per test"},
-          },
+      .flags = WithKvPagingFlags({
+          {"model", FlagKind::kString, "", "GGUF model file", 'm'},
+          {"shape", FlagKind::kString, "",
+           "random-weight model shape instead of --model"},
+          {"type", FlagKind::kString, "q8_0",
+           "file type of the --shape model: q4_k_m, q4_0, q6_k, q8_0, "
+           "..."},
+          {"model-dir", FlagKind::kString, "",
+           "where --shape models are cached"},
+          {"threads", FlagKind::kInt, "0", "worker threads; 0 = one per core",
+           't'},
+          {"n-prompt", FlagKind::kString, "128",
+           "prompt tokens of the pp tests, comma-separated (128,512); "
+           "0 = skip",
+           'p'},
+          {"n-gen", FlagKind::kString, "64",
+           "generated tokens of the tg tests, comma-separated; 0 = skip", 'n'},
+          {"repetitions", FlagKind::kInt, "3", "timed runs of each test", 'r'},
+          {"batch", FlagKind::kInt, "512", "prompt tokens per forward pass",
+           'b'},
+          {"tg-prompt", FlagKind::kInt, "16",
+           "untimed prompt tokens before tg"},
+          {"kv-type", FlagKind::kString, "f32", "KV cache type: f32 or f16"},
+          {"bandwidth-mb", FlagKind::kInt, "1024",
+           "MiB read to measure memory bandwidth; 0 = skip"},
+          {"bandwidth-seconds", FlagKind::kDouble, "1",
+           "seconds of sustained reading per bandwidth probe, shown "
+           "beside the peak pass; 0 = skip"},
+          {"seed", FlagKind::kInt, "1", "seed of the random token ids"},
+          {"json", FlagKind::kBool, "false",
+           "print a JSON array, one object per test"},
+      }),
       .run = RunBench,
   };
 }

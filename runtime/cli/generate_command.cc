@@ -5,6 +5,7 @@
 
 #include "nlohmann/json.hpp"
 #include "runtime/cli/commands.h"
+#include "runtime/cli/kv_flags.h"
 #include "runtime/engine/edgellm.h"
 
 namespace edgellm::cli {
@@ -31,6 +32,15 @@ int RunGenerate(const ParsedArgs& args) {
     std::cerr << "edgellm generate: --kv-type must be f32 or f16\n";
     return 2;
   }
+  KvPagingFlags paging;
+  if (absl::Status st = ReadKvPagingFlags(args, &paging); !st.ok()) {
+    std::cerr << "edgellm generate: " << st.message() << "\n";
+    return 2;
+  }
+  eopts.kv_block_size = paging.block_size;
+  eopts.kv_blocks = paging.blocks;
+  eopts.prefix_cache = paging.prefix_cache;
+  eopts.context_shift = static_cast<int32_t>(args.GetInt("context-shift"));
   absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Load(eopts);
   if (!engine.ok()) {
     std::cerr << "edgellm generate: " << engine.status().message() << "\n";
@@ -84,6 +94,7 @@ int RunGenerate(const ParsedArgs& args) {
         {"bytes", info.kv_cache_bytes},
         {"context", info.context_length},
         {"type", kv_type},
+        {"block_size", eopts.kv_block_size},
     };
     out["timings"] = {
         {"load_ms", load_ms},
@@ -92,6 +103,9 @@ int RunGenerate(const ParsedArgs& args) {
         {"prompt_tokens_per_second", result->stats.prompt_tokens_per_second()},
         {"generated_tokens", result->stats.generated_tokens},
         {"generated_tokens_per_second", result->stats.tokens_per_second()},
+        {"context_shifts", result->stats.context_shifts},
+        {"context_shift_dropped_tokens",
+         result->stats.context_shift_dropped_tokens},
     };
     // Invalid UTF-8 never reaches here (the detokenizer emits complete
     // characters), but replace rather than throw if it does.
@@ -128,44 +142,43 @@ Command GenerateCommand() {
           "per the file's metadata). Text streams to stdout as it is "
           "generated;\n"
           "a timing line goes to stderr. --temperature 0 is greedy decoding.",
-      .flags =
-          {
-              {"model", FlagKind::kString, "", "GGUF model file", 'm'},
-              {"prompt", FlagKind::kString, "", "prompt text", 'p'},
-              {"max-tokens", FlagKind::kInt, "128",
-               "tokens to generate at most", 'n'},
-              {"temperature", FlagKind::kDouble, "0.8",
-               "sampling temperature; 0 = greedy"},
-              {"top-k", FlagKind::kInt, "40",
-               "keep the k most likely tokens; 0 = off"},
-              {"top-p", FlagKind::kDouble, "0.95",
-               "nucleus sampling mass; 1 = off"},
-              {"min-p", FlagKind::kDouble, "0.05",
-               "drop tokens below min-p x p(max); 0 = off"},
-              {"repeat-penalty", FlagKind::kDouble, "1.0",
-               "repetition penalty; 1 = off"},
-              {"presence-penalty", FlagKind::kDouble, "0.0",
-               "presence penalty"},
-              {"frequency-penalty", FlagKind::kDouble, "0.0",
-               "frequency penalty"},
-              {"seed", FlagKind::kInt, "0",
-               "random seed (same seed and inputs, same output)"},
-              {"stop", FlagKind::kString, "",
-               "stop when this text is generated"},
-              {"ignore-eos", FlagKind::kBool, "false",
-               "keep going past end-of-generation tokens"},
-              {"parse-special", FlagKind::kBool, "false",
-               "recognise special-token text in the prompt"},
-              {"threads", FlagKind::kInt, "0",
-               "worker threads; 0 = one per core", 't'},
-              {"ctx", FlagKind::kInt, "0",
-               "context length; 0 = the model's, capped at 4096", 'c'},
-              {"batch", FlagKind::kInt, "64", "prompt tokens per forward pass"},
-              {"kv-type", FlagKind::kString, "f32",
-               "KV cache type: f32 or f16"},
-              {"json", FlagKind::kBool, "false",
-               "print one JSON object with ids, text and timings"},
-          },
+      .flags = WithKvPagingFlags({
+          {"model", FlagKind::kString, "", "GGUF model file", 'm'},
+          {"prompt", FlagKind::kString, "", "prompt text", 'p'},
+          {"max-tokens", FlagKind::kInt, "128", "tokens to generate at most",
+           'n'},
+          {"temperature", FlagKind::kDouble, "0.8",
+           "sampling temperature; 0 = greedy"},
+          {"top-k", FlagKind::kInt, "40",
+           "keep the k most likely tokens; 0 = off"},
+          {"top-p", FlagKind::kDouble, "0.95",
+           "nucleus sampling mass; 1 = off"},
+          {"min-p", FlagKind::kDouble, "0.05",
+           "drop tokens below min-p x p(max); 0 = off"},
+          {"repeat-penalty", FlagKind::kDouble, "1.0",
+           "repetition penalty; 1 = off"},
+          {"presence-penalty", FlagKind::kDouble, "0.0", "presence penalty"},
+          {"frequency-penalty", FlagKind::kDouble, "0.0", "frequency penalty"},
+          {"seed", FlagKind::kInt, "0",
+           "random seed (same seed and inputs, same output)"},
+          {"stop", FlagKind::kString, "", "stop when this text is generated"},
+          {"ignore-eos", FlagKind::kBool, "false",
+           "keep going past end-of-generation tokens"},
+          {"parse-special", FlagKind::kBool, "false",
+           "recognise special-token text in the prompt"},
+          {"threads", FlagKind::kInt, "0", "worker threads; 0 = one per core",
+           't'},
+          {"ctx", FlagKind::kInt, "0",
+           "context length; 0 = the model's, capped at 4096", 'c'},
+          {"batch", FlagKind::kInt, "64", "prompt tokens per forward pass"},
+          {"kv-type", FlagKind::kString, "f32", "KV cache type: f32 or f16"},
+          {"context-shift", FlagKind::kInt, "-1",
+           "when prompt and output outgrow --ctx, keep the first N "
+           "tokens (after BOS), drop the oldest half of the rest and go "
+           "on (as llama.cpp); -1 = off"},
+          {"json", FlagKind::kBool, "false",
+           "print one JSON object with ids, text and timings"},
+      }),
       .run = RunGenerate,
   };
 }

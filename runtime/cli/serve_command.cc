@@ -4,6 +4,7 @@
 #include <string>
 
 #include "runtime/cli/commands.h"
+#include "runtime/cli/kv_flags.h"
 #include "runtime/server/server.h"
 
 namespace edgellm::cli {
@@ -26,12 +27,18 @@ int RunServe(const ParsedArgs& args, const server::EngineLoader& load) {
     std::cerr << "edgellm serve: --kv-type must be f32 or f16\n";
     return 2;
   }
-  o.engine.kv_block_size = static_cast<int32_t>(args.GetInt("kv-block-size"));
-  o.engine.kv_blocks = static_cast<int32_t>(args.GetInt("kv-blocks"));
-  o.engine.prefix_cache = !args.GetBool("no-prefix-cache");
-  if (o.engine.kv_block_size < 0 || o.engine.kv_blocks < 0) {
-    std::cerr << "edgellm serve: --kv-block-size and --kv-blocks must not "
-                 "be negative\n";
+  KvPagingFlags paging;
+  if (absl::Status s = ReadKvPagingFlags(args, &paging); !s.ok()) {
+    std::cerr << "edgellm serve: " << s.message() << "\n";
+    return 2;
+  }
+  o.engine.kv_block_size = paging.block_size;
+  o.engine.kv_blocks = paging.blocks;
+  o.engine.prefix_cache = paging.prefix_cache;
+  o.engine.context_shift = static_cast<int32_t>(args.GetInt("context-shift"));
+  if (o.engine.context_shift < -1) {
+    std::cerr << "edgellm serve: --context-shift must be -1 (off) or the "
+                 "tokens to keep\n";
     return 2;
   }
   o.listen = args.GetString("listen");
@@ -94,64 +101,70 @@ Command ServeCommandWith(server::EngineLoader load) {
           "token. --metrics-listen moves /metrics and /health to a port of\n"
           "their own.\n"
           "\n"
+          "The KV cache is paged (--kv-block-size 16): one pool of blocks\n"
+          "shared by all requests (--kv-blocks, default what --parallel + 1\n"
+          "slabs of --ctx positions hold; sliding-window layers a pool of\n"
+          "their window), a request admitted once its blocks can be\n"
+          "promised, and prompts that start like an earlier one (a system\n"
+          "prompt, a chat's earlier turns) reuse its blocks (usage\n"
+          "cached_prompt_tokens; --no-prefix-cache, or cache_prompt: false\n"
+          "per request, turns that off). --kv-block-size 0 gives each slot a\n"
+          "slab of --ctx positions instead. --context-shift N lets a\n"
+          "conversation outgrow the context: the first N tokens stay, the\n"
+          "oldest half of the rest goes (as llama.cpp's server), and the\n"
+          "usage counts the shifts; without it a prompt that does not fit\n"
+          "is INVALID_ARGUMENT.\n"
+          "\n"
           "--threads 0 uses the CPUs the process may use (its affinity mask\n"
           "and cgroup cpu.max). Before loading, the model file and the KV\n"
-          "cache (--parallel + 1 slots of --ctx positions) are checked\n"
-          "against the memory it may use (cgroup memory.max, else\n"
-          "MemAvailable); the server refuses to start when they do not fit.",
-      .flags =
-          {
-              {"model", FlagKind::kString, "", "GGUF model file", 'm'},
-              {"listen", FlagKind::kString, "127.0.0.1:50051",
-               "address to listen on (port 0 = chosen by the OS)"},
-              {"threads", FlagKind::kInt, "0",
-               "worker threads; 0 = the CPUs the process may use (affinity, "
-               "cgroup cpu.max)",
-               't'},
-              {"parallel", FlagKind::kInt, "4",
-               "requests decoded together (KV slots)"},
-              {"queue", FlagKind::kInt, "16",
-               "requests that may wait for a slot"},
-              {"ctx", FlagKind::kInt, "0",
-               "context per request; 0 = the model's, capped at 4096", 'c'},
-              {"batch", FlagKind::kInt, "64", "tokens per forward pass"},
-              {"kv-type", FlagKind::kString, "f32",
-               "KV cache type: f32 or f16"},
-              {"kv-block-size", FlagKind::kInt, "0",
-               "paged KV cache: positions per block (e.g. 16; 0 = one "
-               "full-context slab per slot)"},
-              {"kv-blocks", FlagKind::kInt, "0",
-               "paged KV cache: blocks in the pool shared by all requests "
-               "(0 = what the slabs would hold)"},
-              {"no-prefix-cache", FlagKind::kBool, "false",
-               "paged KV cache: never reuse the KV blocks of a cached "
-               "prompt prefix"},
-              {"max-tokens", FlagKind::kInt, "128",
-               "generated tokens when a request does not say"},
-              {"tls-cert", FlagKind::kString, "",
-               "PEM certificate chain (enables TLS)"},
-              {"tls-key", FlagKind::kString, "",
-               "PEM private key for --tls-cert"},
-              {"auth-token-file", FlagKind::kString, "",
-               "require `authorization: Bearer <first line of this file>`"},
-              {"grace-seconds", FlagKind::kDouble, "10",
-               "on SIGTERM, how long running requests may finish"},
-              {"chat-template", FlagKind::kString, "",
-               "chat template overriding the model's own: a Jinja file "
-               "(FILE.jinja) or a hand-written family (chatml, llama3, ...)"},
-              {"http-listen", FlagKind::kString, "",
-               "OpenAI-compatible HTTP API (and /metrics, /health) on this "
-               "address; empty = none"},
-              {"metrics-listen", FlagKind::kString, "",
-               "GET /metrics and /health on this address instead of the HTTP "
-               "port; empty = on the HTTP port"},
-              {"model-name", FlagKind::kString, "",
-               "the model's name in the HTTP API and metrics; empty = the "
-               "file name without .gguf"},
-              {"no-memory-check", FlagKind::kBool, "false",
-               "start even when the model and KV cache exceed the memory the "
-               "process may use"},
-          },
+          "cache (the pools, or the slabs) are checked against the memory it\n"
+          "may use (cgroup memory.max, else MemAvailable); the server\n"
+          "refuses to start when they do not fit.",
+      .flags = WithKvPagingFlags({
+          {"model", FlagKind::kString, "", "GGUF model file", 'm'},
+          {"listen", FlagKind::kString, "127.0.0.1:50051",
+           "address to listen on (port 0 = chosen by the OS)"},
+          {"threads", FlagKind::kInt, "0",
+           "worker threads; 0 = the CPUs the process may use (affinity, "
+           "cgroup cpu.max)",
+           't'},
+          {"parallel", FlagKind::kInt, "4",
+           "requests decoded together (KV slots)"},
+          {"queue", FlagKind::kInt, "16", "requests that may wait for a slot"},
+          {"ctx", FlagKind::kInt, "0",
+           "context per request; 0 = the model's, capped at 4096", 'c'},
+          {"batch", FlagKind::kInt, "64", "tokens per forward pass"},
+          {"kv-type", FlagKind::kString, "f32", "KV cache type: f32 or f16"},
+          {"context-shift", FlagKind::kInt, "-1",
+           "when a conversation outgrows the context, keep its first N "
+           "tokens (after BOS), drop the oldest half of the rest and go "
+           "on; -1 = off (a prompt that does not fit is refused, a "
+           "generation ends at the context)"},
+          {"max-tokens", FlagKind::kInt, "128",
+           "generated tokens when a request does not say"},
+          {"tls-cert", FlagKind::kString, "",
+           "PEM certificate chain (enables TLS)"},
+          {"tls-key", FlagKind::kString, "", "PEM private key for --tls-cert"},
+          {"auth-token-file", FlagKind::kString, "",
+           "require `authorization: Bearer <first line of this file>`"},
+          {"grace-seconds", FlagKind::kDouble, "10",
+           "on SIGTERM, how long running requests may finish"},
+          {"chat-template", FlagKind::kString, "",
+           "chat template overriding the model's own: a Jinja file "
+           "(FILE.jinja) or a hand-written family (chatml, llama3, ...)"},
+          {"http-listen", FlagKind::kString, "",
+           "OpenAI-compatible HTTP API (and /metrics, /health) on this "
+           "address; empty = none"},
+          {"metrics-listen", FlagKind::kString, "",
+           "GET /metrics and /health on this address instead of the HTTP "
+           "port; empty = on the HTTP port"},
+          {"model-name", FlagKind::kString, "",
+           "the model's name in the HTTP API and metrics; empty = the "
+           "file name without .gguf"},
+          {"no-memory-check", FlagKind::kBool, "false",
+           "start even when the model and KV cache exceed the memory the "
+           "process may use"},
+      }),
       .run = [load](const ParsedArgs& args) { return RunServe(args, load); },
   };
 }

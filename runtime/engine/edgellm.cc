@@ -76,6 +76,16 @@ absl::Status ValidateOptions(const EngineOptions& o) {
     return absl::InvalidArgumentError(
         absl::StrCat("queue: ", o.queue, "; must not be negative"));
   }
+  if (o.context_shift < -1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("context_shift: ", o.context_shift,
+                     "; must be -1 (off) or the tokens to keep (>= 0)"));
+  }
+  if (o.kv_block_size < 0 || o.kv_blocks < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("kv_block_size: ", o.kv_block_size,
+                     ", kv_blocks: ", o.kv_blocks, "; must not be negative"));
+  }
   if (!o.tool_call_format.empty()) {
     if (absl::Status s =
             chat::output::ToolCallSyntaxFromName(o.tool_call_format).status();
@@ -281,6 +291,7 @@ absl::StatusOr<std::unique_ptr<Engine>> EngineBuilder::Load(
   SchedulerOptions scheduling;
   scheduling.parallel = options.parallel;
   scheduling.queue = options.queue;
+  scheduling.context_shift = options.context_shift;
   EDGELLM_ASSIGN_OR_RETURN(
       impl->scheduler,
       Scheduler::Create(driven, &impl->model->tokenizer(), scheduling));

@@ -71,14 +71,23 @@ struct EngineOptions {
   int32_t queue = 16;      // requests that may wait beyond `parallel`
   int32_t max_batch = 64;  // tokens per forward pass (prompt chunk size)
   KvCacheType kv_type = KvCacheType::kF32;
-  // Paged KV cache: positions per block (0 = one slab of `context` per
-  // slot), pool size in blocks (0 = as many as the slabs would hold), and
+  // The KV cache: paged by default, positions per block (capped at the
+  // context; 0 = one slab of `context` per slot), the pool of the
+  // full-context layers in blocks (0 = as many as the slabs would hold;
+  // sliding-window layers get a pool of their window per slot), and
   // automatic prefix caching (reuse of the KV blocks of equal prompt
-  // prefixes across requests; only for models without sliding-window
-  // layers).
-  int32_t kv_block_size = 0;
+  // prefixes across requests).
+  int32_t kv_block_size = 16;
   int32_t kv_blocks = 0;
   bool prefix_cache = true;
+  // A conversation that outgrows the context: -1 (off) refuses a prompt
+  // that does not fit with INVALID_ARGUMENT naming its length and the
+  // context, and ends a generation that fills it (kContextFull). N >= 0
+  // keeps the first N tokens (after a BOS), drops the oldest half of the
+  // rest and continues, as llama.cpp's server does (the rest is computed
+  // again, so the output equals a cold run on the shifted tokens);
+  // RequestStats::context_shifts says so.
+  int32_t context_shift = -1;
   // Keep one more KV slot for Embed so embeddings never wait for a
   // generation's slot (costs one context of KV memory). Without it, Embed
   // answers UNIMPLEMENTED.
@@ -328,6 +337,10 @@ struct RequestStats {
   int32_t generated_tokens = 0;
   // Prompt tokens whose KV came from the prefix cache (not computed).
   int32_t cached_prompt_tokens = 0;
+  // Context shifts (EngineOptions::context_shift): how many (a shortened
+  // prompt counts one) and the tokens they dropped in all.
+  int32_t context_shifts = 0;
+  int32_t context_shift_dropped_tokens = 0;
   absl::Duration queue_time;           // arrival -> slot assigned
   absl::Duration time_to_first_token;  // arrival -> first token sampled
   absl::Duration decode_time;          // first token -> last token
@@ -417,6 +430,11 @@ std::string_view PoolingName(Pooling pooling);
 struct EmbedOptions {
   Pooling pooling = Pooling::kDefault;
   bool normalize = false;  // scale to unit L2 norm (a zero vector stays 0)
+  // A decoder with the paged KV cache and kLastToken pooling: reuse the
+  // cached blocks of a text's prefix (only the last token's state is
+  // pooled, so the cached tokens need no pass) and cache this text's.
+  // false: computed cold.
+  bool prefix_cache = true;
 };
 
 struct EmbedRequest {
@@ -437,6 +455,9 @@ struct EmbedResult {
   // On OK: one vector of ModelInfo::embedding_length floats per text.
   std::vector<std::vector<float>> vectors;
   std::vector<int32_t> tokens;  // tokens of each text
+  // Tokens over all texts whose KV came from the prefix cache
+  // (EmbedOptions::prefix_cache).
+  int32_t cached_tokens = 0;
   // Rerank: on OK, one relevance score per document, in input order
   // (`vectors` is then empty; `tokens` counts each query and document
   // pair).

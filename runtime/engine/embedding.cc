@@ -83,15 +83,18 @@ EmbeddingPass::EmbeddingPass(int32_t hidden_size, int32_t max_batch)
 }
 
 void EmbeddingPass::Start(absl::Span<const int32_t> ids, int32_t slot,
-                          const EmbedOptions& options) {
+                          const EmbedOptions& options, int32_t cached) {
   ids_ = ids;
   slot_ = slot;
   options_ = options;
   started_ = true;
-  fed_ = 0;
   end_ = options.pooling == Pooling::kCls
              ? std::min<int32_t>(1, static_cast<int32_t>(ids.size()))
              : static_cast<int32_t>(ids.size());
+  skipped_ = options.pooling == Pooling::kLastToken
+                 ? std::clamp(cached, 0, std::max(end_ - 1, 0))
+                 : 0;
+  fed_ = skipped_;
   batch_.clear();
   std::fill(sum_.begin(), sum_.end(), 0.0);
 }

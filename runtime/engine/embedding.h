@@ -71,9 +71,14 @@ class EmbeddingPass {
 
   // Starts a pass over `ids` (validated with ValidateEmbedIds; the span
   // must stay valid until done()) on KV `slot`. Any previous pass is
-  // dropped.
+  // dropped. `cached`: leading ids whose KV the slot already holds (the
+  // paged cache's prefix); skipped under kLastToken pooling, which needs
+  // only the last token's state (at most size - 1 are; other poolings run
+  // every token).
   void Start(absl::Span<const int32_t> ids, int32_t slot,
-             const EmbedOptions& options);
+             const EmbedOptions& options, int32_t cached = 0);
+  // Tokens the current pass skipped as cached.
+  int32_t skipped() const { return skipped_; }
 
   // The next chunk to run with ForwardHidden: consecutive positions on the
   // slot; want_logits marks the rows pooling needs. Empty when done().
@@ -99,6 +104,7 @@ class EmbeddingPass {
   bool started_ = false;
   int32_t fed_ = 0;                       // tokens run so far
   int32_t end_ = 0;                       // tokens to run (1 for kCls)
+  int32_t skipped_ = 0;                   // cached tokens not run
   std::vector<model::BatchToken> batch_;  // the chunk handed out
   std::vector<double> sum_;               // pooled accumulator
 };

@@ -19,23 +19,26 @@ namespace {
 
 using ::testing::HasSubstr;
 
+std::string ModelFile(const std::string& name) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  const std::string path =
+      std::string(dir ? dir : "/tmp") + "/prefix_cache_" + name + ".gguf";
+  auto spec = model::NamedRandomModelSpec(name);
+  EXPECT_TRUE(spec.ok());
+  EXPECT_TRUE(model::WriteRandomModel(*spec, path, false).ok());
+  return path;
+}
+
 std::string TinyModel() {
-  static const std::string* path = [] {
-    const char* dir = std::getenv("TEST_TMPDIR");
-    auto* p = new std::string(std::string(dir ? dir : "/tmp") +
-                              "/prefix_cache_tiny.gguf");
-    auto spec = model::NamedRandomModelSpec("tiny");
-    EXPECT_TRUE(spec.ok());
-    EXPECT_TRUE(model::WriteRandomModel(*spec, *p, false).ok());
-    return p;
-  }();
+  static const std::string* path = new std::string(ModelFile("tiny"));
   return *path;
 }
 
-std::unique_ptr<Engine> Load(int32_t block_size, int32_t blocks = 0,
-                             int32_t parallel = 2, int32_t context = 256) {
+std::unique_ptr<Engine> LoadFile(const std::string& path, int32_t block_size,
+                                 int32_t blocks = 0, int32_t parallel = 2,
+                                 int32_t context = 256) {
   EngineOptions options;
-  options.model_path = TinyModel();
+  options.model_path = path;
   options.threads = 1;
   options.parallel = parallel;
   options.context = context;
@@ -44,6 +47,11 @@ std::unique_ptr<Engine> Load(int32_t block_size, int32_t blocks = 0,
   absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Load(options);
   EXPECT_TRUE(engine.ok()) << engine.status();
   return engine.ok() ? std::move(*engine) : nullptr;
+}
+
+std::unique_ptr<Engine> Load(int32_t block_size, int32_t blocks = 0,
+                             int32_t parallel = 2, int32_t context = 256) {
+  return LoadFile(TinyModel(), block_size, blocks, parallel, context);
 }
 
 // A prompt of exactly `n` token ids (deterministic, inside the vocabulary).
@@ -209,6 +217,70 @@ TEST(PrefixCacheTest, CancellationGivesTheBlocksBack) {
   }
   EXPECT_EQ(idle.kv_blocks_free, idle.kv_blocks_total);
   EXPECT_GT(idle.kv_blocks_cached, 0);  // its full blocks stay cached
+}
+
+// Gemma 3's sliding-window layers (tiny-gemma3: window 32) keep only their
+// window's blocks and still let a prompt reuse a cached prefix: greedy
+// output equals the slab's cold run, for a repeated prompt, a shared prefix
+// with a new ending, and a conversation's next turn.
+TEST(PrefixCacheTest, SlidingWindowModelsReusePrefixesWithTheColdOutput) {
+  const std::string path = ModelFile("tiny-gemma3");
+  std::unique_ptr<Engine> paged = LoadFile(path, 16);
+  std::unique_ptr<Engine> slab = LoadFile(path, 0);
+  ASSERT_NE(paged, nullptr);
+  ASSERT_NE(slab, nullptr);
+  const GenerateRequest request = Greedy(100, 1, 12);
+  const std::vector<int32_t> want = RunReq(*slab, request).output_ids;
+  ASSERT_EQ(want.size(), 12u);
+  EXPECT_EQ(RunReq(*paged, request).output_ids, want);
+  const GenerateResult warm = RunReq(*paged, request);
+  EXPECT_EQ(warm.stats.cached_prompt_tokens, 96);
+  EXPECT_EQ(warm.output_ids, want);
+  // The same first 80 tokens, another ending.
+  GenerateRequest other = request;
+  for (size_t i = 80; i < other.prompt_ids.size(); ++i) {
+    other.prompt_ids[i] = 7 + static_cast<int32_t>(i);
+  }
+  const GenerateResult shared = RunReq(*paged, other);
+  EXPECT_EQ(shared.stats.cached_prompt_tokens, 80);
+  EXPECT_EQ(shared.output_ids, RunReq(*slab, other).output_ids);
+  // The next turn: the prompt, the reply, more text.
+  GenerateRequest next = request;
+  next.prompt_ids.insert(next.prompt_ids.end(), want.begin(), want.end());
+  for (int i = 0; i < 9; ++i) next.prompt_ids.push_back(5 + i);
+  const GenerateResult turn2 = RunReq(*paged, next);
+  EXPECT_EQ(turn2.stats.cached_prompt_tokens, 96);
+  EXPECT_EQ(turn2.output_ids, RunReq(*slab, next).output_ids);
+}
+
+// Embed on a decoder with last-token pooling reuses a cached prefix (only
+// the last token's state is pooled): the same vector as a cold pass, bit
+// for bit; mean pooling needs every token's state and reuses nothing.
+TEST(PrefixCacheTest, LastTokenEmbeddingsReuseACachedPrefix) {
+  std::unique_ptr<Engine> engine = Load(16);
+  ASSERT_NE(engine, nullptr);
+  std::vector<int32_t> text = Greedy(70, 5, 1).prompt_ids;
+  const auto embed = [&](Pooling pooling, bool cache) {
+    EmbedRequest r;
+    r.token_ids = {text};
+    r.options.pooling = pooling;
+    r.options.prefix_cache = cache;
+    absl::StatusOr<EmbedResult> result = engine->Embed(std::move(r));
+    EXPECT_TRUE(result.ok()) << result.status();
+    return result.ok() ? *result : EmbedResult{};
+  };
+  const EmbedResult cold = embed(Pooling::kLastToken, false);
+  ASSERT_EQ(cold.vectors.size(), 1u);
+  EXPECT_EQ(cold.cached_tokens, 0);
+  embed(Pooling::kLastToken, true);  // publishes the text's 4 full blocks
+  const EmbedResult warm = embed(Pooling::kLastToken, true);
+  EXPECT_EQ(warm.cached_tokens, 64);
+  EXPECT_EQ(warm.vectors, cold.vectors);
+  // A generation's prompt with the same start reuses the embedding's blocks.
+  GenerateRequest request = Greedy(70, 5, 4);
+  request.prompt_ids.push_back(9);
+  EXPECT_EQ(RunReq(*engine, request).stats.cached_prompt_tokens, 64);
+  EXPECT_EQ(embed(Pooling::kMean, true).cached_tokens, 0);
 }
 
 }  // namespace

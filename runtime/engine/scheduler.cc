@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "runtime/engine/context_shift.h"
 #include "runtime/engine/sequence.h"
 #include "util/exception_status.h"
 
@@ -19,6 +20,7 @@ struct Scheduler::Pending {
   absl::Time arrival;
   int32_t slot = -1;          // assigned on admission
   int32_t cached_tokens = 0;  // prompt tokens found in the paged cache
+  int32_t truncated = 0;      // prompt tokens a context shift dropped
 };
 
 struct Scheduler::PendingEmbed {
@@ -37,6 +39,9 @@ struct Scheduler::Active {
   // Why the sequence was stopped early (OK while it runs normally).
   absl::Status stop_status;
   int32_t cached_tokens = 0;
+  int32_t truncated = 0;     // prompt tokens dropped at Submit
+  int32_t max_tokens = 0;    // the request's
+  bool prefix_cache = true;  // the request's
 };
 
 namespace {
@@ -124,7 +129,17 @@ Scheduler::~Scheduler() { Shutdown(absl::ZeroDuration()); }
 absl::StatusOr<std::shared_ptr<GenerationStream>> Scheduler::Submit(
     GenerateRequest request, OutputOptions output) {
   // Validated now, on the caller's thread, so a bad request never queues;
-  // the sequence itself is built on admission.
+  // the sequence itself is built on admission. With a context shift, a
+  // prompt that does not fit is shortened first.
+  int32_t truncated = 0;
+  if (options_.context_shift >= 0 &&
+      static_cast<int64_t>(request.prompt_ids.size()) >= model_->context()) {
+    truncated = TruncatePromptForContext(
+        request.prompt_ids,
+        ContextShiftKeep(request.prompt_ids, options_.context_shift,
+                         tokenizer_->special().bos, model_->context()),
+        model_->context());
+  }
   if (absl::Status s =
           ValidateGenerateRequest(request.prompt_ids, request.options,
                                   model_->vocab_size(), model_->context());
@@ -145,6 +160,7 @@ absl::StatusOr<std::shared_ptr<GenerationStream>> Scheduler::Submit(
   auto pending = std::make_unique<Pending>();
   pending->request = std::move(request);
   pending->output = std::move(output);
+  pending->truncated = truncated;
   pending->arrival = absl::Now();
   absl::MutexLock lock(&mu_);
   if (!accepting_) {
@@ -386,6 +402,9 @@ void Scheduler::StartAdmitted(std::vector<std::unique_ptr<Pending>> admitted,
     a->arrival = p->arrival;
     a->admitted = now;
     a->deadline = p->request.deadline;
+    a->truncated = p->truncated;
+    a->max_tokens = p->request.options.max_tokens;
+    a->prefix_cache = p->request.options.prefix_cache;
     TokenCallback callback = [a](const TokenEvent& e) {
       const absl::Time t = absl::Now();
       if (e.index == 0) a->first_token = t;
@@ -417,6 +436,7 @@ void Scheduler::StartAdmitted(std::vector<std::unique_ptr<Pending>> admitted,
         });
     if (seq.ok()) {
       a->sequence = std::move(*seq);
+      a->sequence->EnableContextShift(options_.context_shift);
       a->sequence->SkipCachedPrompt(p->cached_tokens);
       a->cached_tokens = p->cached_tokens;
     }
@@ -499,8 +519,44 @@ void Scheduler::AdmitEmbedLocked(absl::Time now) {
   embed_result_ = EmbedResult();
   embed_result_.vectors.reserve(embed_->request.token_ids.size());
   embed_result_.pooling = embed_->request.options.pooling;
-  embed_pass_->Start(embed_->request.token_ids[0], embed_slot_,
-                     embed_->request.options);
+  embed_text_started_ = false;  // EmbedStep starts each text
+}
+
+bool Scheduler::StartEmbedText() {
+  const std::vector<std::vector<int32_t>>& texts = embed_->request.token_ids;
+  const std::vector<int32_t>& text = texts[embed_->next_text];
+  const EmbedOptions& options = embed_->request.options;
+  int32_t cached = 0;
+  if (kv_tables_ != nullptr) {
+    // Only the last token's state is pooled by kLastToken, so a cached
+    // prefix of the text needs no pass (mean and CLS pooling need the
+    // states of the tokens themselves). Each text restarts the slot's
+    // sequence: its own blocks go back first.
+    const bool cache =
+        options.prefix_cache && options.pooling == Pooling::kLastToken;
+    int32_t longest = 0;
+    for (const std::vector<int32_t>& t : texts) {
+      longest = std::max(longest, static_cast<int32_t>(t.size()));
+    }
+    absl::StatusOr<int32_t> started =
+        kv_tables_->StartSequence(embed_slot_, text, longest, cache);
+    if (absl::IsUnavailable(started.status())) {
+      // A copy on write more than the slot held: start it cold.
+      started = kv_tables_->StartSequence(embed_slot_, {}, longest, false);
+    }
+    // Still no room (blocks it held are shared by generations): wait for
+    // them, as a queued request does.
+    if (absl::IsUnavailable(started.status())) return false;
+    if (!started.ok()) {
+      FinishEmbed(started.status());
+      return false;
+    }
+    cached = *started;
+  }
+  embed_pass_->Start(text, embed_slot_, options, cached);
+  embed_result_.cached_tokens += embed_pass_->skipped();
+  embed_text_started_ = true;
+  return true;
 }
 
 bool Scheduler::EmbedStep(absl::Time now) {
@@ -515,6 +571,7 @@ bool Scheduler::EmbedStep(absl::Time now) {
     FinishEmbed(absl::CancelledError("cancelled by the client"));
     return false;
   }
+  if (!embed_text_started_ && !StartEmbedText()) return false;
   const absl::Span<const model::BatchToken> batch = embed_pass_->NextBatch();
   const absl::Status status = CatchExceptions("embedding forward pass", [&] {
     return model_->ForwardHidden(batch, hidden_.data());
@@ -547,8 +604,7 @@ bool Scheduler::EmbedStep(absl::Time now) {
   if (++embed_->next_text == texts.size()) {
     FinishEmbed(absl::OkStatus());
   } else {
-    embed_pass_->Start(texts[embed_->next_text], embed_slot_,
-                       embed_->request.options);
+    embed_text_started_ = false;
   }
   return true;
 }
@@ -629,7 +685,7 @@ bool Scheduler::Step() {
     const absl::Span<const int32_t> tokens = seq.NextTokens(budget);
     const int32_t n = static_cast<int32_t>(tokens.size());
     const int32_t remaining =
-        static_cast<int32_t>(seq.prompt_ids().size()) - seq.pos();
+        static_cast<int32_t>(seq.feed().size()) - seq.pos();
     const bool completes = n == remaining;
     for (int32_t i = 0; i < n; ++i) {
       model::BatchToken t;
@@ -674,6 +730,8 @@ bool Scheduler::Step() {
         FinishActive(e.slot, sampled);
       } else if (seq.finished()) {
         FinishActive(e.slot, slots_[e.slot]->stop_status);
+      } else if (seq.TakeShift()) {
+        RestartShifted(e.slot);
       }
     }
   }
@@ -693,8 +751,11 @@ StreamEvent Scheduler::MakeFinal(const Active& a, absl::Status status) {
         "no token could be sampled (every logit NaN, -inf or banned)");
   }
   RequestStats stats;
-  stats.prompt_tokens = static_cast<int32_t>(seq.prompt_ids().size());
+  stats.prompt_tokens =
+      static_cast<int32_t>(seq.prompt_ids().size()) + a.truncated;
   stats.cached_prompt_tokens = a.cached_tokens;
+  stats.context_shifts = seq.context_shifts() + (a.truncated > 0 ? 1 : 0);
+  stats.context_shift_dropped_tokens = seq.shifted_out_tokens() + a.truncated;
   stats.generated_tokens = static_cast<int32_t>(seq.output_ids().size());
   stats.queue_time = a.admitted - a.arrival;
   if (stats.generated_tokens > 0) {
@@ -703,6 +764,28 @@ StreamEvent Scheduler::MakeFinal(const Active& a, absl::Status status) {
   }
   stats.total_time = absl::Now() - a.arrival;
   return FinalEvent(reason, std::move(status), stats);
+}
+
+void Scheduler::RestartShifted(int32_t slot) {
+  // The slab is simply written again from position 0.
+  if (kv_tables_ == nullptr) return;
+  Active& a = *slots_[slot];
+  Sequence& seq = *a.sequence;
+  const int64_t left = std::max<int64_t>(
+      0, int64_t{a.max_tokens} - int64_t(seq.output_ids().size()));
+  const int32_t positions = static_cast<int32_t>(
+      std::min<int64_t>(int64_t(seq.feed().size()) + left, model_->context()));
+  // The slot's own blocks go back first (EndSequence), so the pool can
+  // always promise what they held.
+  absl::StatusOr<int32_t> cached =
+      kv_tables_->StartSequence(slot, seq.feed(), positions, a.prefix_cache);
+  if (!cached.ok()) {
+    seq.Cancel();
+    FinishActive(slot, absl::ResourceExhaustedError(absl::StrCat(
+                           "context shift: ", cached.status().message())));
+    return;
+  }
+  seq.SkipCachedPrompt(*cached);
 }
 
 void Scheduler::FinishActive(int32_t slot, absl::Status status) {

@@ -23,6 +23,13 @@
 //     naming the pool. The cached prompt tokens need no forward pass
 //     (RequestStats::cached_prompt_tokens); GenerateOptions::prefix_cache
 //     false opts a request out. Ending a sequence gives its blocks back.
+//   - Context shift (SchedulerOptions::context_shift >= 0): a prompt that
+//     does not fit the context is shortened at Submit, and a generation
+//     that fills it keeps its start and the later half of the rest,
+//     prefilled again (context_shift.h); RequestStats::context_shifts and
+//     context_shift_dropped_tokens say so. Off, the prompt is refused with
+//     INVALID_ARGUMENT naming its length and the context, and the
+//     generation ends with FinishReason::kContextFull.
 //   - Embeddings: SubmitEmbed queues an embedding request. One runs at a
 //     time on a KV slot reserved for it (slot `parallel`; the model needs
 //     parallel + 1 slots, else SubmitEmbed is UNIMPLEMENTED), so it never
@@ -134,6 +141,10 @@ class TransformerBatchModel : public BatchModel {
 struct SchedulerOptions {
   int32_t parallel = 1;  // active sequences (<= model slots and max_batch)
   int32_t queue = 16;    // waiting requests beyond `parallel`
+  // Context shift (context_shift.h): the tokens kept at the start of a
+  // prompt or generation that outgrows the context; kNoContextShift (-1):
+  // off.
+  int32_t context_shift = -1;
 };
 
 class Scheduler {
@@ -197,6 +208,9 @@ class Scheduler {
   bool Step();
   // Counts the KV positions the active sequences hold (for counters()).
   void CountKvPositions();
+  // After a context shift of the sequence on `slot`: restarts its paged
+  // KV sequence on the shifted tokens (their cached start reused).
+  void RestartShifted(int32_t slot);
   // Ends the sequence on `slot`: pushes its final event, frees the slot.
   void FinishActive(int32_t slot, absl::Status status);
   // Ends every running and queued request with `status` (shutdown, or a
@@ -213,6 +227,11 @@ class Scheduler {
   // Runs one chunk of the running embedding (after checking cancellation
   // and the deadline). False if none runs.
   bool EmbedStep(absl::Time now);
+  // Starts the running embedding's next text on the embedding slot (its
+  // cached prefix reused under kLastToken pooling). False when it did not
+  // start: the pool has no room yet (retried next step) or it failed (the
+  // embedding is finished).
+  bool StartEmbedText();
   // Ends the running embedding with `status`.
   void FinishEmbed(absl::Status status);
 
@@ -253,6 +272,7 @@ class Scheduler {
   model::KvBlockTables* const kv_tables_;
   const int32_t kv_block_size_, kv_blocks_;
   std::unique_ptr<PendingEmbed> embed_;  // the running embedding
+  bool embed_text_started_ = false;      // its current text's pass began
   EmbedResult embed_result_;             // being filled for embed_
   std::unique_ptr<engine::EmbeddingPass> embed_pass_;
   std::vector<float> hidden_;  // max_batch rows of hidden_size()

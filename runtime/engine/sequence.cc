@@ -5,6 +5,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "runtime/engine/context_shift.h"
 
 namespace edgellm::engine {
 
@@ -108,24 +109,55 @@ Sequence::Sequence(const tokenizer::Tokenizer& tokenizer, int32_t context,
 absl::Span<const int32_t> Sequence::NextTokens(int32_t max) const {
   if (finished()) return {};
   if (prefilling()) {
-    const size_t n = std::min<size_t>(max, prompt_ids_.size() - fed_);
-    return absl::MakeConstSpan(prompt_ids_.data() + fed_, n);
+    const std::vector<int32_t>& feed = this->feed();
+    const size_t n = std::min<size_t>(max, feed.size() - fed_);
+    return absl::MakeConstSpan(feed.data() + fed_, n);
   }
   return absl::MakeConstSpan(&last_token_, 1);
 }
 
 void Sequence::MarkFed(int32_t n) {
   if (prefilling()) {
+    if (shift_keep_ >= 0) {
+      history_.insert(history_.end(), feed().begin() + fed_,
+                      feed().begin() + fed_ + n);
+    }
     fed_ += n;
+  } else if (shift_keep_ >= 0) {
+    history_.push_back(last_token_);
   }
   pos_ += n;
 }
 
 void Sequence::SkipCachedPrompt(int32_t n) {
   if (fed_ != 0 || n <= 0) return;
-  n = std::min<int32_t>(n, static_cast<int32_t>(prompt_ids_.size()) - 1);
+  n = std::min<int32_t>(n, static_cast<int32_t>(feed().size()) - 1);
+  if (shift_keep_ >= 0) {
+    history_.insert(history_.end(), feed().begin(), feed().begin() + n);
+  }
   fed_ = n;
   pos_ = n;
+}
+
+void Sequence::EnableContextShift(int32_t keep) {
+  // Only before anything was fed: the history starts at position 0.
+  if (pos_ != 0 || keep < 0) return;
+  shift_keep_ = keep;
+  history_.reserve(context_);
+}
+
+void Sequence::Shift(int32_t token) {
+  const int32_t kept = ContextShiftKeep(history_, shift_keep_,
+                                        tokenizer_.special().bos, context_);
+  shifted_out_ += ShiftHistory(history_, kept);
+  ++context_shifts_;
+  shifted_.assign(history_.begin(), history_.end());
+  shifted_.push_back(token);
+  shifted_active_ = true;
+  shift_pending_ = true;
+  history_.clear();
+  fed_ = 0;
+  pos_ = 0;
 }
 
 void Sequence::Emit(int32_t token, std::string_view text, bool last) {
@@ -195,6 +227,11 @@ int32_t Sequence::OnLogits(float* logits) {
       static_cast<int32_t>(output_ids_.size()) >= options_.max_tokens;
   // The next position would be pos_; it must be inside the context.
   const bool at_context = pos_ >= context_;
+  if (at_context && !at_length && shift_keep_ >= 0) {
+    Shift(token);
+    Emit(token, released.text, /*last=*/false);
+    return token;
+  }
   if (at_length || at_context) {
     std::string text(released.text);
     StopStringMatcher::Result rest = stops_.Flush();

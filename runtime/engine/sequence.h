@@ -80,7 +80,28 @@ class Sequence {
   int32_t slot() const { return slot_; }
   // Tokens fed so far (= the next position).
   int32_t pos() const { return pos_; }
-  bool prefilling() const { return fed_ < prompt_ids_.size(); }
+  bool prefilling() const { return fed_ < feed().size(); }
+  // What the sequence prefills: its prompt, or after a context shift the
+  // shifted tokens (the kept start, the rest, the last sampled token).
+  const std::vector<int32_t>& feed() const {
+    return shifted_active_ ? shifted_ : prompt_ids_;
+  }
+
+  // Context shift (context_shift.h): when the context is full, keep the
+  // first `keep` tokens (after a BOS) and the later half of the rest and
+  // prefill them again from position 0 instead of finishing with
+  // kContextFull. `keep` < 0: off.
+  void EnableContextShift(int32_t keep);
+  // True once after each shift: the driver restarts the slot's KV
+  // sequence for feed() (the paged cache's tables) and may
+  // SkipCachedPrompt what its prefix cache holds.
+  bool TakeShift() {
+    const bool s = shift_pending_;
+    shift_pending_ = false;
+    return s;
+  }
+  int32_t context_shifts() const { return context_shifts_; }
+  int32_t shifted_out_tokens() const { return shifted_out_; }
   bool finished() const { return finish_ != FinishReason::kNone; }
   FinishReason finish_reason() const { return finish_; }
 
@@ -90,8 +111,9 @@ class Sequence {
   // The span stays valid until the next call on this sequence.
   absl::Span<const int32_t> NextTokens(int32_t max) const;
   void MarkFed(int32_t n);
-  // The first n (< prompt size) prompt tokens are already in the KV cache
-  // (a cached prefix): feeding starts at position n. Before any feeding.
+  // The first n (< feed size) tokens to prefill are already in the KV
+  // cache (a cached prefix): feeding starts at position n. Before any
+  // feeding (of the prompt, or of a shift's tokens).
   void SkipCachedPrompt(int32_t n);
 
   // Samples from the logits of the last fed token and advances. Returns the
@@ -129,6 +151,18 @@ class Sequence {
   std::vector<ToolCall> event_calls_;  // the calls of the event being emitted
   size_t fed_ = 0;
   int32_t pos_ = 0;
+  // Context shift: the kept count (< 0 off), the tokens at positions
+  // 0..pos_-1 (kept only when on), the tokens to prefill after a shift.
+  int32_t shift_keep_ = -1;
+  std::vector<int32_t> history_;
+  std::vector<int32_t> shifted_;
+  bool shifted_active_ = false;
+  bool shift_pending_ = false;
+  int32_t context_shifts_ = 0;
+  int32_t shifted_out_ = 0;
+  // Drops the oldest half after the kept start and prefills the rest and
+  // `token` again.
+  void Shift(int32_t token);
   int32_t last_token_ = -1;
   std::vector<int32_t> output_ids_;
   std::string text_;

@@ -138,13 +138,24 @@ std::optional<MemoryLimit> AvailableMemory(const std::string& root) {
 absl::Status CheckMemory(const MemoryEstimate& e, const EngineOptions& o,
                          int64_t limit_bytes, const std::string& source) {
   if (e.total() <= limit_bytes) return absl::OkStatus();
+  // The paged cache's pool: --kv-blocks, or what the slabs would hold.
+  const int64_t bs = std::min<int64_t>(o.kv_block_size, e.context);
+  const int64_t blocks =
+      bs <= 0 ? 0
+      : o.kv_blocks > 0
+          ? o.kv_blocks
+          : int64_t{e.slots} * ((int64_t{e.context} + bs - 1) / bs);
   return absl::ResourceExhaustedError(absl::StrCat(
       "not enough memory: the model (", Mb(e.model_bytes),
       " MB) and its KV cache (", Mb(e.kv_cache_bytes), " MB: ", e.slots,
       " slots x ", e.context, " positions, ",
-      o.kv_type == KvCacheType::kF16 ? "f16" : "f32", ") need ", Mb(e.total()),
-      " MB, but this process may use ", Mb(limit_bytes), " MB (", source,
-      "). Lower --ctx or --parallel",
+      o.kv_type == KvCacheType::kF16 ? "f16" : "f32",
+      bs > 0 ? absl::StrCat(", a pool of ", blocks, " blocks of ", bs,
+                            " positions")
+             : std::string(),
+      ") need ", Mb(e.total()), " MB, but this process may use ",
+      Mb(limit_bytes), " MB (", source, "). Lower ",
+      bs > 0 ? "--kv-blocks, " : "", "--ctx or --parallel",
       o.kv_type == KvCacheType::kF16 ? "" : ", use --kv-type f16",
       ", or raise the memory limit; --no-memory-check starts anyway"));
 }

@@ -117,6 +117,7 @@ TEST(CheckMemoryTest, FitsOrSaysWhatToChange) {
   e.slots = 5;
   e.context = 2048;
   EngineOptions o;
+  o.kv_block_size = 0;  // the slabs (the paged pool: below)
   EXPECT_TRUE(CheckMemory(e, o, int64_t{500} << 20, "x").ok());
   const absl::Status s =
       CheckMemory(e, o, int64_t{400} << 20, "cgroup memory.max (/)");
@@ -130,6 +131,17 @@ TEST(CheckMemoryTest, FitsOrSaysWhatToChange) {
   EXPECT_THAT(m, HasSubstr("--parallel"));
   EXPECT_THAT(m, HasSubstr("--kv-type f16"));
   EXPECT_THAT(m, HasSubstr("--no-memory-check"));
+  // The paged cache names its pool and --kv-blocks.
+  EngineOptions paged = o;
+  paged.kv_block_size = 16;
+  const std::string pm(
+      CheckMemory(e, paged, int64_t{400} << 20, "x").message());
+  EXPECT_THAT(pm, HasSubstr("5 slots x 2048 positions, f32, a pool of 640 "
+                            "blocks of 16 positions)"));
+  EXPECT_THAT(pm, HasSubstr("Lower --kv-blocks, --ctx or --parallel"));
+  paged.kv_blocks = 100;
+  EXPECT_THAT(std::string(CheckMemory(e, paged, 1, "x").message()),
+              HasSubstr("a pool of 100 blocks"));
   o.kv_type = KvCacheType::kF16;  // already f16: not suggested again
   EXPECT_THAT(std::string(CheckMemory(e, o, 1, "x").message()),
               ::testing::Not(HasSubstr("--kv-type")));

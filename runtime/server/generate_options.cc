@@ -62,6 +62,7 @@ absl::StatusOr<GenerateOptions> BuildGenerateOptions(
   }
   o.stop = f.stop;
   o.ignore_eos = f.ignore_eos;
+  o.prefix_cache = f.prefix_cache;
   return o;
 }
 

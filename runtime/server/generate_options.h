@@ -35,6 +35,9 @@ struct GenerationFields {
   std::optional<int64_t> max_tokens;
   std::vector<std::string> stop;
   bool ignore_eos = false;
+  // false: no prefix caching for this request (gRPC and llama.cpp's
+  // `cache_prompt`).
+  bool prefix_cache = true;
 };
 
 // How the fields are named in the protocol's errors: gRPC nests them

@@ -123,6 +123,20 @@ std::string DefaultModelName(const std::string& path) {
   return name.empty() ? "model" : name;
 }
 
+// "; KV cache 12 MiB, paged in blocks of 16, prefix cache" for the start
+// line.
+std::string KvCacheDescription(const EngineOptions& o, const ModelInfo& info) {
+  return absl::StrCat(
+      "; KV cache ", info.kv_cache_bytes >> 20, " MiB, ",
+      o.kv_block_size > 0 ? absl::StrCat("paged in blocks of ", o.kv_block_size,
+                                         o.prefix_cache ? ", prefix cache"
+                                                        : ", no prefix cache")
+                          : std::string("a slab per slot"),
+      o.context_shift >= 0
+          ? absl::StrCat(", context shift keeping ", o.context_shift)
+          : std::string());
+}
+
 // Checks the memory the engine will take against what the process may use;
 // false (after saying why) if it does not fit. A model whose header cannot
 // be read is left to the load, which reports it.
@@ -259,11 +273,13 @@ int RunServer(const ServerOptions& o, const EngineLoader& load) {
   health->SetServingStatus(true);
   health->SetServingStatus(kServiceName, true);
   const ModelInfo& info = (*engine)->info();
-  Log(absl::StrCat("serving ", o.engine.model_path, " (", info.architecture,
-                   ", context ", info.context_length, ", parallel ",
-                   info.parallel, ", queue ", info.queue, ", threads ",
-                   engine_options.threads, ", loaded in ",
-                   absl::FormatDuration(info.load_time), ")"));
+  Log(absl::StrCat(
+      "serving ", o.engine.model_path, " (", info.architecture, ", context ",
+      info.context_length, ", parallel ", info.parallel, ", queue ", info.queue,
+      ", threads ", engine_options.threads, ", loaded in ",
+      absl::FormatDuration(info.load_time),
+      info.generates ? KvCacheDescription(o.engine, info) : std::string(),
+      ")"));
 
   signals->received.WaitForNotification();
   const int sig = signals->signal.load();

@@ -235,6 +235,9 @@ absl::Status EdgeLlmService::StreamGeneration(
   usage->set_queue_ms(Ms(final.stats.queue_time));
   usage->set_total_ms(Ms(final.stats.total_time));
   usage->set_cached_prompt_tokens(final.stats.cached_prompt_tokens);
+  usage->set_context_shifts(final.stats.context_shifts);
+  usage->set_context_shift_dropped_tokens(
+      final.stats.context_shift_dropped_tokens);
   // The last response goes out on errors too (finish reason CANCELLED),
   // so a client sees the usage before the status.
   if (!client_gone) writer->Write(response);
@@ -264,6 +267,9 @@ absl::Status EdgeLlmService::RunGenerate(
       sampling, limits, frontend_->options().default_max_tokens);
   if (!options.ok()) return options.status();
   generate.options = std::move(*options);
+  if (request.has_cache_prompt()) {
+    generate.options.prefix_cache = request.cache_prompt();
+  }
   generate.prompt_ids.assign(request.prompt_token_ids().begin(),
                              request.prompt_token_ids().end());
   generate.prompt = request.prompt();
@@ -283,6 +289,9 @@ absl::Status EdgeLlmService::RunChat(
                         frontend_->options().default_max_tokens);
   if (!options.ok()) return options.status();
   chat.options = std::move(*options);
+  if (request.has_cache_prompt()) {
+    chat.options.prefix_cache = request.cache_prompt();
+  }
   if (absl::Status s = ToChatRequest(request, &chat); !s.ok()) return s;
   chat.deadline = DeadlineOf(*context);
   return StreamGeneration(context,
@@ -323,6 +332,9 @@ absl::Status EdgeLlmService::RunEmbed(grpc::ServerContext* context,
   if (!pooling.ok()) return pooling.status();
   embed.options.pooling = *pooling;
   embed.options.normalize = request.normalize();
+  if (request.has_cache_prompt()) {
+    embed.options.prefix_cache = request.cache_prompt();
+  }
   if (request.texts_size() == 0) {
     return absl::InvalidArgumentError("texts: empty; give at least one text");
   }

@@ -196,6 +196,55 @@ TEST_F(ServerE2eTest, GreedyStreamEqualsTheEngine) {
   EXPECT_THAT(server_.log(), HasSubstr("status=OK finish="));
 }
 
+// The paged KV cache is serve's default: a repeated prompt reuses its
+// cached blocks (usage.cached_prompt_tokens), and cache_prompt false opts
+// one request out, with the same tokens either way.
+TEST_F(ServerE2eTest, PrefixCacheIsTheDefaultAndCachePromptFalseOptsOut) {
+  StartServer();
+  GenerateRequest request = Greedy("", 8);
+  for (int i = 0; i < 40; ++i) request.add_prompt_token_ids(3 + (i * 7) % 200);
+  const StreamResult cold = Generate(*stub_, request);
+  ASSERT_TRUE(cold.status.ok()) << cold.status.error_message();
+  EXPECT_EQ(cold.usage.cached_prompt_tokens(), 0);
+  const StreamResult warm = Generate(*stub_, request);
+  EXPECT_EQ(warm.usage.cached_prompt_tokens(), 32);  // two blocks of 16
+  EXPECT_EQ(warm.token_ids, cold.token_ids);
+  request.set_cache_prompt(false);
+  const StreamResult opted_out = Generate(*stub_, request);
+  EXPECT_EQ(opted_out.usage.cached_prompt_tokens(), 0);
+  EXPECT_EQ(opted_out.token_ids, cold.token_ids);
+}
+
+// A prompt longer than the context: INVALID_ARGUMENT naming both, or with
+// --context-shift shortened (the usage says so).
+GenerateRequest TooLong() {
+  GenerateRequest request = Greedy("", 4);
+  for (int i = 0; i < kContext + 88; ++i) {
+    request.add_prompt_token_ids(3 + (i * 7) % 200);
+  }
+  return request;
+}
+
+TEST_F(ServerE2eTest, APromptLongerThanTheContextIsRefused) {
+  StartServer();
+  const StreamResult refused = Generate(*stub_, TooLong());
+  EXPECT_EQ(refused.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(refused.status.error_message(),
+              HasSubstr("600 tokens do not fit the context of 512"));
+}
+
+TEST_F(ServerE2eTest, ContextShiftLetsAPromptOutgrowTheContext) {
+  const GenerateRequest request = TooLong();
+  StartServer({"--context-shift", "8"});
+  const StreamResult shifted = Generate(*stub_, request);
+  ASSERT_TRUE(shifted.status.ok()) << shifted.status.error_message();
+  EXPECT_EQ(shifted.usage.prompt_tokens(), kContext + 88);
+  EXPECT_EQ(shifted.usage.context_shifts(), 1);
+  // Halves of (512 - 8) / 2 = 252: (600 - 8 - 252) / 252 = 1 goes.
+  EXPECT_EQ(shifted.usage.context_shift_dropped_tokens(), 252);
+  EXPECT_EQ(shifted.token_ids.size(), 4u);
+}
+
 TEST_F(ServerE2eTest, EightConcurrentStreamsAllFinishCorrectly) {
   StartServer({"--parallel", "4", "--queue", "8"});
   std::vector<StreamResult> results(Prompts().size());

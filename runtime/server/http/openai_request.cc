@@ -328,6 +328,9 @@ absl::Status ReadGenerationFields(const json& body, GenerationFields* f) {
   if (s.ok()) s = ReadLogitBias(body, &f->logit_bias);
   if (s.ok()) s = ReadStop(body, &f->stop);
   if (s.ok()) s = ReadBool(body, "ignore_eos", &f->ignore_eos);
+  // llama.cpp's server field: false keeps the request out of the prefix
+  // cache.
+  if (s.ok()) s = ReadBool(body, "cache_prompt", &f->prefix_cache);
   if (!s.ok()) return s;
   // max_completion_tokens is the newer name; either may be given.
   for (const char* key : {"max_completion_tokens", "max_tokens"}) {

@@ -68,6 +68,21 @@ TEST(ParseCompletionRequestTest, DefaultsWhenFieldsAreAbsentOrNull) {
   EXPECT_EQ(c->options.max_tokens, 128);
   EXPECT_EQ(c->options.sampling.temperature, SamplingParams().temperature);
   EXPECT_TRUE(c->options.stop.empty());
+  EXPECT_TRUE(c->options.prefix_cache);
+}
+
+TEST(ParseCompletionRequestTest, CachePromptFalseOptsOutOfThePrefixCache) {
+  // llama.cpp's server field.
+  absl::StatusOr<CompletionCall> c =
+      Completion(R"({"prompt": "Once", "cache_prompt": false})");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_FALSE(c->options.prefix_cache);
+  c = Chat(R"({"messages": [{"role": "user", "content": "hi"}],
+               "cache_prompt": true})");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->options.prefix_cache);
+  EXPECT_THAT(Error(Completion(R"({"prompt": "x", "cache_prompt": 0})")),
+              StartsWith("cache_prompt: "));
 }
 
 TEST(ParseCompletionRequestTest, PromptForms) {

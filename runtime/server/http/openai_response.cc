@@ -136,6 +136,11 @@ json UsageJson(const RequestStats& stats) {
     usage["prompt_tokens_details"] = {
         {"cached_tokens", stats.cached_prompt_tokens}};
   }
+  // serve --context-shift: the conversation outgrew the context.
+  if (stats.context_shifts > 0) {
+    usage["context_shifts"] = stats.context_shifts;
+    usage["context_shift_dropped_tokens"] = stats.context_shift_dropped_tokens;
+  }
   return usage;
 }
 

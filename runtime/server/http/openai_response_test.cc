@@ -89,6 +89,13 @@ TEST(CompletionFormatterTest, UsageChunkAndCompleteResponse) {
   EXPECT_EQ(whole["choices"][0]["message"]["content"], "hello");
   EXPECT_EQ(whole["choices"][0]["finish_reason"], "stop");
   EXPECT_EQ(whole["usage"]["total_tokens"], 10);
+  EXPECT_FALSE(whole["usage"].contains("context_shifts"));
+  // serve --context-shift: the usage says the conversation was shifted.
+  stats.context_shifts = 2;
+  stats.context_shift_dropped_tokens = 61;
+  const json shifted = f.UsageChunk(stats);
+  EXPECT_EQ(shifted["usage"]["context_shifts"], 2);
+  EXPECT_EQ(shifted["usage"]["context_shift_dropped_tokens"], 61);
 }
 
 TEST(CompletionFormatterTest, ChatDeltasCarryReasoningAndToolCalls) {
