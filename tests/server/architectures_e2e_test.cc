@@ -115,42 +115,52 @@ TEST_P(ArchitecturesE2eTest, MakeModelInspectGenerateBenchServe) {
     EXPECT_GT(t["tokens_per_second"]["mean"].get<double>(), 0) << t.dump();
   }
 
-  // serve: the same greedy tokens over gRPC, and the model's description.
-  testing::ServerProcess server;
-  ASSERT_TRUE(server
-                  .Start({"--model", path, "--threads", "1", "--parallel", "1",
-                          "--ctx", std::to_string(kContext)})
-                  .ok())
-      << server.log();
-  auto stub = v1::EdgeLlm::NewStub(grpc::CreateChannel(
-      server.address(), grpc::InsecureChannelCredentials()));
-  {
+  // serve: the same greedy tokens over gRPC, and the model's description,
+  // with the slab KV cache (--kv-block-size 0) and the default paged one.
+  for (const char* block_size : {"0", "16"}) {
+    SCOPED_TRACE(absl::StrCat("--kv-block-size ", block_size));
+    testing::ServerProcess server;
+    ASSERT_TRUE(server
+                    .Start({"--model", path, "--threads", "1", "--parallel",
+                            "1", "--ctx", std::to_string(kContext),
+                            "--kv-block-size", block_size})
+                    .ok())
+        << server.log();
+    auto stub = v1::EdgeLlm::NewStub(grpc::CreateChannel(
+        server.address(), grpc::InsecureChannelCredentials()));
+    {
+      grpc::ClientContext context;
+      context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+      v1::GetModelInfoRequest request;
+      v1::ModelInfo info;
+      ASSERT_TRUE(stub->GetModelInfo(&context, request, &info).ok());
+      EXPECT_EQ(info.architecture(), c.architecture);
+      EXPECT_EQ(info.kv_cache_bytes_per_slot(), ExpectedKvBytesPerSlot(*spec));
+      // The slabs: one generation slot (--parallel 1) and the embedding
+      // slot. (The paged pools' bytes are the planner's:
+      // //runtime/engine:edgellm_test checks them against EstimateMemory,
+      // //runtime/model:kv_paged_test their bound by the window.)
+      if (std::string(block_size) == "0") {
+        EXPECT_EQ(info.kv_cache_bytes(), 2 * info.kv_cache_bytes_per_slot());
+      }
+    }
+    v1::GenerateRequest request;
+    request.set_prompt(kPrompt);
+    request.mutable_sampling()->set_temperature(0.0f);
+    request.mutable_limits()->set_max_tokens(kTokens);
+    request.mutable_limits()->set_ignore_eos(true);
     grpc::ClientContext context;
-    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
-    v1::GetModelInfoRequest request;
-    v1::ModelInfo info;
-    ASSERT_TRUE(stub->GetModelInfo(&context, request, &info).ok());
-    EXPECT_EQ(info.architecture(), c.architecture);
-    EXPECT_EQ(info.kv_cache_bytes_per_slot(), ExpectedKvBytesPerSlot(*spec));
-    // One generation slot (--parallel 1) and the embedding slot.
-    EXPECT_EQ(info.kv_cache_bytes(), 2 * info.kv_cache_bytes_per_slot());
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+    auto reader = stub->Generate(&context, request);
+    std::vector<int32_t> served_ids;
+    v1::GenerateResponse response;
+    while (reader->Read(&response)) {
+      for (int32_t id : response.token_ids()) served_ids.push_back(id);
+    }
+    ASSERT_TRUE(reader->Finish().ok());
+    EXPECT_EQ(served_ids, cli_ids);
+    EXPECT_EQ(server.Stop(SIGTERM), 0) << server.log();
   }
-  v1::GenerateRequest request;
-  request.set_prompt(kPrompt);
-  request.mutable_sampling()->set_temperature(0.0f);
-  request.mutable_limits()->set_max_tokens(kTokens);
-  request.mutable_limits()->set_ignore_eos(true);
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
-  auto reader = stub->Generate(&context, request);
-  std::vector<int32_t> served_ids;
-  v1::GenerateResponse response;
-  while (reader->Read(&response)) {
-    for (int32_t id : response.token_ids()) served_ids.push_back(id);
-  }
-  ASSERT_TRUE(reader->Finish().ok());
-  EXPECT_EQ(served_ids, cli_ids);
-  EXPECT_EQ(server.Stop(SIGTERM), 0) << server.log();
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, ArchitecturesE2eTest,
