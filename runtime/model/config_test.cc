@@ -12,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "runtime/gguf/gguf.h"
 #include "runtime/gguf/writer.h"
+#include "tests/testing/gguf_with_metadata.h"
 
 namespace edgellm::model {
 namespace {
@@ -219,6 +220,25 @@ TEST(ConfigTest, RefusesCountsPastInt32NamingTheKey) {
   EXPECT_FALSE(c.ok());
   EXPECT_THAT(c.status().message(),
               HasSubstr("token_embd.weight has 16777217 rows"));
+}
+
+// A token list of 2^24 + 4 entries (without a vocab_size key it sizes the
+// vocabulary; narrowed to int32 it would be what its low bits say).
+TEST(ConfigTest, RefusesAHugeTokenListNamingTheKey) {
+  gguf::GgufWriter w = BaseWriter("llama", 1);
+  w.SetInt32Array("tokenizer.ggml.tokens",
+                  std::vector<int32_t>((int64_t{1} << 22) + 1, 0));
+  absl::StatusOr<std::string> bytes = w.WriteToString();
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  ASSERT_TRUE(
+      testing::WidenInt32ArrayToBytes(*bytes, "tokenizer.ggml.tokens").ok());
+  absl::StatusOr<std::unique_ptr<gguf::GgufFile>> file =
+      gguf::GgufFile::FromBuffer(bytes->data(), bytes->size());
+  ASSERT_TRUE(file.ok()) << file.status();
+  absl::StatusOr<ModelConfig> c = ReadModelConfig(**file);
+  ASSERT_FALSE(c.ok()) << "vocab_size " << c->vocab_size;
+  EXPECT_THAT(c.status().message(),
+              HasSubstr("tokenizer.ggml.tokens has 16777220 entries"));
 }
 
 }  // namespace
