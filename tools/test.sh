@@ -5,9 +5,10 @@
 #   tools/test.sh --asan     the same under AddressSanitizer + LeakSanitizer
 #   tools/test.sh --ubsan    the same under UndefinedBehaviorSanitizer
 #
-# Without --asan, the cancel/deadline storm against the real server
-# (//tests/storm) runs a second time under AddressSanitizer, where a leak or
-# a memory error in the server fails it.
+# Without --asan, the storm tests (//tests/storm: the cancel/deadline storm
+# against the real server, the shared-prefix storm through the paged KV
+# cache) run a second time under AddressSanitizer, where a leak or a memory
+# error fails them.
 #
 # Tests that need ../shared (reference models, goldens, tokenizer suites)
 # find it through EDGELLM_SHARED, set here when ../shared exists, and skip
@@ -67,8 +68,8 @@ run_tests() {
 : >"$tmp/skips"
 run_tests "${config[@]}" -- //...
 if [ "${1:-}" != --asan ]; then
-  echo "test: the cancel storm again, under AddressSanitizer"
-  run_tests --config=asan -- //tests/storm:cancel_storm_test
+  echo "test: the storm tests again, under AddressSanitizer"
+  run_tests --config=asan -- //tests/storm/...
 fi
 
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
