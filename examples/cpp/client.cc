@@ -6,8 +6,20 @@
 //
 // Flags: --server HOST:PORT, --prompt TEXT, --max-tokens N, --temperature T,
 // --seed S, --stop TEXT (repeatable), --token TOKEN (bearer), --tls-ca PEM,
-// --timeout SECONDS, --weather-tool. Exit status 0 on success, 1 with the gRPC
-// status on stderr otherwise, 2 for a bad flag.
+// --timeout SECONDS, --weather-tool, --embed, --rerank (and their --text,
+// --normalize, --pooling, --query, --document). Exit status 0 on success, 1
+// with the gRPC status on stderr otherwise, 2 for a bad flag.
+//
+// With --embed it calls Embed on each --text (repeatable; default the
+// --prompt) and prints one line per text, the vector's values separated by
+// spaces (--normalize: unit length; --pooling mean|cls|last, default the
+// model's), and "# embeddings: N x DIMENSIONS" on stderr. With --rerank it
+// calls Rerank on a reranker model and prints "score<TAB>document" per
+// --document, in input order, for the --query:
+//
+//   client --embed --normalize --text "a red ball" --text "a car"
+//   client --rerank --query "what is red" --document "a red ball" \
+//       --document "a car"
 //
 // With --weather-tool it runs a tool-calling round trip through Chat: the
 // --prompt as the user's question with a `get_weather` tool; each call the
@@ -45,13 +57,25 @@ struct Args {
   std::string tls_ca;
   double timeout_seconds = 60;
   bool weather_tool = false;
+  bool embed = false;
+  bool rerank = false;
+  bool normalize = false;
+  std::string pooling;  // "" = the model's
+  std::vector<std::string> texts;
+  std::string query;
+  std::vector<std::string> documents;
 };
 
 bool ParseArgs(int argc, char** argv, Args& args) {
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
-    if (flag == "--weather-tool") {
-      args.weather_tool = true;
+    bool* const on = flag == "--weather-tool" ? &args.weather_tool
+                     : flag == "--embed"      ? &args.embed
+                     : flag == "--rerank"     ? &args.rerank
+                     : flag == "--normalize"  ? &args.normalize
+                                              : nullptr;
+    if (on != nullptr) {
+      *on = true;
       continue;
     }
     if (i + 1 >= argc) {
@@ -79,6 +103,18 @@ bool ParseArgs(int argc, char** argv, Args& args) {
       args.tls_ca = value;
     } else if (flag == "--timeout") {
       args.timeout_seconds = std::strtod(value.c_str(), nullptr);
+    } else if (flag == "--text") {
+      args.texts.push_back(value);
+    } else if (flag == "--pooling") {
+      if (value != "mean" && value != "cls" && value != "last") {
+        std::cerr << "client: --pooling is mean, cls or last\n";
+        return false;
+      }
+      args.pooling = value;
+    } else if (flag == "--query") {
+      args.query = value;
+    } else if (flag == "--document") {
+      args.documents.push_back(value);
     } else {
       std::cerr << "client: unknown flag " << flag << "\n";
       return false;
@@ -217,6 +253,51 @@ int WeatherRoundTrip(edgellm::v1::EdgeLlm::Stub& stub, const Args& args) {
   return 0;
 }
 
+// Embed: one line of space-separated floats per text.
+int Embed(edgellm::v1::EdgeLlm::Stub& stub, const Args& args) {
+  edgellm::v1::EmbedRequest request;
+  if (args.texts.empty()) {
+    request.add_texts(args.prompt);
+  } else {
+    for (const std::string& t : args.texts) request.add_texts(t);
+  }
+  request.set_normalize(args.normalize);
+  if (args.pooling == "mean") request.set_pooling(edgellm::v1::POOLING_MEAN);
+  if (args.pooling == "cls") request.set_pooling(edgellm::v1::POOLING_CLS);
+  if (args.pooling == "last") request.set_pooling(edgellm::v1::POOLING_LAST);
+  grpc::ClientContext context;
+  SetDeadline(args, context);
+  edgellm::v1::EmbedResponse response;
+  const grpc::Status status = stub.Embed(&context, request, &response);
+  if (!status.ok()) return Fail(status);
+  for (const edgellm::v1::Embedding& e : response.embeddings()) {
+    for (int i = 0; i < e.values_size(); ++i) {
+      std::printf("%s%.9g", i == 0 ? "" : " ", e.values(i));
+    }
+    std::printf("\n");
+  }
+  std::fprintf(stderr, "# embeddings: %d x %d\n", response.embeddings_size(),
+               response.dimensions());
+  return 0;
+}
+
+// Rerank: "score<TAB>document" per document, in input order.
+int Rerank(edgellm::v1::EdgeLlm::Stub& stub, const Args& args) {
+  edgellm::v1::RerankRequest request;
+  request.set_query(args.query);
+  for (const std::string& d : args.documents) request.add_documents(d);
+  grpc::ClientContext context;
+  SetDeadline(args, context);
+  edgellm::v1::RerankResponse response;
+  const grpc::Status status = stub.Rerank(&context, request, &response);
+  if (!status.ok()) return Fail(status);
+  for (int i = 0; i < response.scores_size() && i < request.documents_size();
+       ++i) {
+    std::printf("%.9g\t%s\n", response.scores(i), request.documents(i).c_str());
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -224,6 +305,8 @@ int main(int argc, char** argv) {
   if (!ParseArgs(argc, argv, args)) return 2;
   auto stub = edgellm::v1::EdgeLlm::NewStub(
       grpc::CreateChannel(args.server, Credentials(args)));
+  if (args.embed) return Embed(*stub, args);
+  if (args.rerank) return Rerank(*stub, args);
   if (args.weather_tool) return WeatherRoundTrip(*stub, args);
 
   edgellm::v1::GenerateRequest request;

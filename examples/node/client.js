@@ -14,6 +14,17 @@
 //
 //   node client.js --weather-tool --prompt "What is the weather in Paris?"
 //
+// With --embed it calls Embed on each --text (repeatable; default the
+// --prompt) and prints one line per text, the vector's values separated by
+// spaces (--normalize: unit length; --pooling mean|cls|last, default the
+// model's), and "# embeddings: N x DIMENSIONS" on stderr. With --rerank it calls Rerank on a
+// reranker model and prints "score<TAB>document" per --document, in input
+// order, for the --query:
+//
+//   node client.js --embed --normalize --text "a red ball" --text "a car"
+//   node client.js --rerank --query "what is red" --document "a red ball" \
+//       --document "a car"
+//
 // The service definition is loaded from proto/edgellm/v1/edgellm.proto at run
 // time with @grpc/proto-loader (no generated code). Exit status: 0 on
 // success, 1 with the gRPC status on stderr otherwise.
@@ -38,6 +49,13 @@ function parseArgs(argv) {
     tlsCa: '',
     timeout: 60,
     weatherTool: false,
+    embed: false,
+    rerank: false,
+    normalize: false,
+    pooling: '',
+    text: [],
+    query: '',
+    document: [],
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -56,11 +74,25 @@ function parseArgs(argv) {
       case '--tls-ca': args.tlsCa = value(); break;
       case '--timeout': args.timeout = parseFloat(value()); break;
       case '--weather-tool': args.weatherTool = true; break;
+      case '--embed': args.embed = true; break;
+      case '--rerank': args.rerank = true; break;
+      case '--normalize': args.normalize = true; break;
+      case '--pooling':
+        args.pooling = value();
+        if (!['mean', 'cls', 'last'].includes(args.pooling)) {
+          throw new Error('--pooling is mean, cls or last');
+        }
+        break;
+      case '--text': args.text.push(value()); break;
+      case '--query': args.query = value(); break;
+      case '--document': args.document.push(value()); break;
       case '--help':
         console.log('usage: node client.js [--server HOST:PORT] [--prompt TEXT] ' +
                     '[--max-tokens N] [--temperature T] [--seed S] [--stop TEXT] ' +
                     '[--token TOKEN] [--tls-ca PEM] [--timeout SECONDS] ' +
-                    '[--weather-tool]');
+                    '[--weather-tool] [--embed [--normalize] [--pooling P] ' +
+                    '--text TEXT ...] ' +
+                    '[--rerank --query TEXT --document TEXT ...]');
         process.exit(0);
       default: throw new Error(`unknown flag ${flag}`);
     }
@@ -80,6 +112,43 @@ const WEATHER_TOOL = {
     required: ['location'],
   }),
 };
+
+// Embed or Rerank (unary calls): prints the vectors or the scores.
+function embedOrRerank(client, args, metadata) {
+  const deadline = new Date(Date.now() + args.timeout * 1000);
+  const done = (err) => {
+    if (err) {
+      process.stderr.write(`error: ${grpc.status[err.code]}: ${err.details}\n`);
+      process.exitCode = 1;
+    }
+    client.close();
+  };
+  if (args.rerank) {
+    const request = {query: args.query, documents: args.document};
+    client.Rerank(request, metadata, {deadline}, (err, response) => {
+      if (!err) {
+        response.scores.forEach((score, i) => {
+          process.stdout.write(`${score}\t${args.document[i]}\n`);
+        });
+      }
+      done(err);
+    });
+    return;
+  }
+  const texts = args.text.length ? args.text : [args.prompt];
+  const request = {texts, normalize: args.normalize};
+  if (args.pooling) request.pooling = `POOLING_${args.pooling.toUpperCase()}`;
+  client.Embed(request, metadata, {deadline}, (err, response) => {
+    if (!err) {
+      for (const e of response.embeddings) {
+        process.stdout.write(e.values.join(' ') + '\n');
+      }
+      process.stderr.write(`# embeddings: ${response.embeddings.length} x ` +
+                           `${response.dimensions}\n`);
+    }
+    done(err);
+  });
+}
 
 // The tool: a stand-in for a weather service.
 function getWeather({location = '', unit = 'celsius'}) {
@@ -162,6 +231,10 @@ function main() {
   };
   const metadata = new grpc.Metadata();
   if (args.token) metadata.add('authorization', `Bearer ${args.token}`);
+  if (args.embed || args.rerank) {
+    embedOrRerank(client, args, metadata);
+    return;
+  }
   if (args.weatherTool) {
     weatherRoundTrip(client, args, metadata).catch((err) => {
       process.stderr.write(`\nerror: ${grpc.status[err.code]}: ${err.details}\n`);

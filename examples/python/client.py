@@ -11,6 +11,30 @@ vector's values separated by spaces (--text may be repeated; without it the
     /usr/bin/python3 examples/python/client.py --embed --normalize \
         --pooling mean --text "a red ball" --text "the little dog"
 
+With --rerank it calls Rerank on a reranker model: how relevant each
+--document is to the --query, one line per document in input order, the
+score (the cross-encoder's logit), a tab, the document:
+
+    /usr/bin/python3 examples/python/client.py --rerank --query "what is red" \
+        --document "a red ball" --document "a car"
+
+With --rag it runs a small retrieval-augmented generation: it embeds the
+passages (--passage, repeatable; default a built-in handful) and the
+--prompt as the question on an embedding model (--embed-server), ranks the
+passages by cosine similarity, reranks the --top best with a cross-encoder
+(--rerank-server; skipped when not given, and the cosine order decides) and
+asks the generation model (--server) through Chat to answer from the best
+passage. The reply streams to stdout; the scores and the chosen passage are
+logged to stderr ("# passage: INDEX: TEXT"). Three servers, as one edgellm
+server serves one model:
+
+    edgellm serve --model bge-small-en-v1.5-q8_0.gguf --listen 127.0.0.1:50052 &
+    edgellm serve --model ms-marco-MiniLM-L6-q8_0.gguf --listen 127.0.0.1:50053 &
+    edgellm serve --model qwen2.5-0.5b-instruct-q8_0.gguf --listen 127.0.0.1:50051 &
+    /usr/bin/python3 examples/python/client.py --rag \
+        --embed-server 127.0.0.1:50052 --rerank-server 127.0.0.1:50053 \
+        --server 127.0.0.1:50051 --prompt "Which river flows through Paris?"
+
 With --weather-tool it runs a tool-calling round trip through Chat: the
 --prompt as the user's question with a `get_weather` tool; each call the
 model makes is answered by the local get_weather() below and sent back as a
@@ -62,12 +86,13 @@ def load_stubs(proto_root=PROTO_ROOT):
     return pb2, pb2_grpc
 
 
-def make_channel(grpc, args):
+def make_channel(grpc, args, server=None):
+    server = server or args.server
     if args.tls_ca:
         with open(args.tls_ca, "rb") as f:
             creds = grpc.ssl_channel_credentials(root_certificates=f.read())
-        return grpc.secure_channel(args.server, creds)
-    return grpc.insecure_channel(args.server)
+        return grpc.secure_channel(server, creds)
+    return grpc.insecure_channel(server)
 
 
 def embed(pb2, stub, args, metadata):
@@ -78,7 +103,7 @@ def embed(pb2, stub, args, metadata):
         request.pooling = pb2.Pooling.Value("POOLING_" + args.pooling.upper())
     response = stub.Embed(request, metadata=metadata, timeout=args.timeout)
     for e in response.embeddings:
-        print(" ".join("%.8g" % v for v in e.values))
+        print(" ".join("%.9g" % v for v in e.values))
     print("# embeddings: %d x %d, tokens %s" % (
         len(response.embeddings), response.dimensions,
         [e.tokens for e in response.embeddings]), file=sys.stderr)
@@ -97,6 +122,74 @@ WEATHER_TOOL = {
         "required": ["location"],
     }),
 }
+
+
+def rerank(pb2, stub, args, metadata):
+    """Rerank: "score<TAB>document" per document, in input order."""
+    response = stub.Rerank(
+        pb2.RerankRequest(query=args.query, documents=args.document),
+        metadata=metadata, timeout=args.timeout)
+    for score, document in zip(response.scores, args.document):
+        print("%.9g\t%s" % (score, document))
+    return 0
+
+
+# The --rag demo's passages when none are given.
+RAG_PASSAGES = [
+    "The Seine is a river in the north of France. It flows through Paris "
+    "and into the English Channel at Le Havre.",
+    "Mount Everest, in the Himalayas, is the highest mountain on Earth "
+    "above sea level, 8,849 metres high.",
+    "A vector database stores embeddings and finds the ones nearest to a "
+    "query vector, which is how retrieval for language models works.",
+    "The violin is a string instrument played with a bow; it is the "
+    "smallest and highest-pitched member of its family.",
+    "Paris is the capital and largest city of France, known for the "
+    "Eiffel Tower and the Louvre museum.",
+]
+
+
+def rag(pb2, pb2_grpc, grpc, args, metadata):
+    """Embed -> cosine top passages -> rerank -> Chat with the best one."""
+    question = args.prompt
+    passages = args.passage or RAG_PASSAGES
+    embedder = pb2_grpc.EdgeLlmStub(make_channel(grpc, args,
+                                                 args.embed_server))
+    response = embedder.Embed(
+        pb2.EmbedRequest(texts=[question] + passages, normalize=True),
+        metadata=metadata, timeout=args.timeout)
+    vectors = [list(e.values) for e in response.embeddings]
+    # Unit vectors: the cosine is the dot product.
+    cosines = [sum(q * p for q, p in zip(vectors[0], v)) for v in vectors[1:]]
+    top = sorted(range(len(passages)), key=lambda i: -cosines[i])[:args.top]
+    for i in top:
+        print("# cosine: %.6f [%d] %s" % (cosines[i], i, passages[i]),
+              file=sys.stderr)
+    best = top[0]
+    if args.rerank_server:
+        reranker = pb2_grpc.EdgeLlmStub(make_channel(grpc, args,
+                                                     args.rerank_server))
+        scores = reranker.Rerank(
+            pb2.RerankRequest(query=question,
+                              documents=[passages[i] for i in top]),
+            metadata=metadata, timeout=args.timeout).scores
+        for i, score in zip(top, scores):
+            print("# rerank: %.6f [%d] %s" % (score, i, passages[i]),
+                  file=sys.stderr)
+        # The highest score; ties go to the better cosine.
+        best = top[max(range(len(top)), key=lambda k: (scores[k], -k))]
+    print("# passage: %d: %s" % (best, passages[best]), file=sys.stderr)
+    chat = pb2_grpc.EdgeLlmStub(make_channel(grpc, args))
+    request = pb2.ChatRequest(messages=[pb2.ChatMessage(
+        role="user",
+        content="Answer the question from this passage.\n\nPassage: %s\n\n"
+                "Question: %s" % (passages[best], question))])
+    request.limits.max_tokens = args.max_tokens
+    if args.temperature is not None:
+        request.sampling.temperature = args.temperature
+    stream_chat(pb2, chat, request, metadata, args)
+    sys.stdout.write("\n")
+    return 0
 
 
 def get_weather(location, unit="celsius"):
@@ -182,10 +275,31 @@ def main():
                         help="Embed pooling; empty = the model's default")
     parser.add_argument("--normalize", action="store_true",
                         help="Embed: scale vectors to unit L2 norm")
+    parser.add_argument("--rerank", action="store_true",
+                        help="call Rerank: score each --document for --query")
+    parser.add_argument("--query", default="", help="Rerank: the query")
+    parser.add_argument("--document", action="append", default=[],
+                        help="Rerank: a document (repeatable)")
+    parser.add_argument("--rag", action="store_true",
+                        help="retrieval-augmented Chat: --prompt as the "
+                             "question over the --passage texts")
+    parser.add_argument("--passage", action="append", default=[],
+                        help="--rag: a passage (repeatable; default a "
+                             "built-in handful)")
+    parser.add_argument("--embed-server", default="",
+                        help="--rag: HOST:PORT of the embedding model")
+    parser.add_argument("--rerank-server", default="",
+                        help="--rag: HOST:PORT of the reranker (optional)")
+    parser.add_argument("--top", type=int, default=3,
+                        help="--rag: passages the reranker sees")
     parser.add_argument("--weather-tool", action="store_true",
                         help="a Chat tool round trip: --prompt as the "
                              "question, a get_weather tool")
     args = parser.parse_args()
+    if args.rag and not args.embed_server:
+        parser.error("--rag needs --embed-server")
+    if args.top < 1:
+        parser.error("--top must be at least 1")
 
     import grpc  # Debian's python3-grpcio
     pb2, pb2_grpc = load_stubs()
@@ -208,6 +322,10 @@ def main():
                 info.vocab_size, info.quantization), file=sys.stderr)
         if args.embed:
             return embed(pb2, stub, args, metadata)
+        if args.rerank:
+            return rerank(pb2, stub, args, metadata)
+        if args.rag:
+            return rag(pb2, pb2_grpc, grpc, args, metadata)
         if args.weather_tool:
             return weather_round_trip(pb2, stub, args, metadata)
         final = None

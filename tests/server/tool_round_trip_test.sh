@@ -9,10 +9,12 @@
 #
 #   tool_round_trip_test.sh cpp|python|node
 #
-# Skips (exit 0 with a message) when /usr/bin/python3 with grpc, or node
-# with examples/node/node_modules (tools/setup.sh runs `npm ci`), is
-# missing for the client that needs it. Needs no ../shared.
+# Skips (tests/testing/skip.sh; a failure under CI=true) when
+# /usr/bin/python3 with grpc, or node with examples/node/node_modules
+# (tools/setup.sh runs `npm ci`), is missing for the client that needs it.
+# Needs no ../shared.
 set -euo pipefail
+source tests/testing/skip.sh
 
 lang="$1"
 bin=runtime/cli/edgellm
@@ -23,16 +25,14 @@ case "$lang" in
   cpp) client=(examples/cpp/client) ;;
   python)
     if ! "$py" -c 'import grpc' 2>/dev/null; then
-      echo "SKIP: /usr/bin/python3 has no grpc module (install python3-grpcio)"
-      exit 0
+      skip_test "/usr/bin/python3 has no grpc module (install python3-grpcio)"
     fi
     client=("$py" examples/python/client.py)
     ;;
   node)
     script="$(readlink -f examples/node/client.js)"
     if ! command -v node >/dev/null || [ ! -d "$(dirname "$script")/node_modules/@grpc/grpc-js" ]; then
-      echo "SKIP: node or examples/node/node_modules missing (run tools/setup.sh, which runs npm ci)"
-      exit 0
+      skip_test "node or examples/node/node_modules missing (run tools/setup.sh, which runs npm ci)"
     fi
     client=(node "$script")
     ;;
