@@ -3,13 +3,16 @@
 #include <httplib.h>
 
 #include <optional>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "runtime/server/http/openai_request.h"
 #include "runtime/server/http/openai_response.h"
 #include "runtime/server/http/peer_connection.h"
+#include "runtime/server/http/rerank_api.h"
 #include "util/exception_status.h"
 
 namespace edgellm::server::http {
@@ -261,6 +264,32 @@ class Handlers {
     return absl::OkStatus();
   }
 
+  absl::Status Rerank(const httplib::Request& req, httplib::Response& res,
+                      const std::shared_ptr<HttpCall>& call) {
+    absl::StatusOr<RerankCall> parsed = ParseRerankRequest(req.body);
+    if (!parsed.ok()) return parsed.status();
+    const std::string& model = frontend_->options().model_name;
+    if (absl::Status s = CheckModel(parsed->model, model); !s.ok()) return s;
+    const int documents = static_cast<int>(parsed->request.documents.size());
+    // The texts are kept for the response only when it returns them.
+    std::optional<std::vector<std::string>> texts;
+    if (parsed->return_documents) texts = parsed->request.documents;
+    absl::StatusOr<std::shared_ptr<EmbedCall>> submitted =
+        frontend_->engine()->SubmitRerank(std::move(parsed->request));
+    if (!submitted.ok()) return submitted.status();
+    const PeerConnection connection = ConnectionOf(req);
+    EmbedResult result = Frontend::WaitEmbedding(
+        **submitted, documents, [&] { return connection.Closed(); },
+        call->record);
+    if (!result.status.ok()) return result.status;
+    int64_t tokens = 0;
+    for (int32_t n : result.tokens) tokens += n;
+    SendJson(res, 200,
+             RerankJson(result.scores, parsed->top_n, texts ? &*texts : nullptr,
+                        model, tokens));
+    return absl::OkStatus();
+  }
+
   absl::Status Models(const httplib::Request& req, httplib::Response& res) {
     const std::string& model = frontend_->options().model_name;
     // The model's "created": when this server finished loading it.
@@ -406,6 +435,12 @@ void HttpServer::Route(const HttpOptions& options) {
                                         httplib::Response& res) {
       handlers->Serve("POST /v1/embeddings", req, res, [&](const auto& call) {
         return handlers->Embeddings(req, res, call);
+      });
+    });
+    s.Post("/v1/rerank", [handlers](const httplib::Request& req,
+                                    httplib::Response& res) {
+      handlers->Serve("POST /v1/rerank", req, res, [&](const auto& call) {
+        return handlers->Rerank(req, res, call);
       });
     });
     const auto models = [handlers](const httplib::Request& req,

@@ -5,6 +5,7 @@
 //
 //   POST /v1/chat/completions, /v1/completions   (stream: server-sent events)
 //   POST /v1/embeddings
+//   POST /v1/rerank  (Jina / Cohere shape: rerank_api.h)
 //   GET  /v1/models, /v1/models/{id}
 //   GET  /health     200 {"status": "ok"} serving; 503 loading / draining
 //   GET  /metrics    Prometheus text format 0.0.4 (metrics/server_metrics.h)
