@@ -1,0 +1,432 @@
+// Embeddings through the Engine's serving path (Engine::SubmitEmbed, the
+// queue and scheduler `edgellm serve` runs), printed as JSON (benchmarks are
+// programs that print JSON, never timed tests). Two parts:
+//
+//  1. "serving": an encoder model (default: random-weight bge-small files
+//     at F32 and Q8_0, as bench/encoder_bench writes them) answering N
+//     requests of one short text each, submitted one after another (each
+//     waits for the last: a one-at-a-time client) and all at once (N
+//     concurrent clients, which the encoder scheduler packs into shared
+//     forward passes). texts/s of both, alternating run by run.
+//  2. "flood": a decoder model (default: random smollm2-135m) whose Engine
+//     generates and embeds (Embed on the embedding slot, between decode
+//     steps): one greedy generation's decode tokens/s alone and while
+//     `--flood-clients` threads submit Embed requests of `--flood-texts`
+//     texts back to back, and the texts/s those embeds get with and without
+//     the generation. One Engine holds one model, so an encoder and a
+//     decoder are never served by the same engine; this is the case where
+//     embeddings and a generation share one.
+//
+//   bazel run -c opt //bench:encoder_serving_bench -- --threads=2 \
+//       --requests=1,16,256 [--model=ENCODER.gguf ...] [--decoder=FILE.gguf]
+//       [--parts=serving,flood]
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "bench/system_info.h"
+#include "nlohmann/json.hpp"
+#include "quant/recipe.h"
+#include "runtime/engine/edgellm.h"
+#include "runtime/model/random_model.h"
+
+namespace {
+
+using nlohmann::json;
+
+struct Flags {
+  std::vector<std::string> models;  // encoders; empty: random bge-small
+  std::string decoder;              // empty: random --decoder-shape
+  std::string decoder_shape = "smollm2-135m";
+  std::vector<int> requests = {1, 16, 256};
+  int words = 14;  // per text: with [CLS] and [SEP], 16 tokens on bge-small
+  int threads = 2;
+  int repeats = 3;
+  int gen_tokens = 64;
+  int flood_clients = 4;
+  int flood_texts = 16;
+  bool serving = true;
+  bool flood = true;
+};
+
+bool ParseFlags(int argc, char** argv, Flags* f) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&](const char* name) -> const char* {
+      const std::string prefix = std::string("--") + name + "=";
+      return a.rfind(prefix, 0) == 0 ? argv[i] + prefix.size() : nullptr;
+    };
+    auto positive = [](const char* v, int* out) {
+      return absl::SimpleAtoi(v, out) && *out > 0;
+    };
+    const char* v = nullptr;
+    bool ok = true;
+    if ((v = value("model"))) {
+      f->models.push_back(v);
+    } else if ((v = value("decoder"))) {
+      f->decoder = v;
+    } else if ((v = value("decoder-shape"))) {
+      f->decoder_shape = v;
+    } else if ((v = value("requests"))) {
+      f->requests.clear();
+      for (absl::string_view s : absl::StrSplit(v, ',')) {
+        int n = 0;
+        ok = ok && absl::SimpleAtoi(s, &n) && n > 0;
+        f->requests.push_back(n);
+      }
+    } else if ((v = value("words"))) {
+      ok = positive(v, &f->words);
+    } else if ((v = value("threads"))) {
+      ok = positive(v, &f->threads);
+    } else if ((v = value("repeats"))) {
+      ok = positive(v, &f->repeats);
+    } else if ((v = value("gen-tokens"))) {
+      ok = positive(v, &f->gen_tokens) && f->gen_tokens > 1;
+    } else if ((v = value("flood-clients"))) {
+      ok = positive(v, &f->flood_clients);
+    } else if ((v = value("flood-texts"))) {
+      ok = positive(v, &f->flood_texts);
+    } else if ((v = value("parts"))) {
+      f->serving = f->flood = false;
+      for (absl::string_view s : absl::StrSplit(v, ',')) {
+        if (s == "serving") {
+          f->serving = true;
+        } else if (s == "flood") {
+          f->flood = true;
+        } else {
+          ok = false;
+        }
+      }
+    } else {
+      ok = false;
+    }
+    if (!ok) {
+      std::fprintf(stderr,
+                   "usage: encoder_serving_bench [--model=ENCODER.gguf ...] "
+                   "[--decoder=F.gguf | --decoder-shape=NAME] "
+                   "[--requests=1,16,256] [--words=14] [--threads=2] "
+                   "[--repeats=3] [--gen-tokens=64] [--flood-clients=4] "
+                   "[--flood-texts=16] [--parts=serving,flood]\n");
+      return false;
+    }
+  }
+  return true;
+}
+
+// Retrieval-style words that are whole tokens of make-model's WordPiece
+// vocabulary (and of real English vocabularies).
+constexpr const char* kWords[] = {
+    "the",   "of",       "and",      "to",       "in",    "is",     "for",
+    "on",    "with",     "what",     "how",      "which", "model",  "document",
+    "query", "search",   "text",     "language", "data",  "answer", "city",
+    "red",   "blue",     "ball",     "car",      "book",  "river",  "music",
+    "phone", "computer", "mountain", "vector",   "rank"};
+
+std::vector<std::string> MakeTexts(int count, int words, std::mt19937& rng) {
+  std::uniform_int_distribution<size_t> pick(0, std::size(kWords) - 1);
+  std::vector<std::string> texts;
+  for (int i = 0; i < count; ++i) {
+    std::vector<std::string> t;
+    for (int w = 0; w < words; ++w) t.push_back(kWords[pick(rng)]);
+    texts.push_back(absl::StrJoin(t, " "));
+  }
+  return texts;
+}
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+std::string TempPath(const std::string& name) {
+  const char* tmp = std::getenv("TMPDIR");
+  return absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/encoder_serving_bench_",
+                      name, "-", getpid(), ".gguf");
+}
+
+// Writes make-model's `shape` at `type` ("" = the shape's own); the path.
+absl::StatusOr<std::string> WriteShape(const std::string& shape,
+                                       const std::string& type) {
+  absl::StatusOr<edgellm::model::RandomModelSpec> spec =
+      edgellm::model::NamedRandomModelSpec(shape);
+  if (!spec.ok()) return spec.status();
+  if (!type.empty()) {
+    absl::StatusOr<edgellm::quant::FileType> file_type =
+        edgellm::quant::ParseFileType(type);
+    if (!file_type.ok()) return file_type.status();
+    spec->file_type = *file_type;
+  }
+  const std::string path = TempPath(absl::StrCat(shape, "-", type));
+  if (absl::Status s = edgellm::model::WriteRandomModel(*spec, path, false);
+      !s.ok()) {
+    return s;
+  }
+  return path;
+}
+
+// Embeds `texts` as one request per text; `concurrent`: all submitted
+// before any is waited for. Seconds from the first submit to the last
+// result, or a negative value on failure. Adds each request's queue time
+// (ms) to `queue_ms`.
+double EmbedRequests(edgellm::Engine& engine,
+                     const std::vector<std::string>& texts, bool concurrent,
+                     std::vector<double>* queue_ms) {
+  const absl::Time start = absl::Now();
+  std::vector<std::shared_ptr<edgellm::EmbedCall>> calls;
+  auto wait = [&](edgellm::EmbedCall& call) {
+    std::optional<edgellm::EmbedResult> r = call.Wait(absl::InfiniteDuration());
+    if (!r || !r->status.ok()) return false;
+    queue_ms->push_back(absl::ToDoubleMilliseconds(r->queue_time));
+    return true;
+  };
+  for (const std::string& t : texts) {
+    edgellm::EmbedRequest request;
+    request.texts = {t};
+    request.options.normalize = true;
+    absl::StatusOr<std::shared_ptr<edgellm::EmbedCall>> call =
+        engine.SubmitEmbed(std::move(request));
+    if (!call.ok()) {
+      std::fprintf(stderr, "encoder_serving_bench: %s\n",
+                   call.status().ToString().c_str());
+      return -1;
+    }
+    if (!concurrent && !wait(**call)) return -1;
+    if (concurrent) calls.push_back(std::move(*call));
+  }
+  for (auto& call : calls) {
+    if (!wait(*call)) return -1;
+  }
+  return absl::ToDoubleSeconds(absl::Now() - start);
+}
+
+// Part 1: one-at-a-time against concurrent requests on an encoder.
+absl::StatusOr<json> ServingRows(const Flags& f, const std::string& model,
+                                 std::mt19937& rng) {
+  const int most = *std::max_element(f.requests.begin(), f.requests.end());
+  absl::StatusOr<std::unique_ptr<edgellm::Engine>> engine =
+      edgellm::Engine::Load(
+          {.model_path = model, .threads = f.threads, .queue = most});
+  if (!engine.ok()) return engine.status();
+  json rows = json::array();
+  for (int n : f.requests) {
+    const std::vector<std::string> texts = MakeTexts(n, f.words, rng);
+    std::vector<double> warm;
+    if (EmbedRequests(**engine, texts, true, &warm) < 0) {
+      return absl::InternalError("an embedding request failed");
+    }
+    std::vector<double> sequential, concurrent, queue_ms;
+    for (int r = 0; r < f.repeats; ++r) {
+      std::vector<double> unused;
+      const double s = EmbedRequests(**engine, texts, false, &unused);
+      const double c = EmbedRequests(**engine, texts, true, &queue_ms);
+      if (s < 0 || c < 0) {
+        return absl::InternalError("an embedding request failed");
+      }
+      sequential.push_back(s);
+      concurrent.push_back(c);
+    }
+    const double s = Median(sequential), c = Median(concurrent);
+    rows.push_back({{"model", model},
+                    {"quantization", (*engine)->info().quantization},
+                    {"requests", n},
+                    {"one_at_a_time_seconds", s},
+                    {"one_at_a_time_texts_per_s", n / s},
+                    {"concurrent_seconds", c},
+                    {"concurrent_texts_per_s", n / c},
+                    {"concurrent_median_queue_ms", Median(queue_ms)},
+                    {"one_at_a_time_all_seconds", sequential},
+                    {"concurrent_all_seconds", concurrent}});
+    std::fprintf(stderr,
+                 "%s, %d requests: %.1f texts/s one at a time, %.1f "
+                 "concurrent\n",
+                 model.c_str(), n, n / s, n / c);
+  }
+  return rows;
+}
+
+// Embeds back to back on `clients` threads until `stop`; counts texts.
+class Flood {
+ public:
+  Flood(edgellm::Engine* engine, const Flags& f, std::mt19937& rng)
+      : texts_(MakeTexts(f.flood_texts, f.words, rng)) {
+    for (int c = 0; c < f.flood_clients; ++c) {
+      threads_.emplace_back([this, engine] {
+        while (!stop_.load()) {
+          edgellm::EmbedRequest request;
+          request.texts = texts_;
+          absl::StatusOr<edgellm::EmbedResult> r =
+              engine->Embed(std::move(request));
+          if (!r.ok()) {
+            failed_.store(true);
+            return;
+          }
+          if (!stop_.load()) embedded_.fetch_add(r->vectors.size());
+        }
+      });
+    }
+  }
+  // Stops the threads; the texts embedded before.
+  int64_t Stop() {
+    stop_.store(true);
+    for (std::thread& t : threads_) t.join();
+    threads_.clear();
+    return embedded_.load();
+  }
+  bool failed() const { return failed_.load(); }
+  ~Flood() { Stop(); }
+
+ private:
+  const std::vector<std::string> texts_;
+  std::vector<std::thread> threads_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> failed_{false};
+  std::atomic<int64_t> embedded_{0};
+};
+
+// Part 2: a generation alone and under an embedding flood, and the flood
+// alone for as long as the generation took.
+absl::StatusOr<json> FloodRows(const Flags& f, const std::string& model,
+                               std::mt19937& rng) {
+  absl::StatusOr<std::unique_ptr<edgellm::Engine>> engine =
+      edgellm::Engine::Load({.model_path = model,
+                             .threads = f.threads,
+                             .context = 512,
+                             .parallel = 1,
+                             .queue = f.flood_clients + 4});
+  if (!engine.ok()) return engine.status();
+  edgellm::Engine& e = **engine;
+  edgellm::GenerateRequest request;
+  request.prompt = MakeTexts(1, 32, rng)[0];
+  request.options.max_tokens = f.gen_tokens;
+  request.options.ignore_eos = true;
+  request.options.sampling.temperature = 0.0f;
+  auto generate = [&]() -> absl::StatusOr<edgellm::RequestStats> {
+    absl::StatusOr<edgellm::GenerateResult> r = e.Generate(request);
+    if (!r.ok()) return r.status();
+    return r->stats;
+  };
+  if (absl::StatusOr<edgellm::RequestStats> warm = generate(); !warm.ok()) {
+    return warm.status();
+  }
+  std::vector<double> alone, flooded, flood_with_gen, flood_alone;
+  for (int r = 0; r < f.repeats; ++r) {
+    absl::StatusOr<edgellm::RequestStats> a = generate();
+    if (!a.ok()) return a.status();
+    alone.push_back(a->tokens_per_second());
+
+    const absl::Time start = absl::Now();
+    absl::StatusOr<edgellm::RequestStats> b;
+    int64_t texts = 0;
+    {
+      Flood flood(&e, f, rng);
+      // Let the flood reach the engine before the generation starts.
+      absl::SleepFor(absl::Milliseconds(50));
+      b = generate();
+      texts = flood.Stop();
+      if (flood.failed()) return absl::InternalError("an Embed failed");
+    }
+    if (!b.ok()) return b.status();
+    const absl::Duration took = absl::Now() - start;
+    flooded.push_back(b->tokens_per_second());
+    flood_with_gen.push_back(texts / absl::ToDoubleSeconds(took));
+
+    Flood flood(&e, f, rng);
+    absl::SleepFor(took);
+    const int64_t alone_texts = flood.Stop();
+    if (flood.failed()) return absl::InternalError("an Embed failed");
+    flood_alone.push_back(alone_texts / absl::ToDoubleSeconds(took));
+  }
+  json row = {{"model", model},
+              {"quantization", e.info().quantization},
+              {"generated_tokens", f.gen_tokens},
+              {"flood_clients", f.flood_clients},
+              {"flood_texts_per_request", f.flood_texts},
+              {"generation_tokens_per_s_alone", Median(alone)},
+              {"generation_tokens_per_s_with_flood", Median(flooded)},
+              {"embed_texts_per_s_with_generation", Median(flood_with_gen)},
+              {"embed_texts_per_s_alone", Median(flood_alone)},
+              {"all_generation_tokens_per_s_alone", alone},
+              {"all_generation_tokens_per_s_with_flood", flooded}};
+  std::fprintf(stderr,
+               "%s: generation %.1f tok/s alone, %.1f with the flood; "
+               "embeds %.1f texts/s beside it, %.1f alone\n",
+               model.c_str(), Median(alone), Median(flooded),
+               Median(flood_with_gen), Median(flood_alone));
+  return row;
+}
+
+int Fail(const absl::Status& status) {
+  std::fprintf(stderr, "encoder_serving_bench: %s\n",
+               status.ToString().c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Flags f;
+  if (!ParseFlags(argc, argv, &f)) return 2;
+  std::vector<std::string> written;
+  if (f.serving && f.models.empty()) {
+    for (const char* type : {"f32", "q8_0"}) {
+      absl::StatusOr<std::string> path = WriteShape("bge-small", type);
+      if (!path.ok()) return Fail(path.status());
+      f.models.push_back(*path);
+      written.push_back(*path);
+    }
+  }
+  if (f.flood && f.decoder.empty()) {
+    absl::StatusOr<std::string> path = WriteShape(f.decoder_shape, "");
+    if (!path.ok()) return Fail(path.status());
+    f.decoder = *path;
+    written.push_back(*path);
+  }
+  json report = {{"cpu", edgellm::bench::CpuModelName()},
+                 {"threads", f.threads},
+                 {"words_per_text", f.words},
+                 {"repeats", f.repeats},
+                 {"load_average_1m_before", edgellm::bench::LoadAverage1m()}};
+  std::mt19937 rng(1);
+  int code = 0;
+  if (f.serving) {
+    json rows = json::array();
+    for (const std::string& model : f.models) {
+      absl::StatusOr<json> r = ServingRows(f, model, rng);
+      if (!r.ok()) {
+        code = Fail(r.status());
+        break;
+      }
+      for (json& row : *r) rows.push_back(std::move(row));
+    }
+    report["serving"] = rows;
+  }
+  if (f.flood && code == 0) {
+    absl::StatusOr<json> r = FloodRows(f, f.decoder, rng);
+    if (r.ok()) {
+      report["flood"] = *r;
+    } else {
+      code = Fail(r.status());
+    }
+  }
+  report["load_average_1m_after"] = edgellm::bench::LoadAverage1m();
+  for (const std::string& p : written) std::remove(p.c_str());
+  if (code == 0) std::printf("%s\n", report.dump(2).c_str());
+  return code;
+}
