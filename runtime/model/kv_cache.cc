@@ -29,7 +29,8 @@ int32_t KvCache::DefaultWindowBlocks(int32_t window, int32_t slots,
                                      const KvPaging& paging) {
   const int32_t bs = paging.block_size;
   const int64_t per_slot =
-      KvBlockTables::WindowPeakBlocks(window, bs, paging.max_batch);
+      KvBlockTables::WindowPeakBlocks(window, bs, paging.max_batch) +
+      (int64_t{window} + bs - 1) / bs;
   return static_cast<int32_t>(std::min<int64_t>(
       per_slot * slots, std::numeric_limits<int32_t>::max() / bs));
 }

@@ -65,11 +65,15 @@ class KvCache {
       absl::Span<const int32_t> layer_rows, int32_t slots, int32_t context,
       int32_t kv_dim, KvCacheType type, const KvPaging& paging = {});
   // The pool of a sliding-window group of `window` positions: every slot's
-  // peak (KvBlockTables::WindowPeakBlocks; for Gemma 3's 512 in blocks of
-  // 16 with passes of 64, 38 blocks, 608 positions against the ring's 512).
-  // Blocks a slot gives back stay cached there until another slot's
-  // window needs them: while the pool is not full, a finished prompt's last
-  // window survives for the next request.
+  // peak (KvBlockTables::WindowPeakBlocks; Gemma 3's 512 in blocks of 16
+  // with passes of 64: 38 blocks) plus one more window per slot (32), so
+  // that the last window of a finished prompt stays cached while another
+  // request runs at its peak: without that room, one cold request of a
+  // pool's length evicts every cached window, and the next request with
+  // the same prefix finds none (measured with bench/prefix_cache_bench's
+  // alternating cold and warm runs on gemma3-1b). Bounded by the window,
+  // not the context: 70 x 16 = 1,120 positions a slot against the ring's
+  // 512.
   static int32_t DefaultWindowBlocks(int32_t window, int32_t slots,
                                      const KvPaging& paging);
   // Every layer holding the whole context.
