@@ -1,4 +1,4 @@
-// The GEMM kernels of Q4_0, Q4_K, Q5_K and Q6_K side by side, printed as
+// The GEMM kernels of Q4_0, Q5_0, Q4_K, Q5_K and Q6_K side by side, printed as
 // JSON: for each type, batch (1 = a decode GEMV, 16 = a prompt tile) and
 // every kernel this CPU runs (ref, avx2, avx512vnni, ...), the median time
 // of one call over a 2048 x 2048 matrix on the calling thread, the weight
@@ -31,8 +31,9 @@ using Clock = std::chrono::steady_clock;
 
 constexpr size_t kOut = 2048, kIn = 2048;
 constexpr size_t kBatches[] = {1, 16};
-constexpr TensorType kTypes[] = {TensorType::kQ4_0, TensorType::kQ4_K,
-                                 TensorType::kQ5_K, TensorType::kQ6_K};
+constexpr TensorType kTypes[] = {TensorType::kQ4_0, TensorType::kQ5_0,
+                                 TensorType::kQ4_K, TensorType::kQ5_K,
+                                 TensorType::kQ6_K};
 
 double Median(std::vector<double> v) {
   std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());

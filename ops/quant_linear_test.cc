@@ -341,6 +341,62 @@ TEST(QuantLinearTest, MixedCallEqualsSeparateCalls) {
   for (size_t i = 0; i < ms.size(); ++i) EXPECT_EQ(together[i], apart[i]) << i;
 }
 
+// Q4_0 and Q5_0 share the Q8_0 activations and so one call (one call id)
+// when they run together; their kernels fold different level offsets (8,
+// 16) into per-call activation sums, which must not be mixed up. Packed, so
+// the SIMD tiles run.
+TEST(QuantLinearTest, PackedQ4_0AndQ5_0InOneCallEqualSeparateCalls) {
+  std::unique_ptr<ThreadPool> owned = *ThreadPool::Create(2);
+  std::mt19937 rng(11);
+  const size_t in = 544, rows = 40;
+  const TensorType types[] = {TensorType::kQ4_0, TensorType::kQ5_0,
+                              TensorType::kQ4_0};
+  int checked = 0;
+  for (const kernels::QuantGemmKernel& k5 :
+       kernels::QuantGemmKernels(TensorType::kQ5_0)) {
+    if (!k5.supported()) continue;
+    std::vector<std::vector<uint8_t>> ws, packed;
+    std::vector<QuantMatrix> ms;
+    for (TensorType type : types) {
+      const kernels::QuantGemmKernel* kernel = nullptr;
+      for (const kernels::QuantGemmKernel& k : kernels::QuantGemmKernels(type))
+        if (std::strcmp(k.name, k5.name) == 0) kernel = &k;
+      ASSERT_NE(kernel, nullptr) << k5.name;
+      ws.push_back(RandomMatrix(*quant::FindQuantType(type), rows, in, rng));
+      absl::StatusOr<QuantMatrix> m = QuantMatrix::CreateWithKernel(
+          *kernel, ws.back().data(), rows, in, "w");
+      ASSERT_TRUE(m.ok()) << m.status();
+      if (m->wants_packing()) {
+        packed.emplace_back(ws.back().size());
+        m->UsePacked(packed.back().data(),
+                     m->PackRows(ws.back().data(), rows, packed.back().data()));
+      }
+      ms.push_back(*m);
+    }
+    for (size_t batch : {1, 3, 9}) {
+      const std::vector<float> x = RandomActivations(batch, in, rng);
+      std::vector<std::vector<float>> together(ms.size()), apart(ms.size());
+      std::vector<QuantLinearCall> calls;
+      for (size_t i = 0; i < ms.size(); ++i) {
+        together[i].assign(batch * rows, 0.0f);
+        apart[i].assign(batch * rows, 1.0f);
+        calls.push_back({&ms[i], nullptr, together[i].data()});
+        const QuantLinearCall one{&ms[i], nullptr, apart[i].data()};
+        ASSERT_TRUE(QuantLinear(x.data(), batch, {one}, owned.get()).ok());
+      }
+      ASSERT_TRUE(QuantLinear(x.data(), batch, calls, owned.get()).ok());
+      for (size_t i = 0; i < ms.size(); ++i) {
+        for (size_t j = 0; j < together[i].size(); ++j) {
+          ASSERT_EQ(Bits(together[i][j]), Bits(apart[i][j]))
+              << k5.name << " matrix " << i << " batch " << batch << " j " << j;
+        }
+      }
+    }
+    ++checked;
+  }
+  EXPECT_GE(checked, 1);
+}
+
 TEST(QuantLinearTest, BadArgumentsAreErrors) {
   std::vector<uint8_t> w(144 * 4);
   absl::StatusOr<QuantMatrix> m =

@@ -41,6 +41,8 @@ std::vector<TypeKernels> BuildTables() {
   // AVX2 first: the VNNI kernel (same packed layout) wins where both run.
   add(TensorType::kQ4_0, {"avx2", TensorType::kQ4_0, &QuantGemmQ4_0Avx2,
                           &CpuHasAvx2, &PackQ4_0Rows16, &UnpackQ4_0Row16});
+  add(TensorType::kQ5_0, {"avx2", TensorType::kQ5_0, &QuantGemmQ5_0Avx2,
+                          &CpuHasAvx2, &PackQ5_0Rows16, &UnpackQ5_0Row16});
   add(TensorType::kQ4_K, {"avx2", TensorType::kQ4_K, &QuantGemmQ4_KAvx2,
                           &CpuHasAvx2, &PackQ4_KRows16, &UnpackQ4_KRow16});
   add(TensorType::kQ5_K, {"avx2", TensorType::kQ5_K, &QuantGemmQ5_KAvx2,
@@ -50,6 +52,9 @@ std::vector<TypeKernels> BuildTables() {
   add(TensorType::kQ4_0,
       {"avx512vnni", TensorType::kQ4_0, &QuantGemmQ4_0Avx512Vnni,
        &CpuHasAvx512Vnni, &PackQ4_0Rows16, &UnpackQ4_0Row16});
+  add(TensorType::kQ5_0,
+      {"avx512vnni", TensorType::kQ5_0, &QuantGemmQ5_0Avx512Vnni,
+       &CpuHasAvx512Vnni, &PackQ5_0Rows16, &UnpackQ5_0Row16});
   add(TensorType::kQ4_K,
       {"avx512vnni", TensorType::kQ4_K, &QuantGemmQ4_KAvx512Vnni,
        &CpuHasAvx512Vnni, &PackQ4_KRows16, &UnpackQ4_KRow16});

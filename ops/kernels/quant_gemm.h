@@ -97,6 +97,8 @@ QuantGemmFn QuantGemmRef(gguf::TensorType type);
 // matching PackQ*Rows16, the rest plain.
 void QuantGemmQ4_0Avx512Vnni(const QuantGemmArgs& a, size_t o_begin,
                              size_t o_end);
+void QuantGemmQ5_0Avx512Vnni(const QuantGemmArgs& a, size_t o_begin,
+                             size_t o_end);
 void QuantGemmQ4_KAvx512Vnni(const QuantGemmArgs& a, size_t o_begin,
                              size_t o_end);
 void QuantGemmQ5_KAvx512Vnni(const QuantGemmArgs& a, size_t o_begin,
@@ -106,6 +108,7 @@ void QuantGemmQ6_KAvx512Vnni(const QuantGemmArgs& a, size_t o_begin,
 // AVX2 + FMA + F16C over the same layouts (kernels/quant_gemm_avx2.cc), for
 // x86 CPUs without AVX-512 VNNI.
 void QuantGemmQ4_0Avx2(const QuantGemmArgs& a, size_t o_begin, size_t o_end);
+void QuantGemmQ5_0Avx2(const QuantGemmArgs& a, size_t o_begin, size_t o_end);
 void QuantGemmQ4_KAvx2(const QuantGemmArgs& a, size_t o_begin, size_t o_end);
 void QuantGemmQ5_KAvx2(const QuantGemmArgs& a, size_t o_begin, size_t o_end);
 void QuantGemmQ6_KAvx2(const QuantGemmArgs& a, size_t o_begin, size_t o_end);

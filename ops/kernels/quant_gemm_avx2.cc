@@ -1,10 +1,10 @@
-// GEMM/GEMV kernels for Q4_0, Q4_K, Q5_K and Q6_K on AVX2 + FMA + F16C (x86
-// CPUs without AVX-512 VNNI), over the same 16-row layouts of quant_pack16.h
-// as the VNNI kernels: a 64-byte plane holds rows 0..7 of the group in its
-// first 32 bytes and rows 8..15 in the second, so one 256-bit load gives 8
-// rows x 4 consecutive values, one row per int32 lane. A group is processed
-// as two halves of 8 rows (the second pass over a group's records reads
-// them from cache).
+// GEMM/GEMV kernels for Q4_0, Q5_0, Q4_K, Q5_K and Q6_K on AVX2 + FMA + F16C
+// (x86 CPUs without AVX-512 VNNI), over the same 16-row layouts of
+// quant_pack16.h as the VNNI kernels: a 64-byte plane holds rows 0..7 of the
+// group in its first 32 bytes and rows 8..15 in the second, so one 256-bit
+// load gives 8 rows x 4 consecutive values, one row per int32 lane. A group
+// is processed as two halves of 8 rows (the second pass over a group's
+// records reads them from cache).
 //
 // AVX2 has no vpdpbusd; its integer step is done with vpmaddubsw (unsigned
 // levels q times 4 broadcast activation bytes, adjacent products summed to
@@ -12,8 +12,8 @@
 // activation at most 128 in magnitude (Q8_0 and Q8_K round to +-127; a NaN
 // input becomes -128), so an int16 pair is at most 16128, and the kernels
 // add the pairs of several vpmaddubsw only while the sum stays below 2^15
-// (Q4: 8 of them, at most 30720; Q5_K: 4, at most 31744; Q6_K: 2, at most
-// 32256). vpmaddwd then
+// (Q4: 8 of them, at most 30720; Q5_0, Q5_K: 4, at most 31744; Q6_K: 2, at
+// most 32256). vpmaddwd then
 // multiplies the two int16 halves of a lane by the same value (1, or the
 // sub-block's scale duplicated into both halves) and adds them: the exact
 // int32 sum of scale * q * x. Everything else is the integer and float
@@ -112,27 +112,69 @@ inline void StoreRows(const QuantGemmArgs& a, size_t b, size_t base, int h,
   }
 }
 
-// --- Q4_0 x Q8_0 ------------------------------------------------------------
+// --- Q4_0 and Q5_0 x Q8_0 --------------------------------------------------
 
-template <int kT>
-void TileQ4_0(const QuantGemmArgs& a, const PackedQ4_0* recs, size_t base,
-              int h, int lo, int hi, size_t t0) {
-  const SideQ8_0& side = SideFor(a);
+// The 8 weight vectors of half h of a 32-value record: w[2v] holds levels
+// 8v + 0..3 of each row, w[2v + 1] levels 8v + 4..7 (Q4_0 0..15).
+inline void LoadLevels32(const PackedQ4_0& p, int h, __m256i w[8]) {
+  for (int v = 0; v < 4; ++v) {
+    const __m256i q = LoadHalf(p.q[v], h);
+    w[2 * v] = Low4(q);
+    w[2 * v + 1] = High4(q);
+  }
+}
+
+// Q5_0 0..31: the nibbles plus the fifth bit of half-group p = 2v (low
+// nibbles) or 2v + 1 (high), bit p of each byte of p.h, moved to bit 4.
+inline __m256i FifthBit(__m256i hb, int p) {
+  const __m256i at4 = p <= 4 ? _mm256_sll_epi32(hb, _mm_cvtsi32_si128(4 - p))
+                             : Srl32(hb, p - 4);
+  return _mm256_and_si256(at4, _mm256_set1_epi8(0x10));
+}
+inline void LoadLevels32(const PackedQ5_0& p, int h, __m256i w[8]) {
+  const __m256i hb = LoadHalf(p.h, h);
+  for (int v = 0; v < 4; ++v) {
+    const __m256i q = LoadHalf(p.q[v], h);
+    w[2 * v] = _mm256_or_si256(Low4(q), FifthBit(hb, 2 * v));
+    w[2 * v + 1] = _mm256_or_si256(High4(q), FifthBit(hb, 2 * v + 1));
+  }
+}
+
+// The exact int32 sum of q * x over the 32 values of a block, per lane.
+// Q4_0's levels (<= 15) allow all 8 pair sums in int16 (at most 30720);
+// Q5_0's (<= 31) 4 at a time (at most 31744).
+template <bool kFiveBits>
+inline __m256i Dot32(const __m256i w[8], const int8_t* xq) {
+  __m256i lo = _mm256_add_epi16(Pairs(w[0], xq), Pairs(w[1], xq + 4));
+  lo = _mm256_add_epi16(lo, Pairs(w[2], xq + 8));
+  lo = _mm256_add_epi16(lo, Pairs(w[3], xq + 12));
+  __m256i hi = _mm256_add_epi16(Pairs(w[4], xq + 16), Pairs(w[5], xq + 20));
+  hi = _mm256_add_epi16(hi, Pairs(w[6], xq + 24));
+  hi = _mm256_add_epi16(hi, Pairs(w[7], xq + 28));
+  if constexpr (kFiveBits) {
+    return _mm256_add_epi32(SumPairs(lo), SumPairs(hi));
+  } else {
+    return SumPairs(_mm256_add_epi16(lo, hi));
+  }
+}
+
+// Q4_0 (kOffset 8) and Q5_0 (16): s = sum q x - kOffset * sum x per row
+// and block, then acc = fma(float(s), d_w * d_x, acc).
+template <typename Packed, int kOffset, int kT>
+void TileQ32(const QuantGemmArgs& a, const Packed* recs, size_t base, int h,
+             int lo, int hi, size_t t0) {
+  const SideQ8_0& side = SideFor<kOffset>(a);
   const size_t nb = a.n_blocks;
   __m256 acc[kT];
   for (int t = 0; t < kT; ++t) acc[t] = _mm256_setzero_ps();
 #pragma GCC unroll 1
   for (size_t k = 0; k < nb; ++k) {
-    const PackedQ4_0& p = recs[k];
-    for (int l = 0; l < 5; ++l) {
-      Prefetch(reinterpret_cast<const char*>(&p) + 64 * l);
+    const Packed& p = recs[k];
+    for (size_t l = 0; l < sizeof(Packed); l += 64) {
+      Prefetch(reinterpret_cast<const char*>(&p) + l);
     }
     __m256i w[8];
-    for (int v = 0; v < 4; ++v) {
-      const __m256i q = LoadHalf(p.q[v], h);
-      w[2 * v] = Low4(q);
-      w[2 * v + 1] = High4(q);
-    }
+    LoadLevels32(p, h, w);
     const __m256 d = HalfScales(p.d, h);
 #pragma GCC unroll 4
     for (int t = 0; t < kT; ++t) {
@@ -140,15 +182,8 @@ void TileQ4_0(const QuantGemmArgs& a, const PackedQ4_0* recs, size_t base,
       const int8_t* xq =
           reinterpret_cast<const quant::BlockQ8_0*>(ActivationRow(a, t0 + t))[k]
               .qs;
-      // 8 pair sums of levels <= 15: at most 30720, exact in int16.
-      __m256i p16 = Pairs(w[0], xq);
-      p16 = _mm256_add_epi16(p16, Pairs(w[1], xq + 4));
-      for (int v = 1; v < 4; ++v) {
-        p16 = _mm256_add_epi16(p16, Pairs(w[2 * v], xq + 8 * v));
-        p16 = _mm256_add_epi16(p16, Pairs(w[2 * v + 1], xq + 8 * v + 4));
-      }
-      const __m256i s =
-          _mm256_add_epi32(_mm256_set1_epi32(side.corr[i]), SumPairs(p16));
+      const __m256i s = _mm256_add_epi32(_mm256_set1_epi32(side.corr[i]),
+                                         Dot32<(kOffset > 8)>(w, xq));
       acc[t] =
           _mm256_fmadd_ps(_mm256_cvtepi32_ps(s),
                           _mm256_mul_ps(d, _mm256_set1_ps(side.d[i])), acc[t]);
@@ -419,7 +454,15 @@ struct Q4_0Tiles {
   template <int kT>
   static void Tile(const QuantGemmArgs& a, const Record* r, size_t base, int h,
                    int lo, int hi, size_t t0) {
-    TileQ4_0<kT>(a, r, base, h, lo, hi, t0);
+    TileQ32<PackedQ4_0, 8, kT>(a, r, base, h, lo, hi, t0);
+  }
+};
+struct Q5_0Tiles {
+  using Record = PackedQ5_0;
+  template <int kT>
+  static void Tile(const QuantGemmArgs& a, const Record* r, size_t base, int h,
+                   int lo, int hi, size_t t0) {
+    TileQ32<PackedQ5_0, 16, kT>(a, r, base, h, lo, hi, t0);
   }
 };
 struct Q4_KTiles {
@@ -506,6 +549,9 @@ void Gemm(const QuantGemmArgs& a, size_t o_begin, size_t o_end,
 
 void QuantGemmQ4_0Avx2(const QuantGemmArgs& a, size_t o_begin, size_t o_end) {
   Gemm<Q4_0Tiles>(a, o_begin, o_end, QuantRowDotRef(gguf::TensorType::kQ4_0));
+}
+void QuantGemmQ5_0Avx2(const QuantGemmArgs& a, size_t o_begin, size_t o_end) {
+  Gemm<Q5_0Tiles>(a, o_begin, o_end, QuantRowDotRef(gguf::TensorType::kQ5_0));
 }
 void QuantGemmQ4_KAvx2(const QuantGemmArgs& a, size_t o_begin, size_t o_end) {
   Gemm<Q4_KTiles>(a, o_begin, o_end, QuantRowDotRef(gguf::TensorType::kQ4_K));

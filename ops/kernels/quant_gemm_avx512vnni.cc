@@ -1,12 +1,13 @@
-// GEMM/GEMV kernels for Q4_0, Q4_K, Q5_K and Q6_K on AVX-512 VNNI, over the
-// 16-row layouts of quant_pack16.h: one weight row per int32 lane.
+// GEMM/GEMV kernels for Q4_0, Q5_0, Q4_K, Q5_K and Q6_K on AVX-512 VNNI, over
+// the 16-row layouts of quant_pack16.h: one weight row per int32 lane.
 //
 // Per (16 rows, block or super-block, batch row) the integer part of the
 // contract (quant_gemm.h) is formed lane by lane: the unsigned levels q
-// (nibbles, plus the high-bit plane for Q5_K/Q6_K) are multiplied with 4
+// (nibbles, plus the high-bit plane for Q5_0/Q5_K/Q6_K) are multiplied with 4
 // broadcast activation bytes by vpdpbusd, giving each row's exact sum of
 // q * x over 4 values per instruction. Then
-//   Q4_0: s = sum q x - 8 sum x (the activation block's sum, once per call);
+//   Q4_0, Q5_0: s = sum q x - 8 sum x (Q5_0: 16 sum x; the activation
+//         block's sum, once per call);
 //   Q4_K/Q5_K: isum = sum_j sc_j * (sum q x over sub-block j), and
 //         msum = sum_j m_j * (activation sums of sub-block j) by vpdpwssd;
 //   Q6_K: isum = sum_j sc_j * (sum q x) - 32 * sum_j sc_j * (sums of j);
@@ -72,30 +73,51 @@ inline void StoreRows(const QuantGemmArgs& a, size_t b, size_t base, int lo,
   _mm512_mask_storeu_ps(a.y + b * a.y_stride + base, m, v);
 }
 
-// --- Q4_0 x Q8_0
-// ---------------------------------------------------------------
+// --- Q4_0 and Q5_0 x Q8_0 ---------------------------------------------------
 
-template <int kT>
-void TileQ4_0(const QuantGemmArgs& a, const PackedQ4_0* recs, size_t base,
-              int lo, int hi, size_t t0) {
-  const SideQ8_0& side = SideFor(a);
+// The 8 weight vectors of a 32-value record: w[2v] holds levels 8v + 0..3
+// of each row, w[2v + 1] levels 8v + 4..7 (unsigned: Q4_0 0..15).
+inline void LoadLevels32(const PackedQ4_0& p, __m512i w[8]) {
+  for (int v = 0; v < 4; ++v) {
+    const __m512i q = _mm512_loadu_si512(p.q[v]);
+    w[2 * v] = Low4(q);
+    w[2 * v + 1] = High4(q);
+  }
+}
+
+// Q5_0 0..31: the nibbles plus the fifth bit of half-group p = 2v (low
+// nibbles) or 2v + 1 (high), bit p of each byte of p.h, moved to bit 4.
+inline __m512i FifthBit(__m512i hb, int p) {
+  const __m512i at4 = p <= 4 ? _mm512_sll_epi32(hb, _mm_cvtsi32_si128(4 - p))
+                             : Srl32(hb, p - 4);
+  return _mm512_and_si512(at4, _mm512_set1_epi8(0x10));
+}
+inline void LoadLevels32(const PackedQ5_0& p, __m512i w[8]) {
+  const __m512i hb = _mm512_loadu_si512(p.h);
+  for (int v = 0; v < 4; ++v) {
+    const __m512i q = _mm512_loadu_si512(p.q[v]);
+    w[2 * v] = _mm512_or_si512(Low4(q), FifthBit(hb, 2 * v));
+    w[2 * v + 1] = _mm512_or_si512(High4(q), FifthBit(hb, 2 * v + 1));
+  }
+}
+
+// Q4_0 (kOffset 8) and Q5_0 (16): s = sum q x - kOffset * sum x per row
+// and block, then acc = fma(float(s), d_w * d_x, acc).
+template <typename Packed, int kOffset, int kT>
+void TileQ32(const QuantGemmArgs& a, const Packed* recs, size_t base, int lo,
+             int hi, size_t t0) {
+  const SideQ8_0& side = SideFor<kOffset>(a);
   const size_t nb = a.n_blocks;
   __m512 acc[kT];
   for (int t = 0; t < kT; ++t) acc[t] = _mm512_setzero_ps();
 #pragma GCC unroll 1
   for (size_t k = 0; k < nb; ++k) {
-    const PackedQ4_0& p = recs[k];
-    Prefetch(&p);
-    Prefetch(reinterpret_cast<const char*>(&p) + 64);
-    Prefetch(reinterpret_cast<const char*>(&p) + 128);
-    Prefetch(reinterpret_cast<const char*>(&p) + 192);
-    Prefetch(reinterpret_cast<const char*>(&p) + 256);
-    __m512i w[8];
-    for (int v = 0; v < 4; ++v) {
-      const __m512i q = _mm512_loadu_si512(p.q[v]);
-      w[2 * v] = Low4(q);
-      w[2 * v + 1] = High4(q);
+    const Packed& p = recs[k];
+    for (size_t l = 0; l < sizeof(Packed); l += 64) {
+      Prefetch(reinterpret_cast<const char*>(&p) + l);
     }
+    __m512i w[8];
+    LoadLevels32(p, w);
     const __m512 d = _mm512_cvtph_ps(
         _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.d)));
 #pragma GCC unroll 8
@@ -361,7 +383,15 @@ struct Q4_0Tiles {
   template <int kT>
   static void Tile(const QuantGemmArgs& a, const Record* r, size_t base, int lo,
                    int hi, size_t t0) {
-    TileQ4_0<kT>(a, r, base, lo, hi, t0);
+    TileQ32<PackedQ4_0, 8, kT>(a, r, base, lo, hi, t0);
+  }
+};
+struct Q5_0Tiles {
+  using Record = PackedQ5_0;
+  template <int kT>
+  static void Tile(const QuantGemmArgs& a, const Record* r, size_t base, int lo,
+                   int hi, size_t t0) {
+    TileQ32<PackedQ5_0, 16, kT>(a, r, base, lo, hi, t0);
   }
 };
 struct Q4_KTiles {
@@ -448,6 +478,10 @@ void Gemm(const QuantGemmArgs& a, size_t o_begin, size_t o_end,
 void QuantGemmQ4_0Avx512Vnni(const QuantGemmArgs& a, size_t o_begin,
                              size_t o_end) {
   Gemm<Q4_0Tiles>(a, o_begin, o_end, QuantRowDotRef(gguf::TensorType::kQ4_0));
+}
+void QuantGemmQ5_0Avx512Vnni(const QuantGemmArgs& a, size_t o_begin,
+                             size_t o_end) {
+  Gemm<Q5_0Tiles>(a, o_begin, o_end, QuantRowDotRef(gguf::TensorType::kQ5_0));
 }
 void QuantGemmQ4_KAvx512Vnni(const QuantGemmArgs& a, size_t o_begin,
                              size_t o_end) {

@@ -1,6 +1,7 @@
 // x86 pieces shared by the AVX2 and AVX-512 VNNI kernels of quant_gemm.h:
 // a per-thread aligned buffer, the activation row of a batch row, and the
-// Q8_0 activations' per-block sums and scales that the Q4_0 kernels fold in.
+// Q8_0 activations' per-block sums and scales that the Q4_0 and Q5_0 kernels
+// fold in.
 // Include only from a .cc compiled with -mavx2 -mfma -mf16c (or more); the
 // contents have internal linkage so each ISA gets its own copy (as
 // q8_0_gemm_x86_inl.h).
@@ -51,15 +52,18 @@ const uint8_t* ActivationRow(const QuantGemmArgs& a, size_t b) {
   return static_cast<const uint8_t*>(a.x) + b * a.x_row_bytes;
 }
 
-// Per (batch row, block): -8 * the block's activation sum and its scale,
-// formed once per call and thread (call_id), shared by every Q4_0 tile of the
-// call.
+// Per (batch row, block): -kOffset * the block's activation sum and its
+// scale, formed once per call and thread (call_id), shared by every tile of
+// the call. kOffset is the level offset of the weight type (Q4_0 8, Q5_0
+// 16), so corr + sum(q * x) = sum((q - kOffset) * x) exactly. One copy per
+// offset: one call may hold Q4_0 and Q5_0 matrices under the same call_id.
 struct SideQ8_0 {
   RawBuffer corr_buffer, d_buffer;
   int32_t* corr = nullptr;
   float* d = nullptr;
 };
 
+template <int kOffset>
 const SideQ8_0& SideFor(const QuantGemmArgs& a) {
   thread_local SideQ8_0 side;
   thread_local uint64_t side_call = 0;
@@ -83,7 +87,7 @@ const SideQ8_0& SideFor(const QuantGemmArgs& a) {
       const int64_t sum =
           _mm_cvtsi128_si64(_mm_add_epi64(s2, _mm_unpackhi_epi64(s2, s2))) -
           32 * 128;
-      side.corr[b * a.n_blocks + k] = static_cast<int32_t>(-8 * sum);
+      side.corr[b * a.n_blocks + k] = static_cast<int32_t>(-kOffset * sum);
       side.d[b * a.n_blocks + k] = _cvtsh_ss(x[k].d);
     }
   }

@@ -22,6 +22,12 @@ int NibbleK(const uint8_t* qs, int i) {  // Q4_K/Q5_K: 64 values per 32 bytes
 void RawLevels(const quant::BlockQ4_0& b, uint8_t* q) {
   for (int j = 0; j < 32; ++j) q[j] = static_cast<uint8_t>(Nibble32(b.qs, j));
 }
+void RawLevels(const quant::BlockQ5_0& b, uint8_t* q) {
+  const uint32_t qh = quant::Q5HighBits(b.qh);
+  for (int j = 0; j < 32; ++j) {
+    q[j] = static_cast<uint8_t>(Nibble32(b.qs, j) | ((qh >> j) & 1) << 4);
+  }
+}
 void RawLevels(const quant::BlockQ4_K& b, uint8_t* q) {
   for (int i = 0; i < kQK; ++i) q[i] = static_cast<uint8_t>(NibbleK(b.qs, i));
 }
@@ -46,6 +52,14 @@ void RawLevels(const quant::BlockQ6_K& b, uint8_t* q) {
 void EncodeLevels(const uint8_t* q, quant::BlockQ4_0* b) {
   for (int j = 0; j < 16; ++j)
     b->qs[j] = static_cast<uint8_t>(q[j] | q[j + 16] << 4);
+}
+void EncodeLevels(const uint8_t* q, quant::BlockQ5_0* b) {
+  uint32_t qh = 0;
+  for (int j = 0; j < 16; ++j) {
+    b->qs[j] = static_cast<uint8_t>((q[j] & 0x0f) | (q[j + 16] & 0x0f) << 4);
+  }
+  for (int j = 0; j < 32; ++j) qh |= uint32_t{(q[j] >> 4) & 1u} << j;
+  for (int i = 0; i < 4; ++i) b->qh[i] = static_cast<uint8_t>(qh >> (8 * i));
 }
 void EncodeNibblesK(const uint8_t* q, uint8_t* qs) {
   for (int c = 0; c < 4; ++c) {
@@ -111,6 +125,30 @@ void PackRecord(const quant::BlockQ4_0* const* rows, PackedQ4_0* out) {
 void UnpackRecord(const PackedQ4_0& p, int r, quant::BlockQ4_0* b) {
   uint8_t q[32];
   GetNibbles(p.q, 32, r, q);
+  b->d = p.d[r];
+  EncodeLevels(q, b);
+}
+
+void PackRecord(const quant::BlockQ5_0* const* rows, PackedQ5_0* out) {
+  std::memset(out->h, 0, sizeof(out->h));
+  for (int r = 0; r < kPackRows; ++r) {
+    uint8_t q[32];
+    RawLevels(*rows[r], q);
+    out->d[r] = rows[r]->d;
+    PutNibbles(q, 32, r, out->q);
+    for (int v = 0; v < 32; ++v) {
+      out->h[4 * r + v % 4] |=
+          static_cast<uint8_t>(((q[v] >> 4) & 1) << (v / 4));
+    }
+  }
+}
+void UnpackRecord(const PackedQ5_0& p, int r, quant::BlockQ5_0* b) {
+  uint8_t q[32];
+  GetNibbles(p.q, 32, r, q);
+  for (int v = 0; v < 32; ++v) {
+    q[v] =
+        static_cast<uint8_t>(q[v] | ((p.h[4 * r + v % 4] >> (v / 4)) & 1) << 4);
+  }
   b->d = p.d[r];
   EncodeLevels(q, b);
 }
@@ -239,6 +277,10 @@ size_t PackQ4_0Rows16(const void* src, size_t rows, size_t n_blocks,
                       void* dst) {
   return PackRows<quant::BlockQ4_0, PackedQ4_0>(src, rows, n_blocks, dst);
 }
+size_t PackQ5_0Rows16(const void* src, size_t rows, size_t n_blocks,
+                      void* dst) {
+  return PackRows<quant::BlockQ5_0, PackedQ5_0>(src, rows, n_blocks, dst);
+}
 size_t PackQ4_KRows16(const void* src, size_t rows, size_t n_blocks,
                       void* dst) {
   return PackRows<quant::BlockQ4_K, PackedQ4_K>(src, rows, n_blocks, dst);
@@ -254,6 +296,10 @@ size_t PackQ6_KRows16(const void* src, size_t rows, size_t n_blocks,
 void UnpackQ4_0Row16(const void* packed, size_t row, size_t n_blocks,
                      void* out) {
   UnpackRow<quant::BlockQ4_0, PackedQ4_0>(packed, row, n_blocks, out);
+}
+void UnpackQ5_0Row16(const void* packed, size_t row, size_t n_blocks,
+                     void* out) {
+  UnpackRow<quant::BlockQ5_0, PackedQ5_0>(packed, row, n_blocks, out);
 }
 void UnpackQ4_KRow16(const void* packed, size_t row, size_t n_blocks,
                      void* out) {

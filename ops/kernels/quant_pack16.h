@@ -6,12 +6,12 @@
 // broadcast sums 4 products per row into that row's lane. No transposition
 // happens at run time and a decode step reads the tensor front to back.
 //
-// Each record below is one block (Q4_0) or super-block (K-quants) of the 16
-// rows and has exactly the size of their 16 GGUF blocks, so a packed tensor
-// occupies its file's bytes and group g starts where row 16g did. Levels are
-// the unsigned stored values q (Q4_0 0..15, Q4_K 0..15, Q5_K 0..31, Q6_K
-// 0..63); the kernels fold the offsets (8, 32) and minimums in through the
-// activation sums, exactly in integer.
+// Each record below is one block (Q4_0, Q5_0) or super-block (K-quants) of
+// the 16 rows and has exactly the size of their 16 GGUF blocks, so a packed
+// tensor occupies its file's bytes and group g starts where row 16g did.
+// Levels are the unsigned stored values q (Q4_0 0..15, Q5_0 0..31, Q4_K
+// 0..15, Q5_K 0..31, Q6_K 0..63); the kernels fold the offsets (8, 16, 32)
+// and minimums in through the activation sums, exactly in integer.
 //
 // Nibble planes: q[v][4r + i] holds level 8v + i of row r in its low nibble
 // and level 8v + 4 + i in its high nibble (v counts groups of 8 values).
@@ -32,6 +32,13 @@ inline constexpr int kPackRows = 16;
 struct PackedQ4_0 {
   uint16_t d[kPackRows];  // fp16 scales
   uint8_t q[4][64];       // 32 levels per row
+};
+struct PackedQ5_0 {
+  uint16_t d[kPackRows];  // fp16 scales
+  uint8_t q[4][64];       // low 4 bits of the 32 levels per row
+  // h[4r + i] bit p: fifth bit of level 4p + i of row r (as PackedQ5_K's
+  // h[0]).
+  uint8_t h[64];
 };
 struct PackedQ4_K {
   uint16_t d[kPackRows], dmin[kPackRows];
@@ -54,6 +61,7 @@ struct PackedQ6_K {
   uint8_t h[16][64];
 };
 static_assert(sizeof(PackedQ4_0) == kPackRows * sizeof(quant::BlockQ4_0) &&
+                  sizeof(PackedQ5_0) == kPackRows * sizeof(quant::BlockQ5_0) &&
                   sizeof(PackedQ4_K) == kPackRows * sizeof(quant::BlockQ4_K) &&
                   sizeof(PackedQ5_K) == kPackRows * sizeof(quant::BlockQ5_K) &&
                   sizeof(PackedQ6_K) == kPackRows * sizeof(quant::BlockQ6_K),
@@ -63,10 +71,13 @@ static_assert(sizeof(PackedQ4_0) == kPackRows * sizeof(quant::BlockQ4_0) &&
 // of `rows` (the rest are copied unchanged, at their place) and returns how
 // many rows were packed; UnpackRow restores row `row`'s GGUF blocks.
 size_t PackQ4_0Rows16(const void* src, size_t rows, size_t n_blocks, void* dst);
+size_t PackQ5_0Rows16(const void* src, size_t rows, size_t n_blocks, void* dst);
 size_t PackQ4_KRows16(const void* src, size_t rows, size_t n_blocks, void* dst);
 size_t PackQ5_KRows16(const void* src, size_t rows, size_t n_blocks, void* dst);
 size_t PackQ6_KRows16(const void* src, size_t rows, size_t n_blocks, void* dst);
 void UnpackQ4_0Row16(const void* packed, size_t row, size_t n_blocks,
+                     void* out);
+void UnpackQ5_0Row16(const void* packed, size_t row, size_t n_blocks,
                      void* out);
 void UnpackQ4_KRow16(const void* packed, size_t row, size_t n_blocks,
                      void* out);

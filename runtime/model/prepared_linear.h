@@ -13,8 +13,8 @@
 // (a library's operator is the default where one fits). Every
 // other block type (Q4_0 ... Q6_K, IQ4) is bound to its kernel through
 // ops::QuantMatrix (ops/quant_linear.h): read in place, or, when the kernel
-// has a layout of its own (the AVX-512 VNNI kernels of Q4_0/Q4_K/Q5_K/Q6_K:
-// 16 rows interleaved, the tensor's size), repacked into the same arena
+// has a layout of its own (the x86 kernels of Q4_0/Q5_0/Q4_K/Q5_K/Q6_K: 16
+// rows interleaved, the tensor's size), repacked into the same arena
 // with the same page release as Q8_0.
 //
 // Threading: a PreparedLinear is immutable after PrepareLinears; RunLinear on
