@@ -16,8 +16,9 @@
 # one the suite makes. Ends with one line "N passed, N failed, N skipped":
 # a test that skipped (GTEST_SKIP, or tests/testing/skip.sh in a script
 # test) is counted as skipped, not passed, and listed above that line
-# (tools/test_counts.py). With CI=true, a missing ../shared, qemu or other
-# test dependency fails the tests that need it instead of skipping them.
+# (tools/test_counts.py). With CI=true, a missing ../shared ends the run
+# at once with exit status 1, and a missing qemu or other test dependency
+# fails the tests that need it instead of skipping them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,21 +30,30 @@ case "${1:-}" in
   *) echo "usage: tools/test.sh [--asan|--ubsan]" >&2; exit 2 ;;
 esac
 
-tools/setup.sh
-
+# The reference data: $EDGELLM_SHARED, else ../shared. A name that is not a
+# folder counts as none (the tests look only where EDGELLM_SHARED points when
+# it is set, so they skip). Under CI=true none is a broken setup: say so now
+# rather than after building everything to fail the tests that need it.
 if [ -z "${EDGELLM_SHARED:-}" ] && [ -d ../shared ]; then
   EDGELLM_SHARED="$(cd ../shared && pwd)"
 fi
 export EDGELLM_SHARED="${EDGELLM_SHARED:-}"
-if [ -n "$EDGELLM_SHARED" ]; then
+if [ -n "$EDGELLM_SHARED" ] && [ -d "$EDGELLM_SHARED" ]; then
   echo "test: reference data from $EDGELLM_SHARED"
 else
-  if [ "${CI:-}" == true ]; then
-    echo "test: CI=true and no ../shared here: the tests that need it will fail"
+  if [ -n "$EDGELLM_SHARED" ]; then
+    missing="EDGELLM_SHARED=$EDGELLM_SHARED is not a folder"
   else
-    echo "test: no ../shared here; tests that need reference data will skip"
+    missing="no ../shared beside the repository and EDGELLM_SHARED is not set"
   fi
+  if [ "${CI:-}" == true ]; then
+    echo "test: CI=true needs the reference data (../shared or \$EDGELLM_SHARED): $missing" >&2
+    exit 1
+  fi
+  echo "test: $missing; tests that need reference data will skip"
 fi
+
+tools/setup.sh
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
