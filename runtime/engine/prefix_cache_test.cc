@@ -253,6 +253,41 @@ TEST(PrefixCacheTest, SlidingWindowModelsReusePrefixesWithTheColdOutput) {
   EXPECT_EQ(turn2.output_ids, RunReq(*slab, next).output_ids);
 }
 
+// A prefix cached before a cold request of the same size still hits when
+// the pools hold both. tiny-gemma3 (window 32) at context 512, one
+// generation slot and the embedding slot, blocks of 16, passes of 64:
+// group 0's pool is 2 x 32 = 64 blocks, room for the prefix's 28 and the
+// cold request's 27; the window layers' pool is 2 x (8 + 2) = 20 blocks
+// (KvCache::DefaultWindowBlocks: every slot's peak plus one window), room
+// for the cold request's peak of 8 and the prefix's last window (positions
+// 369..399: 2 blocks). The cold request passes 27 window blocks and gives
+// each back as its window slides; the prefix was written with 1 or with
+// 40 generated tokens after it (then its window at 400 was given back
+// before the request ended).
+TEST(PrefixCacheTest, AColdRequestLeavesTheLastWindowOfACachedPrefix) {
+  const std::string path = ModelFile("tiny-gemma3");
+  std::unique_ptr<Engine> slab = LoadFile(path, 0, 0, 1, 512);
+  ASSERT_NE(slab, nullptr);
+  for (const int32_t generated : {1, 40}) {
+    SCOPED_TRACE(absl::StrCat(generated, " tokens generated after the prefix"));
+    std::unique_ptr<Engine> paged = LoadFile(path, 16, 0, 1, 512);
+    ASSERT_NE(paged, nullptr);
+    EXPECT_EQ(paged->counters().kv_blocks_total, 64);
+    const GenerateRequest prefix = Greedy(400, 1, generated);
+    EXPECT_EQ(RunReq(*paged, prefix).stats.cached_prompt_tokens, 0);
+    const GenerateRequest cold = Greedy(410, 2, 8);
+    const GenerateResult cold_run = RunReq(*paged, cold);
+    EXPECT_EQ(cold_run.stats.cached_prompt_tokens, 0);
+    EXPECT_EQ(cold_run.output_ids, RunReq(*slab, cold).output_ids);
+    GenerateRequest warm = prefix;
+    for (int32_t i = 0; i < 10; ++i) warm.prompt_ids.push_back(500 + i);
+    warm.options.max_tokens = 12;
+    const GenerateResult hit = RunReq(*paged, warm);
+    EXPECT_EQ(hit.stats.cached_prompt_tokens, 400);
+    EXPECT_EQ(hit.output_ids, RunReq(*slab, warm).output_ids);
+  }
+}
+
 // Embed on a decoder with last-token pooling reuses a cached prefix (only
 // the last token's state is pooled): the same vector as a cold pass, bit
 // for bit; mean pooling needs every token's state and reuses nothing.

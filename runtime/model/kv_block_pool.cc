@@ -6,6 +6,7 @@ KvBlockPool::KvBlockPool(int32_t blocks)
     : refs_(blocks, 0),
       hash_(blocks, 0),
       has_hash_(blocks, false),
+      stale_(blocks, false),
       prev_(blocks, -1),
       next_(blocks, -1) {
   // Every block can hold a hash at once: no rehash (allocation) later.
@@ -45,9 +46,11 @@ int32_t KvBlockPool::Allocate(bool from_reservation) {
   if (block >= 0) {
     Remove(0, block);
   } else {
-    block = head_[1];  // the least recently freed cached block
+    // The least recently freed cached block, stale ones first.
+    const int list = head_[2] >= 0 ? 2 : 1;
+    block = head_[list];
     if (block < 0) return -1;
-    Remove(1, block);
+    Remove(list, block);
     by_hash_.erase(hash_[block]);
     has_hash_[block] = false;
   }
@@ -64,8 +67,9 @@ void KvBlockPool::Ref(int32_t block) {
   }
 }
 
-bool KvBlockPool::Unref(int32_t block) {
+bool KvBlockPool::Unref(int32_t block, bool stale) {
   if (--refs_[block] > 0) return false;
+  stale_[block] = stale;
   PushBack(ListOf(block), block);
   ++free_;
   return true;
@@ -86,8 +90,8 @@ bool KvBlockPool::Publish(int32_t block, uint64_t hash) {
 
 void KvBlockPool::Unpublish(int32_t block) {
   if (!has_hash_[block]) return;
-  // A free block moves from the cached list to the uncached one.
-  if (refs_[block] == 0) Remove(1, block);
+  // A free block moves from its cached list to the uncached one.
+  if (refs_[block] == 0) Remove(ListOf(block), block);
   by_hash_.erase(hash_[block]);
   has_hash_[block] = false;
   if (refs_[block] == 0) PushBack(0, block);

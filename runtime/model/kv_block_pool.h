@@ -10,8 +10,9 @@
 // Invariant: free() >= reserved(), so a reservation is always honoured.
 //
 // Allocation takes an uncached free block first, else evicts the least
-// recently freed cached one (its hash is forgotten). Nothing here allocates
-// memory after construction.
+// recently freed cached one (its hash is forgotten): among those, the ones
+// freed as `stale` (Unref) go first. Nothing here allocates memory after
+// construction.
 //
 // Not thread-safe; owned by one KvCache.
 #ifndef EDGELLM_RUNTIME_MODEL_KV_BLOCK_POOL_H_
@@ -48,8 +49,11 @@ class KvBlockPool {
   // the free list: the caller checked available() > 0 for that).
   void Ref(int32_t block);
   // One holder less; at none the block is free (and, if published, stays
-  // findable until evicted). Returns whether it became free.
-  bool Unref(int32_t block);
+  // findable until evicted). Returns whether it became free. `stale`: the
+  // holder does not expect it to be asked for again soon (a sliding
+  // window's block that its sequence has passed); a cached block freed
+  // stale is evicted before every cached block freed otherwise.
+  bool Unref(int32_t block, bool stale = false);
 
   // The block published under `hash`, or -1.
   int32_t Find(uint64_t hash) const;
@@ -62,16 +66,20 @@ class KvBlockPool {
 
  private:
   // The free lists are intrusive doubly linked lists over block ids:
-  // list 0 uncached, list 1 cached (oldest first).
+  // list 0 uncached, list 1 cached, list 2 cached and freed stale (each
+  // oldest first); allocation takes from 0, then 2, then 1.
   void PushBack(int list, int32_t block);
   void Remove(int list, int32_t block);
-  int ListOf(int32_t block) const { return has_hash_[block] ? 1 : 0; }
+  int ListOf(int32_t block) const {
+    return !has_hash_[block] ? 0 : stale_[block] ? 2 : 1;
+  }
 
   std::vector<int32_t> refs_;
   std::vector<uint64_t> hash_;
   std::vector<bool> has_hash_;
+  std::vector<bool> stale_;  // of a free block: freed stale
   std::vector<int32_t> prev_, next_;
-  int32_t head_[2] = {-1, -1}, tail_[2] = {-1, -1};
+  int32_t head_[3] = {-1, -1, -1}, tail_[3] = {-1, -1, -1};
   int32_t free_ = 0, reserved_ = 0;
   absl::flat_hash_map<uint64_t, int32_t> by_hash_;
 };

@@ -84,6 +84,40 @@ TEST(KvBlockPoolTest, UncachedFreeBlocksGoBeforeCachedOnes) {
   EXPECT_EQ(pool.Find(7), a);
 }
 
+TEST(KvBlockPoolTest, CachedBlocksFreedStaleAreEvictedFirst) {
+  KvBlockPool pool(4);
+  int32_t b[4];
+  for (int32_t i = 0; i < 4; ++i) {
+    b[i] = pool.Allocate(false);
+    ASSERT_TRUE(pool.Publish(b[i], 10 + i));
+  }
+  pool.Unref(b[0]);
+  pool.Unref(b[1], /*stale=*/true);
+  pool.Unref(b[2]);
+  pool.Unref(b[3], /*stale=*/true);
+  EXPECT_EQ(pool.free(), 4);
+  EXPECT_EQ(pool.cached(), 4);
+  // A stale block taken again and freed not stale counts as not stale.
+  pool.Ref(b[3]);
+  EXPECT_EQ(pool.free(), 3);
+  pool.Unref(b[3]);
+  // Stale ones first (oldest first), then the others oldest first.
+  EXPECT_EQ(pool.Allocate(false), b[1]);
+  EXPECT_EQ(pool.Find(11), -1);
+  EXPECT_EQ(pool.Find(10), b[0]);
+  EXPECT_EQ(pool.Allocate(false), b[0]);
+  EXPECT_EQ(pool.Allocate(false), b[2]);
+  EXPECT_EQ(pool.Allocate(false), b[3]);
+  EXPECT_EQ(pool.cached(), 0);
+  // Unpublishing a free stale block makes it an uncached one.
+  for (int32_t i = 0; i < 2; ++i) ASSERT_TRUE(pool.Publish(b[i], 20 + i));
+  pool.Unref(b[0], /*stale=*/true);
+  pool.Unref(b[1]);
+  pool.Unpublish(b[0]);
+  EXPECT_EQ(pool.Allocate(false), b[0]);
+  EXPECT_EQ(pool.Find(21), b[1]);
+}
+
 TEST(KvBlockPoolTest, UnpublishForgetsTheHash) {
   KvBlockPool pool(1);
   const int32_t a = pool.Allocate(false);

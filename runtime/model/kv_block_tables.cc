@@ -109,6 +109,19 @@ bool KvBlockTables::WindowsCached(
   return true;
 }
 
+bool KvBlockTables::InKeptWindow(const Group& g, const Slot& s,
+                                 int32_t entry) const {
+  // The window of a first new token at `end` or, when the whole prompt is
+  // cached, at end - 1 (its last token runs again).
+  for (const int32_t end : s.keep_ends) {
+    if (end > 0 && entry >= WindowStart(g, end - 1) / block_size_ &&
+        entry <= (end - 1) / block_size_) {
+      return true;
+    }
+  }
+  return false;
+}
+
 int32_t KvBlockTables::AllocateFor(int32_t group, Slot& s) {
   KvBlockPool& pool = groups_[group].pool;
   if (group == 0 && s.reserved > 0) {
@@ -119,9 +132,9 @@ int32_t KvBlockTables::AllocateFor(int32_t group, Slot& s) {
   return pool.Allocate(/*from_reservation=*/false);
 }
 
-void KvBlockTables::Release(Group& g, int32_t slot, int32_t entry) {
+void KvBlockTables::Release(Group& g, int32_t slot, int32_t entry, bool stale) {
   int32_t& b = g.tables[slot][entry];
-  if (b >= 0) g.pool.Unref(b);
+  if (b >= 0) g.pool.Unref(b, stale);
   b = -1;
 }
 
@@ -208,6 +221,8 @@ absl::StatusOr<int32_t> KvBlockTables::StartSequence(
   s.reserved = fresh;
   s.publish = cache;
   s.hashed = attached;
+  s.keep_ends[0] = cached;
+  s.keep_ends[1] = prompt_len / block_size_ * block_size_;
   std::copy(prompt.begin(), prompt.begin() + attached * block_size_,
             s.tokens.begin());
   return cached;
@@ -224,6 +239,7 @@ void KvBlockTables::EndSequence(int32_t slot) {
   s.reserved = 0;
   s.publish = false;
   s.hashed = 0;
+  s.keep_ends[0] = s.keep_ends[1] = 0;
 }
 
 absl::Status KvBlockTables::PrepareGroup(
@@ -313,11 +329,12 @@ void KvBlockTables::CommitWrite(int32_t slot, int32_t end) {
     }
   }
   // The windowed groups give back what no later query reads (published
-  // blocks stay cached in their pool).
+  // blocks stay cached in their pool; stale unless a later prompt may need
+  // them).
   for (size_t gi = 1; gi < groups_.size(); ++gi) {
     Group& g = groups_[gi];
     for (int32_t i = 0; i < WindowStart(g, end) / block_size_; ++i) {
-      Release(g, slot, i);
+      Release(g, slot, i, /*stale=*/!InKeptWindow(g, s, i));
     }
   }
 }

@@ -30,7 +30,13 @@
 // WindowPeakBlocks(W, ..) blocks there, whatever the context, and the pool is
 // sized for every slot's peak, so it never waits for blocks (no
 // reservations). Blocks given back are published like any other full block
-// and stay cached (least recently freed first) in their group's pool.
+// and stay cached (least recently freed first) in their group's pool; those
+// a running sequence slides past are given back stale (evicted first,
+// KvBlockPool::Unref) unless they hold the window before the end of its
+// prompt's full blocks or of the prefix it reused, the windows a later
+// prompt sharing that prefix needs. So a cold sequence sliding through the
+// pool recycles its own trail, not the last window of a prefix cached
+// before it (the pool has room for both: KvCache::DefaultWindowBlocks).
 //
 // Reusing a prefix then needs, from each windowed group, only the blocks of
 // the last W - 1 positions before the first position that is computed (the
@@ -129,9 +135,12 @@ class KvBlockTables {
 
  private:
   struct Slot {
-    bool publish = false;          // started with use_cache
-    int32_t reserved = 0;          // group 0 blocks promised, not yet taken
-    int32_t hashed = 0;            // leading entries whose chain hash is known
+    bool publish = false;  // started with use_cache
+    int32_t reserved = 0;  // group 0 blocks promised, not yet taken
+    int32_t hashed = 0;    // leading entries whose chain hash is known
+    // Where the reused prefix and the prompt's full blocks end: a later
+    // prompt sharing either needs the window before it.
+    int32_t keep_ends[2] = {0, 0};
     std::vector<int32_t> tokens;   // the token at each written position
     std::vector<uint64_t> hashes;  // chain hash of each full entry
   };
@@ -159,8 +168,11 @@ class KvBlockTables {
   bool WindowsCached(absl::Span<const int32_t> prompt,
                      absl::Span<const uint64_t> hashes, int32_t cached,
                      std::vector<std::vector<int32_t>>* found) const;
+  // Whether entry `entry` of windowed group `g` holds part of a window
+  // worth keeping for later prompts: the one before one of s.keep_ends.
+  bool InKeptWindow(const Group& g, const Slot& s, int32_t entry) const;
   int32_t AllocateFor(int32_t group, Slot& s);
-  void Release(Group& g, int32_t slot, int32_t entry);
+  void Release(Group& g, int32_t slot, int32_t entry, bool stale = false);
   absl::Status PrepareGroup(
       int32_t group, int32_t slot, int32_t pos0, int32_t end,
       absl::FunctionRef<void(int32_t, int32_t, int32_t)> copy);

@@ -187,15 +187,15 @@ KvBlockTables WindowedTables(int32_t slots) {
   return KvBlockTables(64, kBs, slots, 128, true, {&window, 1});
 }
 
-// Writes tokens[from..] on `slot` in passes of kMaxWrite, as the scheduler
-// would; returns the copies on write per group.
+// Writes tokens[from..] on `slot` in passes of `pass` (at most kMaxWrite),
+// as the scheduler would; returns the copies on write per group.
 std::vector<std::vector<std::pair<int32_t, int32_t>>> WriteAll(
     KvBlockTables& t, int32_t slot, const std::vector<int32_t>& tokens,
-    int32_t from) {
+    int32_t from, int32_t pass = kMaxWrite) {
   std::vector<std::vector<std::pair<int32_t, int32_t>>> copies(t.groups());
   for (int32_t p = from; p < static_cast<int32_t>(tokens.size());) {
     const int32_t end =
-        std::min<int32_t>(p + kMaxWrite, static_cast<int32_t>(tokens.size()));
+        std::min<int32_t>(p + pass, static_cast<int32_t>(tokens.size()));
     const absl::Status s = t.PrepareWrite(
         slot, p, {tokens.data() + p, size_t(end - p)},
         [&](int32_t g, int32_t a, int32_t b) { copies[g].emplace_back(a, b); });
@@ -275,6 +275,50 @@ TEST(KvBlockTablesTest, WindowedReuseNeedsTheLastWindowBeforeTheNewTokens) {
   EXPECT_EQ(*cached, 0);
   EXPECT_EQ(t.blocks_held(1, 0), 0);
   EXPECT_EQ(t.blocks_held(1, 1), 0);
+}
+
+// A cold sequence gives back every window block it passes (published, so
+// cached), but those must not push out the last window of a prefix cached
+// before it when the pool holds both. The pool is what KvCache gives a
+// windowed group: every slot's peak (8 here) plus one window (2 blocks),
+// 10. The cached prefix is a 40-token prompt (with 0 or 12 generated
+// tokens after it); a later prompt sharing those 40 tokens needs the
+// window of position 40, entries 8 and 9, in the window group. The cold
+// sequence writes 44 positions (11 entries) and holds at most 8 at once:
+// 8 + 2 <= 10.
+TEST(KvBlockTablesTest, AColdSequenceLeavesTheLastWindowOfACachedPrefix) {
+  const int32_t peak = KvBlockTables::WindowPeakBlocks(kWindow, kBs, kMaxWrite);
+  const KvWindowGroup window{kWindow, peak + kWindow / kBs};
+  for (const int32_t generated : {0, 12}) {
+    SCOPED_TRACE(absl::StrCat(generated, " tokens generated after the prefix"));
+    KvBlockTables t(64, kBs, 1, 128, true, {&window, 1});
+    ASSERT_EQ(t.pool(1).size(), 10);
+    // The prefix: its prompt in passes of 16, then one token a pass.
+    std::vector<int32_t> first = Tokens(40 + generated, 1);
+    ASSERT_TRUE(t.StartSequence(0, {first.data(), 40}, 60, true).ok());
+    WriteAll(t, 0, {first.begin(), first.begin() + 40}, 0);
+    WriteAll(t, 0, first, 40, /*pass=*/1);
+    t.EndSequence(0);
+    // The cold sequence, as long as the prefix and then some.
+    const std::vector<int32_t> cold = Tokens(44, 1000);
+    absl::StatusOr<int32_t> cached = t.StartSequence(0, cold, 48, true);
+    ASSERT_TRUE(cached.ok()) << cached.status();
+    EXPECT_EQ(*cached, 0);
+    for (int32_t p = 0; p < 44; p += kMaxWrite) {
+      WriteAll(t, 0, {cold.begin(), cold.begin() + std::min(p + kMaxWrite, 44)},
+               p);
+      EXPECT_LE(t.blocks_held(0, 1), peak);
+    }
+    t.EndSequence(0);
+    // The prefix's 40 tokens, then new ones: all 40 are reused.
+    std::vector<int32_t> again(first.begin(), first.begin() + 40);
+    for (int32_t i = 0; i < 4; ++i) again.push_back(2000 + i);
+    cached = t.StartSequence(0, again, 48, true);
+    ASSERT_TRUE(cached.ok()) << cached.status();
+    EXPECT_EQ(*cached, 40);
+    EXPECT_GE(t.table(0, 1)[8], 0);
+    EXPECT_GE(t.table(0, 1)[9], 0);
+  }
 }
 
 TEST(KvBlockTablesTest, AWindowedGroupRefusesAWriteBehindItsWindow) {
