@@ -23,7 +23,6 @@
 //   bazel run -c opt //bench:concurrent_streams_bench -- --shape smollm2-135m
 #include <algorithm>
 #include <cstdio>
-#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,12 +30,15 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/time/clock.h"
+#include "bench/bench_model_file.h"
+#include "bench/median.h"
 #include "nlohmann/json.hpp"
 #include "runtime/engine/edgellm.h"
-#include "runtime/model/random_model.h"
 
 namespace {
 
+using ::edgellm::bench::Median;
+using ::edgellm::bench::Tokens;
 using nlohmann::json;
 
 struct Flags {
@@ -75,16 +77,6 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
     }
   }
   return argc % 2 == 1 && f->prompt + f->gen < f->ctx;
-}
-
-std::vector<int32_t> Tokens(int n, int seed, int vocab) {
-  std::vector<int32_t> ids(n);
-  for (int i = 0; i < n; ++i) {
-    ids[i] = 300 + static_cast<int32_t>(
-                       (uint64_t(i) * 7919 + uint64_t(seed) * 104729) %
-                       uint64_t(vocab - 300));
-  }
-  return ids;
 }
 
 struct Config {
@@ -144,11 +136,6 @@ absl::StatusOr<Run> RunStreams(const std::string& path, const Flags& f,
   return r;
 }
 
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -161,22 +148,11 @@ int main(int argc, char** argv) {
                  "[--kv-block-size N] (prompt + gen < ctx)\n");
     return 2;
   }
-  std::string path = f.model;
-  if (path.empty()) {
-    absl::StatusOr<edgellm::model::RandomModelSpec> spec =
-        edgellm::model::NamedRandomModelSpec(f.shape);
-    if (!spec.ok()) {
-      std::fprintf(stderr, "%s\n", spec.status().ToString().c_str());
-      return 1;
-    }
-    const char* tmp = std::getenv("TMPDIR");
-    path = std::string(tmp ? tmp : "/tmp") + "/concurrent_streams_bench_" +
-           f.shape + ".gguf";
-    if (absl::Status s = edgellm::model::WriteRandomModel(*spec, path, false);
-        !s.ok()) {
-      std::fprintf(stderr, "%s\n", s.ToString().c_str());
-      return 1;
-    }
+  const absl::StatusOr<std::string> path = edgellm::bench::ModelFileFor(
+      f.model, "concurrent_streams_bench", f.shape);
+  if (!path.ok()) {
+    std::fprintf(stderr, "%s\n", path.status().ToString().c_str());
+    return 1;
   }
   // The slab's memory, as blocks of the paged pool.
   const int blocks = f.slab_slots * f.ctx / f.block_size;
@@ -190,7 +166,7 @@ int main(int argc, char** argv) {
   std::vector<Run> last(3);
   for (int run = 0; run < f.runs; ++run) {
     for (int i = 0; i < 3; ++i) {
-      absl::StatusOr<Run> r = RunStreams(path, f, configs[i], run);
+      absl::StatusOr<Run> r = RunStreams(*path, f, configs[i], run);
       if (!r.ok()) {
         std::fprintf(stderr, "%s: %s\n", configs[i].name,
                      r.status().ToString().c_str());

@@ -14,8 +14,6 @@
 //
 //   bazel run -c opt //bench:encoder_bench -- --threads=2 --batches=1,16,256
 //       [--llama-embedding=/path/to/llama-embedding] [--model=FILE.gguf]
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -29,15 +27,17 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "bench/bench_model_file.h"
+#include "bench/median.h"
 #include "bench/system_info.h"
 #include "nlohmann/json.hpp"
-#include "quant/recipe.h"
 #include "runtime/engine/encoder_engine.h"
 #include "runtime/model/random_model.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using ::edgellm::bench::Median;
 using edgellm::engine::EncoderEngine;
 
 struct Flags {
@@ -116,11 +116,6 @@ std::vector<std::string> MakeTexts(const EncoderEngine& e, int count,
   return texts;
 }
 
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
 // llama-embedding's decode time in seconds for the texts in `prompts`
 // (its "prompt eval time"), or a negative value when the run failed.
 double RunLlamaEmbedding(const Flags& f, const std::string& model,
@@ -147,18 +142,15 @@ double RunLlamaEmbedding(const Flags& f, const std::string& model,
 }
 
 std::vector<std::string> DefaultModels() {
-  const char* tmp = std::getenv("TMPDIR");
-  const std::string dir = tmp != nullptr ? tmp : "/tmp";
   std::vector<std::string> paths;
   for (const char* type : {"f32", "q8_0"}) {
-    auto spec = edgellm::model::NamedRandomModelSpec("bge-small");
-    auto file_type = edgellm::quant::ParseFileType(type);
-    if (!spec.ok() || !file_type.ok()) return {};
-    spec->file_type = *file_type;
-    const std::string path = absl::StrCat(dir, "/encoder_bench_bge-small-",
-                                          type, "-", getpid(), ".gguf");
-    if (!edgellm::model::WriteRandomModel(*spec, path, false).ok()) return {};
-    paths.push_back(path);
+    absl::StatusOr<std::string> path =
+        edgellm::bench::WriteShapeModel({.bench = "encoder_bench",
+                                         .shape = "bge-small",
+                                         .type = type,
+                                         .per_process = true});
+    if (!path.ok()) return {};
+    paths.push_back(*path);
   }
   return paths;
 }

@@ -20,8 +20,6 @@
 //   bazel run -c opt //bench:encoder_serving_bench -- --threads=2 \
 //       --requests=1,16,256 [--model=ENCODER.gguf ...] [--decoder=FILE.gguf]
 //       [--parts=serving,flood]
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -40,14 +38,15 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "bench/bench_model_file.h"
+#include "bench/median.h"
 #include "bench/system_info.h"
 #include "nlohmann/json.hpp"
-#include "quant/recipe.h"
 #include "runtime/engine/edgellm.h"
-#include "runtime/model/random_model.h"
 
 namespace {
 
+using ::edgellm::bench::Median;
 using nlohmann::json;
 
 struct Flags {
@@ -149,36 +148,14 @@ std::vector<std::string> MakeTexts(int count, int words, std::mt19937& rng) {
   return texts;
 }
 
-double Median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
-std::string TempPath(const std::string& name) {
-  const char* tmp = std::getenv("TMPDIR");
-  return absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/encoder_serving_bench_",
-                      name, "-", getpid(), ".gguf");
-}
-
-// Writes make-model's `shape` at `type` ("" = the shape's own); the path.
+// Writes make-model's `shape` at `type` ("" = the shape's own) for this
+// run (removed at the end); the path.
 absl::StatusOr<std::string> WriteShape(const std::string& shape,
                                        const std::string& type) {
-  absl::StatusOr<edgellm::model::RandomModelSpec> spec =
-      edgellm::model::NamedRandomModelSpec(shape);
-  if (!spec.ok()) return spec.status();
-  if (!type.empty()) {
-    absl::StatusOr<edgellm::quant::FileType> file_type =
-        edgellm::quant::ParseFileType(type);
-    if (!file_type.ok()) return file_type.status();
-    spec->file_type = *file_type;
-  }
-  const std::string path = TempPath(absl::StrCat(shape, "-", type));
-  if (absl::Status s = edgellm::model::WriteRandomModel(*spec, path, false);
-      !s.ok()) {
-    return s;
-  }
-  return path;
+  return edgellm::bench::WriteShapeModel({.bench = "encoder_serving_bench",
+                                          .shape = shape,
+                                          .type = type,
+                                          .per_process = true});
 }
 
 // Embeds `texts` as one request per text; `concurrent`: all submitted

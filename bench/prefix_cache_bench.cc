@@ -16,18 +16,20 @@
 // the speed is that shape's; --model uses a real file instead.
 #include <algorithm>
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/time/clock.h"
+#include "bench/bench_model_file.h"
+#include "bench/median.h"
 #include "nlohmann/json.hpp"
 #include "runtime/engine/edgellm.h"
-#include "runtime/model/random_model.h"
 
 namespace {
 
+using ::edgellm::bench::Median;
+using ::edgellm::bench::Tokens;
 using nlohmann::json;
 
 struct Flags {
@@ -66,18 +68,6 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
   return argc % 2 == 1;
 }
 
-// Token ids that are ordinary vocabulary entries of any shape (past the
-// byte-fallback ids), different for every `seed`.
-std::vector<int32_t> Tokens(int n, int seed, int vocab) {
-  std::vector<int32_t> ids(n);
-  for (int i = 0; i < n; ++i) {
-    ids[i] = 300 + static_cast<int32_t>(
-                       (uint64_t(i) * 7919 + uint64_t(seed) * 104729) %
-                       uint64_t(vocab - 300));
-  }
-  return ids;
-}
-
 edgellm::GenerateRequest Request(std::vector<int32_t> ids, int max_tokens,
                                  bool cache) {
   edgellm::GenerateRequest r;
@@ -87,11 +77,6 @@ edgellm::GenerateRequest Request(std::vector<int32_t> ids, int max_tokens,
   r.options.sampling.temperature = 0.0f;
   r.options.prefix_cache = cache;
   return r;
-}
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
 }
 
 }  // namespace
@@ -105,25 +90,14 @@ int main(int argc, char** argv) {
                  "[--turns N] [--turn-tokens N] [--kv-block-size N]\n");
     return 2;
   }
-  std::string path = f.model;
-  if (path.empty()) {
-    absl::StatusOr<edgellm::model::RandomModelSpec> spec =
-        edgellm::model::NamedRandomModelSpec(f.shape);
-    if (!spec.ok()) {
-      std::fprintf(stderr, "%s\n", spec.status().ToString().c_str());
-      return 1;
-    }
-    const char* tmp = std::getenv("TMPDIR");
-    path = std::string(tmp ? tmp : "/tmp") + "/prefix_cache_bench_" + f.shape +
-           ".gguf";
-    if (absl::Status s = edgellm::model::WriteRandomModel(*spec, path, false);
-        !s.ok()) {
-      std::fprintf(stderr, "%s\n", s.ToString().c_str());
-      return 1;
-    }
+  const absl::StatusOr<std::string> path =
+      edgellm::bench::ModelFileFor(f.model, "prefix_cache_bench", f.shape);
+  if (!path.ok()) {
+    std::fprintf(stderr, "%s\n", path.status().ToString().c_str());
+    return 1;
   }
   edgellm::EngineOptions options;
-  options.model_path = path;
+  options.model_path = *path;
   options.threads = f.threads;
   options.parallel = 1;
   options.context = std::max(2048, f.prefix + f.suffix + 64);
