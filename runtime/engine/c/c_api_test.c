@@ -1,5 +1,6 @@
 /* The C API from C: load, generate with a callback, stop from the callback
- * and from another thread, embed, errors. Run with the tiny model's path. */
+ * and from another thread, embed, the KV cache's settings, errors. Run with
+ * the tiny model's path. */
 #define _POSIX_C_SOURCE 199309L /* nanosleep under -std=c11 */
 #include <math.h>
 #include <pthread.h>
@@ -12,13 +13,13 @@
 
 static int failures = 0;
 
-#define CHECK(cond)                                              \
-  do {                                                           \
-    if (!(cond)) {                                               \
-      fprintf(stderr, "%s:%d: CHECK failed: %s (last error: %s)\n", \
-              __FILE__, __LINE__, #cond, edgellm_last_error());  \
-      ++failures;                                                \
-    }                                                            \
+#define CHECK(cond)                                                           \
+  do {                                                                        \
+    if (!(cond)) {                                                            \
+      fprintf(stderr, "%s:%d: CHECK failed: %s (last error: %s)\n", __FILE__, \
+              __LINE__, #cond, edgellm_last_error());                         \
+      ++failures;                                                             \
+    }                                                                         \
   } while (0)
 
 typedef struct {
@@ -57,6 +58,146 @@ static void* CancelOnFirstToken(void* arg) {
   }
   edgellm_request_cancel(c->request);
   return NULL;
+}
+
+static void SleepMs(long ms) {
+  struct timespec t = {0, ms * 1000000L};
+  nanosleep(&t, NULL);
+}
+
+/* The blocks once no generation holds any (the engine counts them after
+ * each step, so a moment after the last one ended; the cached ones are
+ * counted with the free ones). */
+static edgellm_kv_blocks IdleBlocks(edgellm_engine* engine) {
+  edgellm_kv_blocks b = {0};
+  for (int i = 0; i < 200; ++i) {
+    CHECK(edgellm_get_kv_blocks(engine, &b) == EDGELLM_OK);
+    if (b.free == b.total) break;
+    SleepMs(5);
+  }
+  return b;
+}
+
+typedef struct {
+  int32_t ids[64];
+  int count;
+} Ids;
+
+static int CollectIds(void* user_data, int32_t token, const char* text,
+                      size_t len) {
+  Ids* ids = (Ids*)user_data;
+  (void)text;
+  (void)len;
+  if (ids->count < 64) ids->ids[ids->count++] = token;
+  return 0;
+}
+
+/* Greedy ids of `prompt` on an engine loaded with `kv`; fills `blocks`
+ * with the pool once the generation is over. */
+static Ids GreedyWith(const char* model, const edgellm_kv_options* kv,
+                      const char* prompt, edgellm_kv_blocks* blocks) {
+  Ids ids = {{0}, 0};
+  edgellm_options options;
+  edgellm_options_init(&options);
+  options.threads = 1;
+  options.context = 128;
+  edgellm_engine* engine = NULL;
+  CHECK(edgellm_load_kv(model, &options, kv, &engine) == EDGELLM_OK);
+  if (engine == NULL) return ids;
+  edgellm_generate_options gen;
+  edgellm_generate_options_init(&gen);
+  gen.temperature = 0;
+  gen.max_tokens = 24;
+  gen.ignore_eos = 1;
+  edgellm_generate_result result;
+  CHECK(edgellm_generate(engine, prompt, &gen, CollectIds, &ids, NULL,
+                         &result) == EDGELLM_OK);
+  CHECK(ids.count == 24);
+  *blocks = IdleBlocks(engine);
+  edgellm_free(engine);
+  return ids;
+}
+
+/* The KV cache's settings: slab or paged (block size, pool, prefix cache)
+ * give the same greedy ids; the pool is what was asked for; context shift
+ * lets a prompt longer than the context run. */
+static void KvOptions(const char* model) {
+  edgellm_kv_options kv;
+  edgellm_kv_options_init(&kv);
+  CHECK(kv.block_size == 16 && kv.blocks == 0 && kv.prefix_cache != 0 &&
+        kv.context_shift == -1);
+  const char* prompt = "once upon a time there was a little cat";
+  edgellm_kv_blocks blocks;
+
+  kv.block_size = 0;
+  const Ids slab = GreedyWith(model, &kv, prompt, &blocks);
+  CHECK(blocks.total == 0 && blocks.cached == 0);
+
+  kv.block_size = 8;
+  kv.blocks = 40;
+  const Ids paged = GreedyWith(model, &kv, prompt, &blocks);
+  CHECK(paged.count == slab.count &&
+        memcmp(paged.ids, slab.ids, sizeof(int32_t) * slab.count) == 0);
+  CHECK(blocks.total == 40);
+  CHECK(blocks.free == 40);
+  CHECK(blocks.cached > 0); /* the prompt's and reply's full blocks */
+
+  kv.prefix_cache = 0;
+  const Ids uncached = GreedyWith(model, &kv, prompt, &blocks);
+  CHECK(memcmp(uncached.ids, slab.ids, sizeof(int32_t) * slab.count) == 0);
+  CHECK(blocks.total == 40 && blocks.cached == 0);
+
+  /* A prompt longer than a context of 32: refused, or shifted. */
+  char long_prompt[2048] = "";
+  for (int i = 0; i < 40; ++i) strcat(long_prompt, "the cat sat on a mat ");
+  edgellm_options options;
+  edgellm_options_init(&options);
+  options.threads = 1;
+  options.context = 32;
+  edgellm_kv_options_init(&kv);
+  edgellm_engine* engine = NULL;
+  CHECK(edgellm_load_kv(model, &options, &kv, &engine) == EDGELLM_OK);
+  edgellm_generate_options gen;
+  edgellm_generate_options_init(&gen);
+  gen.temperature = 0;
+  gen.max_tokens = 8;
+  gen.ignore_eos = 1;
+  if (engine != NULL) {
+    CHECK(edgellm_generate(engine, long_prompt, &gen, NULL, NULL, NULL, NULL) ==
+          EDGELLM_INVALID_ARGUMENT);
+    CHECK(strstr(edgellm_last_error(), "context") != NULL);
+    edgellm_free(engine);
+  }
+  kv.context_shift = 4;
+  engine = NULL;
+  CHECK(edgellm_load_kv(model, &options, &kv, &engine) == EDGELLM_OK);
+  if (engine != NULL) {
+    edgellm_generate_result result;
+    CHECK(edgellm_generate(engine, long_prompt, &gen, NULL, NULL, NULL,
+                           &result) == EDGELLM_OK);
+    CHECK(result.generated_tokens == 8);
+    CHECK(result.finish_reason == EDGELLM_FINISH_LENGTH);
+    edgellm_free(engine);
+  }
+
+  /* Bad settings name the field; NULL kv is the defaults. */
+  kv.context_shift = -2;
+  engine = (edgellm_engine*)1;
+  CHECK(edgellm_load_kv(model, &options, &kv, &engine) ==
+        EDGELLM_INVALID_ARGUMENT);
+  CHECK(engine == NULL);
+  CHECK(strstr(edgellm_last_error(), "context_shift") != NULL);
+  edgellm_kv_options_init(&kv);
+  kv.block_size = -1;
+  CHECK(edgellm_load_kv(model, &options, &kv, &engine) ==
+        EDGELLM_INVALID_ARGUMENT);
+  CHECK(strstr(edgellm_last_error(), "kv_block_size") != NULL);
+  CHECK(edgellm_load_kv(model, &options, NULL, &engine) == EDGELLM_OK);
+  CHECK(edgellm_get_kv_blocks(engine, &blocks) == EDGELLM_OK);
+  CHECK(blocks.total > 0); /* paged by default */
+  CHECK(edgellm_get_kv_blocks(engine, NULL) == EDGELLM_INVALID_ARGUMENT);
+  CHECK(edgellm_get_kv_blocks(NULL, &blocks) == EDGELLM_INVALID_ARGUMENT);
+  edgellm_free(engine);
 }
 
 int main(int argc, char** argv) {
@@ -155,11 +296,12 @@ int main(int argc, char** argv) {
   CHECK(fabs(sqrt(norm) - 1.0) < 1e-4);
   CHECK(edgellm_embed(engine, "a red ball", 1, vector, 1) ==
         EDGELLM_INVALID_ARGUMENT);
-  CHECK(edgellm_embed(engine, "", 1, vector, 4096) ==
-        EDGELLM_INVALID_ARGUMENT);
+  CHECK(edgellm_embed(engine, "", 1, vector, 4096) == EDGELLM_INVALID_ARGUMENT);
 
   edgellm_free(engine);
   edgellm_free(NULL);
+
+  KvOptions(argv[1]);
   if (failures == 0) printf("c_api_test: all checks passed\n");
   return failures == 0 ? 0 : 1;
 }

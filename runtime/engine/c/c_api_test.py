@@ -1,5 +1,6 @@
 """The C API (libedgellm.so) from Python through ctypes: load, generate with
-a callback, cancel from another thread, embed, errors.
+a callback, cancel from another thread, embed, the KV cache's settings,
+errors.
 
 Usage: c_api_test.py LIBEDGELLM.so MODEL.gguf
 """
@@ -16,6 +17,15 @@ class Options(ctypes.Structure):
     _fields_ = [(name, ctypes.c_int32) for name in (
         "threads", "context", "parallel", "queue", "max_batch", "kv_f16",
         "embeddings")]
+
+
+class KvOptions(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_int32) for name in (
+        "block_size", "blocks", "prefix_cache", "context_shift")]
+
+
+class KvBlocks(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_int32) for name in ("total", "free", "cached")]
 
 
 class GenerateOptions(ctypes.Structure):
@@ -53,6 +63,11 @@ lib.edgellm_version.restype = ctypes.c_char_p
 lib.edgellm_last_error.restype = ctypes.c_char_p
 lib.edgellm_load.argtypes = [ctypes.c_char_p, ctypes.POINTER(Options),
                              ctypes.POINTER(ctypes.c_void_p)]
+lib.edgellm_load_kv.argtypes = [ctypes.c_char_p, ctypes.POINTER(Options),
+                                ctypes.POINTER(KvOptions),
+                                ctypes.POINTER(ctypes.c_void_p)]
+lib.edgellm_get_kv_blocks.argtypes = [ctypes.c_void_p,
+                                      ctypes.POINTER(KvBlocks)]
 lib.edgellm_free.argtypes = [ctypes.c_void_p]
 lib.edgellm_generate.argtypes = [
     ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(GenerateOptions),
@@ -180,6 +195,99 @@ class CApiTest(unittest.TestCase):
         self.assertEqual(
             lib.edgellm_embed(self.engine, b"a red ball", 1, out, dims - 1),
             INVALID_ARGUMENT)
+
+
+class KvOptionsTest(unittest.TestCase):
+    """The KV cache's settings (edgellm_kv_options, edgellm_load_kv)."""
+
+    def load(self, context=128, **settings):
+        options = Options()
+        lib.edgellm_options_init(ctypes.byref(options))
+        options.threads = 1
+        options.context = context
+        kv = KvOptions()
+        lib.edgellm_kv_options_init(ctypes.byref(kv))
+        for name, value in settings.items():
+            setattr(kv, name, value)
+        engine = ctypes.c_void_p()
+        status = lib.edgellm_load_kv(MODEL.encode(), ctypes.byref(options),
+                                     ctypes.byref(kv), ctypes.byref(engine))
+        if status == OK:
+            self.addCleanup(lib.edgellm_free, engine)
+        return status, engine
+
+    def greedy(self, engine, prompt, max_tokens):
+        ids = []
+
+        def on_token(_, token, text, length):
+            ids.append(token)
+            return 0
+
+        result = Result()
+        status = lib.edgellm_generate(engine, prompt.encode(),
+                                      ctypes.byref(generate_options(max_tokens)),
+                                      CALLBACK(on_token), None, None,
+                                      ctypes.byref(result))
+        return status, ids, result
+
+    def idle_blocks(self, engine):
+        # Counted after each step: a moment after the generation ended.
+        blocks = KvBlocks()
+        for _ in range(200):
+            self.assertEqual(
+                lib.edgellm_get_kv_blocks(engine, ctypes.byref(blocks)), OK)
+            if blocks.free == blocks.total:
+                break
+            threading.Event().wait(0.005)
+        return blocks
+
+    def test_defaults(self):
+        kv = KvOptions()
+        lib.edgellm_kv_options_init(ctypes.byref(kv))
+        self.assertEqual((kv.block_size, kv.blocks, kv.prefix_cache,
+                          kv.context_shift), (16, 0, 1, -1))
+
+    def test_slab_and_paged_give_the_same_ids(self):
+        prompt = "once upon a time there was a little cat"
+        runs = {}
+        for name, settings in {
+                "slab": dict(block_size=0),
+                "paged": dict(block_size=8, blocks=40),
+                "uncached": dict(block_size=8, blocks=40, prefix_cache=0),
+        }.items():
+            status, engine = self.load(**settings)
+            self.assertEqual(status, OK, lib.edgellm_last_error())
+            status, ids, _ = self.greedy(engine, prompt, 24)
+            self.assertEqual(status, OK)
+            self.assertEqual(len(ids), 24)
+            runs[name] = (ids, self.idle_blocks(engine))
+        self.assertEqual(runs["paged"][0], runs["slab"][0])
+        self.assertEqual(runs["uncached"][0], runs["slab"][0])
+        slab, paged, uncached = (runs[n][1] for n in ("slab", "paged",
+                                                      "uncached"))
+        self.assertEqual((slab.total, slab.cached), (0, 0))
+        self.assertEqual((paged.total, paged.free), (40, 40))
+        self.assertGreater(paged.cached, 0)
+        self.assertEqual((uncached.total, uncached.cached), (40, 0))
+
+    def test_context_shift(self):
+        prompt = "the cat sat on a mat " * 40
+        status, engine = self.load(context=32)
+        self.assertEqual(status, OK)
+        status, _, _ = self.greedy(engine, prompt, 8)
+        self.assertEqual(status, INVALID_ARGUMENT)
+        self.assertIn(b"context", lib.edgellm_last_error())
+        status, engine = self.load(context=32, context_shift=4)
+        self.assertEqual(status, OK)
+        status, ids, result = self.greedy(engine, prompt, 8)
+        self.assertEqual(status, OK)
+        self.assertEqual((len(ids), result.finish_reason), (8, FINISH_LENGTH))
+
+    def test_bad_settings_name_the_field(self):
+        self.assertEqual(self.load(context_shift=-2)[0], INVALID_ARGUMENT)
+        self.assertIn(b"context_shift", lib.edgellm_last_error())
+        self.assertEqual(self.load(blocks=-1)[0], INVALID_ARGUMENT)
+        self.assertIn(b"kv_blocks", lib.edgellm_last_error())
 
 
 if __name__ == "__main__":

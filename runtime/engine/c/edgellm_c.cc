@@ -131,9 +131,26 @@ void edgellm_options_init(edgellm_options* options) {
   options->embeddings = 1;
 }
 
+void edgellm_kv_options_init(edgellm_kv_options* kv) {
+  if (kv == nullptr) return;
+  const edgellm::EngineOptions d;
+  *kv = {};
+  kv->block_size = d.kv_block_size;
+  kv->blocks = d.kv_blocks;
+  kv->prefix_cache = d.prefix_cache ? 1 : 0;
+  kv->context_shift = d.context_shift;
+}
+
 edgellm_status edgellm_load(const char* model_path,
                             const edgellm_options* options,
                             edgellm_engine** engine) {
+  return edgellm_load_kv(model_path, options, nullptr, engine);
+}
+
+edgellm_status edgellm_load_kv(const char* model_path,
+                               const edgellm_options* options,
+                               const edgellm_kv_options* kv,
+                               edgellm_engine** engine) {
   return Guarded("edgellm_load", [&]() -> absl::Status {
     if (engine == nullptr) {
       return absl::InvalidArgumentError("engine: NULL");
@@ -155,6 +172,13 @@ edgellm_status edgellm_load(const char* model_path,
     o.kv_type =
         c.kv_f16 != 0 ? edgellm::KvCacheType::kF16 : edgellm::KvCacheType::kF32;
     o.embedding_slot = c.embeddings != 0;
+    edgellm_kv_options k;
+    edgellm_kv_options_init(&k);
+    if (kv != nullptr) k = *kv;
+    o.kv_block_size = k.block_size;
+    o.kv_blocks = k.blocks;
+    o.prefix_cache = k.prefix_cache != 0;
+    o.context_shift = k.context_shift;
     absl::StatusOr<std::unique_ptr<edgellm::Engine>> loaded =
         edgellm::Engine::Load(o);
     if (!loaded.ok()) return loaded.status();
@@ -221,6 +245,19 @@ edgellm_status edgellm_generate(edgellm_engine* engine, const char* prompt,
         engine->engine->Submit(std::move(r));
     if (!stream.ok()) return stream.status();
     return Drain(**stream, callback, user_data, request, result);
+  });
+}
+
+edgellm_status edgellm_get_kv_blocks(const edgellm_engine* engine,
+                                     edgellm_kv_blocks* out) {
+  return Guarded("edgellm_get_kv_blocks", [&]() -> absl::Status {
+    if (engine == nullptr) return absl::InvalidArgumentError("engine: NULL");
+    if (out == nullptr) return absl::InvalidArgumentError("out: NULL");
+    const edgellm::Engine::Counters c = engine->engine->counters();
+    out->total = c.kv_blocks_total;
+    out->free = c.kv_blocks_free;
+    out->cached = c.kv_blocks_cached;
+    return absl::OkStatus();
   });
 }
 

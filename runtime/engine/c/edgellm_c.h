@@ -22,6 +22,12 @@
  * `queue`, then EDGELLM_RESOURCE_EXHAUSTED). Callbacks run on the thread
  * that called edgellm_generate. edgellm_request_cancel may be called from
  * any thread.
+ *
+ * ABI: what this header declares keeps its layout and meaning: no struct
+ * gains, loses or reorders a field and no function changes its parameters.
+ * New settings come as new structs with new functions (edgellm_kv_options
+ * and edgellm_load_kv, say), so a host built against an older header never
+ * hands the library a struct shorter than the library reads.
  */
 #ifndef EDGELLM_RUNTIME_ENGINE_C_EDGELLM_C_H_
 #define EDGELLM_RUNTIME_ENGINE_C_EDGELLM_C_H_
@@ -88,6 +94,45 @@ void edgellm_options_init(edgellm_options* options);
 edgellm_status edgellm_load(const char* model_path,
                             const edgellm_options* options,
                             edgellm_engine** engine);
+
+/* The KV cache, as `edgellm serve` sets it (--kv-block-size, --kv-blocks,
+ * --no-prefix-cache, --context-shift). */
+typedef struct {
+  /* Positions per block of the paged cache (capped at the context); 0 =
+   * one slab of `context` positions per generation. */
+  int32_t block_size;
+  /* The pool of the full-context layers, in blocks; 0 = as many as the
+   * slabs would hold. */
+  int32_t blocks;
+  /* Non-zero: reuse the KV blocks of equal prompt prefixes across
+   * generations (paged only). */
+  int32_t prefix_cache;
+  /* A prompt or generation that outgrows the context: -1 = a prompt that
+   * does not fit is EDGELLM_INVALID_ARGUMENT and a generation that fills
+   * the context ends (EDGELLM_FINISH_CONTEXT_FULL); N >= 0 = keep the first
+   * N tokens, drop the oldest half of the rest and go on. */
+  int32_t context_shift;
+} edgellm_kv_options;
+
+/* Fills `kv` with the defaults (block_size 16, blocks 0, prefix_cache on,
+ * context_shift -1). */
+void edgellm_kv_options_init(edgellm_kv_options* kv);
+
+/* edgellm_load with the KV cache's settings; `kv` may be NULL (defaults). */
+edgellm_status edgellm_load_kv(const char* model_path,
+                               const edgellm_options* options,
+                               const edgellm_kv_options* kv,
+                               edgellm_engine** engine);
+
+/* The paged KV cache's blocks now (all 0 for the slab). */
+typedef struct {
+  int32_t total;  /* the pool of the full-context layers */
+  int32_t free;   /* held by no generation (cached ones included) */
+  int32_t cached; /* holding a prefix a later prompt may reuse */
+} edgellm_kv_blocks;
+
+edgellm_status edgellm_get_kv_blocks(const edgellm_engine* engine,
+                                     edgellm_kv_blocks* out);
 
 /* Ends what still runs and frees everything. NULL is ignored. The caller
  * makes sure no other call on the engine is running or starts. */
