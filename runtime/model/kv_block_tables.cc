@@ -230,8 +230,13 @@ absl::StatusOr<int32_t> KvBlockTables::StartSequence(
 
 void KvBlockTables::EndSequence(int32_t slot) {
   Slot& s = slots_[slot];
+  // Last entry first: the pool evicts the least recently freed first, so a
+  // cached chain then loses its end before its start, and what remains is
+  // still a prefix a later prompt can reuse (its first block gone, none of
+  // it could be).
   for (Group& g : groups_) {
-    for (int32_t i = 0; i < static_cast<int32_t>(g.tables[slot].size()); ++i) {
+    for (int32_t i = static_cast<int32_t>(g.tables[slot].size()) - 1; i >= 0;
+         --i) {
       Release(g, slot, i);
     }
   }

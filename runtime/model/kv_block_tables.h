@@ -17,8 +17,9 @@
 //                  touched table entry a private block (a fresh one, or a
 //                  copy of a shared / published one: copy on write).
 //   CommitWrite    after the pass: publishes the blocks it completed.
-//   EndSequence    gives the blocks back (published ones stay cached until
-//                  the pool needs them, least recently freed first).
+//   EndSequence    gives the blocks back, the last first (published ones
+//                  stay cached until the pool needs them, least recently
+//                  freed first: a chain loses its end before its start).
 // A slot that was never started (a direct Transformer user) allocates as it
 // writes and publishes nothing.
 //

@@ -138,6 +138,27 @@ TEST(KvBlockTablesTest, PressureEvictsTheLeastRecentlyFreedPrefix) {
   EXPECT_EQ(*again_b, 7);
 }
 
+TEST(KvBlockTablesTest, PressureTakesACachedChainFromItsEnd) {
+  KvBlockTables t(4, 4, 1, 16, true);
+  const std::vector<int32_t> a = Tokens(16, 1);
+  ASSERT_TRUE(t.StartSequence(0, a, 16, true).ok());
+  Write(t, 0, 0, a);
+  t.EndSequence(0);
+  EXPECT_EQ(t.pool().cached(), 4);
+  // Two blocks for another sequence: a's last two are evicted, its first
+  // two are still a prefix.
+  const std::vector<int32_t> c = Tokens(8, 500);
+  ASSERT_TRUE(t.StartSequence(0, c, 8, false).ok());
+  Write(t, 0, 0, c);
+  t.EndSequence(0);
+  EXPECT_EQ(t.pool().cached(), 2);
+  std::vector<int32_t> again(a.begin(), a.begin() + 12);
+  again.push_back(99);
+  absl::StatusOr<int32_t> cached = t.StartSequence(0, again, 13, true);
+  ASSERT_TRUE(cached.ok()) << cached.status();
+  EXPECT_EQ(*cached, 8);
+}
+
 TEST(KvBlockTablesTest, WaitsWhenExhaustedAndRefusesWhatNeverFits) {
   KvBlockTables t(4, 4, 2, 32, true);
   ASSERT_TRUE(t.StartSequence(0, Tokens(5, 1), 12, true).ok());  // 3 blocks
