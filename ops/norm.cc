@@ -7,6 +7,13 @@ namespace {
 
 // Rows per parallel task: a 4096-wide row is ~2 us of work.
 constexpr size_t kMinRowsPerTask = 4;
+// PoolForWork counts work in multiply-adds of the linear layers, and an
+// RMSNorm value takes far longer than one of those (~0.3 ns interleaved on
+// this VM). Counted as one, a qwen3-0.6b prompt's 128 x 1024 norms (~40 us)
+// ran on one thread while the other waited; counted as 8, calls from 32768
+// values (~10 us, several hand-offs' worth) split, and a decode step's
+// norms (one row, or QK-norm's 24 rows of 128) stay on the caller.
+constexpr size_t kRmsNormWorkPerValue = 8;
 
 // Rows whose sums of squares RmsNormRows takes side by side.
 constexpr size_t kInterleavedRows = 8;
@@ -89,7 +96,8 @@ void RmsNormRef(const float* x, const float* weight, size_t rows, size_t n,
 void RmsNorm(const float* x, const float* weight, size_t rows, size_t n,
              float eps, float* y, ThreadPool* pool) {
   if (n == 0) return;
-  if (rows <= 1 || PoolForWork(pool, rows * n) == nullptr) {
+  if (rows <= 1 ||
+      PoolForWork(pool, rows * n * kRmsNormWorkPerValue) == nullptr) {
     RmsNormRange(x, weight, 0, rows, n, eps, y);
     return;
   }
