@@ -4,14 +4,35 @@
 // reads their eight table entries.
 #include <immintrin.h>
 
+#include <cstdint>
+
 #include "ops/gelu_kernel.h"
 
 namespace edgellm::ops::gelu_internal {
 namespace {
 
+// The table (256 KB) does not stay in cache between a decode step's calls:
+// the weights streamed in between evict it, and every gather waited for its
+// misses before the next one was issued (gemma3-1b decode: 2.1% of the
+// samples in this loop, ~10 ns per value). So a first pass prefetches the
+// entries the call will read, and their misses overlap.
+void PrefetchEntries(const float* table, const float* x, size_t n) {
+  alignas(32) uint32_t idx[8];
+  for (size_t i = 0; i + 8 <= n; i += 8) {
+    const __m128i h =
+        _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(idx),
+                       _mm256_cvtepu16_epi32(h));
+    for (int j = 0; j < 8; ++j) {
+      _mm_prefetch(reinterpret_cast<const char*>(table + idx[j]), _MM_HINT_T0);
+    }
+  }
+}
+
 void GeluTableAvx2(const float* table, const float* x, size_t n, float* y) {
   const __m256 lo = _mm256_set1_ps(-kGeluTableLimit);
   const __m256 hi = _mm256_set1_ps(kGeluTableLimit);
+  PrefetchEntries(table, x, n);
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
     const __m256 v = _mm256_loadu_ps(x + i);
