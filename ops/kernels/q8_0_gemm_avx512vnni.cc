@@ -28,9 +28,9 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
-#include <new>
 
 #include "ops/kernels/q8_0_gemm.h"
+#include "ops/kernels/x86_raw_buffer_inl.h"
 
 namespace edgellm::ops::kernels {
 namespace {
@@ -64,37 +64,6 @@ struct PackedBlock {
 };
 static_assert(sizeof(PackedBlock) == kGroupRows * sizeof(quant::BlockQ8_0),
               "packing must keep the tensor's size");
-
-// A growable 64-byte-aligned array whose contents are not kept on growth.
-// Deliberately not std::vector: a template instantiated in this AVX-512
-// translation unit can emit weak copies of its out-of-line members (e.g.
-// _M_default_append at -O1/-O2) that the linker may then use for baseline
-// code on a CPU without AVX-512. Allocation failure throws std::bad_alloc,
-// as std::vector would.
-class RawBuffer {
- public:
-  RawBuffer() = default;
-  RawBuffer(const RawBuffer&) = delete;
-  RawBuffer& operator=(const RawBuffer&) = delete;
-  ~RawBuffer() { Free(); }
-  void* Reserve(size_t bytes) {
-    if (bytes > bytes_) {
-      Free();
-      p_ = ::operator new (bytes, std::align_val_t{64});
-      bytes_ = bytes;
-    }
-    return p_;
-  }
-
- private:
-  void Free() {
-    if (p_ != nullptr) ::operator delete (p_, std::align_val_t{64});
-    p_ = nullptr;
-    bytes_ = 0;
-  }
-  void* p_ = nullptr;
-  size_t bytes_ = 0;
-};
 
 // The activation side of one call, per (batch row, block): what every row
 // group needs, formed once per call and thread.

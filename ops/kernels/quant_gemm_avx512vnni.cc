@@ -22,7 +22,6 @@
 
 #include <cstdint>
 #include <cstring>
-#include <new>
 
 #include "ops/kernels/quant_gemm.h"
 #include "ops/kernels/quant_gemm_x86_inl.h"

@@ -1,7 +1,7 @@
 // x86 pieces shared by the AVX2 and AVX-512 VNNI kernels of quant_gemm.h:
-// a per-thread aligned buffer, the activation row of a batch row, and the
-// Q8_0 activations' per-block sums and scales that the Q4_0 and Q5_0 kernels
-// fold in.
+// the activation row of a batch row, and the Q8_0 activations' per-block
+// sums and scales that the Q4_0 and Q5_0 kernels fold in (in a per-thread
+// RawBuffer, x86_raw_buffer_inl.h).
 // Include only from a .cc compiled with -mavx2 -mfma -mf16c (or more); the
 // contents have internal linkage so each ISA gets its own copy (as
 // q8_0_gemm_x86_inl.h).
@@ -12,41 +12,13 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <new>
 
 #include "ops/kernels/quant_gemm.h"
+#include "ops/kernels/x86_raw_buffer_inl.h"
 #include "quant/q8_0.h"
 
 namespace edgellm::ops::kernels {
 namespace {
-
-// A 64-byte-aligned per-thread buffer (not std::vector: its out-of-line
-// members instantiated in an AVX2 or AVX-512 unit could be linked into baseline
-// code; see q8_0_gemm_avx512vnni.cc).
-class RawBuffer {
- public:
-  RawBuffer() = default;
-  RawBuffer(const RawBuffer&) = delete;
-  RawBuffer& operator=(const RawBuffer&) = delete;
-  ~RawBuffer() { Free(); }
-  void* Reserve(size_t bytes) {
-    if (bytes > bytes_) {
-      Free();
-      p_ = ::operator new (bytes, std::align_val_t{64});
-      bytes_ = bytes;
-    }
-    return p_;
-  }
-
- private:
-  void Free() {
-    if (p_ != nullptr) ::operator delete (p_, std::align_val_t{64});
-    p_ = nullptr;
-    bytes_ = 0;
-  }
-  void* p_ = nullptr;
-  size_t bytes_ = 0;
-};
 
 const uint8_t* ActivationRow(const QuantGemmArgs& a, size_t b) {
   return static_cast<const uint8_t*>(a.x) + b * a.x_row_bytes;
