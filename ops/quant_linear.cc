@@ -32,10 +32,12 @@ void RunGroup(const float* x, size_t batch, size_t in,
   for (const QuantLinearCall& c : calls) total_rows += c.w->rows();
   pool = PoolForWork(pool, batch * in * total_rows);
   const size_t x_row_bytes = format.RowBytes(in);
+  const kernels::ActivationQuantizeFn quantize_row =
+      kernels::BestActivationQuantizer(format);
   auto quantize = [&](size_t b0, size_t b1) {
     for (size_t b = b0; b < b1; ++b) {
-      format.quantize(x + b * in, scratch + b * x_row_bytes,
-                      static_cast<int64_t>(in));
+      quantize_row(x + b * in, scratch + b * x_row_bytes,
+                   static_cast<int64_t>(in));
     }
   };
   if (batch < internal::kParallelQuantizeMinBatch) {

@@ -5,8 +5,10 @@
 // checks the reference's integer decoding independently of it).
 #include "ops/quant_linear.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <random>
 #include <string>
@@ -395,6 +397,62 @@ TEST(QuantLinearTest, PackedQ4_0AndQ5_0InOneCallEqualSeparateCalls) {
     ++checked;
   }
   EXPECT_GE(checked, 1);
+}
+
+// The quantizer QuantLinear runs for each partner format writes the same
+// bytes as the format's reference quantizer, on ordinary rows and on the
+// edge cases of the largest-magnitude search: ties of +m and -m (the first
+// wins), all-zero blocks, NaN (skipped by the search), infinities, values
+// that round to exactly +-127.5 before clamping, and tiny and huge scales.
+TEST(QuantLinearTest, ActivationQuantizersAreByteIdenticalToReference) {
+  std::mt19937 rng(5);
+  std::normal_distribution<float> n(0.0f, 1.0f);
+  const size_t in = 1024;
+  int rows_checked = 0;
+  for (TensorType weight :
+       {TensorType::kQ4_0, TensorType::kQ4_1, TensorType::kQ4_K}) {
+    const kernels::ActivationFormat& f = *kernels::ActivationFormatFor(weight);
+    const kernels::ActivationQuantizeFn best =
+        kernels::BestActivationQuantizer(f);
+    ASSERT_NE(best, nullptr);
+    for (int r = 0; r < 64; ++r) {
+      std::vector<float> x(in);
+      const float scale = std::exp2(static_cast<float>(r % 16) * 4 - 40);
+      for (float& v : x) v = n(rng) * scale;
+      switch (r % 8) {
+        case 1:  // ties of +m and -m, in both orders
+          x[3] = -8 * scale, x[100] = 8 * scale;
+          x[300] = 8 * scale, x[301] = -8 * scale;
+          break;
+        case 2:  // an all-zero block and a block of one value
+          std::fill(x.begin(), x.begin() + 256, 0.0f);
+          std::fill(x.begin() + 256, x.begin() + 512, -0.5f);
+          break;
+        case 3:
+          x[7] = std::numeric_limits<float>::quiet_NaN();
+          x[400] = std::numeric_limits<float>::infinity();
+          break;
+        case 4:  // integers: iscale * x lands on exact halves
+          for (size_t i = 0; i < in; ++i)
+            x[i] = static_cast<float>(i % 255) - 127;
+          break;
+        case 5:
+          x[9] = -std::numeric_limits<float>::infinity();
+          x[700] = std::numeric_limits<float>::quiet_NaN();
+          break;
+        default:
+          break;
+      }
+      std::vector<uint8_t> want(f.RowBytes(in), 0xaa),
+          got(f.RowBytes(in), 0x55);
+      f.quantize(x.data(), want.data(), static_cast<int64_t>(in));
+      best(x.data(), got.data(), static_cast<int64_t>(in));
+      ASSERT_EQ(want, got) << "format " << static_cast<int>(f.type) << " row "
+                           << r;
+      ++rows_checked;
+    }
+  }
+  EXPECT_EQ(rows_checked, 3 * 64);
 }
 
 TEST(QuantLinearTest, BadArgumentsAreErrors) {

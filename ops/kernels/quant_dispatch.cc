@@ -5,7 +5,9 @@
 #include <vector>
 
 #include "ops/kernels/cpu_features.h"
+#include "ops/kernels/q8_0_gemm.h"
 #include "ops/kernels/quant_pack16.h"
+#include "quant/q8_0.h"
 
 namespace edgellm::ops::kernels {
 namespace {
@@ -115,6 +117,20 @@ const TypeKernels* Find(TensorType type) {
   return nullptr;
 }
 
+bool ForcedReference() {
+  const char* want = std::getenv("EDGELLM_QUANT_KERNEL");
+  return want != nullptr && std::strcmp(want, "ref") == 0;
+}
+
+#if defined(__x86_64__)
+// The Q8_0 kernels' AVX2 quantizer (output identical to
+// QuantizeRowQ8_0Activations) as an ActivationQuantizeFn.
+void QuantizeQ8_0Avx2(const float* x, void* y, int64_t k) {
+  QuantizeRowQ8_0ActivationsAvx2(x, static_cast<quant::BlockQ8_0*>(y),
+                                 static_cast<size_t>(k));
+}
+#endif
+
 }  // namespace
 
 absl::Span<const QuantGemmKernel> QuantGemmKernels(TensorType type) {
@@ -131,6 +147,18 @@ const QuantGemmKernel* BestQuantGemmKernel(TensorType type) {
 bool QuantTypeUsesReferenceKernel(TensorType type) {
   const QuantGemmKernel* k = BestQuantGemmKernel(type);
   return k != nullptr && std::strcmp(k->name, "ref") == 0;
+}
+
+ActivationQuantizeFn BestActivationQuantizer(const ActivationFormat& format) {
+  static const bool reference = ForcedReference();
+  if (reference) return format.quantize;
+#if defined(__x86_64__)
+  if (CpuHasAvx2()) {
+    if (format.type == TensorType::kQ8_0) return &QuantizeQ8_0Avx2;
+    if (format.type == TensorType::kQ8_K) return &QuantizeRowQ8_KAvx2;
+  }
+#endif
+  return format.quantize;
 }
 
 }  // namespace edgellm::ops::kernels

@@ -39,6 +39,12 @@ const QuantGemmKernel* BestQuantGemmKernel(gguf::TensorType type);
 // kernel for this type on this CPU); `edgellm version` and `bench` say so.
 bool QuantTypeUsesReferenceKernel(gguf::TensorType type);
 
+// The activation quantizer to run for a partner format on this CPU: a SIMD
+// one with byte-identical output where one is built and supported (x86
+// with AVX2: Q8_0 QuantizeRowQ8_0ActivationsAvx2, Q8_K QuantizeRowQ8_KAvx2),
+// else format.quantize. EDGELLM_QUANT_KERNEL=ref keeps format.quantize.
+ActivationQuantizeFn BestActivationQuantizer(const ActivationFormat& format);
+
 }  // namespace edgellm::ops::kernels
 
 #endif  // EDGELLM_OPS_KERNELS_QUANT_DISPATCH_H_

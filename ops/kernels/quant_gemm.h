@@ -112,6 +112,9 @@ void QuantGemmQ5_0Avx2(const QuantGemmArgs& a, size_t o_begin, size_t o_end);
 void QuantGemmQ4_KAvx2(const QuantGemmArgs& a, size_t o_begin, size_t o_end);
 void QuantGemmQ5_KAvx2(const QuantGemmArgs& a, size_t o_begin, size_t o_end);
 void QuantGemmQ6_KAvx2(const QuantGemmArgs& a, size_t o_begin, size_t o_end);
+// quant::QuantizeRowQ8_K with AVX2, byte-identical (an ActivationQuantizeFn;
+// see ActivationFormat).
+void QuantizeRowQ8_KAvx2(const float* x, void* y, int64_t k);
 #endif
 
 #if defined(__aarch64__)

@@ -544,7 +544,92 @@ void Gemm(const QuantGemmArgs& a, size_t o_begin, size_t o_end,
   }
 }
 
+// --- Q8_K activations ------------------------------------------------------
+
+// Block b's 256 values: the largest magnitude (NaN skipped: vmaxps returns
+// its second operand, the running maximum, when the first is NaN), then the
+// first value that has it, as the reference's strict `>` scan finds it.
+inline float LargestMagnitudeValue(const float* x, float* amax_out) {
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  __m256 m[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
+                 _mm256_setzero_ps()};
+  for (int j = 0; j < quant::kQK_K; j += 32) {
+    for (int u = 0; u < 4; ++u) {
+      m[u] = _mm256_max_ps(
+          _mm256_andnot_ps(sign, _mm256_loadu_ps(x + j + 8 * u)), m[u]);
+    }
+  }
+  __m256 mm =
+      _mm256_max_ps(_mm256_max_ps(m[0], m[1]), _mm256_max_ps(m[2], m[3]));
+  __m128 h =
+      _mm_max_ps(_mm256_castps256_ps128(mm), _mm256_extractf128_ps(mm, 1));
+  h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+  h = _mm_max_ss(h, _mm_shuffle_ps(h, h, 1));
+  const float amax = _mm_cvtss_f32(h);
+  *amax_out = amax;
+  if (amax == 0.0f) return 0.0f;
+  const __m256 want = _mm256_set1_ps(amax);
+  for (int j = 0; j < quant::kQK_K; j += 8) {
+    const int eq = _mm256_movemask_ps(_mm256_cmp_ps(
+        _mm256_andnot_ps(sign, _mm256_loadu_ps(x + j)), want, _CMP_EQ_OQ));
+    if (eq != 0) return x[j + __builtin_ctz(static_cast<unsigned>(eq))];
+  }
+  return 0.0f;  // not reached: amax is one of the values
+}
+
 }  // namespace
+
+// quant::QuantizeRowQ8_K 8 values at a time, byte for byte: the same float
+// product iscale * x, ggml's nearest_int through the 1.5 * 2^23 addition on
+// the bits, min(127, .) and the int -> int8 conversion as a truncation to
+// the low byte (packs of the low bytes, not saturating packs).
+void QuantizeRowQ8_KAvx2(const float* x, void* y_out, int64_t k) {
+  auto* y = static_cast<quant::BlockQ8_K*>(y_out);
+  const __m256 magic = _mm256_set1_ps(12582912.0f);
+  const __m256i mantissa = _mm256_set1_epi32(0x007fffff);
+  const __m256i bias = _mm256_set1_epi32(0x00400000);
+  const __m256i q_max = _mm256_set1_epi32(127);
+  const __m256i low_byte = _mm256_set1_epi32(0xff);
+  const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+  const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
+  for (int64_t b = 0; b < k / quant::kQK_K; ++b, x += quant::kQK_K) {
+    float amax;
+    const float max = LargestMagnitudeValue(x, &amax);
+    if (amax == 0.0f) {
+      std::memset(&y[b], 0, sizeof(y[b]));
+      continue;
+    }
+    const float iscale = -127.0f / max;
+    const __m256 vs = _mm256_set1_ps(iscale);
+    for (int j = 0; j < quant::kQK_K; j += 32) {
+      __m256i q[4];
+      for (int u = 0; u < 4; ++u) {
+        const __m256 f = _mm256_add_ps(
+            _mm256_mul_ps(vs, _mm256_loadu_ps(x + j + 8 * u)), magic);
+        const __m256i i = _mm256_sub_epi32(
+            _mm256_and_si256(_mm256_castps_si256(f), mantissa), bias);
+        q[u] = _mm256_and_si256(_mm256_min_epi32(i, q_max), low_byte);
+      }
+      const __m256i p = _mm256_packus_epi16(_mm256_packus_epi32(q[0], q[1]),
+                                            _mm256_packus_epi32(q[2], q[3]));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(y[b].qs + j),
+                          _mm256_permutevar8x32_epi32(p, order));
+    }
+    // Sums of 16: sad of (q ^ 0x80) against zero adds 8 values + 8 * 128.
+    for (int g = 0; g < quant::kQK_K / 16; g += 2) {
+      const __m256i sad = _mm256_sad_epu8(
+          _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(
+                               y[b].qs + 16 * g)),
+                           flip),
+          _mm256_setzero_si256());
+      alignas(32) int64_t s[4];
+      _mm256_store_si256(reinterpret_cast<__m256i*>(s), sad);
+      y[b].bsums[g] = static_cast<int16_t>(s[0] + s[1] - 16 * 128);
+      y[b].bsums[g + 1] = static_cast<int16_t>(s[2] + s[3] - 16 * 128);
+    }
+    y[b].d = 1 / iscale;
+  }
+}
 
 void QuantGemmQ4_0Avx2(const QuantGemmArgs& a, size_t o_begin, size_t o_end) {
   Gemm<Q4_0Tiles>(a, o_begin, o_end, QuantRowDotRef(gguf::TensorType::kQ4_0));
