@@ -295,13 +295,50 @@ void TileQ4_5K(const QuantGemmArgs& a, const Packed* recs, size_t base, int lo,
   }
 }
 
+// Q6_K's levels from a nibble plane and the top bits. An h plane holds, in
+// bits 2p..2p + 1 of each byte, the top two bits of half-group p (p < 4);
+// masked once into the even (p = 0, 2: bits 0-1, 4-5) and odd (1, 3: bits
+// 2-3, 6-7) half-groups, a 32-bit shift by 4 - 2p brings half-group p to
+// bits 4-5 of the same byte with zeros in bits 6-7 (what moves in from the
+// neighbouring byte lands in bits 0-3, or is a masked-out pair), and one
+// vpternlogd takes bits 0-3 from the nibble and bits 4-7 from there. Per
+// weight vector one shift at most and one vpternlogd, where a shift down, a
+// mask, a shift up and an or took four.
+struct TopPlanes {
+  __m512i even, odd;
+};
+
+inline TopPlanes MaskTopPlanes(__m512i h) {
+  return {_mm512_and_si512(h, _mm512_set1_epi8(0x33)),
+          _mm512_and_si512(h, _mm512_set1_epi8(static_cast<char>(0xcc)))};
+}
+
+// Half-group p's top bits at bits 4-5, zeros at 6-7 (bits 0-3: any).
+inline __m512i TopAt4(const TopPlanes& t, int p) {
+  switch (p) {
+    case 0:
+      return _mm512_slli_epi32(t.even, 4);
+    case 1:
+      return _mm512_slli_epi32(t.odd, 2);
+    case 2:
+      return t.even;
+    default:
+      return _mm512_srli_epi32(t.odd, 2);
+  }
+}
+
+// Bits 0-3 of `nibbles` (the level's low 4 bits; bits 4-7 any), bits 4-7 of
+// `top`: vpternlogd's C ? A : B with C = 0x0f.
+inline __m512i Level6(__m512i nibbles, __m512i top) {
+  return _mm512_ternarylogic_epi32(nibbles, top, _mm512_set1_epi8(0x0f), 0xe4);
+}
+
 template <int kT>
 void TileQ6_K(const QuantGemmArgs& a, const PackedQ6_K* recs, size_t base,
               int lo, int hi, size_t t0) {
   const size_t nb = a.n_blocks;
   __m512 acc[kT];
   for (int t = 0; t < kT; ++t) acc[t] = _mm512_setzero_ps();
-  const __m512i three = _mm512_set1_epi8(3);
 #pragma GCC unroll 1
   for (size_t k = 0; k < nb; ++k) {
     const PackedQ6_K& p = recs[k];
@@ -320,8 +357,8 @@ void TileQ6_K(const QuantGemmArgs& a, const PackedQ6_K* recs, size_t base,
     for (int j = 0; j < 8; ++j) {  // 32 values: sub-blocks 2j and 2j + 1
       Prefetch(p.h[2 * j]);
       Prefetch(p.h[2 * j + 1]);
-      const __m512i h0 = _mm512_loadu_si512(p.h[2 * j]);
-      const __m512i h1 = _mm512_loadu_si512(p.h[2 * j + 1]);
+      const TopPlanes top0 = MaskTopPlanes(_mm512_loadu_si512(p.h[2 * j]));
+      const TopPlanes top1 = MaskTopPlanes(_mm512_loadu_si512(p.h[2 * j + 1]));
       __m512i w[8];
       for (int u = 0; u < 4; ++u) {
         const uint8_t* qv = p.q[4 * j + u];
@@ -330,11 +367,10 @@ void TileQ6_K(const QuantGemmArgs& a, const PackedQ6_K* recs, size_t base,
         // Half-groups 2u (values 8u + 0..3) and 2u + 1: plane p / 4, bits
         // 2 (p % 4).
         const int p0 = 2 * u, p1 = 2 * u + 1;
-        const __m512i hp0 = p0 < 4 ? h0 : h1, hp1 = p1 < 4 ? h0 : h1;
-        const __m512i top0 = _mm512_and_si512(Srl32(hp0, 2 * (p0 % 4)), three);
-        const __m512i top1 = _mm512_and_si512(Srl32(hp1, 2 * (p1 % 4)), three);
-        w[2 * u] = _mm512_or_si512(Low4(v), _mm512_slli_epi32(top0, 4));
-        w[2 * u + 1] = _mm512_or_si512(High4(v), _mm512_slli_epi32(top1, 4));
+        const TopPlanes& tp0 = p0 < 4 ? top0 : top1;
+        const TopPlanes& tp1 = p1 < 4 ? top0 : top1;
+        w[2 * u] = Level6(v, TopAt4(tp0, p0 % 4));
+        w[2 * u + 1] = Level6(_mm512_srli_epi16(v, 4), TopAt4(tp1, p1 % 4));
       }
       const __m512i sc_even =
           _mm512_srai_epi32(_mm512_slli_epi32(sp[j], 16), 16);
