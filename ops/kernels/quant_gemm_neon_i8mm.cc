@@ -45,98 +45,20 @@ struct DecodedI8mm {
   int16_t min[8];
 };
 
-// --- Per type: block values, sub-block size, widening to DecodedI8mm ---------
-
-struct Q4_0I8mm : Q4_0Neon {
-  static constexpr int kValues = 32, kSub = 32;
-  static void Decode(const Block& w, DecodedI8mm* d) {
-    int8x16_t lo, hi;
-    Q4_0LevelsNeon(w, &lo, &hi);
-    vst1q_s8(d->level, lo);
-    vst1q_s8(d->level + 16, hi);
+// Block w's levels, scales and minimums into d, through the same widening
+// as the dotprod loops (T::Widen, quant_gemm_neon_inl.h).
+template <typename T>
+inline void DecodeI8mm(const typename T::Block& w, DecodedI8mm* d) {
+  constexpr int kSubs = T::kValues / T::kSub;
+  T::Widen(w, [&](int v, int8x16_t lv) { vst1q_s8(d->level + v, lv); });
+  if constexpr (kSubs > 1) {
+    int16x8_t sc[kSubs / 8], mn;
+    T::ScalesMins(w, sc, &mn);
+#pragma GCC unroll 2
+    for (int i = 0; i < kSubs / 8; ++i) vst1q_s16(d->scale + 8 * i, sc[i]);
+    if constexpr (T::kHasMin) vst1q_s16(d->min, mn);
   }
-};
-
-struct Q4_KI8mm : Q4_KNeon {
-  static constexpr int kValues = quant::kQK_K, kSub = 32;
-  static void Decode(const Block& w, DecodedI8mm* d) {
-    const uint8x16_t m4 = vdupq_n_u8(0x0f);
-    for (int c = 0; c < 4; ++c) {
-      for (int h = 0; h < 2; ++h) {
-        const uint8x16_t q = vld1q_u8(w.qs + 32 * c + 16 * h);
-        vst1q_u8(reinterpret_cast<uint8_t*>(d->level) + 64 * c + 16 * h,
-                 vandq_u8(q, m4));
-        vst1q_u8(reinterpret_cast<uint8_t*>(d->level) + 64 * c + 32 + 16 * h,
-                 vshrq_n_u8(q, 4));
-      }
-    }
-    int16x8_t sc, mn;
-    K4ScalesMinsNeon(w.scales, &sc, &mn);
-    vst1q_s16(d->scale, sc);
-    vst1q_s16(d->min, mn);
-  }
-};
-
-struct Q5_KI8mm : Q5_KNeon {
-  static constexpr int kValues = quant::kQK_K, kSub = 32;
-  static void Decode(const Block& w, DecodedI8mm* d) {
-    const uint8x16_t m4 = vdupq_n_u8(0x0f);
-    const uint8x16_t bit4 = vdupq_n_u8(0x10);
-    for (int c = 0; c < 4; ++c) {
-      for (int h = 0; h < 2; ++h) {
-        const uint8x16_t q = vld1q_u8(w.qs + 32 * c + 16 * h);
-        const uint8x16_t qh = vld1q_u8(w.qh + 16 * h);
-        // Value 32j + l has its fifth bit in bit j of qh[l].
-        const int8x16_t lo_shift = vdupq_n_s8(static_cast<int8_t>(4 - 2 * c));
-        const int8x16_t hi_shift =
-            vdupq_n_s8(static_cast<int8_t>(4 - (2 * c + 1)));
-        const uint8x16_t lo =
-            vorrq_u8(vandq_u8(q, m4), vandq_u8(vshlq_u8(qh, lo_shift), bit4));
-        const uint8x16_t hi =
-            vorrq_u8(vshrq_n_u8(q, 4), vandq_u8(vshlq_u8(qh, hi_shift), bit4));
-        vst1q_u8(reinterpret_cast<uint8_t*>(d->level) + 64 * c + 16 * h, lo);
-        vst1q_u8(reinterpret_cast<uint8_t*>(d->level) + 64 * c + 32 + 16 * h,
-                 hi);
-      }
-    }
-    int16x8_t sc, mn;
-    K4ScalesMinsNeon(w.scales, &sc, &mn);
-    vst1q_s16(d->scale, sc);
-    vst1q_s16(d->min, mn);
-  }
-};
-
-struct Q6_KI8mm : Q6_KNeon {
-  static constexpr int kValues = quant::kQK_K, kSub = 16;
-  static void Decode(const Block& w, DecodedI8mm* d) {
-    const uint8x16_t m4 = vdupq_n_u8(0x0f);
-    const uint8x16_t m3 = vdupq_n_u8(0x03);
-    const int8x16_t m32 = vdupq_n_s8(32);
-    // As Q6_KNeon::Sums: value 128n + 32g + l from ql[64n + 32(g % 2) + l]
-    // (nibble g / 2) and bits 2g of qh[32n + l], less 32.
-    for (int n = 0; n < 2; ++n) {
-      for (int half = 0; half < 2; ++half) {
-        const uint8x16_t l0 = vld1q_u8(w.ql + 64 * n + 16 * half);
-        const uint8x16_t l1 = vld1q_u8(w.ql + 64 * n + 32 + 16 * half);
-        const uint8x16_t h = vld1q_u8(w.qh + 32 * n + 16 * half);
-        const uint8x16_t q[4] = {
-            vorrq_u8(vandq_u8(l0, m4), vshlq_n_u8(vandq_u8(h, m3), 4)),
-            vorrq_u8(vandq_u8(l1, m4),
-                     vshlq_n_u8(vandq_u8(vshrq_n_u8(h, 2), m3), 4)),
-            vorrq_u8(vshrq_n_u8(l0, 4),
-                     vshlq_n_u8(vandq_u8(vshrq_n_u8(h, 4), m3), 4)),
-            vorrq_u8(vshrq_n_u8(l1, 4), vshlq_n_u8(vshrq_n_u8(h, 6), 4))};
-        for (int g = 0; g < 4; ++g) {
-          vst1q_s8(d->level + 128 * n + 32 * g + 16 * half,
-                   vsubq_s8(vreinterpretq_s8_u8(q[g]), m32));
-        }
-      }
-    }
-    const int8x16_t sc = vld1q_s8(w.scales);
-    vst1q_s16(d->scale, vmovl_s8(vget_low_s8(sc)));
-    vst1q_s16(d->scale + 8, vmovl_s8(vget_high_s8(sc)));
-  }
-};
+}
 
 // --- The tile ----------------------------------------------------------------
 
@@ -221,7 +143,7 @@ void TileI8mm(const QuantGemmArgs& a, size_t o, size_t rows, size_t b,
   DecodedI8mm dec[kRows];
   for (size_t k = 0; k < a.n_blocks; ++k) {
 #pragma GCC unroll 4
-    for (int i = 0; i < kRows; ++i) T::Decode(w[i][k], &dec[i]);
+    for (int i = 0; i < kRows; ++i) DecodeI8mm<T>(w[i][k], &dec[i]);
     int32x4_t isum[kRowPairs][kBatchPairs];
 #pragma GCC unroll 2
     for (int p = 0; p < kRowPairs; ++p) {
@@ -336,19 +258,19 @@ void GemmI8mm(const QuantGemmArgs& a, size_t o_begin, size_t o_end) {
 
 void QuantGemmQ4_0NeonI8mm(const QuantGemmArgs& a, size_t o_begin,
                            size_t o_end) {
-  GemmI8mm<Q4_0I8mm>(a, o_begin, o_end);
+  GemmI8mm<Q4_0Neon>(a, o_begin, o_end);
 }
 void QuantGemmQ4_KNeonI8mm(const QuantGemmArgs& a, size_t o_begin,
                            size_t o_end) {
-  GemmI8mm<Q4_KI8mm>(a, o_begin, o_end);
+  GemmI8mm<Q4_KNeon>(a, o_begin, o_end);
 }
 void QuantGemmQ5_KNeonI8mm(const QuantGemmArgs& a, size_t o_begin,
                            size_t o_end) {
-  GemmI8mm<Q5_KI8mm>(a, o_begin, o_end);
+  GemmI8mm<Q5_KNeon>(a, o_begin, o_end);
 }
 void QuantGemmQ6_KNeonI8mm(const QuantGemmArgs& a, size_t o_begin,
                            size_t o_end) {
-  GemmI8mm<Q6_KI8mm>(a, o_begin, o_end);
+  GemmI8mm<Q6_KNeon>(a, o_begin, o_end);
 }
 
 }  // namespace edgellm::ops::kernels

@@ -59,6 +59,16 @@ inline int32x4_t LaneSums4(int32x4_t a, int32x4_t b, int32x4_t c, int32x4_t d) {
   return vpaddq_s32(vpaddq_s32(a, b), vpaddq_s32(c, d));
 }
 
+// Each type T gives its block layout and, through T::Widen(w, f), its
+// integer levels: Widen calls f(v, levels) once for every 16 values
+// [v, v + 16) of block w (levels as int8x16), in the order that shares the
+// loads of the packed bits. Its loops are fully unrolled, so where f is
+// inlined v is a constant and arrays indexed by it stay in registers. The
+// GEMV/GEMM loops (QuantSumsNeon) and the i8mm kernel's block widening
+// (quant_gemm_neon_i8mm.cc) both read the levels through it. T::kSub is the
+// values per sub-block (32, or 16 for Q6_K), T::ScalesMins the sub-block
+// scales (and minimums) as int16 lanes for the super-block types.
+
 // --- Q4_0 (Q8_0 activations) -------------------------------------------------
 
 // Levels q - 8 of a Q4_0 block: values 0-15 are the low nibbles, 16-31 the
@@ -71,22 +81,26 @@ inline void Q4_0LevelsNeon(const quant::BlockQ4_0& b, int8x16_t* lo,
   *hi = vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(q, 4)), eight);
 }
 
-struct Q4_0Neon {
-  using Block = quant::BlockQ4_0;
+// The 32-value types: one sub-block, no integer scale.
+template <typename B, void (*kLevels)(const B&, int8x16_t*, int8x16_t*)>
+struct Q8_0PartnerNeon {
+  using Block = B;
   using XBlock = quant::BlockQ8_0;
   static constexpr bool kHasMin = false;
+  static constexpr int kValues = 32, kSub = 32;
   static uint16_t D(const Block& b) { return b.d; }
   static uint16_t Dmin(const Block&) { return 0; }
   static float XScale(const XBlock& x) { return QuantHalfToFloatNeon(x.d); }
-  template <typename Dot>
-  static QuantPartials Sums(const Block& w, const XBlock& x) {
+  template <typename F>
+  static void Widen(const Block& w, F&& f) {
     int8x16_t lo, hi;
-    Q4_0LevelsNeon(w, &lo, &hi);
-    int32x4_t s = Dot::Mla(vdupq_n_s32(0), lo, vld1q_s8(x.qs));
-    s = Dot::Mla(s, hi, vld1q_s8(x.qs + 16));
-    return {s, vdupq_n_s32(0)};
+    kLevels(w, &lo, &hi);
+    f(0, lo);
+    f(16, hi);
   }
 };
+
+using Q4_0Neon = Q8_0PartnerNeon<quant::BlockQ4_0, &Q4_0LevelsNeon>;
 
 // --- Q4_K / Q5_K (Q8_K activations) ------------------------------------------
 
@@ -108,96 +122,62 @@ inline void K4ScalesMinsNeon(const uint8_t* scales, int16x8_t* sc,
   *mn = vreinterpretq_s16_u16(vmovl_u8(vcreate_u8(m)));
 }
 
-// isum partials from the 8 sub-block sums (lane sums) s[j] and the scales.
-inline int32x4_t ScaledSums8(const int32x4_t* s, int16x8_t sc) {
-  const int32x4_t lo = LaneSums4(s[0], s[1], s[2], s[3]);
-  const int32x4_t hi = LaneSums4(s[4], s[5], s[6], s[7]);
-  return vmlaq_s32(vmulq_s32(lo, vmovl_s16(vget_low_s16(sc))), hi,
-                   vmovl_s16(vget_high_s16(sc)));
-}
-
-// msum partials: minimum j times the activation sum of sub-block j (bsums
-// 2j and 2j+1; each pair fits int16: |sum| <= 32 * 128).
-inline int32x4_t MinSums8(const quant::BlockQ8_K& x, int16x8_t mn) {
-  const int16x8_t pairs =
-      vpaddq_s16(vld1q_s16(x.bsums), vld1q_s16(x.bsums + 8));
-  return vmlal_s16(vmull_s16(vget_low_s16(pairs), vget_low_s16(mn)),
-                   vget_high_s16(pairs), vget_high_s16(mn));
-}
-
-// Sub-block j of 32 values: levels (lo, hi) = values 32j..32j+15 and
-// 32j+16..32j+31, against the same activations.
-template <typename Dot>
-inline int32x4_t SubSum32(int8x16_t lo, int8x16_t hi, const int8_t* x) {
-  return Dot::Mla(Dot::Mla(vdupq_n_s32(0), lo, vld1q_s8(x)), hi,
-                  vld1q_s8(x + 16));
-}
-
-struct Q4_KNeon {
-  using Block = quant::BlockQ4_K;
-  using XBlock = quant::BlockQ8_K;
-  static constexpr bool kHasMin = true;
-  static uint16_t D(const Block& b) { return b.d; }
-  static uint16_t Dmin(const Block& b) { return b.dmin; }
-  static float XScale(const XBlock& x) { return x.d; }
-  template <typename Dot>
-  static QuantPartials Sums(const Block& w, const XBlock& x) {
-    const uint8x16_t m4 = vdupq_n_u8(0x0f);
-    int32x4_t s[8];
-    // Bytes 32c..32c+31 of qs hold values 64c..64c+31 in their low nibbles
-    // (sub-block 2c) and 64c+32..64c+63 in their high ones (sub-block 2c+1).
-    for (int c = 0; c < 4; ++c) {
-      const uint8x16_t a = vld1q_u8(w.qs + 32 * c);
-      const uint8x16_t b = vld1q_u8(w.qs + 32 * c + 16);
-      s[2 * c] =
-          SubSum32<Dot>(vreinterpretq_s8_u8(vandq_u8(a, m4)),
-                        vreinterpretq_s8_u8(vandq_u8(b, m4)), x.qs + 64 * c);
-      s[2 * c + 1] = SubSum32<Dot>(vreinterpretq_s8_u8(vshrq_n_u8(a, 4)),
-                                   vreinterpretq_s8_u8(vshrq_n_u8(b, 4)),
-                                   x.qs + 64 * c + 32);
-    }
-    int16x8_t sc, mn;
-    K4ScalesMinsNeon(w.scales, &sc, &mn);
-    return {ScaledSums8(s, sc), MinSums8(x, mn)};
+// Q4_K's and Q5_K's levels: bytes 32c..32c+31 of qs hold values
+// 64c..64c+31 in their low nibbles (sub-block 2c) and 64c+32..64c+63 in
+// their high ones (sub-block 2c+1); for Q5_K value 32j + l has its fifth bit
+// in bit j of qh[l].
+template <bool kFifthBit, typename F>
+inline void WidenK4Neon(const uint8_t* qs, const uint8_t* qh, F&& f) {
+  const uint8x16_t m4 = vdupq_n_u8(0x0f);
+  const uint8x16_t bit4 = vdupq_n_u8(0x10);
+  uint8x16_t ha = m4, hb = m4;
+  if constexpr (kFifthBit) {
+    ha = vld1q_u8(qh);
+    hb = vld1q_u8(qh + 16);
   }
-};
-
-struct Q5_KNeon {
-  using Block = quant::BlockQ5_K;
-  using XBlock = quant::BlockQ8_K;
-  static constexpr bool kHasMin = true;
-  static uint16_t D(const Block& b) { return b.d; }
-  static uint16_t Dmin(const Block& b) { return b.dmin; }
-  static float XScale(const XBlock& x) { return x.d; }
-  template <typename Dot>
-  static QuantPartials Sums(const Block& w, const XBlock& x) {
-    const uint8x16_t m4 = vdupq_n_u8(0x0f);
-    const uint8x16_t bit4 = vdupq_n_u8(0x10);
-    // Value 32j + l has its fifth bit in bit j of qh[l].
-    const uint8x16_t ha = vld1q_u8(w.qh);
-    const uint8x16_t hb = vld1q_u8(w.qh + 16);
-    int32x4_t s[8];
-    for (int c = 0; c < 4; ++c) {
-      const uint8x16_t a = vld1q_u8(w.qs + 32 * c);
-      const uint8x16_t b = vld1q_u8(w.qs + 32 * c + 16);
-      for (int h = 0; h < 2; ++h) {
-        const int j = 2 * c + h;
+#pragma GCC unroll 4
+  for (int c = 0; c < 4; ++c) {
+    const uint8x16_t a = vld1q_u8(qs + 32 * c);
+    const uint8x16_t b = vld1q_u8(qs + 32 * c + 16);
+#pragma GCC unroll 2
+    for (int h = 0; h < 2; ++h) {
+      const int j = 2 * c + h;
+      uint8x16_t na = h == 0 ? vandq_u8(a, m4) : vshrq_n_u8(a, 4);
+      uint8x16_t nb = h == 0 ? vandq_u8(b, m4) : vshrq_n_u8(b, 4);
+      if constexpr (kFifthBit) {
         // (qh >> j & 1) << 4, by one shift (right for j > 4) and a mask.
         const int8x16_t shift = vdupq_n_s8(static_cast<int8_t>(4 - j));
-        const uint8x16_t fa = vandq_u8(vshlq_u8(ha, shift), bit4);
-        const uint8x16_t fb = vandq_u8(vshlq_u8(hb, shift), bit4);
-        const uint8x16_t na = h == 0 ? vandq_u8(a, m4) : vshrq_n_u8(a, 4);
-        const uint8x16_t nb = h == 0 ? vandq_u8(b, m4) : vshrq_n_u8(b, 4);
-        s[j] =
-            SubSum32<Dot>(vreinterpretq_s8_u8(vorrq_u8(na, fa)),
-                          vreinterpretq_s8_u8(vorrq_u8(nb, fb)), x.qs + 32 * j);
+        na = vorrq_u8(na, vandq_u8(vshlq_u8(ha, shift), bit4));
+        nb = vorrq_u8(nb, vandq_u8(vshlq_u8(hb, shift), bit4));
       }
+      f(32 * j, vreinterpretq_s8_u8(na));
+      f(32 * j + 16, vreinterpretq_s8_u8(nb));
     }
-    int16x8_t sc, mn;
-    K4ScalesMinsNeon(w.scales, &sc, &mn);
-    return {ScaledSums8(s, sc), MinSums8(x, mn)};
+  }
+}
+
+template <typename B, bool kFifthBit>
+struct K4Neon {
+  using Block = B;
+  using XBlock = quant::BlockQ8_K;
+  static constexpr bool kHasMin = true;
+  static constexpr int kValues = quant::kQK_K, kSub = 32;
+  static uint16_t D(const Block& b) { return b.d; }
+  static uint16_t Dmin(const Block& b) { return b.dmin; }
+  static float XScale(const XBlock& x) { return x.d; }
+  template <typename F>
+  static void Widen(const Block& w, F&& f) {
+    const uint8_t* qh = nullptr;
+    if constexpr (kFifthBit) qh = w.qh;
+    WidenK4Neon<kFifthBit>(w.qs, qh, f);
+  }
+  static void ScalesMins(const Block& w, int16x8_t* sc, int16x8_t* mn) {
+    K4ScalesMinsNeon(w.scales, &sc[0], mn);
   }
 };
+
+using Q4_KNeon = K4Neon<quant::BlockQ4_K, false>;
+using Q5_KNeon = K4Neon<quant::BlockQ5_K, true>;
 
 // --- Q6_K (Q8_K activations) -------------------------------------------------
 
@@ -205,27 +185,25 @@ struct Q6_KNeon {
   using Block = quant::BlockQ6_K;
   using XBlock = quant::BlockQ8_K;
   static constexpr bool kHasMin = false;
+  static constexpr int kValues = quant::kQK_K, kSub = 16;
   static uint16_t D(const Block& b) { return b.d; }
   static uint16_t Dmin(const Block&) { return 0; }
   static float XScale(const XBlock& x) { return x.d; }
-  template <typename Dot>
-  static QuantPartials Sums(const Block& w, const XBlock& x) {
+  // Half n holds values 128n..128n+127: group g of 32 (sub-blocks 8n+2g,
+  // 8n+2g+1) has its low 4 bits in nibble g / 2 of ql[64n + 32(g % 2) + l]
+  // and its high 2 bits in bits 2g of qh[32n + l] (quant_levels.h), less 32.
+  template <typename F>
+  static void Widen(const Block& w, F&& f) {
     const uint8x16_t m4 = vdupq_n_u8(0x0f);
     const uint8x16_t m3 = vdupq_n_u8(0x03);
     const int8x16_t m32 = vdupq_n_s8(32);
-    int32x4_t isum = vdupq_n_s32(0);
-    // Half n holds values 128n..128n+127: group g of 32 (sub-blocks 8n+2g,
-    // 8n+2g+1) has its low 4 bits in nibble g / 2 of ql[64n + 32(g % 2) +
-    // l] and its high 2 bits in bits 2g of qh[32n + l] (quant_levels.h).
+#pragma GCC unroll 2
     for (int n = 0; n < 2; ++n) {
-      const uint8_t* ql = w.ql + 64 * n;
-      const uint8_t* qh = w.qh + 32 * n;
-      const int8_t* xq = x.qs + 128 * n;
-      int32x4_t s[8];
+#pragma GCC unroll 2
       for (int half = 0; half < 2; ++half) {  // l in [16 half, 16 half + 16)
-        const uint8x16_t l0 = vld1q_u8(ql + 16 * half);
-        const uint8x16_t l1 = vld1q_u8(ql + 32 + 16 * half);
-        const uint8x16_t h = vld1q_u8(qh + 16 * half);
+        const uint8x16_t l0 = vld1q_u8(w.ql + 64 * n + 16 * half);
+        const uint8x16_t l1 = vld1q_u8(w.ql + 64 * n + 32 + 16 * half);
+        const uint8x16_t h = vld1q_u8(w.qh + 32 * n + 16 * half);
         const uint8x16_t q[4] = {
             vorrq_u8(vandq_u8(l0, m4), vshlq_n_u8(vandq_u8(h, m3), 4)),
             vorrq_u8(vandq_u8(l1, m4),
@@ -233,20 +211,66 @@ struct Q6_KNeon {
             vorrq_u8(vshrq_n_u8(l0, 4),
                      vshlq_n_u8(vandq_u8(vshrq_n_u8(h, 4), m3), 4)),
             vorrq_u8(vshrq_n_u8(l1, 4), vshlq_n_u8(vshrq_n_u8(h, 6), 4))};
+#pragma GCC unroll 4
         for (int g = 0; g < 4; ++g) {
-          const int8x16_t lv = vsubq_s8(vreinterpretq_s8_u8(q[g]), m32);
-          s[2 * g + half] =
-              Dot::Mla(vdupq_n_s32(0), lv, vld1q_s8(xq + 32 * g + 16 * half));
+          f(128 * n + 32 * g + 16 * half,
+            vsubq_s8(vreinterpretq_s8_u8(q[g]), m32));
         }
       }
-      // s[2g + half] is sub-block 8n + 2g + half: in scale order already.
-      const int8x8_t sc8 = vld1_s8(w.scales + 8 * n);
-      const int16x8_t sc = vmovl_s8(sc8);
-      isum = vaddq_s32(isum, ScaledSums8(s, sc));
     }
-    return {isum, vdupq_n_s32(0)};
+  }
+  // The 16 int8 scales; no minimums.
+  static void ScalesMins(const Block& w, int16x8_t* sc, int16x8_t* mn) {
+    const int8x16_t s = vld1q_s8(w.scales);
+    sc[0] = vmovl_s8(vget_low_s8(s));
+    sc[1] = vmovl_high_s8(s);
+    *mn = vdupq_n_s16(0);
   }
 };
+
+// --- A block's exact sums ----------------------------------------------------
+
+// isum partials from the 8 sub-block sums (lane sums) s[j] and the scales.
+inline int32x4_t ScaledSums8(const int32x4_t* s, int16x8_t sc) {
+  const int32x4_t lo = LaneSums4(s[0], s[1], s[2], s[3]);
+  const int32x4_t hi = LaneSums4(s[4], s[5], s[6], s[7]);
+  return vmlaq_s32(vmulq_s32(lo, vmovl_s16(vget_low_s16(sc))), hi,
+                   vmovl_high_s16(sc));
+}
+
+// msum partials: minimum j times the activation sum of sub-block j (bsums
+// 2j and 2j+1; each pair fits int16: |sum| <= 32 * 128).
+inline int32x4_t MinSums8(const quant::BlockQ8_K& x, int16x8_t mn) {
+  const int16x8_t pairs =
+      vpaddq_s16(vld1q_s16(x.bsums), vld1q_s16(x.bsums + 8));
+  return vmlal_high_s16(vmull_s16(vget_low_s16(pairs), vget_low_s16(mn)), pairs,
+                        mn);
+}
+
+// Block w times activation block x: per sub-block the Dot policy's partials
+// of level * activation (every 16 values one Mla into the sub-block's
+// accumulator), then the integer scales and the minimums.
+template <typename T, typename Dot>
+inline QuantPartials QuantSumsNeon(const typename T::Block& w,
+                                   const typename T::XBlock& x) {
+  constexpr int kSubs = T::kValues / T::kSub;
+  int32x4_t s[kSubs];
+#pragma GCC unroll 16
+  for (int j = 0; j < kSubs; ++j) s[j] = vdupq_n_s32(0);
+  T::Widen(w, [&](int v, int8x16_t lv) {
+    s[v / T::kSub] = Dot::Mla(s[v / T::kSub], lv, vld1q_s8(x.qs + v));
+  });
+  if constexpr (kSubs == 1) {
+    return {s[0], vdupq_n_s32(0)};
+  } else {
+    int16x8_t sc[kSubs / 8], mn;
+    T::ScalesMins(w, sc, &mn);
+    int32x4_t isum = ScaledSums8(s, sc[0]);
+    if constexpr (kSubs == 16)
+      isum = vaddq_s32(isum, ScaledSums8(s + 8, sc[1]));
+    return {isum, T::kHasMin ? MinSums8(x, mn) : vdupq_n_s32(0)};
+  }
+}
 
 // --- The loops ---------------------------------------------------------------
 
@@ -275,10 +299,10 @@ inline void QuantRowTileNeon(const QuantGemmArgs& a, size_t o) {
     const typename T::XBlock* x = QuantActivationRow<T>(a, b);
     float32x4_t acc = vdupq_n_f32(0.0f), macc = vdupq_n_f32(0.0f);
     for (size_t k = 0; k < a.n_blocks; ++k) {
-      const QuantPartials p0 = T::template Sums<Dot>(w[0][k], x[k]);
-      const QuantPartials p1 = T::template Sums<Dot>(w[1][k], x[k]);
-      const QuantPartials p2 = T::template Sums<Dot>(w[2][k], x[k]);
-      const QuantPartials p3 = T::template Sums<Dot>(w[3][k], x[k]);
+      const QuantPartials p0 = QuantSumsNeon<T, Dot>(w[0][k], x[k]);
+      const QuantPartials p1 = QuantSumsNeon<T, Dot>(w[1][k], x[k]);
+      const QuantPartials p2 = QuantSumsNeon<T, Dot>(w[2][k], x[k]);
+      const QuantPartials p3 = QuantSumsNeon<T, Dot>(w[3][k], x[k]);
       const float xs = T::XScale(x[k]);
       // d_w * d_x, one f32 rounding per lane.
       const float32x4_t d =
@@ -311,7 +335,7 @@ inline void QuantRowNeon(const QuantGemmArgs& a, size_t o) {
     const typename T::XBlock* x = QuantActivationRow<T>(a, b);
     float acc = 0.0f, macc = 0.0f;
     for (size_t k = 0; k < a.n_blocks; ++k) {
-      const QuantPartials p = T::template Sums<Dot>(w[k], x[k]);
+      const QuantPartials p = QuantSumsNeon<T, Dot>(w[k], x[k]);
       const float xs = T::XScale(x[k]);
       const float d = QuantHalfToFloatNeon(T::D(w[k])) * xs;
       acc = std::fma(static_cast<float>(vaddvq_s32(p.isum)), d, acc);

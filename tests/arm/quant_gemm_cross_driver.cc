@@ -15,6 +15,11 @@
 //       Runs kernel NAME of each type once (batch 3) without asking the
 //       dispatcher: used to show the emulated CPU really lacks an
 //       instruction (expected to die by SIGILL).
+//   quant_gemm_cross_driver --count=NAME:TYPE:IN:OUT:BATCH
+//       Runs kernel NAME of TYPE (q4_0, ...) once on that shape between
+//       calls of EdgellmCountBegin and EdgellmCountEnd, so that
+//       quant_gemm_cross_test.sh --count can count the instructions of the
+//       call in qemu's log.
 #include <sys/auxv.h>
 
 #include <cmath>
@@ -33,6 +38,14 @@
 #include "quant/q4_q5.h"
 #include "quant/q8_0.h"
 #include "quant/q8_k.h"
+
+// The markers of --count: not inlined, so each is a block qemu logs.
+extern "C" __attribute__((noinline)) void EdgellmCountBegin() {
+  asm volatile("" ::: "memory");
+}
+extern "C" __attribute__((noinline)) void EdgellmCountEnd() {
+  asm volatile("" ::: "memory");
+}
 
 namespace edgellm::ops::kernels {
 namespace {
@@ -64,7 +77,7 @@ void QuantizeAs(const float* x, void* y, int64_t k) {
 
 const std::vector<TypeCase>& TypeCases() {
   // Block counts from 1 up, incl. one long row (2080 = 65 Q4_0 blocks,
-  // 2560 = 10 super-blocks).
+  // 1152 = 36 Q5_0 blocks, 2560 = 10 super-blocks).
   static const std::vector<TypeCase>* const cases = new std::vector<TypeCase>{
       {"q4_0",
        TensorType::kQ4_0,
@@ -313,13 +326,62 @@ int Force(const std::string& name) {
   return 0;
 }
 
+// NAME:TYPE:IN:OUT:BATCH; returns 0 after the marked call.
+int Count(const std::string& spec) {
+  std::vector<std::string> f;
+  size_t from = 0;
+  for (size_t at; (at = spec.find(':', from)) != std::string::npos;
+       from = at + 1) {
+    f.push_back(spec.substr(from, at - from));
+  }
+  f.push_back(spec.substr(from));
+  const TypeCase* t = nullptr;
+  for (const TypeCase& c : TypeCases()) {
+    if (f.size() == 5 && f[1] == c.name) t = &c;
+  }
+  if (t == nullptr) {
+    std::printf("--count=%s: want NAME:TYPE:IN:OUT:BATCH\n", spec.c_str());
+    return 2;
+  }
+  const QuantGemmKernel* k = FindKernel(t->type, f[0]);
+  const size_t in = std::stoul(f[2]), out = std::stoul(f[3]),
+               batch = std::stoul(f[4]);
+  if (k == nullptr || in == 0 || in % t->block_values != 0 || out == 0 ||
+      batch == 0) {
+    std::printf("--count=%s: no such kernel, or a bad shape\n", spec.c_str());
+    return 2;
+  }
+  std::mt19937 rng(7);
+  const auto w = RandomWeights(*t, out, in, rng);
+  const auto xq = RandomActivations(*t, batch, in, rng);
+  std::vector<float> y(batch * out);
+  const QuantGemmArgs a{w.data(),
+                        in / t->block_values * t->block_bytes,
+                        xq.data(),
+                        Format(*t).RowBytes(in),
+                        in / t->block_values,
+                        batch,
+                        nullptr,
+                        y.data(),
+                        out};
+  EdgellmCountBegin();
+  k->fn(a, 0, out);
+  EdgellmCountEnd();
+  std::printf("%s %s in=%zu out=%zu batch=%zu: y[0] = %g\n", t->name, k->name,
+              in, out, batch, y[0]);
+  return 0;
+}
+
 int Main(int argc, char** argv) {
   const std::string arg = argc == 2 ? argv[1] : "";
   const std::string kBest = "--expect-best=", kForce = "--force=";
   PrintHwcaps();
   if (arg.rfind(kForce, 0) == 0) return Force(arg.substr(kForce.size()));
+  const std::string kCount = "--count=";
+  if (arg.rfind(kCount, 0) == 0) return Count(arg.substr(kCount.size()));
   if (arg.rfind(kBest, 0) != 0) {
-    std::printf("usage: %s --expect-best=NAME | --force=NAME\n", argv[0]);
+    std::printf("usage: %s --expect-best=NAME | --force=NAME | --count=SPEC\n",
+                argv[0]);
     return 2;
   }
   const std::string expect = arg.substr(kBest.size());
