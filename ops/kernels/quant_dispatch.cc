@@ -94,6 +94,13 @@ std::vector<TypeKernels> BuildTables() {
                           &QuantGemmQ5_KNeonI8mm, &CpuHasNeonI8mm});
   add(TensorType::kQ6_K, {"neon_i8mm", TensorType::kQ6_K,
                           &QuantGemmQ6_KNeonI8mm, &CpuHasNeonI8mm});
+  // Q5_0 (Gemma 3's Q4_K_M files: rows of 1152 are not multiples of 256).
+  add(TensorType::kQ5_0,
+      {"neon", TensorType::kQ5_0, &QuantGemmQ5_0Neon, &CpuAlways});
+  add(TensorType::kQ5_0, {"neon_dotprod", TensorType::kQ5_0,
+                          &QuantGemmQ5_0NeonDotprod, &CpuHasNeonDot});
+  add(TensorType::kQ5_0, {"neon_i8mm", TensorType::kQ5_0,
+                          &QuantGemmQ5_0NeonI8mm, &CpuHasNeonI8mm});
 #endif
   const char* want = std::getenv("EDGELLM_QUANT_KERNEL");
   for (TypeKernels& tk : tables) {

@@ -122,10 +122,13 @@ void QuantizeRowQ8_KAvx2(const float* x, void* y, int64_t k);
 // (kernels/quant_gemm_neon.cc) and ARMv8.2-A dotprod
 // (kernels/quant_gemm_neon_dotprod.cc; needs FEAT_DotProd).
 void QuantGemmQ4_0Neon(const QuantGemmArgs& a, size_t o_begin, size_t o_end);
+void QuantGemmQ5_0Neon(const QuantGemmArgs& a, size_t o_begin, size_t o_end);
 void QuantGemmQ4_KNeon(const QuantGemmArgs& a, size_t o_begin, size_t o_end);
 void QuantGemmQ5_KNeon(const QuantGemmArgs& a, size_t o_begin, size_t o_end);
 void QuantGemmQ6_KNeon(const QuantGemmArgs& a, size_t o_begin, size_t o_end);
 void QuantGemmQ4_0NeonDotprod(const QuantGemmArgs& a, size_t o_begin,
+                              size_t o_end);
+void QuantGemmQ5_0NeonDotprod(const QuantGemmArgs& a, size_t o_begin,
                               size_t o_end);
 void QuantGemmQ4_KNeonDotprod(const QuantGemmArgs& a, size_t o_begin,
                               size_t o_end);
@@ -136,6 +139,8 @@ void QuantGemmQ6_KNeonDotprod(const QuantGemmArgs& a, size_t o_begin,
 // ARMv8.6-A i8mm (SMMLA) for batches >= 2, dotprod for a batch of 1
 // (kernels/quant_gemm_neon_i8mm.cc); needs FEAT_I8MM and FEAT_DotProd.
 void QuantGemmQ4_0NeonI8mm(const QuantGemmArgs& a, size_t o_begin,
+                           size_t o_end);
+void QuantGemmQ5_0NeonI8mm(const QuantGemmArgs& a, size_t o_begin,
                            size_t o_end);
 void QuantGemmQ4_KNeonI8mm(const QuantGemmArgs& a, size_t o_begin,
                            size_t o_end);

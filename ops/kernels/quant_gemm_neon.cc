@@ -23,6 +23,9 @@ struct QuantDotNeon {
 void QuantGemmQ4_0Neon(const QuantGemmArgs& a, size_t o_begin, size_t o_end) {
   QuantGemmNeonLoop<Q4_0Neon, QuantDotNeon>(a, o_begin, o_end);
 }
+void QuantGemmQ5_0Neon(const QuantGemmArgs& a, size_t o_begin, size_t o_end) {
+  QuantGemmNeonLoop<Q5_0Neon, QuantDotNeon>(a, o_begin, o_end);
+}
 void QuantGemmQ4_KNeon(const QuantGemmArgs& a, size_t o_begin, size_t o_end) {
   QuantGemmNeonLoop<Q4_KNeon, QuantDotNeon>(a, o_begin, o_end);
 }

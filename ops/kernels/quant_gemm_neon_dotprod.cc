@@ -24,6 +24,10 @@ void QuantGemmQ4_0NeonDotprod(const QuantGemmArgs& a, size_t o_begin,
                               size_t o_end) {
   QuantGemmNeonLoop<Q4_0Neon, QuantDotNeonDotprod>(a, o_begin, o_end);
 }
+void QuantGemmQ5_0NeonDotprod(const QuantGemmArgs& a, size_t o_begin,
+                              size_t o_end) {
+  QuantGemmNeonLoop<Q5_0Neon, QuantDotNeonDotprod>(a, o_begin, o_end);
+}
 void QuantGemmQ4_KNeonDotprod(const QuantGemmArgs& a, size_t o_begin,
                               size_t o_end) {
   QuantGemmNeonLoop<Q4_KNeon, QuantDotNeonDotprod>(a, o_begin, o_end);

@@ -1,4 +1,4 @@
-// Q4_0, Q4_K, Q5_K and Q6_K GEMM for ARMv8.6-A FEAT_I8MM (Graviton 3/4,
+// Q4_0, Q5_0, Q4_K, Q5_K and Q6_K GEMM for ARMv8.6-A FEAT_I8MM (Graviton 3/4,
 // Neoverse V1/V2/N2, Cortex-A710 and later) for prompt batches.
 //
 // SMMLA (vmmlaq_s32(acc, a, b)) reads a as a 2x8 int8 matrix (row i = bytes
@@ -259,6 +259,10 @@ void GemmI8mm(const QuantGemmArgs& a, size_t o_begin, size_t o_end) {
 void QuantGemmQ4_0NeonI8mm(const QuantGemmArgs& a, size_t o_begin,
                            size_t o_end) {
   GemmI8mm<Q4_0Neon>(a, o_begin, o_end);
+}
+void QuantGemmQ5_0NeonI8mm(const QuantGemmArgs& a, size_t o_begin,
+                           size_t o_end) {
+  GemmI8mm<Q5_0Neon>(a, o_begin, o_end);
 }
 void QuantGemmQ4_KNeonI8mm(const QuantGemmArgs& a, size_t o_begin,
                            size_t o_end) {

@@ -1,4 +1,4 @@
-// The AArch64 GEMM loops for Q4_0, Q4_K, Q5_K and Q6_K over plain GGUF
+// The AArch64 GEMM loops for Q4_0, Q5_0, Q4_K, Q5_K and Q6_K over plain GGUF
 // rows, shared by the NEON, NEON-dotprod and (for a batch of one) i8mm
 // kernels, which differ only in how they add int8 products into int32
 // lanes (the Dot policy: Mla(acc, a, b) adds the 16 products a[i] * b[i]
@@ -69,7 +69,7 @@ inline int32x4_t LaneSums4(int32x4_t a, int32x4_t b, int32x4_t c, int32x4_t d) {
 // values per sub-block (32, or 16 for Q6_K), T::ScalesMins the sub-block
 // scales (and minimums) as int16 lanes for the super-block types.
 
-// --- Q4_0 (Q8_0 activations) -------------------------------------------------
+// --- Q4_0, Q5_0 (Q8_0 activations) -------------------------------------------
 
 // Levels q - 8 of a Q4_0 block: values 0-15 are the low nibbles, 16-31 the
 // high ones (quant_levels.h Q4Nibble).
@@ -79,6 +79,33 @@ inline void Q4_0LevelsNeon(const quant::BlockQ4_0& b, int8x16_t* lo,
   const int8x16_t eight = vdupq_n_s8(8);
   *lo = vsubq_s8(vreinterpretq_s8_u8(vandq_u8(q, vdupq_n_u8(0x0f))), eight);
   *hi = vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(q, 4)), eight);
+}
+
+// Levels q - 16 of a Q5_0 block: value j is nibble j (as Q4_0) with bit j
+// of qh (a little-endian uint32, so bit j % 8 of byte j / 8) as its fifth
+// bit. Each lane fetches its qh byte by a table lookup and tests its own
+// bit; the level is the nibble where the bit is set and nibble - 16 where
+// it is clear.
+inline void Q5_0LevelsNeon(const quant::BlockQ5_0& b, int8x16_t* lo,
+                           int8x16_t* hi) {
+  static constexpr uint8_t kByteOf[32] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1,
+                                          1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2,
+                                          2, 2, 3, 3, 3, 3, 3, 3, 3, 3};
+  static constexpr uint8_t kBit[16] = {1, 2, 4, 8, 16, 32, 64, 128,
+                                       1, 2, 4, 8, 16, 32, 64, 128};
+  uint32_t qh;
+  std::memcpy(&qh, b.qh, sizeof(qh));
+  const uint8x16_t h = vreinterpretq_u8_u32(vdupq_n_u32(qh));
+  const uint8x16_t bit = vld1q_u8(kBit);
+  const uint8x16_t set_lo = vtstq_u8(vqtbl1q_u8(h, vld1q_u8(kByteOf)), bit);
+  const uint8x16_t set_hi =
+      vtstq_u8(vqtbl1q_u8(h, vld1q_u8(kByteOf + 16)), bit);
+  const uint8x16_t sixteen = vdupq_n_u8(0x10);
+  const uint8x16_t q = vld1q_u8(b.qs);
+  *lo = vsubq_s8(vreinterpretq_s8_u8(vandq_u8(q, vdupq_n_u8(0x0f))),
+                 vreinterpretq_s8_u8(vbicq_u8(sixteen, set_lo)));
+  *hi = vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(q, 4)),
+                 vreinterpretq_s8_u8(vbicq_u8(sixteen, set_hi)));
 }
 
 // The 32-value types: one sub-block, no integer scale.
@@ -101,6 +128,7 @@ struct Q8_0PartnerNeon {
 };
 
 using Q4_0Neon = Q8_0PartnerNeon<quant::BlockQ4_0, &Q4_0LevelsNeon>;
+using Q5_0Neon = Q8_0PartnerNeon<quant::BlockQ5_0, &Q5_0LevelsNeon>;
 
 // --- Q4_K / Q5_K (Q8_K activations) ------------------------------------------
 

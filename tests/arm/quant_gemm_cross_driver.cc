@@ -86,6 +86,15 @@ const std::vector<TypeCase>& TypeCases() {
        &QuantizeAs<quant::BlockQ4_0, &quant::QuantizeRowQ4_0>,
        {0},
        {32, 64, 96, 160, 2080}},
+      // 1152 = 36 blocks: Gemma 3 1B's width, whose rows are not multiples
+      // of 256 (so its Q4_K_M files hold Q5_0 tensors).
+      {"q5_0",
+       TensorType::kQ5_0,
+       32,
+       sizeof(quant::BlockQ5_0),
+       &QuantizeAs<quant::BlockQ5_0, &quant::QuantizeRowQ5_0>,
+       {0},
+       {32, 64, 96, 160, 1152}},
       {"q4_k",
        TensorType::kQ4_K,
        quant::kQK_K,

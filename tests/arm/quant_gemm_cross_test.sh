@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ARM correctness on an x86 box for the Q4_0, Q4_K, Q5_K and Q6_K GEMM
+# ARM correctness on an x86 box for the Q4_0, Q5_0, Q4_K, Q5_K and Q6_K GEMM
 # kernels, as q8_0_gemm_cross_test.sh does for Q8_0 (the shared steps are in
 # cross_common.sh): cross-compiles the AArch64 kernels, the reference, the
 # real dispatcher (ops/kernels/quant_dispatch.cc with cpu_features.cc) and
@@ -70,7 +70,7 @@ arm_check_exports neon_i8mm NeonI8mm
 arm_check_linked "$bin"
 
 # --- 2. Kernels and dispatch per CPU -----------------------------------------
-types=(q4_0 q4_k q5_k q6_k)
+types=(q4_0 q5_0 q4_k q5_k q6_k)
 run_cpu cortex-a72 neon
 for t in "${types[@]}"; do
   grep -q "kernel $t neon: ran" <<<"$out" || fail "$t neon did not run on cortex-a72"
