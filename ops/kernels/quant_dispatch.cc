@@ -69,7 +69,7 @@ std::vector<TypeKernels> BuildTables() {
 #endif
 #if defined(__aarch64__)
   // NEON is part of ARMv8-A; dotprod and i8mm per the CPU (cpu_features.h).
-  // Plain GGUF rows, no repacking.
+  // Plain GGUF rows unless a pack function is given.
   add(TensorType::kQ4_0,
       {"neon", TensorType::kQ4_0, &QuantGemmQ4_0Neon, &CpuAlways});
   add(TensorType::kQ4_K,
@@ -78,18 +78,24 @@ std::vector<TypeKernels> BuildTables() {
       {"neon", TensorType::kQ5_K, &QuantGemmQ5_KNeon, &CpuAlways});
   add(TensorType::kQ6_K,
       {"neon", TensorType::kQ6_K, &QuantGemmQ6_KNeon, &CpuAlways});
-  add(TensorType::kQ4_0, {"neon_dotprod", TensorType::kQ4_0,
-                          &QuantGemmQ4_0NeonDotprod, &CpuHasNeonDot});
-  add(TensorType::kQ4_K, {"neon_dotprod", TensorType::kQ4_K,
-                          &QuantGemmQ4_KNeonDotprod, &CpuHasNeonDot});
+  // The dotprod kernels of Q4_0 and Q4_K also read the x86 kernels' 16-row
+  // records (quant_pack16.h), repacked at load: fewer instructions per row.
+  add(TensorType::kQ4_0,
+      {"neon_dotprod", TensorType::kQ4_0, &QuantGemmQ4_0NeonDotprod,
+       &CpuHasNeonDot, &PackQ4_0Rows16, &UnpackQ4_0Row16});
+  add(TensorType::kQ4_K,
+      {"neon_dotprod", TensorType::kQ4_K, &QuantGemmQ4_KNeonDotprod,
+       &CpuHasNeonDot, &PackQ4_KRows16, &UnpackQ4_KRow16});
   add(TensorType::kQ5_K, {"neon_dotprod", TensorType::kQ5_K,
                           &QuantGemmQ5_KNeonDotprod, &CpuHasNeonDot});
   add(TensorType::kQ6_K, {"neon_dotprod", TensorType::kQ6_K,
                           &QuantGemmQ6_KNeonDotprod, &CpuHasNeonDot});
-  add(TensorType::kQ4_0, {"neon_i8mm", TensorType::kQ4_0,
-                          &QuantGemmQ4_0NeonI8mm, &CpuHasNeonI8mm});
-  add(TensorType::kQ4_K, {"neon_i8mm", TensorType::kQ4_K,
-                          &QuantGemmQ4_KNeonI8mm, &CpuHasNeonI8mm});
+  add(TensorType::kQ4_0,
+      {"neon_i8mm", TensorType::kQ4_0, &QuantGemmQ4_0NeonI8mm, &CpuHasNeonI8mm,
+       &PackQ4_0Rows16, &UnpackQ4_0Row16});
+  add(TensorType::kQ4_K,
+      {"neon_i8mm", TensorType::kQ4_K, &QuantGemmQ4_KNeonI8mm, &CpuHasNeonI8mm,
+       &PackQ4_KRows16, &UnpackQ4_KRow16});
   add(TensorType::kQ5_K, {"neon_i8mm", TensorType::kQ5_K,
                           &QuantGemmQ5_KNeonI8mm, &CpuHasNeonI8mm});
   add(TensorType::kQ6_K, {"neon_i8mm", TensorType::kQ6_K,

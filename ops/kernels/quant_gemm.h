@@ -118,7 +118,9 @@ void QuantizeRowQ8_KAvx2(const float* x, void* y, int64_t k);
 #endif
 
 #if defined(__aarch64__)
-// AArch64 kernels over plain GGUF rows (no repacking): ARMv8-A NEON
+// AArch64 kernels over plain GGUF rows (the dotprod and i8mm kernels of Q4_0
+// and Q4_K also over rows [0, packed_rows) in quant_pack16.h's layouts,
+// kernels/quant_gemm_neon_pack16_inl.h): ARMv8-A NEON
 // (kernels/quant_gemm_neon.cc) and ARMv8.2-A dotprod
 // (kernels/quant_gemm_neon_dotprod.cc; needs FEAT_DotProd).
 void QuantGemmQ4_0Neon(const QuantGemmArgs& a, size_t o_begin, size_t o_end);

@@ -27,6 +27,7 @@
 
 #include "ops/kernels/quant_gemm.h"
 #include "ops/kernels/quant_gemm_neon_inl.h"
+#include "ops/kernels/quant_gemm_neon_pack16_inl.h"
 
 namespace edgellm::ops::kernels {
 namespace {
@@ -254,11 +255,21 @@ void GemmI8mm(const QuantGemmArgs& a, size_t o_begin, size_t o_end) {
   }
 }
 
+// Weights repacked at load (the 16-row records the dotprod kernel reads):
+// the packed groups by SDOT by element for every batch (fewer instructions
+// than SMMLA over plain rows, which must widen each row's levels apart),
+// the plain rows after them as above.
+template <typename P>
+void PackedGemmI8mm(const QuantGemmArgs& a, size_t o_begin, size_t o_end) {
+  const size_t o = PackedGroupsNeon<P, QuantDotI8mmSdot>(a, o_begin, o_end);
+  if (o < o_end) GemmI8mm<typename P::Plain>(a, o, o_end);
+}
+
 }  // namespace
 
 void QuantGemmQ4_0NeonI8mm(const QuantGemmArgs& a, size_t o_begin,
                            size_t o_end) {
-  GemmI8mm<Q4_0Neon>(a, o_begin, o_end);
+  PackedGemmI8mm<PackedQ4_0Neon>(a, o_begin, o_end);
 }
 void QuantGemmQ5_0NeonI8mm(const QuantGemmArgs& a, size_t o_begin,
                            size_t o_end) {
@@ -266,7 +277,7 @@ void QuantGemmQ5_0NeonI8mm(const QuantGemmArgs& a, size_t o_begin,
 }
 void QuantGemmQ4_KNeonI8mm(const QuantGemmArgs& a, size_t o_begin,
                            size_t o_end) {
-  GemmI8mm<Q4_KNeon>(a, o_begin, o_end);
+  PackedGemmI8mm<PackedQ4_KNeon>(a, o_begin, o_end);
 }
 void QuantGemmQ5_KNeonI8mm(const QuantGemmArgs& a, size_t o_begin,
                            size_t o_end) {

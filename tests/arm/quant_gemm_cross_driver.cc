@@ -15,11 +15,12 @@
 //       Runs kernel NAME of each type once (batch 3) without asking the
 //       dispatcher: used to show the emulated CPU really lacks an
 //       instruction (expected to die by SIGILL).
-//   quant_gemm_cross_driver --count=NAME:TYPE:IN:OUT:BATCH
+//   quant_gemm_cross_driver --count=NAME:TYPE:IN:OUT:BATCH[:packed]
 //       Runs kernel NAME of TYPE (q4_0, ...) once on that shape between
 //       calls of EdgellmCountBegin and EdgellmCountEnd, so that
 //       quant_gemm_cross_test.sh --count can count the instructions of the
-//       call in qemu's log.
+//       call in qemu's log; with :packed on weights in the kernel's packed
+//       layout (packed before the first marker), else on plain GGUF rows.
 #include <sys/auxv.h>
 
 #include <cmath>
@@ -28,11 +29,13 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ops/kernels/q8_0_gemm.h"
 #include "ops/kernels/quant_dispatch.h"
 #include "ops/kernels/quant_gemm.h"
+#include "ops/kernels/quant_pack16.h"
 #include "quant/fp16.h"
 #include "quant/k_quants.h"
 #include "quant/q4_q5.h"
@@ -123,7 +126,7 @@ const std::vector<TypeCase>& TypeCases() {
 // Outputs with every remainder modulo the 4-row tiles (and 2-row SMMLA
 // pairs); batches with every remainder modulo a 4-row batch tile and 2-row
 // pair, incl. 1 (matrix-vector).
-constexpr size_t kOuts[] = {1, 2, 3, 5, 6, 8, 17, 35};
+constexpr size_t kOuts[] = {1, 2, 3, 5, 6, 8, 17, 32, 35};
 constexpr size_t kBatches[] = {1, 2, 3, 4, 5, 6, 7};
 // --force runs one GEMM of this batch: more than 1, so a batch kernel runs
 // its batch path rather than its matrix-vector one.
@@ -221,20 +224,23 @@ void MakeExtremes(const TypeCase& t, size_t rows, size_t batch, size_t in,
 
 // One GEMM call; with split the output range is run as two calls, as two
 // threads would.
+// With packed_rows > 0, w's leading rows are in the kernel's own layout.
 std::vector<float> Run(QuantGemmFn fn, const TypeCase& t,
                        const std::vector<uint8_t>& w,
                        const std::vector<uint8_t>& xq, size_t in, size_t out,
-                       size_t batch, const float* bias, bool split) {
+                       size_t batch, const float* bias, bool split,
+                       size_t packed_rows = 0) {
   std::vector<float> y(batch * out, std::nanf(""));
-  const QuantGemmArgs a{w.data(),
-                        in / t.block_values * t.block_bytes,
-                        xq.data(),
-                        Format(t).RowBytes(in),
-                        in / t.block_values,
-                        batch,
-                        bias,
-                        y.data(),
-                        out};
+  QuantGemmArgs a{w.data(),
+                  in / t.block_values * t.block_bytes,
+                  xq.data(),
+                  Format(t).RowBytes(in),
+                  in / t.block_values,
+                  batch,
+                  bias,
+                  y.data(),
+                  out};
+  a.packed_rows = packed_rows;
   if (split && out > 1) {
     const size_t mid = out / 2 + 1;
     fn(a, 0, mid);
@@ -243,6 +249,37 @@ std::vector<float> Run(QuantGemmFn fn, const TypeCase& t,
     fn(a, 0, out);
   }
   return y;
+}
+
+// w in kernel k's packed layout (its pack function, as the loader calls it),
+// or empty when k reads plain rows. Checks that unpack_row gives every
+// packed row's GGUF bytes back; *packed_rows is how many rows were packed.
+std::vector<uint8_t> PackFor(const QuantGemmKernel& k, const TypeCase& t,
+                             const std::vector<uint8_t>& w, size_t rows,
+                             size_t in, size_t* packed_rows, bool* ok) {
+  *packed_rows = 0;
+  if (k.pack == nullptr) return {};
+  const size_t blocks = in / t.block_values;
+  const size_t row_bytes = blocks * t.block_bytes;
+  std::vector<uint8_t> p(w.size());
+  *packed_rows = k.pack(w.data(), rows, blocks, p.data());
+  std::vector<uint8_t> row(row_bytes);
+  for (size_t r = 0; r < rows; ++r) {
+    const uint8_t* want = w.data() + r * row_bytes;
+    const uint8_t* got = p.data() + r * row_bytes;
+    if (r < *packed_rows) {
+      k.unpack_row(p.data(), r, blocks, row.data());
+      got = row.data();
+    }
+    if (std::memcmp(want, got, row_bytes) != 0) {
+      std::printf(
+          "FAIL %s %s in=%zu rows=%zu: row %zu does not unpack to "
+          "its GGUF bytes\n",
+          t.name, k.name, in, rows, r);
+      *ok = false;
+    }
+  }
+  return p;
 }
 
 bool Same(const QuantGemmKernel& k, const TypeCase& t,
@@ -261,11 +298,15 @@ bool Same(const QuantGemmKernel& k, const TypeCase& t,
   return true;
 }
 
-// Returns the number of cases compared, or -1 after printing a mismatch.
-int CompareWithReference(const TypeCase& t, const QuantGemmKernel& k) {
+// Returns the number of cases compared, or -1 after printing a mismatch. A
+// kernel with a packed layout is also run on its packed weights
+// (*packed_cases counts the cases with packed rows).
+int CompareWithReference(const TypeCase& t, const QuantGemmKernel& k,
+                         int* packed_cases) {
   const QuantGemmFn ref = QuantGemmRef(t.type);
   std::mt19937 rng(1234);
   int cases = 0;
+  *packed_cases = 0;
   for (size_t in : t.ins) {
     for (size_t out : kOuts) {
       for (size_t batch : kBatches) {
@@ -282,6 +323,19 @@ int CompareWithReference(const TypeCase& t, const QuantGemmKernel& k) {
             return -1;
           }
           ++cases;
+          size_t packed_rows = 0;
+          bool ok = true;
+          const auto wp = PackFor(k, t, w, out, in, &packed_rows, &ok);
+          if (!ok) return -1;
+          if (packed_rows == 0) continue;
+          const auto got_p =
+              Run(k.fn, t, wp, xq, in, out, batch, bp, true, packed_rows);
+          if (!Same(k, t, want, got_p, "packed", in, out, batch,
+                    bp != nullptr)) {
+            return -1;
+          }
+          ++cases;
+          ++*packed_cases;
         }
       }
     }
@@ -294,6 +348,25 @@ int CompareWithReference(const TypeCase& t, const QuantGemmKernel& k) {
     const auto got = Run(k.fn, t, w, xq, in, out, batch, nullptr, true);
     if (!Same(k, t, want, got, "extremes", in, out, batch, false)) return -1;
     ++cases;
+  }
+  // The same extremes through whole packed groups (and a plain tail).
+  for (size_t batch : {size_t{1}, size_t{3}, size_t{6}}) {
+    const size_t in = t.ins.back(), out = 2 * kPackRows + 3;
+    std::vector<uint8_t> w, xq;
+    MakeExtremes(t, out, batch, in, &w, &xq);
+    size_t packed_rows = 0;
+    bool ok = true;
+    const auto wp = PackFor(k, t, w, out, in, &packed_rows, &ok);
+    if (!ok) return -1;
+    if (packed_rows == 0) break;
+    const auto want = Run(ref, t, w, xq, in, out, batch, nullptr, false);
+    const auto got =
+        Run(k.fn, t, wp, xq, in, out, batch, nullptr, true, packed_rows);
+    if (!Same(k, t, want, got, "packed extremes", in, out, batch, false)) {
+      return -1;
+    }
+    ++cases;
+    ++*packed_cases;
   }
   return cases;
 }
@@ -335,7 +408,7 @@ int Force(const std::string& name) {
   return 0;
 }
 
-// NAME:TYPE:IN:OUT:BATCH; returns 0 after the marked call.
+// NAME:TYPE:IN:OUT:BATCH[:packed]; returns 0 after the marked call.
 int Count(const std::string& spec) {
   std::vector<std::string> f;
   size_t from = 0;
@@ -345,11 +418,13 @@ int Count(const std::string& spec) {
   }
   f.push_back(spec.substr(from));
   const TypeCase* t = nullptr;
+  const bool packed = f.size() == 6 && f[5] == "packed";
   for (const TypeCase& c : TypeCases()) {
-    if (f.size() == 5 && f[1] == c.name) t = &c;
+    if ((f.size() == 5 || packed) && f[1] == c.name) t = &c;
   }
   if (t == nullptr) {
-    std::printf("--count=%s: want NAME:TYPE:IN:OUT:BATCH\n", spec.c_str());
+    std::printf("--count=%s: want NAME:TYPE:IN:OUT:BATCH[:packed]\n",
+                spec.c_str());
     return 2;
   }
   const QuantGemmKernel* k = FindKernel(t->type, f[0]);
@@ -361,23 +436,35 @@ int Count(const std::string& spec) {
     return 2;
   }
   std::mt19937 rng(7);
-  const auto w = RandomWeights(*t, out, in, rng);
+  auto w = RandomWeights(*t, out, in, rng);
   const auto xq = RandomActivations(*t, batch, in, rng);
+  size_t packed_rows = 0;
+  if (packed) {
+    bool ok = true;
+    auto wp = PackFor(*k, *t, w, out, in, &packed_rows, &ok);
+    if (!ok || packed_rows == 0) {
+      std::printf("--count=%s: %s packs no rows of this shape\n", spec.c_str(),
+                  k->name);
+      return 2;
+    }
+    w = std::move(wp);
+  }
   std::vector<float> y(batch * out);
-  const QuantGemmArgs a{w.data(),
-                        in / t->block_values * t->block_bytes,
-                        xq.data(),
-                        Format(*t).RowBytes(in),
-                        in / t->block_values,
-                        batch,
-                        nullptr,
-                        y.data(),
-                        out};
+  QuantGemmArgs a{w.data(),
+                  in / t->block_values * t->block_bytes,
+                  xq.data(),
+                  Format(*t).RowBytes(in),
+                  in / t->block_values,
+                  batch,
+                  nullptr,
+                  y.data(),
+                  out};
+  a.packed_rows = packed_rows;
   EdgellmCountBegin();
   k->fn(a, 0, out);
   EdgellmCountEnd();
-  std::printf("%s %s in=%zu out=%zu batch=%zu: y[0] = %g\n", t->name, k->name,
-              in, out, batch, y[0]);
+  std::printf("%s %s in=%zu out=%zu batch=%zu packed_rows=%zu: y[0] = %g\n",
+              t->name, k->name, in, out, batch, packed_rows, y[0]);
   return 0;
 }
 
@@ -409,13 +496,18 @@ int Main(int argc, char** argv) {
                     t.name, k.name);
         continue;
       }
-      const int cases = CompareWithReference(t, k);
+      int packed_cases = 0;
+      const int cases = CompareWithReference(t, k, &packed_cases);
       if (cases < 0) {
         ok = false;
         continue;
       }
       std::printf("kernel %s %s: ran; %d cases bit-identical to ref\n", t.name,
                   k.name, cases);
+      if (packed_cases > 0) {
+        std::printf("kernel %s %s: packed layout; %d of them packed\n", t.name,
+                    k.name, packed_cases);
+      }
     }
     const QuantGemmKernel* best = BestQuantGemmKernel(t.type);
     const char* got = best != nullptr ? best->name : "none";

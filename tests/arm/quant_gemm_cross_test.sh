@@ -42,6 +42,7 @@ objects=(
   "neon_i8mm:ops/kernels/quant_gemm_neon_i8mm.cc:-march=armv8.2-a+dotprod+i8mm"
   "cpu_features:ops/kernels/cpu_features.cc:${baseline[*]}"
   "dispatch:ops/kernels/quant_dispatch.cc:${baseline[*]}"
+  "pack16:ops/kernels/quant_pack16.cc:${baseline[*]}"
   "q4_q5:quant/q4_q5.cc:$quant"
   "q8_1:quant/q8_1.cc:$quant"
   "q8_k:quant/q8_k.cc:$quant"
@@ -85,10 +86,21 @@ for t in "${types[@]}"; do
   grep -q "kernel $t neon_i8mm: not supported by this CPU, not run" <<<"$out" ||
     fail "$t neon_i8mm was not reported as skipped on cortex-a76"
 done
+# The dotprod kernels that repack at load ran on packed weights too.
+for t in q4_0 q4_k; do
+  grep -qE "kernel $t neon_dotprod: packed layout; [1-9][0-9]* of them packed" <<<"$out" ||
+    fail "$t neon_dotprod was not run on packed weights"
+done
 run_cpu max neon_i8mm
 for t in "${types[@]}"; do
   for k in neon neon_dotprod neon_i8mm; do
     grep -q "kernel $t $k: ran" <<<"$out" || fail "$t $k did not run on max"
+  done
+done
+for t in q4_0 q4_k; do
+  for k in neon_dotprod neon_i8mm; do
+    grep -qE "kernel $t $k: packed layout; [1-9][0-9]* of them packed" <<<"$out" ||
+      fail "$t $k was not run on packed weights on max"
   done
 done
 
