@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "runtime/server/generate_options.h"
+#include "runtime/server/http/json_fields.h"
 #include "runtime/server/http/openai_tools.h"
 
 namespace edgellm::server::http {
@@ -16,89 +17,24 @@ namespace {
 
 using nlohmann::json;
 
-absl::Status Invalid(absl::string_view param, absl::string_view what) {
-  return absl::InvalidArgumentError(absl::StrCat(param, ": ", what));
-}
-
-// The member `key` of `body`, or nullptr when absent or null (clients send
-// null for "not given").
-const json* Field(const json& body, const char* key) {
-  auto it = body.find(key);
-  if (it == body.end() || it->is_null()) return nullptr;
-  return &*it;
-}
-
-absl::StatusOr<json> ParseObject(absl::string_view body) {
-  if (body.size() > kMaxBodyBytes) {
-    return Invalid(
-        "body", absl::StrCat(body.size(), " bytes; at most ", kMaxBodyBytes));
-  }
-  json parsed = json::parse(body.begin(), body.end(), nullptr,
-                            /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) return Invalid("body", "not valid JSON");
-  if (!parsed.is_object()) return Invalid("body", "not a JSON object");
-  return parsed;
-}
-
-absl::Status ReadNumber(const json& body, const char* key,
-                        std::optional<float>* out) {
-  const json* v = Field(body, key);
-  if (v == nullptr) return absl::OkStatus();
-  if (!v->is_number()) return Invalid(key, "must be a number");
-  *out = static_cast<float>(v->get<double>());
-  return absl::OkStatus();
-}
-
-absl::Status ReadInteger(const json& body, const char* key,
-                         std::optional<int64_t>* out) {
-  const json* v = Field(body, key);
-  if (v == nullptr) return absl::OkStatus();
-  if (v->is_number_unsigned()) {
-    if (v->get<uint64_t>() >
-        static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-      return Invalid(key, "is out of range");
-    }
-    *out = static_cast<int64_t>(v->get<uint64_t>());
-    return absl::OkStatus();
-  }
-  if (!v->is_number_integer()) return Invalid(key, "must be an integer");
-  *out = v->get<int64_t>();
-  return absl::OkStatus();
-}
-
-absl::Status ReadBool(const json& body, const char* key, bool* out) {
-  const json* v = Field(body, key);
-  if (v == nullptr) return absl::OkStatus();
-  if (!v->is_boolean()) return Invalid(key, "must be true or false");
-  *out = v->get<bool>();
-  return absl::OkStatus();
-}
-
-absl::Status ReadModel(const json& body, std::string* model) {
-  const json* v = Field(body, "model");
-  if (v == nullptr) return absl::OkStatus();
-  if (!v->is_string()) return Invalid("model", "must be a string");
-  *model = v->get<std::string>();
-  return absl::OkStatus();
-}
-
 // A string, or a list of strings (at most RequestLimits::kMaxStopStrings:
 // counted before copying).
 absl::Status ReadStop(const json& body, std::vector<std::string>* stop) {
-  const json* v = Field(body, "stop");
+  const json* v = FindMember(body, "stop");
   if (v == nullptr) return absl::OkStatus();
   if (v->is_string()) {
     stop->push_back(v->get<std::string>());
     return absl::OkStatus();
   }
-  if (!v->is_array()) return Invalid("stop", "must be a string or a list");
+  if (!v->is_array()) return InvalidField("stop", "must be a string or a list");
   if (v->size() > size_t{RequestLimits::kMaxStopStrings}) {
-    return Invalid("stop", absl::StrCat(v->size(), " stop strings; at most ",
-                                        RequestLimits::kMaxStopStrings));
+    return InvalidField("stop",
+                        absl::StrCat(v->size(), " stop strings; at most ",
+                                     RequestLimits::kMaxStopStrings));
   }
   for (size_t i = 0; i < v->size(); ++i) {
     if (!(*v)[i].is_string()) {
-      return Invalid(absl::StrCat("stop[", i, "]"), "must be a string");
+      return InvalidField(absl::StrCat("stop[", i, "]"), "must be a string");
     }
     stop->push_back((*v)[i].get<std::string>());
   }
@@ -108,29 +44,31 @@ absl::Status ReadStop(const json& body, std::vector<std::string>* stop) {
 // {"token id": bias, ...}; OpenAI's range, [-100, 100].
 absl::Status ReadLogitBias(const json& body,
                            std::vector<std::pair<int32_t, float>>* out) {
-  const json* v = Field(body, "logit_bias");
+  const json* v = FindMember(body, "logit_bias");
   if (v == nullptr) return absl::OkStatus();
   if (!v->is_object()) {
-    return Invalid("logit_bias", "must be an object of token id -> bias");
+    return InvalidField("logit_bias", "must be an object of token id -> bias");
   }
   if (v->size() > size_t{SamplingParams::kMaxLogitBias}) {
-    return Invalid("logit_bias", absl::StrCat(v->size(), " entries; at most ",
-                                              SamplingParams::kMaxLogitBias));
+    return InvalidField("logit_bias",
+                        absl::StrCat(v->size(), " entries; at most ",
+                                     SamplingParams::kMaxLogitBias));
   }
   for (auto it = v->begin(); it != v->end(); ++it) {
     int32_t id = 0;
     if (!absl::SimpleAtoi(it.key(), &id)) {
-      return Invalid("logit_bias",
-                     absl::StrCat("key \"", it.key(), "\" is not a token id"));
+      return InvalidField("logit_bias", absl::StrCat("key \"", it.key(),
+                                                     "\" is not a token id"));
     }
     if (!it.value().is_number()) {
-      return Invalid("logit_bias",
-                     absl::StrCat("the bias of ", it.key(), " is no number"));
+      return InvalidField("logit_bias", absl::StrCat("the bias of ", it.key(),
+                                                     " is no number"));
     }
     const double bias = it.value().get<double>();
     if (!(bias >= -100 && bias <= 100)) {
-      return Invalid("logit_bias", absl::StrCat("the bias of ", it.key(),
-                                                " is outside [-100, 100]"));
+      return InvalidField(
+          "logit_bias",
+          absl::StrCat("the bias of ", it.key(), " is outside [-100, 100]"));
     }
     out->emplace_back(id, static_cast<float>(bias));
   }
@@ -141,9 +79,9 @@ absl::Status ReadLogitBias(const json& body,
 absl::Status RefuseUnless(const json& body, const char* key,
                           const std::function<bool(const json&)>& harmless,
                           absl::string_view why) {
-  const json* v = Field(body, key);
+  const json* v = FindMember(body, key);
   if (v == nullptr || harmless(*v)) return absl::OkStatus();
-  return Invalid(key, why);
+  return InvalidField(key, why);
 }
 
 bool IsFalse(const json& v) { return v.is_boolean() && !v.get<bool>(); }
@@ -188,22 +126,22 @@ absl::Status CheckUnsupported(const json& body) {
 // parts, which are joined.
 absl::StatusOr<std::string> ReadContent(const json& message,
                                         const std::string& at) {
-  const json* content = Field(message, "content");
+  const json* content = FindMember(message, "content");
   if (content == nullptr) return std::string();  // assistant tool calls
   if (content->is_string()) return content->get<std::string>();
   if (!content->is_array()) {
-    return Invalid(absl::StrCat(at, ".content"),
-                   "must be a string or a list of text parts");
+    return InvalidField(absl::StrCat(at, ".content"),
+                        "must be a string or a list of text parts");
   }
   std::string text;
   for (size_t i = 0; i < content->size(); ++i) {
     const json& part = (*content)[i];
-    const json* type = part.is_object() ? Field(part, "type") : nullptr;
+    const json* type = part.is_object() ? FindMember(part, "type") : nullptr;
     if (type == nullptr || *type != "text" || !part.contains("text") ||
         !part["text"].is_string()) {
-      return Invalid(absl::StrCat(at, ".content[", i, "]"),
-                     "only {\"type\": \"text\", \"text\": ...} parts are "
-                     "supported");
+      return InvalidField(absl::StrCat(at, ".content[", i, "]"),
+                          "only {\"type\": \"text\", \"text\": ...} parts are "
+                          "supported");
     }
     text += part["text"].get<std::string>();
   }
@@ -211,22 +149,22 @@ absl::StatusOr<std::string> ReadContent(const json& message,
 }
 
 absl::Status ReadMessages(const json& body, std::vector<ChatMessage>* out) {
-  const json* messages = Field(body, "messages");
-  if (messages == nullptr) return Invalid("messages", "required");
-  if (!messages->is_array()) return Invalid("messages", "must be a list");
-  if (messages->empty()) return Invalid("messages", "empty");
+  const json* messages = FindMember(body, "messages");
+  if (messages == nullptr) return InvalidField("messages", "required");
+  if (!messages->is_array()) return InvalidField("messages", "must be a list");
+  if (messages->empty()) return InvalidField("messages", "empty");
   if (messages->size() > size_t{RequestLimits::kMaxChatMessages}) {
-    return Invalid("messages",
-                   absl::StrCat(messages->size(), " messages; at most ",
-                                RequestLimits::kMaxChatMessages));
+    return InvalidField("messages",
+                        absl::StrCat(messages->size(), " messages; at most ",
+                                     RequestLimits::kMaxChatMessages));
   }
   for (size_t i = 0; i < messages->size(); ++i) {
     const json& m = (*messages)[i];
     const std::string at = absl::StrCat("messages[", i, "]");
-    if (!m.is_object()) return Invalid(at, "must be an object");
-    const json* role = Field(m, "role");
+    if (!m.is_object()) return InvalidField(at, "must be an object");
+    const json* role = FindMember(m, "role");
     if (role == nullptr || !role->is_string()) {
-      return Invalid(absl::StrCat(at, ".role"), "must be a string");
+      return InvalidField(absl::StrCat(at, ".role"), "must be a string");
     }
     absl::StatusOr<std::string> content = ReadContent(m, at);
     if (!content.ok()) return content.status();
@@ -239,10 +177,10 @@ absl::Status ReadMessages(const json& body, std::vector<ChatMessage>* out) {
          {std::pair{"tool_call_id", &message.tool_call_id},
           std::pair{"name", &message.name},
           std::pair{"reasoning_content", &message.reasoning_content}}) {
-      const json* v = Field(m, key);
+      const json* v = FindMember(m, key);
       if (v == nullptr) continue;
       if (!v->is_string()) {
-        return Invalid(absl::StrCat(at, ".", key), "must be a string");
+        return InvalidField(absl::StrCat(at, ".", key), "must be a string");
       }
       *field = v->get<std::string>();
     }
@@ -263,8 +201,8 @@ absl::StatusOr<std::vector<int32_t>> TokenIds(const json& list,
     const json& v = list[i];
     if (!v.is_number_integer() || v.get<int64_t>() < 0 ||
         v.get<int64_t>() > std::numeric_limits<int32_t>::max()) {
-      return Invalid(absl::StrCat(at, "[", i, "]"),
-                     "must be a token id (an integer >= 0)");
+      return InvalidField(absl::StrCat(at, "[", i, "]"),
+                          "must be a token id (an integer >= 0)");
     }
     ids.push_back(static_cast<int32_t>(v.get<int64_t>()));
   }
@@ -274,15 +212,15 @@ absl::StatusOr<std::vector<int32_t>> TokenIds(const json& list,
 // prompt: a string, a list of one string, a list of token ids, or a list of
 // one such list (OpenAI's batch forms, with one prompt: n = 1).
 absl::Status ReadPrompt(const json& body, CompletionCall* call) {
-  const json* prompt = Field(body, "prompt");
-  if (prompt == nullptr) return Invalid("prompt", "required");
+  const json* prompt = FindMember(body, "prompt");
+  if (prompt == nullptr) return InvalidField("prompt", "required");
   if (prompt->is_string()) {
     call->prompt = prompt->get<std::string>();
-    if (call->prompt.empty()) return Invalid("prompt", "empty");
+    if (call->prompt.empty()) return InvalidField("prompt", "empty");
     return absl::OkStatus();
   }
   if (!prompt->is_array() || prompt->empty()) {
-    return Invalid("prompt", "must be a string or a non-empty list");
+    return InvalidField("prompt", "must be a string or a non-empty list");
   }
   const json& first = (*prompt)[0];
   if (first.is_number()) {
@@ -292,13 +230,13 @@ absl::Status ReadPrompt(const json& body, CompletionCall* call) {
     return absl::OkStatus();
   }
   if (prompt->size() > 1) {
-    return Invalid("prompt",
-                   "one prompt per request (batches are not "
-                   "supported)");
+    return InvalidField("prompt",
+                        "one prompt per request (batches are not "
+                        "supported)");
   }
   if (first.is_string()) {
     call->prompt = first.get<std::string>();
-    if (call->prompt.empty()) return Invalid("prompt", "empty");
+    if (call->prompt.empty()) return InvalidField("prompt", "empty");
     return absl::OkStatus();
   }
   if (first.is_array() && !first.empty()) {
@@ -307,9 +245,9 @@ absl::Status ReadPrompt(const json& body, CompletionCall* call) {
     call->prompt_ids = std::move(*ids);
     return absl::OkStatus();
   }
-  return Invalid("prompt",
-                 "must be a string, a list of token ids, or a list "
-                 "of one of these");
+  return InvalidField("prompt",
+                      "must be a string, a list of token ids, or a list "
+                      "of one of these");
 }
 
 absl::Status ReadGenerationFields(const json& body, GenerationFields* f) {
@@ -339,7 +277,7 @@ absl::Status ReadGenerationFields(const json& body, GenerationFields* f) {
       return m;
     }
     if (!max_tokens) continue;
-    if (*max_tokens < 1) return Invalid(key, "must be at least 1");
+    if (*max_tokens < 1) return InvalidField(key, "must be at least 1");
     if (!f->max_tokens) f->max_tokens = *max_tokens;
   }
   return absl::OkStatus();
@@ -349,18 +287,19 @@ absl::Status ReadStreamOptions(const json& body, CompletionCall* call) {
   if (absl::Status s = ReadBool(body, "stream", &call->stream); !s.ok()) {
     return s;
   }
-  const json* options = Field(body, "stream_options");
+  const json* options = FindMember(body, "stream_options");
   if (options == nullptr) return absl::OkStatus();
   if (!options->is_object()) {
-    return Invalid("stream_options", "must be an object");
+    return InvalidField("stream_options", "must be an object");
   }
   if (!call->stream) {
-    return Invalid("stream_options", "only allowed with stream: true");
+    return InvalidField("stream_options", "only allowed with stream: true");
   }
-  const json* usage = Field(*options, "include_usage");
+  const json* usage = FindMember(*options, "include_usage");
   if (usage != nullptr) {
     if (!usage->is_boolean()) {
-      return Invalid("stream_options.include_usage", "must be true or false");
+      return InvalidField("stream_options.include_usage",
+                          "must be true or false");
     }
     call->include_usage = usage->get<bool>();
   }
@@ -371,11 +310,11 @@ absl::Status ReadStreamOptions(const json& body, CompletionCall* call) {
 
 absl::StatusOr<CompletionCall> ParseCompletionRequest(
     absl::string_view text, bool chat, int32_t default_max_tokens) {
-  absl::StatusOr<json> body = ParseObject(text);
+  absl::StatusOr<json> body = ParseBodyObject(text);
   if (!body.ok()) return body.status();
   CompletionCall call;
   call.chat = chat;
-  absl::Status s = ReadModel(*body, &call.model);
+  absl::Status s = ReadString(*body, "model", &call.model);
   if (s.ok()) s = CheckUnsupported(*body);
   if (s.ok()) s = ReadStreamOptions(*body, &call);
   if (s.ok())
@@ -400,13 +339,14 @@ absl::StatusOr<CompletionCall> ParseCompletionRequest(
 }
 
 absl::StatusOr<EmbeddingCall> ParseEmbeddingRequest(absl::string_view text) {
-  absl::StatusOr<json> body = ParseObject(text);
+  absl::StatusOr<json> body = ParseBodyObject(text);
   if (!body.ok()) return body.status();
   EmbeddingCall call;
-  if (absl::Status s = ReadModel(*body, &call.model); !s.ok()) return s;
-  if (const json* format = Field(*body, "encoding_format")) {
+  if (absl::Status s = ReadString(*body, "model", &call.model); !s.ok())
+    return s;
+  if (const json* format = FindMember(*body, "encoding_format")) {
     if (*format != "float" && *format != "base64") {
-      return Invalid("encoding_format", "must be \"float\" or \"base64\"");
+      return InvalidField("encoding_format", "must be \"float\" or \"base64\"");
     }
     call.base64 = *format == "base64";
   }
@@ -416,18 +356,18 @@ absl::StatusOr<EmbeddingCall> ParseEmbeddingRequest(absl::string_view text) {
   }
   if (dimensions) {
     if (*dimensions < 1 || *dimensions > std::numeric_limits<int32_t>::max()) {
-      return Invalid("dimensions", "must be a positive integer");
+      return InvalidField("dimensions", "must be a positive integer");
     }
     call.dimensions = static_cast<int32_t>(*dimensions);
   }
-  const json* input = Field(*body, "input");
-  if (input == nullptr) return Invalid("input", "required");
+  const json* input = FindMember(*body, "input");
+  if (input == nullptr) return InvalidField("input", "required");
   EmbedRequest& r = call.request;
   r.options.normalize = true;
   if (input->is_string()) {
     r.texts.push_back(input->get<std::string>());
   } else if (!input->is_array() || input->empty()) {
-    return Invalid("input", "must be a string or a non-empty list");
+    return InvalidField("input", "must be a string or a non-empty list");
   } else if ((*input)[0].is_number()) {
     absl::StatusOr<std::vector<int32_t>> ids = TokenIds(*input, "input");
     if (!ids.ok()) return ids.status();
@@ -435,19 +375,20 @@ absl::StatusOr<EmbeddingCall> ParseEmbeddingRequest(absl::string_view text) {
   } else {
     // Counted before copying.
     if (input->size() > size_t{RequestLimits::kMaxEmbedTexts}) {
-      return Invalid("input", absl::StrCat(input->size(), " inputs; at most ",
-                                           RequestLimits::kMaxEmbedTexts));
+      return InvalidField("input",
+                          absl::StrCat(input->size(), " inputs; at most ",
+                                       RequestLimits::kMaxEmbedTexts));
     }
     const bool strings = (*input)[0].is_string();
     for (size_t i = 0; i < input->size(); ++i) {
       const json& item = (*input)[i];
       const std::string at = absl::StrCat("input[", i, "]");
       if (strings) {
-        if (!item.is_string()) return Invalid(at, "must be a string");
+        if (!item.is_string()) return InvalidField(at, "must be a string");
         r.texts.push_back(item.get<std::string>());
       } else {
         if (!item.is_array() || item.empty()) {
-          return Invalid(at, "must be a non-empty list of token ids");
+          return InvalidField(at, "must be a non-empty list of token ids");
         }
         absl::StatusOr<std::vector<int32_t>> ids = TokenIds(item, at);
         if (!ids.ok()) return ids.status();

@@ -34,11 +34,9 @@
 #include "absl/strings/string_view.h"
 #include "nlohmann/json.hpp"
 #include "runtime/engine/edgellm.h"
+#include "runtime/server/http/json_fields.h"  // kMaxBodyBytes
 
 namespace edgellm::server::http {
-
-// Bodies larger than this are refused before parsing (413).
-inline constexpr size_t kMaxBodyBytes = size_t{8} << 20;
 
 // A parsed /v1/chat/completions (chat) or /v1/completions request.
 struct CompletionCall {

@@ -3,23 +3,12 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "runtime/server/http/json_fields.h"
 
 namespace edgellm::server::http {
 namespace {
 
 using nlohmann::json;
-
-absl::Status Invalid(absl::string_view param, absl::string_view what) {
-  return absl::InvalidArgumentError(absl::StrCat(param, ": ", what));
-}
-
-// The member `key` of `object`, or nullptr when absent or null. Never
-// copies (a hostile value may nest deeply, and copying recurses).
-const json* Member(const json& object, const char* key) {
-  auto it = object.find(key);
-  if (it == object.end() || it->is_null()) return nullptr;
-  return &*it;
-}
 
 bool IsString(const json* v, const char* text) {
   return v != nullptr && v->is_string() &&
@@ -42,26 +31,28 @@ bool DeeperThan(const json& value, int max) {
 
 absl::StatusOr<std::string> OptionalString(const json& object, const char* key,
                                            const std::string& at) {
-  const json* v = Member(object, key);
+  const json* v = FindMember(object, key);
   if (v == nullptr) return std::string();
   if (!v->is_string())
-    return Invalid(absl::StrCat(at, ".", key), "must be a string");
+    return InvalidField(absl::StrCat(at, ".", key), "must be a string");
   return v->get<std::string>();
 }
 
 absl::StatusOr<ChatTool> ReadTool(const json& t, const std::string& at) {
-  if (!t.is_object() || !IsString(Member(t, "type"), "function")) {
-    return Invalid(at, "must be {\"type\": \"function\", \"function\": {...}}");
+  if (!t.is_object() || !IsString(FindMember(t, "type"), "function")) {
+    return InvalidField(
+        at, "must be {\"type\": \"function\", \"function\": {...}}");
   }
-  const json* f = Member(t, "function");
+  const json* f = FindMember(t, "function");
   const std::string fat = absl::StrCat(at, ".function");
   if (f == nullptr || !f->is_object()) {
-    return Invalid(fat, "must be an object with a string `name`");
+    return InvalidField(fat, "must be an object with a string `name`");
   }
-  const json* name = Member(*f, "name");
+  const json* name = FindMember(*f, "name");
   if (name == nullptr || !name->is_string() ||
       name->get_ref<const std::string&>().empty()) {
-    return Invalid(absl::StrCat(fat, ".name"), "must be a non-empty string");
+    return InvalidField(absl::StrCat(fat, ".name"),
+                        "must be a non-empty string");
   }
   ChatTool tool;
   tool.name = name->get<std::string>();
@@ -69,10 +60,10 @@ absl::StatusOr<ChatTool> ReadTool(const json& t, const std::string& at) {
       OptionalString(*f, "description", fat);
   if (!description.ok()) return description.status();
   tool.description = std::move(*description);
-  if (const json* parameters = Member(*f, "parameters")) {
+  if (const json* parameters = FindMember(*f, "parameters")) {
     const std::string pat = absl::StrCat(fat, ".parameters");
     if (!parameters->is_object()) {
-      return Invalid(pat, "must be a JSON Schema object");
+      return InvalidField(pat, "must be a JSON Schema object");
     }
     absl::StatusOr<std::string> text = BoundedJsonText(*parameters, pat);
     if (!text.ok()) return text.status();
@@ -83,18 +74,18 @@ absl::StatusOr<ChatTool> ReadTool(const json& t, const std::string& at) {
 
 // tool_choice: true when the tools go into the prompt.
 absl::StatusOr<bool> ReadToolChoice(const json& body) {
-  const json* choice = Member(body, "tool_choice");
+  const json* choice = FindMember(body, "tool_choice");
   if (choice == nullptr || IsString(choice, "auto")) return true;
   if (IsString(choice, "none")) return false;
   const bool named = choice->is_object() &&
-                     IsString(Member(*choice, "type"), "function") &&
-                     Member(*choice, "function") != nullptr;
+                     IsString(FindMember(*choice, "type"), "function") &&
+                     FindMember(*choice, "function") != nullptr;
   if (named || IsString(choice, "required")) {
-    return Invalid("tool_choice",
-                   "this server cannot force a tool call (it does not "
-                   "constrain decoding); use \"auto\" or \"none\"");
+    return InvalidField("tool_choice",
+                        "this server cannot force a tool call (it does not "
+                        "constrain decoding); use \"auto\" or \"none\"");
   }
-  return Invalid(
+  return InvalidField(
       "tool_choice",
       "must be \"none\", \"auto\", \"required\" or a named function");
 }
@@ -104,23 +95,24 @@ absl::StatusOr<bool> ReadToolChoice(const json& body) {
 absl::StatusOr<std::string> BoundedJsonText(const json& value,
                                             const std::string& at) {
   if (DeeperThan(value, RequestLimits::kMaxJsonDepth)) {
-    return Invalid(at, absl::StrCat("JSON nested deeper than ",
-                                    RequestLimits::kMaxJsonDepth, " levels"));
+    return InvalidField(at,
+                        absl::StrCat("JSON nested deeper than ",
+                                     RequestLimits::kMaxJsonDepth, " levels"));
   }
   // Invalid UTF-8 becomes U+FFFD rather than an exception.
   return value.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 absl::Status ReadTools(const json& body, std::vector<ChatTool>* tools) {
-  const json* list = Member(body, "tools");
+  const json* list = FindMember(body, "tools");
   absl::StatusOr<bool> use = ReadToolChoice(body);
   if (!use.ok()) return use.status();
   if (list == nullptr) return absl::OkStatus();
-  if (!list->is_array()) return Invalid("tools", "must be a list");
+  if (!list->is_array()) return InvalidField("tools", "must be a list");
   // Counted before anything is converted.
   if (list->size() > size_t{RequestLimits::kMaxChatTools}) {
-    return Invalid("tools", absl::StrCat(list->size(), " tools; at most ",
-                                         RequestLimits::kMaxChatTools));
+    return InvalidField("tools", absl::StrCat(list->size(), " tools; at most ",
+                                              RequestLimits::kMaxChatTools));
   }
   std::vector<ChatTool> read;
   for (size_t i = 0; i < list->size(); ++i) {
@@ -136,17 +128,17 @@ absl::Status ReadTools(const json& body, std::vector<ChatTool>* tools) {
 
 absl::Status ReadToolCalls(const json& message, const std::string& at,
                            std::vector<ToolCall>* calls) {
-  const json* list = Member(message, "tool_calls");
+  const json* list = FindMember(message, "tool_calls");
   if (list == nullptr) return absl::OkStatus();
   const std::string lat = absl::StrCat(at, ".tool_calls");
-  if (!list->is_array()) return Invalid(lat, "must be a list");
+  if (!list->is_array()) return InvalidField(lat, "must be a list");
   for (size_t k = 0; k < list->size(); ++k) {
     const json& c = (*list)[k];
     const std::string cat = absl::StrCat(lat, "[", k, "]");
-    if (!c.is_object()) return Invalid(cat, "must be an object");
-    const json* f = Member(c, "function");
+    if (!c.is_object()) return InvalidField(cat, "must be an object");
+    const json* f = FindMember(c, "function");
     if (f == nullptr || !f->is_object()) {
-      return Invalid(absl::StrCat(cat, ".function"), "must be an object");
+      return InvalidField(absl::StrCat(cat, ".function"), "must be an object");
     }
     ToolCall call;
     call.index = static_cast<int32_t>(k);
@@ -154,13 +146,14 @@ absl::Status ReadToolCalls(const json& message, const std::string& at,
     if (!id.ok()) return id.status();
     call.id = std::move(*id);
     const std::string fat = absl::StrCat(cat, ".function");
-    const json* name = Member(*f, "name");
+    const json* name = FindMember(*f, "name");
     if (name == nullptr || !name->is_string() ||
         name->get_ref<const std::string&>().empty()) {
-      return Invalid(absl::StrCat(fat, ".name"), "must be a non-empty string");
+      return InvalidField(absl::StrCat(fat, ".name"),
+                          "must be a non-empty string");
     }
     call.name = name->get<std::string>();
-    if (const json* arguments = Member(*f, "arguments")) {
+    if (const json* arguments = FindMember(*f, "arguments")) {
       const std::string aat = absl::StrCat(fat, ".arguments");
       if (arguments->is_string()) {
         call.arguments = arguments->get<std::string>();
@@ -169,7 +162,7 @@ absl::Status ReadToolCalls(const json& message, const std::string& at,
         if (!text.ok()) return text.status();
         call.arguments = std::move(*text);
       } else {
-        return Invalid(aat, "must be a JSON string (or an object)");
+        return InvalidField(aat, "must be a JSON string (or an object)");
       }
     }
     calls->push_back(std::move(call));
@@ -178,10 +171,10 @@ absl::Status ReadToolCalls(const json& message, const std::string& at,
 }
 
 absl::StatusOr<std::string> ReadTemplateKwargs(const json& body) {
-  const json* kwargs = Member(body, "chat_template_kwargs");
+  const json* kwargs = FindMember(body, "chat_template_kwargs");
   if (kwargs == nullptr) return std::string();
   if (!kwargs->is_object()) {
-    return Invalid("chat_template_kwargs", "must be an object");
+    return InvalidField("chat_template_kwargs", "must be an object");
   }
   if (kwargs->empty()) return std::string();
   return BoundedJsonText(*kwargs, "chat_template_kwargs");

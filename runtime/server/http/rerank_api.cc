@@ -6,40 +6,30 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "runtime/server/http/openai_request.h"
+#include "runtime/server/http/json_fields.h"
 
 namespace edgellm::server::http {
 namespace {
 
 using nlohmann::json;
 
-absl::Status Invalid(absl::string_view field, absl::string_view what) {
-  return absl::InvalidArgumentError(absl::StrCat(field, ": ", what));
-}
-
-// `key` of `body`, or nullptr when absent or null.
-const json* Field(const json& body, const char* key) {
-  auto it = body.find(key);
-  if (it == body.end() || it->is_null()) return nullptr;
-  return &*it;
-}
-
 absl::Status ReadDocuments(const json& body, RerankCall& call) {
-  const json* docs = Field(body, "documents");
-  if (docs == nullptr) return Invalid("documents", "required");
-  if (!docs->is_array()) return Invalid("documents", "must be a list");
+  const json* docs = FindMember(body, "documents");
+  if (docs == nullptr) return InvalidField("documents", "required");
+  if (!docs->is_array()) return InvalidField("documents", "must be a list");
   // Counted before copying, so a huge list is refused without a copy.
   if (docs->size() > size_t{RequestLimits::kMaxRerankDocuments}) {
-    return Invalid("documents",
-                   absl::StrCat(docs->size(), " documents; at most ",
-                                RequestLimits::kMaxRerankDocuments));
+    return InvalidField("documents",
+                        absl::StrCat(docs->size(), " documents; at most ",
+                                     RequestLimits::kMaxRerankDocuments));
   }
   for (size_t i = 0; i < docs->size(); ++i) {
     const json& d = (*docs)[i];
-    const json* text = d.is_object() ? Field(d, "text") : &d;
+    const json* text = d.is_object() ? FindMember(d, "text") : &d;
     if (text == nullptr || !text->is_string()) {
-      return Invalid(absl::StrCat("documents[", i, "]"),
-                     "must be a string or an object with a string \"text\"");
+      return InvalidField(
+          absl::StrCat("documents[", i, "]"),
+          "must be a string or an object with a string \"text\"");
     }
     call.request.documents.push_back(text->get<std::string>());
   }
@@ -47,10 +37,10 @@ absl::Status ReadDocuments(const json& body, RerankCall& call) {
 }
 
 absl::Status ReadTopN(const json& body, RerankCall& call) {
-  const json* v = Field(body, "top_n");
+  const json* v = FindMember(body, "top_n");
   if (v == nullptr) return absl::OkStatus();
   if (!v->is_number_integer() || v->get<int64_t>() < 1) {
-    return Invalid("top_n", "must be a positive integer");
+    return InvalidField("top_n", "must be a positive integer");
   }
   // More than the documents returns them all (as Cohere does).
   call.top_n = static_cast<int>(
@@ -61,30 +51,23 @@ absl::Status ReadTopN(const json& body, RerankCall& call) {
 }  // namespace
 
 absl::StatusOr<RerankCall> ParseRerankRequest(absl::string_view text) {
-  if (text.size() > kMaxBodyBytes) {
-    return Invalid(
-        "body", absl::StrCat(text.size(), " bytes; at most ", kMaxBodyBytes));
-  }
-  const json body = json::parse(text.begin(), text.end(), nullptr,
-                                /*allow_exceptions=*/false);
-  if (body.is_discarded()) return Invalid("body", "not valid JSON");
-  if (!body.is_object()) return Invalid("body", "not a JSON object");
+  absl::StatusOr<json> parsed = ParseBodyObject(text);
+  if (!parsed.ok()) return parsed.status();
+  const json& body = *parsed;
   RerankCall call;
-  if (const json* m = Field(body, "model")) {
-    if (!m->is_string()) return Invalid("model", "must be a string");
-    call.model = m->get<std::string>();
+  if (absl::Status s = ReadString(body, "model", &call.model); !s.ok()) {
+    return s;
   }
-  const json* query = Field(body, "query");
-  if (query == nullptr) return Invalid("query", "required");
-  if (!query->is_string()) return Invalid("query", "must be a string");
+  const json* query = FindMember(body, "query");
+  if (query == nullptr) return InvalidField("query", "required");
+  if (!query->is_string()) return InvalidField("query", "must be a string");
   call.request.query = query->get<std::string>();
   if (absl::Status s = ReadDocuments(body, call); !s.ok()) return s;
   if (absl::Status s = ReadTopN(body, call); !s.ok()) return s;
-  if (const json* r = Field(body, "return_documents")) {
-    if (!r->is_boolean()) {
-      return Invalid("return_documents", "must be true or false");
-    }
-    call.return_documents = r->get<bool>();
+  if (absl::Status s =
+          ReadBool(body, "return_documents", &call.return_documents);
+      !s.ok()) {
+    return s;
   }
   return call;
 }
