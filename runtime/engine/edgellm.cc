@@ -81,6 +81,10 @@ absl::Status ValidateOptions(const EngineOptions& o) {
         absl::StrCat("context_shift: ", o.context_shift,
                      "; must be -1 (off) or the tokens to keep (>= 0)"));
   }
+  if (o.shared_pass_tokens < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "shared_pass_tokens: ", o.shared_pass_tokens, "; must be at least 1"));
+  }
   if (o.kv_block_size < 0 || o.kv_blocks < 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("kv_block_size: ", o.kv_block_size,
@@ -246,6 +250,8 @@ absl::Status LoadEncoder(const EngineOptions& options, Engine::Impl& impl) {
   engine::EncoderSchedulerOptions scheduling;
   scheduling.queue = options.queue;
   scheduling.pass_tokens = eopts.max_tokens;
+  scheduling.cpu_share = options.cpu_share;
+  scheduling.shared_pass_tokens = options.shared_pass_tokens;
   EDGELLM_ASSIGN_OR_RETURN(
       impl.encoder_scheduler,
       engine::EncoderScheduler::Create(impl.encoder.get(), scheduling));
@@ -292,6 +298,7 @@ absl::StatusOr<std::unique_ptr<Engine>> EngineBuilder::Load(
   scheduling.parallel = options.parallel;
   scheduling.queue = options.queue;
   scheduling.context_shift = options.context_shift;
+  scheduling.cpu_share = options.cpu_share;
   EDGELLM_ASSIGN_OR_RETURN(
       impl->scheduler,
       Scheduler::Create(driven, &impl->model->tokenizer(), scheduling));

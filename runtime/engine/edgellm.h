@@ -49,6 +49,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "runtime/engine/cpu_share.h"
 
 namespace edgellm {
 
@@ -92,6 +93,18 @@ struct EngineOptions {
   // generation's slot (costs one context of KV memory). Without it, Embed
   // answers UNIMPLEMENTED.
   bool embedding_slot = true;
+  // Engines of one process that share the CPU, e.g. a decoder for Chat
+  // beside an encoder for Embed and Rerank: loaded with one
+  // CpuShare::Create() (cpu_share.h), their schedulers take
+  // turns, one forward pass each, so the engines' thread pools never run on
+  // the same cores at once and a flood of embeddings never stalls a
+  // generation (nor the other way round). Null: no turns.
+  std::shared_ptr<CpuShare> cpu_share;
+  // An encoder's tokens per forward pass while another engine of its
+  // cpu_share is busy (a generation waits at most one such pass for its
+  // next step; the rest of a batch goes in later passes). Alone, a pass
+  // holds up to max(context, 1024) tokens.
+  int32_t shared_pass_tokens = 128;
   // What Chat renders prompts with, overriding the model file's
   // `tokenizer.chat_template`: a hand-written template family ("chatml",
   // "llama3", ...) or the path of a Jinja template file (e.g.

@@ -32,14 +32,17 @@ bool SameOutput(const EncoderJob& a, const EncoderJob& b) {
 
 EncoderScheduler::EncoderScheduler(EncoderEngine* encoder,
                                    const EncoderSchedulerOptions& options)
-    : encoder_(encoder), options_(options) {}
+    : encoder_(encoder),
+      options_(options),
+      cpu_(options.cpu_share ? options.cpu_share->Join() : nullptr) {}
 
 absl::StatusOr<std::unique_ptr<EncoderScheduler>> EncoderScheduler::Create(
     EncoderEngine* encoder, const EncoderSchedulerOptions& options) {
   if (options.queue < 0 || options.pass_tokens < 1 ||
-      options.pass_sequences < 1) {
+      options.pass_sequences < 1 || options.shared_pass_tokens < 1) {
     return absl::InvalidArgumentError(
-        "queue must be >= 0, pass_tokens and pass_sequences >= 1");
+        "queue must be >= 0, pass_tokens, pass_sequences and "
+        "shared_pass_tokens >= 1");
   }
   std::unique_ptr<EncoderScheduler> s(new EncoderScheduler(encoder, options));
   s->thread_ = std::thread([p = s.get()] { p->Loop(); });
@@ -119,6 +122,12 @@ std::vector<EncoderScheduler::Slice> EncoderScheduler::PlanPassLocked() {
   std::vector<Slice> pass;
   if (jobs_.empty()) return pass;
   const EncoderJob& first = jobs_.front()->request;
+  // Short passes while another engine of the share has work: it gets a
+  // turn after each.
+  const int64_t budget =
+      cpu_ != nullptr && cpu_->others_busy()
+          ? std::min(options_.pass_tokens, options_.shared_pass_tokens)
+          : options_.pass_tokens;
   int64_t tokens = 0;
   size_t sequences = 0;
   for (const std::unique_ptr<Job>& entry : jobs_) {
@@ -128,9 +137,10 @@ std::vector<EncoderScheduler::Slice> EncoderScheduler::PlanPassLocked() {
     while (job.next < job.request.ids.size() &&
            sequences < static_cast<size_t>(options_.pass_sequences)) {
       const int64_t n = static_cast<int64_t>(job.request.ids[job.next].size());
-      // A text never exceeds pass_tokens (checked at submission), so the
-      // first one of a pass always fits.
-      if (tokens + n > options_.pass_tokens) break;
+      // A text never exceeds pass_tokens (checked at submission); the
+      // first one of a pass goes whole even beyond a shared budget (a
+      // text's tokens attend to each other in one pass).
+      if (sequences > 0 && tokens + n > budget) break;
       tokens += n;
       ++sequences;
       ++job.next;
@@ -191,13 +201,22 @@ void EncoderScheduler::FinishDoneLocked(absl::Time now) {
 
 void EncoderScheduler::Loop() {
   while (true) {
-    std::vector<Slice> pass;
     {
       absl::MutexLock lock(&mu_);
       const auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
         return !jobs_.empty() || !accepting_ || force_stop_;
       };
+      // Busy for the share while jobs wait or run; idle while waiting.
+      if (cpu_ != nullptr) cpu_->SetBusy(!jobs_.empty());
       mu_.Await(absl::Condition(&ready));
+      if (cpu_ != nullptr) cpu_->SetBusy(!jobs_.empty());
+    }
+    // The turn is taken before the pass is planned, so the plan sees
+    // whether the other members are busy now.
+    CpuTurn turn(cpu_.get());
+    std::vector<Slice> pass;
+    {
+      absl::MutexLock lock(&mu_);
       if (force_stop_) {
         const absl::Time now = absl::Now();
         for (const std::unique_ptr<Job>& job : jobs_) {

@@ -8,9 +8,15 @@
 // (pooling and normalization), up to `pass_tokens` tokens and
 // `pass_sequences` texts. So many small requests share one pass (and every
 // weight read), while a large one runs in bounded passes: one pass is the
-// longest anything else waits for the thread, which keeps a forward pass
-// of generation interleavable should one engine ever hold both kinds of
-// model. Cancellation and deadlines are checked before every pass.
+// longest anything else waits for the thread. Cancellation and deadlines
+// are checked before every pass.
+//
+//   - Sharing the CPU with a decoder's engine in the same process
+//     (`cpu_share`, cpu_share.h): each pass is a turn of the share, taken
+//     before the pass is planned, and while another member is busy (a
+//     generation running) a pass holds at most `shared_pass_tokens` tokens
+//     (but always one whole text): the rest of a batch goes in the next
+//     turns, so a generation gets a decode step between every two passes.
 //
 //   - Admission: up to `queue` requests wait beyond the one running;
 //     beyond that Submit fails with RESOURCE_EXHAUSTED.
@@ -34,6 +40,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "runtime/engine/cpu_share.h"
 #include "runtime/engine/edgellm.h"
 #include "runtime/engine/encoder_engine.h"
 #include "runtime/model/encoder_config.h"
@@ -55,6 +62,10 @@ struct EncoderSchedulerOptions {
   int32_t queue = 16;            // waiting requests beyond the running one
   int32_t pass_tokens = 1024;    // tokens per forward pass, all texts
   int32_t pass_sequences = 256;  // texts per forward pass
+  // Turns with the other engines of the process (null: none), and the
+  // tokens per pass while another member of the share is busy.
+  std::shared_ptr<CpuShare> cpu_share;
+  int32_t shared_pass_tokens = 128;
 };
 
 class EncoderScheduler {
@@ -115,6 +126,8 @@ class EncoderScheduler {
   Engine::Counters counters_ ABSL_GUARDED_BY(mu_);
 
   std::vector<float> out_;  // one pass's outputs (scheduler thread)
+  // Its place in options_.cpu_share (null without one).
+  const std::unique_ptr<CpuShare::Member> cpu_;
   std::thread thread_;
   absl::Mutex shutdown_mu_;  // serializes Shutdown calls
 };

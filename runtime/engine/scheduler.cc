@@ -83,7 +83,8 @@ Scheduler::Scheduler(BatchModel* model, const tokenizer::Tokenizer* tokenizer,
                       : -1),
       kv_tables_(model->kv_tables()),
       kv_block_size_(kv_tables_ ? kv_tables_->block_size() : 0),
-      kv_blocks_(kv_tables_ ? kv_tables_->pool().size() : 0) {
+      kv_blocks_(kv_tables_ ? kv_tables_->pool().size() : 0),
+      cpu_(options.cpu_share ? options.cpu_share->Join() : nullptr) {
   counters_.kv_blocks_total = counters_.kv_blocks_free = kv_blocks_;
   slots_.resize(options.parallel);
   entries_.reserve(options.parallel);
@@ -276,11 +277,18 @@ void Scheduler::Loop() {
     try {
       {
         absl::MutexLock lock(&mu_);
-        const auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-          return stop_ || !pending_.empty() || active_count_ > 0 ||
+        const auto busy = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+          return !pending_.empty() || active_count_ > 0 ||
                  !embed_pending_.empty() || embed_running_;
         };
+        const auto has_work = [this, &busy]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(
+                                  mu_) { return stop_ || busy(); };
+        // Busy for the share while requests run or wait (each iteration
+        // then runs forward passes), so other engines' turns alternate
+        // with ours; idle while waiting for work.
+        if (cpu_ != nullptr) cpu_->SetBusy(busy());
         mu_.Await(absl::Condition(&has_work));
+        if (cpu_ != nullptr) cpu_->SetBusy(busy());
         force = force_cancel_;
         TakeAdmittedLocked(absl::Now(), &admitted);
         AdmitEmbedLocked(absl::Now());
@@ -574,6 +582,7 @@ bool Scheduler::EmbedStep(absl::Time now) {
   if (!embed_text_started_ && !StartEmbedText()) return false;
   const absl::Span<const model::BatchToken> batch = embed_pass_->NextBatch();
   const absl::Status status = CatchExceptions("embedding forward pass", [&] {
+    CpuTurn turn(cpu_.get());
     return model_->ForwardHidden(batch, hidden_.data());
   });
   {
@@ -700,8 +709,10 @@ bool Scheduler::Step() {
   }
   if (batch_.empty()) return false;
 
-  const absl::Status status = CatchExceptions(
-      "forward pass", [&] { return model_->Forward(batch_, logits_.data()); });
+  const absl::Status status = CatchExceptions("forward pass", [&] {
+    CpuTurn turn(cpu_.get());
+    return model_->Forward(batch_, logits_.data());
+  });
   if (!status.ok()) {
     for (const StepEntry& e : entries) {
       slots_[e.slot]->sequence->Cancel();

@@ -41,6 +41,11 @@
 //     with RESOURCE_EXHAUSTED when the generations waiting for a slot plus
 //     the embeddings waiting behind the running one would exceed `queue`.
 //
+//   - Sharing the CPU (SchedulerOptions::cpu_share): every forward pass
+//     is a turn of the share, so the passes of other engines in the same
+//     process (an encoder's Embed batches) alternate with this one's decode
+//     steps rather than running on the same cores at once.
+//
 //   - Failures stay with their request: an exception from the standard
 //     library while building or running one sequence (std::bad_alloc,
 //     std::length_error) ends that request with RESOURCE_EXHAUSTED (INTERNAL
@@ -72,6 +77,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "runtime/engine/cpu_share.h"
 #include "runtime/engine/edgellm.h"
 #include "runtime/engine/embedding.h"
 #include "runtime/engine/sequence.h"
@@ -145,6 +151,10 @@ struct SchedulerOptions {
   // prompt or generation that outgrows the context; kNoContextShift (-1):
   // off.
   int32_t context_shift = -1;
+  // Engines of one process that share the CPU (cpu_share.h): this
+  // scheduler's forward passes take turns with theirs, and it is busy while
+  // it has requests running or waiting. Null: no turns.
+  std::shared_ptr<CpuShare> cpu_share;
 };
 
 class Scheduler {
@@ -276,6 +286,8 @@ class Scheduler {
   EmbedResult embed_result_;             // being filled for embed_
   std::unique_ptr<engine::EmbeddingPass> embed_pass_;
   std::vector<float> hidden_;  // max_batch rows of hidden_size()
+  // Its place in options_.cpu_share (null without one).
+  std::unique_ptr<CpuShare::Member> cpu_;
   std::thread thread_;
   absl::Mutex shutdown_mu_;  // serializes Shutdown calls
 };
