@@ -10,8 +10,10 @@
 #include "absl/strings/str_cat.h"
 #include "ops/attention_internal.h"
 #include "ops/attention_kernel.h"
+#include "ops/kernels/q8_0_gemm.h"
 #include "ops/softmax.h"
 #include "quant/fp16.h"
+#include "quant/q8_0.h"
 
 #if defined(__x86_64__)
 #include <cpuinfo.h>
@@ -20,14 +22,36 @@
 namespace edgellm::ops {
 namespace {
 
+using quant::BlockQ8_0;
+
 // The largest head_dim whose f16-rounded q fits the stack buffer.
 constexpr size_t kMaxHeadDim = 1024;
+
+// Values per storage unit of a cache type: a float, an f16, a Q8_0 block.
+template <typename T>
+constexpr size_t kUnitValues =
+    std::is_same_v<T, BlockQ8_0> ? size_t{quant::kQ8_0BlockSize} : size_t{1};
+
+// Value e of a cache row (e counted over the whole row of n_kv_heads x
+// head_dim values), exactly as the kernels' conversions give it.
+template <typename T>
+inline float LoadAt(const T* row, size_t e) {
+  if constexpr (std::is_same_v<T, float>) {
+    return row[e];
+  } else if constexpr (std::is_same_v<T, uint16_t>) {
+    return quant::Fp16ToFp32(row[e]);
+  } else {
+    const BlockQ8_0& b = row[e / quant::kQ8_0BlockSize];
+    return quant::Fp16ToFp32(b.d) *
+           static_cast<float>(b.qs[e % quant::kQ8_0BlockSize]);
+  }
+}
 
 // Where the keys of a call live: row address of position j.
 template <typename T>
 struct KeyRows {
   KvRows<T> kv;
-  size_t pos0 = 0, n_ctx = 0, row = 0;  // row: floats per cache row
+  size_t pos0 = 0, n_ctx = 0, row = 0;  // row: units (T) per cache row
   // Element offset of cached position j in k / v.
   size_t Cached(size_t j) const {
     if (kv.blocks == nullptr) return (j % n_ctx) * row;
@@ -91,24 +115,22 @@ absl::Status Check(const AttentionShape& s, const void* q, size_t n_tokens,
       scratch == nullptr) {
     return absl::InvalidArgumentError("Attention: null pointer argument");
   }
+  if (std::is_same_v<T, BlockQ8_0> &&
+      (s.n_kv_heads * s.head_dim) % quant::kQ8_0BlockSize != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "Attention: a q8_0 cache row of n_kv_heads x head_dim = ",
+        s.n_kv_heads * s.head_dim, " values is not whole blocks of 32"));
+  }
   if (kv.blocks != nullptr &&
-      (kv.block_rows == 0 ||
-       kv.block_stride < kv.block_rows * s.n_kv_heads * s.head_dim)) {
+      (kv.block_rows == 0 || kv.block_stride < kv.block_rows * s.n_kv_heads *
+                                                   s.head_dim /
+                                                   kUnitValues<T>)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "Attention: a block table with ", kv.block_rows, " rows per block ",
-        "and a stride of ", kv.block_stride, " elements (needs rows > 0 and ",
-        "stride >= rows x n_kv_heads x head_dim)"));
+        "and a stride of ", kv.block_stride, " units (needs rows > 0 and ",
+        "stride >= rows x n_kv_heads x head_dim values)"));
   }
   return absl::OkStatus();
-}
-
-template <typename T>
-inline float Load(const T* p, size_t i) {
-  if constexpr (std::is_same_v<T, float>) {
-    return p[i];
-  } else {
-    return quant::Fp16ToFp32(p[i]);
-  }
 }
 
 float DotRef(const float* a, const float* b, size_t n) {
@@ -127,7 +149,7 @@ void AttendOne(const AttentionShape& s, const float* q, size_t t, size_t h,
   const size_t g = h / (s.n_heads / s.n_kv_heads);
   const float* qh = q + t * s.n_heads * d + h * d;
   float qbuf[kMaxHeadDim];
-  if constexpr (!std::is_same_v<T, float>) {
+  if constexpr (std::is_same_v<T, uint16_t>) {
     // llama.cpp converts q to the cache's f16 before the dot product.
     for (size_t i = 0; i < d; ++i) {
       qbuf[i] = quant::Fp16ToFp32(quant::Fp32ToFp16(qh[i]));
@@ -137,13 +159,13 @@ void AttendOne(const AttentionShape& s, const float* q, size_t t, size_t h,
   const float scale = Scale(s);
   const size_t n_keys = hi - lo;
   for (size_t j = 0; j < n_keys; ++j) {
-    const T* kj = rows.K(lo + j) + g * d;
+    const T* kj = rows.K(lo + j);
     float dot;
     if constexpr (std::is_same_v<T, float>) {
-      dot = DotRef(qh, kj, d);
+      dot = DotRef(qh, kj + g * d, d);
     } else {
       dot = 0.0f;
-      for (size_t i = 0; i < d; ++i) dot += qh[i] * Load(kj, i);
+      for (size_t i = 0; i < d; ++i) dot += qh[i] * LoadAt(kj, g * d + i);
     }
     scores[j] = dot * scale;
   }
@@ -151,16 +173,16 @@ void AttendOne(const AttentionShape& s, const float* q, size_t t, size_t h,
   float* o = out + t * s.n_heads * d + h * d;
   std::memset(o, 0, d * sizeof(float));
   for (size_t j = 0; j < n_keys; ++j) {
-    const T* vj = rows.V(lo + j) + g * d;
+    const T* vj = rows.V(lo + j);
     const float w = scores[j];
-    for (size_t i = 0; i < d; ++i) o[i] += w * Load(vj, i);
+    for (size_t i = 0; i < d; ++i) o[i] += w * LoadAt(vj, g * d + i);
   }
 }
 
 template <typename T>
 KeyRows<T> MakeKeyRows(const AttentionShape& s, size_t pos0,
                        const KvRows<T>& kv) {
-  return {kv, pos0, s.n_ctx, s.n_kv_heads * s.head_dim};
+  return {kv, pos0, s.n_ctx, s.n_kv_heads * s.head_dim / kUnitValues<T>};
 }
 
 template <typename T>
@@ -188,9 +210,9 @@ using attention_internal::AttentionTile;
 using attention_internal::kAttentionBlockKeys;
 using attention_internal::kAttentionTileRows;
 
-// K/V are packed (f16: converted to f32) one key block at a time into stack
-// buffers of this many floats each (so fewer keys per block when head_dim is
-// large).
+// K/V are packed (f16, q8_0: converted to f32) one key block at a time into
+// stack buffers of this many floats each (so fewer keys per block when
+// head_dim is large).
 constexpr size_t kBlockFloats = 8192;
 
 // The gather of cached keys prefetches this many keys ahead. A cached row's
@@ -212,6 +234,30 @@ inline void PrefetchValues(const T* row, size_t first, size_t n) {
   const char* p = reinterpret_cast<const char*>(row + first);
   const char* end = reinterpret_cast<const char*>(row + first + n);
   for (; p < end; p += 64) __builtin_prefetch(p);
+}
+// The Q8_0 blocks that hold those values.
+inline void PrefetchValues(const BlockQ8_0* row, size_t first, size_t n) {
+  const size_t b0 = first / quant::kQ8_0BlockSize;
+  const size_t b1 = (first + n + quant::kQ8_0BlockSize - 1) /
+                    quant::kQ8_0BlockSize;
+  const char* p = reinterpret_cast<const char*>(row + b0);
+  const char* end = reinterpret_cast<const char*>(row + b1);
+  for (; p < end; p += 64) __builtin_prefetch(p);
+}
+
+// Values [first, first + n) of a cache row as floats, through the kernel's
+// conversion (exact: every f16 and every d * q of a Q8_0 block is a float).
+inline void LoadValues(const AttentionKernel&, const float* row, size_t first,
+                       size_t n, float* dst) {
+  std::memcpy(dst, row + first, n * sizeof(float));
+}
+inline void LoadValues(const AttentionKernel& kernel, const uint16_t* row,
+                       size_t first, size_t n, float* dst) {
+  kernel.f16_to_f32(row + first, n, dst);
+}
+inline void LoadValues(const AttentionKernel& kernel, const BlockQ8_0* row,
+                       size_t first, size_t n, float* dst) {
+  kernel.q8_0_to_f32(row, first, n, dst);
 }
 
 // Rows [row0, row1) of KV head g, row i being query head g * group + i %
@@ -238,7 +284,7 @@ void AttendTile(const AttentionKernel& kernel, const AttentionShape& s,
     const size_t h = g * group + (row0 + r) % group;
     const float* qh = q + (t * s.n_heads + h) * d;
     float* qr = qbuf + r * d;
-    if constexpr (std::is_same_v<T, float>) {
+    if constexpr (!std::is_same_v<T, uint16_t>) {
       std::memcpy(qr, qh, d * sizeof(float));
     } else {
       // llama.cpp converts q to the cache's f16 before the dot product.
@@ -256,7 +302,7 @@ void AttendTile(const AttentionKernel& kernel, const AttentionShape& s,
     key_begin = std::min(key_begin, tile.first_key[r]);
     key_end = std::max(key_end, tile.n_keys[r]);
   }
-  // Each key block's K and V slices are copied (f16: converted) into
+  // Each key block's K and V slices are copied (f16, q8_0: converted) into
   // contiguous buffers: in the cache, the rows of one KV head are
   // n_kv_heads * head_dim floats apart (1 KB for tinyllama), so a block of
   // them falls into a quarter of L1's sets and evicts itself; packed, it
@@ -279,15 +325,8 @@ void AttendTile(const AttentionKernel& kernel, const AttentionShape& s,
     const size_t nb = std::min(block, key_end - j0);
     for (size_t i = 0; i < nb; ++i) {
       prefetch(j0 + i + kPrefetchKeys);
-      const T* kj = rows.K(j0 + i) + g * d;
-      const T* vj = rows.V(j0 + i) + g * d;
-      if constexpr (std::is_same_v<T, float>) {
-        std::memcpy(kbuf + i * d, kj, d * sizeof(float));
-        std::memcpy(vbuf + i * d, vj, d * sizeof(float));
-      } else {
-        kernel.f16_to_f32(kj, d, kbuf + i * d);
-        kernel.f16_to_f32(vj, d, vbuf + i * d);
-      }
+      LoadValues(kernel, rows.K(j0 + i), g * d, d, kbuf + i * d);
+      LoadValues(kernel, rows.V(j0 + i), g * d, d, vbuf + i * d);
     }
     kernel.block(&tile, kbuf, vbuf, d, j0, nb);
   }
@@ -423,7 +462,11 @@ std::vector<const AttentionKernel*> SupportedAttentionKernels() {
   if (cpuinfo_initialize() && cpuinfo_has_x86_avx2() &&
       cpuinfo_has_x86_fma3() && cpuinfo_has_x86_f16c()) {
     kernels.push_back(&kAttentionKernelAvx2);
+    if (cpuinfo_has_x86_avx512f()) kernels.push_back(&kAttentionKernelAvx512);
   }
+#elif defined(__aarch64__)
+  // Advanced SIMD and its f16 conversions are part of every AArch64 CPU.
+  kernels.push_back(&kAttentionKernelNeon);
 #endif
   return kernels;
 }
@@ -449,6 +492,14 @@ absl::Status AttentionF16WithKernel(const AttentionKernel& kernel,
                                     const KvRows<uint16_t>& kv, float* out,
                                     float* scratch, size_t scratch_floats,
                                     ThreadPool* pool) {
+  return AttentionImplFast(kernel, shape, q, n_tokens, pos0, kv, out, scratch,
+                           scratch_floats, pool);
+}
+
+absl::Status AttentionQ8_0WithKernel(
+    const AttentionKernel& kernel, const AttentionShape& shape, const float* q,
+    size_t n_tokens, size_t pos0, const KvRows<quant::BlockQ8_0>& kv,
+    float* out, float* scratch, size_t scratch_floats, ThreadPool* pool) {
   return AttentionImplFast(kernel, shape, q, n_tokens, pos0, kv, out, scratch,
                            scratch_floats, pool);
 }
@@ -482,6 +533,34 @@ absl::Status AttentionRowsF16Ref(const AttentionShape& shape, const float* q,
                                  float* scratch, size_t scratch_floats) {
   return AttentionImplRef(shape, q, n_tokens, pos0, kv, out, scratch,
                           scratch_floats);
+}
+
+absl::Status AttentionRowsQ8_0Ref(const AttentionShape& shape, const float* q,
+                                  size_t n_tokens, size_t pos0,
+                                  const KvRows<quant::BlockQ8_0>& kv,
+                                  float* out, float* scratch,
+                                  size_t scratch_floats) {
+  return AttentionImplRef(shape, q, n_tokens, pos0, kv, out, scratch,
+                          scratch_floats);
+}
+
+absl::Status AttentionRowsQ8_0(const AttentionShape& shape, const float* q,
+                               size_t n_tokens, size_t pos0,
+                               const KvRows<quant::BlockQ8_0>& kv, float* out,
+                               float* scratch, size_t scratch_floats,
+                               ThreadPool* pool) {
+  return AttentionImplFast(attention_internal::BestAttentionKernel(), shape, q,
+                           n_tokens, pos0, kv, out, scratch, scratch_floats,
+                           pool);
+}
+
+void QuantizeKvRowsQ8_0(const float* x, size_t rows, size_t row_values,
+                        quant::BlockQ8_0* y) {
+  for (size_t r = 0; r < rows; ++r) {
+    kernels::QuantizeRowQ8_0Activations(
+        x + r * row_values, y + r * (row_values / quant::kQ8_0BlockSize),
+        row_values);
+  }
 }
 
 absl::Status AttentionRows(const AttentionShape& shape, const float* q,

@@ -32,6 +32,15 @@
 // The f16 variant stores K/V as IEEE half bits (the new rows too); like
 // llama.cpp (whose f16 dot converts the f32 operand to the cache type) q is
 // rounded to f16 before the q.k dot product.
+//
+// The q8_0 variant stores each position's row of n_kv_heads x head_dim
+// values as Q8_0 blocks (quant/q8_0.h; the new rows too, made by
+// QuantizeKvRowsQ8_0), a head's values being values g * head_dim .. of that
+// row (so with head_dim < 32 several heads share a block and its scale).
+// Keys and values are used as their exact dequantized floats d * q, and q
+// stays f32: llama.cpp rounds q to Q8_0 for an integer dot product, which
+// adds q's rounding error to k's for no memory saved; here the dequantized
+// keys are packed into the same f32 tile kernels as the other types.
 #ifndef EDGELLM_OPS_ATTENTION_H_
 #define EDGELLM_OPS_ATTENTION_H_
 
@@ -41,6 +50,7 @@
 #include "absl/status/status.h"
 #include "absl/types/span.h"
 #include "ops/thread_pool.h"
+#include "quant/q8_0.h"
 
 namespace edgellm::ops {
 
@@ -54,7 +64,8 @@ struct AttentionShape {
 };
 
 // Where the keys and values of a call are (see the header comment). T is
-// float or uint16_t (f16 bits).
+// float, uint16_t (f16 bits) or quant::BlockQ8_0; rows, strides and the
+// pointers count in T (a q8_0 row is n_kv_heads x head_dim / 32 blocks).
 template <typename T>
 struct KvRows {
   const T* k = nullptr;  // the cache: n_ctx rows (paged: the pool's block 0)
@@ -69,7 +80,7 @@ struct KvRows {
   // results are bit-identical to a contiguous cache holding the same rows.
   const int32_t* blocks = nullptr;
   size_t block_rows = 0;
-  size_t block_stride = 0;
+  size_t block_stride = 0;  // in T
 };
 
 // Floats of scratch Attention needs: one row of scores.
@@ -84,10 +95,17 @@ absl::Status AttentionRowsF16Ref(const AttentionShape& shape, const float* q,
                                  size_t n_tokens, size_t pos0,
                                  const KvRows<uint16_t>& kv, float* out,
                                  float* scratch, size_t scratch_floats);
+absl::Status AttentionRowsQ8_0Ref(const AttentionShape& shape, const float* q,
+                                  size_t n_tokens, size_t pos0,
+                                  const KvRows<quant::BlockQ8_0>& kv,
+                                  float* out, float* scratch,
+                                  size_t scratch_floats);
 
 // Fast path: query heads that share a KV head in tiles of up to 8 rows, keys
-// in blocks with an online softmax (running max and sum), an AVX2+FMA+F16C
-// kernel chosen at run time where the CPU has it (ops/attention_kernel.h).
+// in blocks with an online softmax (running max and sum), a kernel chosen at
+// run time (ops/attention_kernel.h): AVX-512F or AVX2+FMA+F16C on x86, NEON
+// on ARM, else portable C++. The f16 and q8_0 rows of a key block are
+// converted to f32 once for every query row of the tile.
 // Only the keys inside a tile's windows are read. Results differ from the
 // reference by f32 rounding and a ~2 ulp exp only.
 absl::Status AttentionRows(const AttentionShape& shape, const float* q,
@@ -99,6 +117,18 @@ absl::Status AttentionRowsF16(const AttentionShape& shape, const float* q,
                               const KvRows<uint16_t>& kv, float* out,
                               float* scratch, size_t scratch_floats,
                               ThreadPool* pool);
+absl::Status AttentionRowsQ8_0(const AttentionShape& shape, const float* q,
+                               size_t n_tokens, size_t pos0,
+                               const KvRows<quant::BlockQ8_0>& kv, float* out,
+                               float* scratch, size_t scratch_floats,
+                               ThreadPool* pool);
+
+// `rows` rows of `row_values` floats (a multiple of 32) to Q8_0 blocks, as
+// the q8_0 cache stores them: ggml's quantize_row_q8_0 as its x86 build
+// rounds (amax = max |x|, d = amax / 127 stored as fp16, q = x * (127 /
+// amax) rounded to nearest even; ops/kernels/q8_0_quantize.cc).
+void QuantizeKvRowsQ8_0(const float* x, size_t rows, size_t row_values,
+                        quant::BlockQ8_0* y);
 
 // The same with every key in the cache: the call's rows already stored at
 // rows pos0 .. pos0 + n_tokens - 1 of k and v (no wrap within them).

@@ -31,6 +31,10 @@ absl::Status AttentionF16WithKernel(const AttentionKernel& kernel,
                                     const KvRows<uint16_t>& kv, float* out,
                                     float* scratch, size_t scratch_floats,
                                     ThreadPool* pool);
+absl::Status AttentionQ8_0WithKernel(
+    const AttentionKernel& kernel, const AttentionShape& shape, const float* q,
+    size_t n_tokens, size_t pos0, const KvRows<quant::BlockQ8_0>& kv,
+    float* out, float* scratch, size_t scratch_floats, ThreadPool* pool);
 
 absl::Status BidirectionalAttentionWithKernel(
     const AttentionKernel& kernel, const AttentionShape& shape, const float* q,

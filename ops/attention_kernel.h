@@ -17,6 +17,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "quant/q8_0.h"
+
 namespace edgellm::ops::attention_internal {
 
 inline constexpr size_t kAttentionTileRows = 8;
@@ -48,6 +50,10 @@ struct AttentionKernel {
                 size_t stride, size_t j0, size_t nb);
   // n IEEE half values to float.
   void (*f16_to_f32)(const uint16_t* src, size_t n, float* dst);
+  // Values first .. first + n - 1 of a row of Q8_0 blocks (value e is
+  // qs[e % 32] of block e / 32) to float: fp16 d times q, exact.
+  void (*q8_0_to_f32)(const quant::BlockQ8_0* row, size_t first, size_t n,
+                      float* dst);
 };
 
 // Plain C++ (any CPU).
@@ -55,6 +61,11 @@ extern const AttentionKernel kAttentionKernelPortable;
 #if defined(__x86_64__)
 // AVX2 + FMA + F16C intrinsics (ops/attention_kernel_avx2.cc).
 extern const AttentionKernel kAttentionKernelAvx2;
+// AVX-512F (ops/attention_kernel_avx512.cc).
+extern const AttentionKernel kAttentionKernelAvx512;
+#elif defined(__aarch64__)
+// Advanced SIMD intrinsics (ops/attention_kernel_neon.cc).
+extern const AttentionKernel kAttentionKernelNeon;
 #endif
 
 // The best kernel this CPU runs (checked once).

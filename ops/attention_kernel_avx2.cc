@@ -255,8 +255,32 @@ void F16ToF32(const uint16_t* src, size_t n, float* dst) {
   for (; i < n; ++i) dst[i] = _cvtsh_ss(src[i]);
 }
 
+// Eight values at a time where they start on a multiple of 8 (then they lie
+// in one block: 8 divides 32): sign-extended to int32, converted (exact) and
+// multiplied by the block's scale, one rounding as in the scalar d * q.
+void Q8_0ToF32(const quant::BlockQ8_0* row, size_t first, size_t n,
+               float* dst) {
+  constexpr size_t kB = quant::kQ8_0BlockSize;
+  size_t i = 0;
+  auto scalar = [&](size_t e) {
+    const quant::BlockQ8_0& b = row[e / kB];
+    return _cvtsh_ss(b.d) * static_cast<float>(b.qs[e % kB]);
+  };
+  for (; i < n && (first + i) % 8 != 0; ++i) dst[i] = scalar(first + i);
+  for (; i + 8 <= n; i += 8) {
+    const size_t e = first + i;
+    const quant::BlockQ8_0& b = row[e / kB];
+    const __m256i q = _mm256_cvtepi8_epi32(
+        _mm_loadl_epi64(reinterpret_cast<const __m128i*>(b.qs + e % kB)));
+    _mm256_storeu_ps(dst + i, _mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(b.d)),
+                                            _mm256_cvtepi32_ps(q)));
+  }
+  for (; i < n; ++i) dst[i] = scalar(first + i);
+}
+
 }  // namespace
 
-const AttentionKernel kAttentionKernelAvx2 = {"avx2", &Block, &F16ToF32};
+const AttentionKernel kAttentionKernelAvx2 = {"avx2", &Block, &F16ToF32,
+                                              &Q8_0ToF32};
 
 }  // namespace edgellm::ops::attention_internal

@@ -74,9 +74,19 @@ void F16ToF32(const uint16_t* src, size_t n, float* dst) {
   for (size_t i = 0; i < n; ++i) dst[i] = quant::Fp16ToFp32(src[i]);
 }
 
+void Q8_0ToF32(const quant::BlockQ8_0* row, size_t first, size_t n,
+               float* dst) {
+  constexpr size_t kB = quant::kQ8_0BlockSize;
+  for (size_t i = 0; i < n; ++i) {
+    const quant::BlockQ8_0& b = row[(first + i) / kB];
+    dst[i] =
+        quant::Fp16ToFp32(b.d) * static_cast<float>(b.qs[(first + i) % kB]);
+  }
+}
+
 }  // namespace
 
-const AttentionKernel kAttentionKernelPortable = {"portable", &Block,
-                                                  &F16ToF32};
+const AttentionKernel kAttentionKernelPortable = {"portable", &Block, &F16ToF32,
+                                                  &Q8_0ToF32};
 
 }  // namespace edgellm::ops::attention_internal

@@ -322,10 +322,11 @@ int RunBench(const ParsedArgs& args) {
   // the footprint that of the weights.
   eopts.context = static_cast<int32_t>(context);
   const std::string kv_type = args.GetString("kv-type");
-  if (kv_type == "f16") {
-    eopts.kv_type = model::KvCacheType::kF16;
-  } else if (kv_type != "f32") {
-    std::cerr << kName << ": --kv-type must be f32 or f16\n";
+  if (const std::optional<model::KvCacheType> type =
+          model::ParseKvType(kv_type)) {
+    eopts.kv_type = *type;
+  } else {
+    std::cerr << kName << ": --kv-type must be f32, f16 or q8_0\n";
     return 2;
   }
   KvPagingFlags paging;
@@ -358,6 +359,9 @@ int RunBench(const ParsedArgs& args) {
   // kv_dim x element bytes (runtime/model/kv_cache.cc).
   const int64_t kv_bytes =
       static_cast<int64_t>(engine.transformer().kv_cache().bytes());
+  // One sequence's keys and values at the bench's context in --kv-type.
+  const int64_t kv_slot_bytes =
+      static_cast<int64_t>(engine.transformer().kv_cache().bytes_per_slot());
   const int64_t rss_budget =
       static_cast<int64_t>(file_bytes) + kv_bytes + kRssSlackBytes;
 
@@ -454,6 +458,7 @@ int RunBench(const ParsedArgs& args) {
           {"cpu_share", s.cpu_share},
           {"peak_rss_bytes", r.peak_rss_bytes},
           {"kv_cache_bytes", kv_bytes},
+          {"kv_bytes_per_slot", kv_slot_bytes},
           {"rss_budget_bytes", rss_budget},
           {"rss_within_budget", r.peak_rss_bytes <= rss_budget},
           {"model",
@@ -548,9 +553,11 @@ int RunBench(const ParsedArgs& args) {
     // VmHWM only grows, so the last test's peak is the run's.
     const int64_t peak = results.back().peak_rss_bytes;
     std::cout << absl::StrFormat(
-        "\npeak RSS %.0f MB %s budget %.0f MB (file %.0f + KV %.0f + %.0f)%s\n",
-        peak / 1e6, peak <= rss_budget ? "<=" : ">", rss_budget / 1e6,
-        file_bytes / 1e6, kv_bytes / 1e6, kRssSlackBytes / 1e6,
+        "\nKV cache %s: %.2f MB per sequence at %d positions\n"
+        "peak RSS %.0f MB %s budget %.0f MB (file %.0f + KV %.0f + %.0f)%s\n",
+        kv_type, kv_slot_bytes / 1e6, engine.context(), peak / 1e6,
+        peak <= rss_budget ? "<=" : ">", rss_budget / 1e6, file_bytes / 1e6,
+        kv_bytes / 1e6, kRssSlackBytes / 1e6,
         peak <= rss_budget ? "" : ": OVER BUDGET");
   }
   return 0;
@@ -609,8 +616,10 @@ Command BenchCommand() {
           {"batch", FlagKind::kInt, "512", "prompt tokens per forward pass",
            'b'},
           {"tg-prompt", FlagKind::kInt, "16",
-           "untimed prompt tokens before tg"},
-          {"kv-type", FlagKind::kString, "f32", "KV cache type: f32 or f16"},
+           "untimed prompt tokens before tg: the depth of the KV cache the "
+           "generation runs at (-d, as llama-bench's -d)",
+           'd'},
+          {"kv-type", FlagKind::kString, "f32", kKvTypeFlagHelp},
           {"bandwidth-mb", FlagKind::kInt, "1024",
            "MiB read to measure memory bandwidth; 0 = skip"},
           {"bandwidth-seconds", FlagKind::kDouble, "1",

@@ -28,8 +28,10 @@ int RunGenerate(const ParsedArgs& args) {
   eopts.queue = 0;
   if (kv_type == "f16") {
     eopts.kv_type = KvCacheType::kF16;
+  } else if (kv_type == "q8_0") {
+    eopts.kv_type = KvCacheType::kQ8_0;
   } else if (kv_type != "f32") {
-    std::cerr << "edgellm generate: --kv-type must be f32 or f16\n";
+    std::cerr << "edgellm generate: --kv-type must be f32, f16 or q8_0\n";
     return 2;
   }
   KvPagingFlags paging;
@@ -171,7 +173,7 @@ Command GenerateCommand() {
           {"ctx", FlagKind::kInt, "0",
            "context length; 0 = the model's, capped at 4096", 'c'},
           {"batch", FlagKind::kInt, "64", "prompt tokens per forward pass"},
-          {"kv-type", FlagKind::kString, "f32", "KV cache type: f32 or f16"},
+          {"kv-type", FlagKind::kString, "f32", kKvTypeFlagHelp},
           {"context-shift", FlagKind::kInt, "-1",
            "when prompt and output outgrow --ctx, keep the first N "
            "tokens (after BOS), drop the oldest half of the rest and go "

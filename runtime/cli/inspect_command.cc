@@ -221,17 +221,27 @@ json DecoderJson(const gguf::GgufFile& f, int32_t context) {
   const int32_t global = static_cast<int32_t>(
       std::count_if(c->layers.begin(), c->layers.end(),
                     [](const model::LayerConfig& l) { return l.window == 0; }));
-  return {{"supported", true},
-          {"blocks", model::DescribeArchitecture(c->arch)},
-          {"layers", model::DescribeLayers(*c)},
-          {"head_dim", c->head_dim},
-          {"rope_dims", c->rope_dimension_count},
-          {"sliding_window", c->sliding_window},
-          {"global_layers", global},
-          {"tied_output", c->tied_output},
-          {"kv_context", context},
-          {"kv_bytes_per_slot_f32", model::KvBytesPerSlot(*c, context, 4)},
-          {"kv_bytes_per_slot_f16", model::KvBytesPerSlot(*c, context, 2)}};
+  return {
+      {"supported", true},
+      {"blocks", model::DescribeArchitecture(c->arch)},
+      {"layers", model::DescribeLayers(*c)},
+      {"head_dim", c->head_dim},
+      {"rope_dims", c->rope_dimension_count},
+      {"sliding_window", c->sliding_window},
+      {"global_layers", global},
+      {"tied_output", c->tied_output},
+      {"kv_context", context},
+      {"kv_bytes_per_slot_f32",
+       model::KvBytesPerSlot(*c, context, model::KvCacheType::kF32)},
+      {"kv_bytes_per_slot_f16",
+       model::KvBytesPerSlot(*c, context, model::KvCacheType::kF16)},
+      // null when the model's rows are not whole Q8_0 blocks.
+      {"kv_bytes_per_slot_q8_0",
+       model::KvTypeSupported(model::KvCacheType::kQ8_0, c->head_count_kv,
+                              c->head_dim)
+               .ok()
+           ? json(model::KvBytesPerSlot(*c, context, model::KvCacheType::kQ8_0))
+           : json(nullptr)}};
 }
 
 void PrintDecoder(const json& d) {
@@ -240,19 +250,24 @@ void PrintDecoder(const json& d) {
               << "\n";
     return;
   }
-  std::cout << "decoder: "
-            << absl::StrJoin(d["blocks"].get<std::vector<std::string>>(), ", ")
-            << "\n  " << d["layers"].get<std::string>() << "\n"
-            << absl::StrFormat(
-                   "  head_dim %d, rope dims %d, %s head\n",
-                   d["head_dim"].get<int>(), d["rope_dims"].get<int>(),
-                   d["tied_output"].get<bool>() ? "tied" : "separate")
-            << absl::StrFormat(
-                   "  KV cache per sequence at %d positions: %s bytes f32, %s "
-                   "bytes f16\n",
-                   d["kv_context"].get<int>(),
-                   Thousands(d["kv_bytes_per_slot_f32"].get<uint64_t>()),
-                   Thousands(d["kv_bytes_per_slot_f16"].get<uint64_t>()));
+  std::cout
+      << "decoder: "
+      << absl::StrJoin(d["blocks"].get<std::vector<std::string>>(), ", ")
+      << "\n  " << d["layers"].get<std::string>() << "\n"
+      << absl::StrFormat("  head_dim %d, rope dims %d, %s head\n",
+                         d["head_dim"].get<int>(), d["rope_dims"].get<int>(),
+                         d["tied_output"].get<bool>() ? "tied" : "separate")
+      << absl::StrFormat(
+             "  KV cache per sequence at %d positions: %s bytes f32, %s "
+             "bytes f16, %s\n",
+             d["kv_context"].get<int>(),
+             Thousands(d["kv_bytes_per_slot_f32"].get<uint64_t>()),
+             Thousands(d["kv_bytes_per_slot_f16"].get<uint64_t>()),
+             d["kv_bytes_per_slot_q8_0"].is_null()
+                 ? std::string("no q8_0 (kv_dim not whole blocks of 32)")
+                 : absl::StrCat(
+                       Thousands(d["kv_bytes_per_slot_q8_0"].get<uint64_t>()),
+                       " bytes q8_0"));
 }
 
 void PrintText(const json& s, const gguf::GgufFile& f) {

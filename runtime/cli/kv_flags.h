@@ -24,6 +24,13 @@ struct KvPagingFlags {
   bool prefix_cache = true;
 };
 
+// The help text of --kv-type (f32, f16, q8_0; runtime/model/kv_type.h),
+// the same on every command that has it.
+inline constexpr char kKvTypeFlagHelp[] =
+    "KV cache type: f32, f16 or q8_0 (Q8_0 blocks of 32 int8 values and an "
+    "fp16 scale, 53% of f16's bytes; needs n_kv_heads x head_dim a multiple "
+    "of 32)";
+
 // The three flags' table entries.
 std::vector<FlagSpec> KvPagingFlagSpecs();
 // `flags` with them inserted after --kv-type (appended when it has none).

@@ -160,6 +160,8 @@ TEST(InspectCommandTest, DecoderDescriptionAndWindowedKvBytes) {
   ASSERT_TRUE(d["supported"].get<bool>()) << d.dump();
   EXPECT_EQ(d["kv_bytes_per_slot_f32"], (5 * 16 + 100) * 2 * 64 * 4);
   EXPECT_EQ(d["kv_bytes_per_slot_f16"], (5 * 16 + 100) * 2 * 64 * 2);
+  // q8_0: kv_dim 64 is two 34-byte blocks a position.
+  EXPECT_EQ(d["kv_bytes_per_slot_q8_0"], (5 * 16 + 100) * 2 * 2 * 34);
   EXPECT_EQ(d["global_layers"], 1);
   EXPECT_THAT(d["layers"].get<std::string>(),
               HasSubstr("5 local (window 16, rope base 10000)"));
@@ -168,6 +170,7 @@ TEST(InspectCommandTest, DecoderDescriptionAndWindowedKvBytes) {
   ASSERT_EQ(text.code, 0) << text.err;
   EXPECT_THAT(text.out, HasSubstr("decoder: rope neox, geglu"));
   EXPECT_THAT(text.out, HasSubstr("1 global (rope base 1e+06, scale 0.125)"));
+  EXPECT_THAT(text.out, HasSubstr("bytes q8_0"));
 }
 
 }  // namespace

@@ -23,8 +23,10 @@ int RunServe(const ParsedArgs& args, const server::EngineLoader& load) {
   const std::string kv_type = args.GetString("kv-type");
   if (kv_type == "f16") {
     o.engine.kv_type = KvCacheType::kF16;
+  } else if (kv_type == "q8_0") {
+    o.engine.kv_type = KvCacheType::kQ8_0;
   } else if (kv_type != "f32") {
-    std::cerr << "edgellm serve: --kv-type must be f32 or f16\n";
+    std::cerr << "edgellm serve: --kv-type must be f32, f16 or q8_0\n";
     return 2;
   }
   KvPagingFlags paging;
@@ -134,7 +136,7 @@ Command ServeCommandWith(server::EngineLoader load) {
           {"ctx", FlagKind::kInt, "0",
            "context per request; 0 = the model's, capped at 4096", 'c'},
           {"batch", FlagKind::kInt, "64", "tokens per forward pass"},
-          {"kv-type", FlagKind::kString, "f32", "KV cache type: f32 or f16"},
+          {"kv-type", FlagKind::kString, "f32", kKvTypeFlagHelp},
           {"context-shift", FlagKind::kInt, "-1",
            "when a conversation outgrows the context, keep its first N "
            "tokens (after BOS), drop the oldest half of the rest and go "

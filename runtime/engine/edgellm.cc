@@ -280,8 +280,9 @@ absl::StatusOr<std::unique_ptr<Engine>> EngineBuilder::Load(
   load.slots = options.parallel + (options.embedding_slot ? 1 : 0);
   // Every running generation feeds one token per step.
   load.max_batch = std::max(options.max_batch, options.parallel);
-  load.kv_type = options.kv_type == KvCacheType::kF16
-                     ? model::KvCacheType::kF16
+  load.kv_type = options.kv_type == KvCacheType::kF16 ? model::KvCacheType::kF16
+                 : options.kv_type == KvCacheType::kQ8_0
+                     ? model::KvCacheType::kQ8_0
                      : model::KvCacheType::kF32;
   load.paging.block_size = options.kv_block_size;
   load.paging.blocks = options.kv_blocks;

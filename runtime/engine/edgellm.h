@@ -62,7 +62,10 @@ class Scheduler;
 // ---------------------------------------------------------------------------
 // Loading
 
-enum class KvCacheType { kF32, kF16 };
+// The KV cache's element type (--kv-type): f32, f16, or q8_0 (ggml's Q8_0
+// blocks of 32 values with an fp16 scale, 53% of f16's bytes; needs
+// n_kv_heads x head_dim to be a multiple of 32).
+enum class KvCacheType { kF32, kF16, kQ8_0 };
 
 struct EngineOptions {
   std::string model_path;  // a GGUF file

@@ -85,7 +85,8 @@ TEST(EngineApiTest, MemoryEstimateIsWhatLoadHolds) {
   };
   for (const std::string& path : {TinyModel(), gemma3}) {
     for (Paging paging : {Paging{0, 0}, Paging{16, 0}, Paging{16, 7}}) {
-      for (KvCacheType kv : {KvCacheType::kF32, KvCacheType::kF16}) {
+      for (KvCacheType kv :
+           {KvCacheType::kF32, KvCacheType::kF16, KvCacheType::kQ8_0}) {
         for (bool embedding_slot : {true, false}) {
           SCOPED_TRACE(absl::StrCat(path, " block size ", paging.block_size,
                                     " blocks ", paging.blocks));
@@ -124,6 +125,17 @@ TEST(EngineApiTest, MemoryEstimateIsWhatLoadHolds) {
   small.kv_block_size = 0;  // the slabs: 4 slots x 128 positions
   EXPECT_EQ(EstimateMemory(pooled)->kv_cache_bytes * (4 * 128),
             EstimateMemory(small)->kv_cache_bytes * (7 * 16));
+  // q8_0 (head_dim 32: blocks of 32 values and an fp16 scale, 34 bytes)
+  // against f16 (2 bytes a value), slab and paged.
+  for (int32_t block_size : {0, 16}) {
+    EngineOptions q8 = small;
+    q8.kv_block_size = block_size;
+    EngineOptions f16 = q8;
+    q8.kv_type = KvCacheType::kQ8_0;
+    f16.kv_type = KvCacheType::kF16;
+    EXPECT_EQ(EstimateMemory(q8)->kv_cache_bytes * 64,
+              EstimateMemory(f16)->kv_cache_bytes * 34);
+  }
   EngineOptions missing;
   missing.model_path = "/nonexistent/model.gguf";
   EXPECT_FALSE(EstimateMemory(missing).ok());

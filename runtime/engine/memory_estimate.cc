@@ -52,9 +52,10 @@ absl::StatusOr<MemoryEstimate> EstimateMemory(const EngineOptions& options) {
         paging.blocks = options.kv_blocks;
         paging.prefix_cache = options.prefix_cache;
         paging.max_batch = std::max(options.max_batch, options.parallel);
-        const model::KvCacheType type = options.kv_type == KvCacheType::kF16
-                                            ? model::KvCacheType::kF16
-                                            : model::KvCacheType::kF32;
+        const model::KvCacheType type =
+            options.kv_type == KvCacheType::kF16    ? model::KvCacheType::kF16
+            : options.kv_type == KvCacheType::kQ8_0 ? model::KvCacheType::kQ8_0
+                                                    : model::KvCacheType::kF32;
         EDGELLM_ASSIGN_OR_RETURN(
             const size_t kv_bytes,
             model::KvCache::PlannedBytes(

@@ -303,10 +303,10 @@ std::vector<int32_t> KvRowsPerLayer(const ModelConfig& c, int32_t context) {
 }
 
 uint64_t KvBytesPerSlot(const ModelConfig& c, int32_t context,
-                        size_t element_bytes) {
+                        KvCacheType type) {
   uint64_t rows = 0;
   for (int32_t r : KvRowsPerLayer(c, context)) rows += r;
-  return rows * 2 * uint64_t(c.kv_dim()) * element_bytes;
+  return rows * 2 * KvRowBytes(type, c.kv_dim());
 }
 
 std::string DescribeLayers(const ModelConfig& c) {

@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "runtime/gguf/gguf.h"
 #include "runtime/model/architecture.h"
+#include "runtime/model/kv_type.h"
 
 namespace edgellm::model {
 
@@ -82,10 +83,10 @@ absl::StatusOr<ModelConfig> ReadModelConfig(const gguf::GgufFile& file);
 // or min(window, context) for a sliding-window layer (a ring).
 std::vector<int32_t> KvRowsPerLayer(const ModelConfig& config, int32_t context);
 
-// Bytes of keys and values one sequence slot holds for `context` positions,
-// `element_bytes` per value (4: f32 cache, 2: f16).
+// Bytes of keys and values one sequence slot holds for `context` positions
+// in a cache of `type` (runtime/model/kv_type.h).
 uint64_t KvBytesPerSlot(const ModelConfig& config, int32_t context,
-                        size_t element_bytes);
+                        KvCacheType type);
 
 // The per-layer attention and RoPE plan in a few words, e.g. "26 layers: 22
 // local (window 512, rope base 10000), 4 global (rope base 1e+06, scale

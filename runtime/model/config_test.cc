@@ -87,7 +87,13 @@ TEST(ConfigTest, Gemma3LocalAndGlobalLayers) {
             (std::vector<int32_t>{4, 4, 4, 4, 4, 100, 4, 4}));
   EXPECT_EQ(KvRowsPerLayer(*c, 3),
             (std::vector<int32_t>{3, 3, 3, 3, 3, 3, 3, 3}));
-  EXPECT_EQ(KvBytesPerSlot(*c, 100, 4), (7 * 4 + 100) * 2 * 32 * 4u);
+  EXPECT_EQ(KvBytesPerSlot(*c, 100, KvCacheType::kF32),
+            (7 * 4 + 100) * 2 * 32 * 4u);
+  EXPECT_EQ(KvBytesPerSlot(*c, 100, KvCacheType::kF16),
+            (7 * 4 + 100) * 2 * 32 * 2u);
+  // q8_0: one 34-byte block per 32 values.
+  EXPECT_EQ(KvBytesPerSlot(*c, 100, KvCacheType::kQ8_0),
+            (7 * 4 + 100) * 2 * 34u);
 }
 
 TEST(ConfigTest, SlidingWindowPatternAndSwaBaseFromTheFile) {

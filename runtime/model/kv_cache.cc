@@ -49,6 +49,11 @@ absl::StatusOr<std::unique_ptr<KvCache>> KvCache::Plan(
         "KV cache dimensions must be positive: layers=", layer_rows.size(),
         " slots=", slots, " context=", context, " kv_dim=", kv_dim));
   }
+  if (type == KvCacheType::kQ8_0 && kv_dim % kKvQ8_0BlockValues != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("KV cache: kv_dim ", kv_dim,
+                     " is not a multiple of 32, as --kv-type q8_0 needs"));
+  }
   std::unique_ptr<KvCache> cache(new KvCache());
   cache->slots_ = slots;
   cache->context_ = context;
@@ -76,7 +81,7 @@ absl::StatusOr<std::unique_ptr<KvCache>> KvCache::Plan(
           absl::StrCat("KV cache layer ", l, ": ", rows,
                        " rows, must be in 1..", context, " (the context)"));
     }
-    const size_t row_bytes = size_t(kv_dim) * cache->element_bytes();
+    const size_t row_bytes = cache->row_bytes();
     slab_per_slot += (unsigned __int128)rows * row_bytes * 2;
     Layer layer;
     layer.rows = rows;
@@ -151,7 +156,7 @@ absl::StatusOr<std::unique_ptr<KvCache>> KvCache::Create(
 }
 
 void KvCache::CopyBlock(int32_t group, int32_t from, int32_t to) {
-  const size_t bytes = size_t(block_size()) * kv_dim_ * element_bytes();
+  const size_t bytes = size_t(block_size()) * row_bytes();
   for (int32_t l = 0; l < layers(); ++l) {
     if (!layers_[l].paged || layers_[l].group != group) continue;
     std::memcpy(block_key(l, to, 0), block_key(l, from, 0), bytes);

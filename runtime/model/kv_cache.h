@@ -9,7 +9,8 @@
 // layers.
 //
 // Layout per (layer, slot): keys [rows][kv_dim] then values [rows][kv_dim],
-// element type f32 or f16. Slots let several sequences (the scheduler's
+// element type f32, f16 or q8_0 (runtime/model/kv_type.h: a row of q8_0 is
+// kv_dim / 32 blocks). Slots let several sequences (the scheduler's
 // concurrent streams) decode in one batch.
 //
 // Paged (KvPaging::block_size > 0): every layer instead reads pools of
@@ -35,10 +36,9 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "runtime/model/kv_block_tables.h"
+#include "runtime/model/kv_type.h"
 
 namespace edgellm::model {
-
-enum class KvCacheType { kF32, kF16 };
 
 struct KvPaging {
   int32_t block_size = 0;  // positions per block; 0: one slab per slot
@@ -92,7 +92,8 @@ class KvCache {
   size_t bytes() const { return bytes_; }
   // Bytes one slot holds over all layers (paged: what its slab would be).
   size_t bytes_per_slot() const { return slab_bytes_per_slot_; }
-  size_t element_bytes() const { return type_ == KvCacheType::kF32 ? 4 : 2; }
+  // Bytes of one position's keys (or values) in one layer.
+  size_t row_bytes() const { return KvRowBytes(type_, kv_dim_); }
   // Rows of `layer` per slot: context, or the ring of a windowed layer
   // (paged: context, the positions its block table can address).
   int32_t rows(int32_t layer) const { return layers_[layer].rows; }
@@ -104,7 +105,7 @@ class KvCache {
   int32_t group(int32_t layer) const { return layers_[layer].group; }
   int32_t block_size() const { return tables_ ? tables_->block_size() : 0; }
   // Paged layer: the keys / values of block 0 (block b starts
-  // b * block_size() * kv_dim() elements later).
+  // b * block_size() * row_bytes() bytes later).
   void* block_keys(int32_t layer) const {
     return base_ + layers_[layer].offset;
   }
@@ -123,7 +124,7 @@ class KvCache {
   void CopyBlock(int32_t group, int32_t from, int32_t to);
 
   // Row `row` (< rows(layer)) of the keys / values of (layer, slot) of a
-  // layer that is not paged: kv_dim elements. The row of position p is
+  // layer that is not paged: row_bytes() bytes. The row of position p is
   // p % rows(layer).
   void* key(int32_t layer, int32_t slot, int32_t row) const {
     return base_ + Offset(layer, slot, row);
@@ -146,13 +147,12 @@ class KvCache {
     size_t plane_bytes = 0;  // one of keys/values of one slot (paged: all)
   };
   size_t BlockOffset(int32_t block, int32_t row) const {
-    return (size_t(block) * tables_->block_size() + row) * kv_dim_ *
-           element_bytes();
+    return (size_t(block) * tables_->block_size() + row) * row_bytes();
   }
   size_t Offset(int32_t layer, int32_t slot, int32_t row) const {
     const Layer& l = layers_[layer];
     return l.offset + size_t(slot) * 2 * l.plane_bytes +
-           size_t(row) * kv_dim_ * element_bytes();
+           size_t(row) * row_bytes();
   }
   struct Free {
     void operator()(uint8_t* p) const;

@@ -1,6 +1,6 @@
 // The paged KV cache (kv_cache.h, kv_block_tables.h) inside the decoder:
 // logits equal the slab cache's bit for bit, in prompt chunks and in single
-// decode steps, for every block size, both element types and a model with
+// decode steps, for every block size, every element type and a model with
 // sliding-window layers; a sequence that reuses another's cached prefix
 // gets the logits a cold run gets, sliding-window layers included, and those
 // layers hold only their window's blocks however long the sequence.
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "runtime/engine/loaded_model.h"
 #include "runtime/model/random_model.h"
@@ -84,7 +85,8 @@ TEST(KvPagedTest, LogitsEqualTheSlabCacheBitForBit) {
   for (const std::string name : {"tiny", "tiny-gemma3"}) {
     const std::string path = ModelFile(name);
     ASSERT_FALSE(path.empty());
-    for (KvCacheType type : {KvCacheType::kF32, KvCacheType::kF16}) {
+    for (KvCacheType type :
+         {KvCacheType::kF32, KvCacheType::kF16, KvCacheType::kQ8_0}) {
       auto slab = Load(path, type, 0, 1);
       ASSERT_NE(slab, nullptr);
       const std::vector<int32_t> ids = Sequence(150, slab->config().vocab_size);
@@ -96,9 +98,8 @@ TEST(KvPagedTest, LogitsEqualTheSlabCacheBitForBit) {
         want.push_back(l);
       }
       for (int32_t bs : {16, 5, 1}) {
-        SCOPED_TRACE(absl::StrCat(name, " f",
-                                  type == KvCacheType::kF32 ? 32 : 16,
-                                  " block size ", bs));
+        SCOPED_TRACE(
+            absl::StrCat(name, " ", KvTypeName(type), " block size ", bs));
         auto paged = Load(path, type, bs, 1);
         ASSERT_NE(paged, nullptr);
         ASSERT_NE(paged->transformer().kv_cache().tables(), nullptr);
@@ -116,10 +117,15 @@ TEST(KvPagedTest, LogitsEqualTheSlabCacheBitForBit) {
   }
 }
 
-TEST(KvPagedTest, ReusedPrefixGivesTheColdLogits) {
+// Prefix reuse and copy on write hold for every KV type (the blocks are
+// copied as bytes, whatever their element type).
+class KvPagedTypeTest : public ::testing::TestWithParam<KvCacheType> {};
+
+TEST_P(KvPagedTypeTest, ReusedPrefixGivesTheColdLogits) {
+  const KvCacheType type = GetParam();
   const std::string path = ModelFile("tiny");
   ASSERT_FALSE(path.empty());
-  auto paged = Load(path, KvCacheType::kF32, 16, 2);
+  auto paged = Load(path, type, 16, 2);
   ASSERT_NE(paged, nullptr);
   Transformer& t = paged->transformer();
   KvBlockTables* tables = t.kv_cache().tables();
@@ -140,7 +146,7 @@ TEST(KvPagedTest, ReusedPrefixGivesTheColdLogits) {
     const std::vector<float> warm = RunCalls(t, prompt, *cached, 32, 1).back();
     if (len == 100) EXPECT_TRUE(Same(warm, cold));
     // The reference for shorter prompts: a cold run on a slab model.
-    auto slab = Load(path, KvCacheType::kF32, 0, 1);
+    auto slab = Load(path, type, 0, 1);
     ASSERT_NE(slab, nullptr);
     EXPECT_TRUE(
         Same(warm, RunCalls(slab->transformer(), prompt, 0, 32, 0).back()));
@@ -243,6 +249,36 @@ TEST(KvPagedTest, SlidingWindowMemoryIsBoundedByTheWindow) {
                                   KvCacheType::kF32, paging)
                     .value() /
                 5);
+}
+
+INSTANTIATE_TEST_SUITE_P(Types, KvPagedTypeTest,
+                         ::testing::Values(KvCacheType::kF32, KvCacheType::kF16,
+                                           KvCacheType::kQ8_0),
+                         [](const auto& info) {
+                           return std::string(KvTypeName(info.param));
+                         });
+
+// A q8_0 cache needs whole Q8_0 blocks per position: a model whose
+// n_kv_heads x head_dim is not a multiple of 32 is refused, naming it.
+TEST(KvPagedTest, Q8_0RefusesRowsThatAreNotWholeBlocks) {
+  const std::string path = ::testing::TempDir() + "/kv_paged_odd.gguf";
+  absl::StatusOr<RandomModelSpec> spec = NamedRandomModelSpec("tiny");
+  ASSERT_TRUE(spec.ok());
+  spec->head_count_kv = 1;
+  spec->head_count = 8;  // head_dim 16, kv_dim 16
+  ASSERT_TRUE(WriteRandomModel(*spec, path, false).ok());
+  engine::LoadOptions options;
+  options.model_path = path;
+  options.threads = 1;
+  options.context = 16;
+  options.kv_type = KvCacheType::kQ8_0;
+  auto loaded = engine::LoadedModel::Load(options);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(loaded.status().message()),
+              ::testing::HasSubstr("head_dim 16"));
+  options.kv_type = KvCacheType::kF16;
+  EXPECT_TRUE(engine::LoadedModel::Load(options).ok());
 }
 
 }  // namespace

@@ -64,6 +64,8 @@ absl::StatusOr<std::unique_ptr<Transformer>> Transformer::Create(
         absl::StrCat("config has ", c.layers.size(), " layer entries for ",
                      c.block_count, " layers"));
   }
+  EDGELLM_RETURN_IF_ERROR(
+      KvTypeSupported(options.kv_type, c.head_count_kv, c.head_dim));
   // Sliding-window layers keep a ring of their window (ops/attention.h), or
   // in the paged cache only their window's blocks; the others the whole
   // context.
@@ -79,6 +81,12 @@ absl::StatusOr<std::unique_ptr<Transformer>> Transformer::Create(
                              ops::F32ToF16Converter::Create(c.kv_dim()));
     t->new_k16_.resize(size_t(options.max_batch) * c.kv_dim());
     t->new_v16_.resize(size_t(options.max_batch) * c.kv_dim());
+  }
+  if (options.kv_type == KvCacheType::kQ8_0) {
+    const size_t blocks =
+        size_t(options.max_batch) * c.kv_dim() / quant::kQ8_0BlockSize;
+    t->new_kq8_.resize(blocks);
+    t->new_vq8_.resize(blocks);
   }
 
   // Prepare every linear from the copy of the weights this object owns, so
@@ -233,7 +241,7 @@ absl::Status Transformer::StoreKv(int32_t layer, int32_t slot, int32_t pos0,
                                   int32_t count, const void* k, const void* v) {
   // Only the last `rows` positions stay in a ring of `rows`; position p goes
   // to row p % rows (p itself for a full-context layer).
-  const size_t row_bytes = size_t(config_.kv_dim()) * kv_->element_bytes();
+  const size_t row_bytes = kv_->row_bytes();
   if (kv_->paged(layer)) {
     // Runs of rows within one block (PrepareBlocks gave each its block).
     const int32_t bs = kv_->block_size();
@@ -285,9 +293,10 @@ absl::Status Transformer::AttentionRun(int32_t layer,
     EDGELLM_RETURN_IF_ERROR(
         ops::RopeWithTable(rope, cs, k, count, c.head_count_kv, kv_dim, pool_));
   }
-  // The new keys and values are read from where they are (f16: converted
-  // first, as the cache holds them) and stored after the attention: a ring
-  // of a sliding-window layer may have no row to spare for them before.
+  // The new keys and values are read from where they are (f16, q8_0:
+  // converted first, as the cache holds them) and stored after the
+  // attention: a ring of a sliding-window layer may have no row to spare
+  // for them before.
   float* out = att_.data() + size_t(begin) * q_dim;
   const ops::AttentionShape& shape = attention_[layer];
   const bool paged = kv_->paged(layer);
@@ -299,6 +308,23 @@ absl::Status Transformer::AttentionRun(int32_t layer,
       paged ? kv_->tables()->table(slot, kv_->group(layer)) : nullptr;
   const size_t block_rows = paged ? kv_->block_size() : 0;
   const size_t block_stride = block_rows * kv_dim;
+  if (kv_->type() == KvCacheType::kQ8_0) {
+    ops::QuantizeKvRowsQ8_0(k, count, kv_dim, new_kq8_.data());
+    ops::QuantizeKvRowsQ8_0(v, count, kv_dim, new_vq8_.data());
+    const ops::KvRows<quant::BlockQ8_0> kv{
+        static_cast<const quant::BlockQ8_0*>(cached_k),
+        static_cast<const quant::BlockQ8_0*>(cached_v),
+        new_kq8_.data(),
+        new_vq8_.data(),
+        blocks,
+        block_rows,
+        block_stride / quant::kQ8_0BlockSize};
+    EDGELLM_RETURN_IF_ERROR(ops::AttentionRowsQ8_0(shape, q, count, pos0, kv,
+                                                   out, att_scratch_.data(),
+                                                   att_scratch_.size(), pool_));
+    return StoreKv(layer, slot, pos0, static_cast<int32_t>(count),
+                   new_kq8_.data(), new_vq8_.data());
+  }
   if (kv_->type() == KvCacheType::kF32) {
     const ops::KvRows<float> kv{static_cast<const float*>(cached_k),
                                 static_cast<const float*>(cached_v),

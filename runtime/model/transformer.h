@@ -156,6 +156,7 @@ class Transformer {
   std::vector<ops::AttentionShape> attention_;  // per layer
   // f16 cache: the new keys and values of a run, converted.
   std::vector<uint16_t> new_k16_, new_v16_;
+  std::vector<quant::BlockQ8_0> new_kq8_, new_vq8_;  // q8_0 cache only
   // Activations, [max_batch][...] each.
   std::vector<float> x_, xb_, q_, k_, v_, att_, ff_gate_, ff_up_, head_in_;
   std::vector<float> att_scratch_;

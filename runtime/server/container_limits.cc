@@ -149,14 +149,18 @@ absl::Status CheckMemory(const MemoryEstimate& e, const EngineOptions& o,
       "not enough memory: the model (", Mb(e.model_bytes),
       " MB) and its KV cache (", Mb(e.kv_cache_bytes), " MB: ", e.slots,
       " slots x ", e.context, " positions, ",
-      o.kv_type == KvCacheType::kF16 ? "f16" : "f32",
+      o.kv_type == KvCacheType::kF16    ? "f16"
+      : o.kv_type == KvCacheType::kQ8_0 ? "q8_0"
+                                        : "f32",
       bs > 0 ? absl::StrCat(", a pool of ", blocks, " blocks of ", bs,
                             " positions")
              : std::string(),
       ") need ", Mb(e.total()), " MB, but this process may use ",
       Mb(limit_bytes), " MB (", source, "). Lower ",
       bs > 0 ? "--kv-blocks, " : "", "--ctx or --parallel",
-      o.kv_type == KvCacheType::kF16 ? "" : ", use --kv-type f16",
+      o.kv_type == KvCacheType::kF32   ? ", use --kv-type f16 or q8_0"
+      : o.kv_type == KvCacheType::kF16 ? ", use --kv-type q8_0"
+                                       : "",
       ", or raise the memory limit; --no-memory-check starts anyway"));
 }
 

@@ -142,7 +142,11 @@ TEST(CheckMemoryTest, FitsOrSaysWhatToChange) {
   paged.kv_blocks = 100;
   EXPECT_THAT(std::string(CheckMemory(e, paged, 1, "x").message()),
               HasSubstr("a pool of 100 blocks"));
-  o.kv_type = KvCacheType::kF16;  // already f16: not suggested again
+  o.kv_type = KvCacheType::kF16;  // already f16: only q8_0 is smaller
+  const std::string f16(CheckMemory(e, o, 1, "x").message());
+  EXPECT_THAT(f16, HasSubstr("use --kv-type q8_0"));
+  EXPECT_THAT(f16, ::testing::Not(HasSubstr("--kv-type f16")));
+  o.kv_type = KvCacheType::kQ8_0;  // the smallest: none suggested
   EXPECT_THAT(std::string(CheckMemory(e, o, 1, "x").message()),
               ::testing::Not(HasSubstr("--kv-type")));
 }
