@@ -238,8 +238,8 @@ inline void PrefetchValues(const T* row, size_t first, size_t n) {
 // The Q8_0 blocks that hold those values.
 inline void PrefetchValues(const BlockQ8_0* row, size_t first, size_t n) {
   const size_t b0 = first / quant::kQ8_0BlockSize;
-  const size_t b1 = (first + n + quant::kQ8_0BlockSize - 1) /
-                    quant::kQ8_0BlockSize;
+  const size_t b1 =
+      (first + n + quant::kQ8_0BlockSize - 1) / quant::kQ8_0BlockSize;
   const char* p = reinterpret_cast<const char*>(row + b0);
   const char* end = reinterpret_cast<const char*>(row + b1);
   for (; p < end; p += 64) __builtin_prefetch(p);
