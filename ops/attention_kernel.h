@@ -56,6 +56,15 @@ struct AttentionKernel {
                       float* dst);
 };
 
+// The keys of a block (j0 .. j0 + nb - 1) each row of the tile sees, as
+// offsets into the block: row r takes [begin[r], valid[r]) (empty when equal:
+// outside its window or past its causal limit). Returns the largest valid[r]
+// (0: no row sees any key). One plain C++ copy
+// (ops/attention_kernel_portable.cc, baseline flags) every kernel calls once
+// per block.
+size_t BlockKeyRanges(const AttentionTile& t, size_t j0, size_t nb,
+                      size_t* begin, size_t* valid);
+
 // Plain C++ (any CPU).
 extern const AttentionKernel kAttentionKernelPortable;
 #if defined(__x86_64__)

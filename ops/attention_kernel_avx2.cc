@@ -187,13 +187,7 @@ void Block(AttentionTile* t, const float* k, const float* v, size_t stride,
   // rows are valid memory); keys outside a row's own [first_key, n_keys)
   // are masked to -inf, so exp gives them exactly 0.
   size_t begin[kAttentionTileRows], valid[kAttentionTileRows];
-  size_t n = 0;
-  for (size_t r = 0; r < t->rows; ++r) {
-    valid[r] = t->n_keys[r] > j0 ? std::min(nb, t->n_keys[r] - j0) : 0;
-    begin[r] =
-        t->first_key[r] > j0 ? std::min(valid[r], t->first_key[r] - j0) : 0;
-    n = std::max(n, valid[r]);
-  }
+  const size_t n = BlockKeyRanges(*t, j0, nb, begin, valid);
   if (n == 0) return;
   size_t r = 0;
   for (; r + 2 <= t->rows; r += 2) ScoreRows<2>(*t, r, k, stride, n);

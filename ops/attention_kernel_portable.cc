@@ -10,6 +10,19 @@
 #include "quant/fp16.h"
 
 namespace edgellm::ops::attention_internal {
+
+size_t BlockKeyRanges(const AttentionTile& t, size_t j0, size_t nb,
+                      size_t* begin, size_t* valid) {
+  size_t n = 0;
+  for (size_t r = 0; r < t.rows; ++r) {
+    valid[r] = t.n_keys[r] > j0 ? std::min(nb, t.n_keys[r] - j0) : 0;
+    begin[r] =
+        t.first_key[r] > j0 ? std::min(valid[r], t.first_key[r] - j0) : 0;
+    n = std::max(n, valid[r]);
+  }
+  return n;
+}
+
 namespace {
 
 constexpr size_t kLanes = 8;
@@ -31,11 +44,7 @@ void Block(AttentionTile* t, const float* k, const float* v, size_t stride,
   const size_t d = t->head_dim;
   // Row r takes keys [begin[r], end[r]) of this block.
   size_t begin[kAttentionTileRows], end[kAttentionTileRows];
-  for (size_t r = 0; r < t->rows; ++r) {
-    end[r] = t->n_keys[r] > j0 ? std::min(nb, t->n_keys[r] - j0) : 0;
-    begin[r] =
-        t->first_key[r] > j0 ? std::min(end[r], t->first_key[r] - j0) : 0;
-  }
+  BlockKeyRanges(*t, j0, nb, begin, end);
   for (size_t i = 0; i < nb; ++i) {
     for (size_t r = 0; r < t->rows; ++r) {
       if (i >= begin[r] && i < end[r]) {
