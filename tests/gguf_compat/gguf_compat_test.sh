@@ -33,8 +33,7 @@ have_shared=0
 if [ -n "$shared" ] && [ -f "$llama_ref" ] && [ -f "$qwen2_ref" ]; then
   have_shared=1
 else
-  echo "SKIP (reference part): ../shared (reference data) not found beside the" \
-    "repository and EDGELLM_SHARED is not set"
+  echo "SKIP (reference part): $NO_SHARED_MESSAGE"
 fi
 
 failed=0

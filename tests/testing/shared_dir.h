@@ -19,9 +19,11 @@
 
 namespace edgellm::testing {
 
+// Covers both lookups: a set EDGELLM_SHARED that names no folder is final
+// (../shared is then not consulted, FindSharedDir), so say which applies.
 inline constexpr char kNoSharedMessage[] =
-    "../shared (reference data) not found beside the repository and "
-    "EDGELLM_SHARED is not set; skipping.";
+    "reference data not found (EDGELLM_SHARED, when set, names no folder; "
+    "when unset, there is no ../shared beside the repository); skipping.";
 
 // The shared folder's absolute path, or "" if it cannot be found (a test
 // failure under CI=true).

@@ -34,6 +34,11 @@ XML
   exit 0
 }
 
+# The reason a test without reference data gives: a set EDGELLM_SHARED that
+# names no folder is final (find_shared then does not look beside the
+# repository), so the message covers both cases, as tests/testing/shared_dir.h.
+NO_SHARED_MESSAGE="reference data not found (EDGELLM_SHARED, when set, names no folder; when unset, there is no ../shared beside the repository)"
+
 # `find_shared`: sets `shared` to the reference data folder ($EDGELLM_SHARED,
 # else `shared` beside the workspace, found through the WORKSPACE runfile's
 # real path), or to "" when there is none. Under CI=true a missing folder
