@@ -1,6 +1,6 @@
 /* The C API from C: load, generate with a callback, stop from the callback
- * and from another thread, embed, the KV cache's settings, errors. Run with
- * the tiny model's path. */
+ * and from another thread, embed, the KV cache's settings and type, errors.
+ * Run with the tiny model's path. */
 #define _POSIX_C_SOURCE 199309L /* nanosleep under -std=c11 */
 #include <math.h>
 #include <pthread.h>
@@ -92,17 +92,11 @@ static int CollectIds(void* user_data, int32_t token, const char* text,
   return 0;
 }
 
-/* Greedy ids of `prompt` on an engine loaded with `kv`; fills `blocks`
- * with the pool once the generation is over. */
-static Ids GreedyWith(const char* model, const edgellm_kv_options* kv,
-                      const char* prompt, edgellm_kv_blocks* blocks) {
+/* Greedy ids of `prompt` on `engine` (NULL: none), which it frees; fills
+ * `blocks` with the pool once the generation is over. */
+static Ids GreedyOn(edgellm_engine* engine, const char* prompt,
+                    edgellm_kv_blocks* blocks) {
   Ids ids = {{0}, 0};
-  edgellm_options options;
-  edgellm_options_init(&options);
-  options.threads = 1;
-  options.context = 128;
-  edgellm_engine* engine = NULL;
-  CHECK(edgellm_load_kv(model, &options, kv, &engine) == EDGELLM_OK);
   if (engine == NULL) return ids;
   edgellm_generate_options gen;
   edgellm_generate_options_init(&gen);
@@ -116,6 +110,89 @@ static Ids GreedyWith(const char* model, const edgellm_kv_options* kv,
   *blocks = IdleBlocks(engine);
   edgellm_free(engine);
   return ids;
+}
+
+static edgellm_options GreedyOptions(void) {
+  edgellm_options options;
+  edgellm_options_init(&options);
+  options.threads = 1;
+  options.context = 128;
+  return options;
+}
+
+/* Greedy ids of `prompt` on an engine loaded with `kv`. */
+static Ids GreedyWith(const char* model, const edgellm_kv_options* kv,
+                      const char* prompt, edgellm_kv_blocks* blocks) {
+  const edgellm_options options = GreedyOptions();
+  edgellm_engine* engine = NULL;
+  CHECK(edgellm_load_kv(model, &options, kv, &engine) == EDGELLM_OK);
+  return GreedyOn(engine, prompt, blocks);
+}
+
+/* The same loaded by edgellm_load_kv_v2 with KV type `type` and
+ * options.kv_f16 = `kv_f16`. */
+static Ids GreedyWithType(const char* model, int32_t kv_f16, int32_t type,
+                          const char* prompt) {
+  edgellm_options options = GreedyOptions();
+  options.kv_f16 = kv_f16;
+  edgellm_kv_options_v2 kv;
+  edgellm_kv_options_v2_init(&kv);
+  kv.type = type;
+  edgellm_engine* engine = NULL;
+  CHECK(edgellm_load_kv_v2(model, &options, &kv, &engine) == EDGELLM_OK);
+  edgellm_kv_blocks blocks;
+  return GreedyOn(engine, prompt, &blocks);
+}
+
+static int SameIds(const Ids* a, const Ids* b) {
+  return a->count == b->count &&
+         memcmp(a->ids, b->ids, sizeof(int32_t) * a->count) == 0;
+}
+
+/* The KV cache's type through edgellm_kv_options_v2: the default follows
+ * options.kv_f16, F16 is what kv_f16 gives, F32 and Q8_0 load and generate
+ * (the tiny model's head_dim 32 is whole Q8_0 blocks); an unknown type or
+ * one that contradicts kv_f16 is refused naming the field. */
+static void KvType(const char* model) {
+  edgellm_kv_options_v2 kv;
+  edgellm_kv_options_v2_init(&kv);
+  edgellm_kv_options v1;
+  edgellm_kv_options_init(&v1);
+  CHECK(kv.type == EDGELLM_KV_TYPE_DEFAULT);
+  CHECK(memcmp(&kv.kv, &v1, sizeof(v1)) == 0);
+  const char* prompt = "once upon a time there was a little cat";
+
+  const Ids f32 = GreedyWithType(model, 0, EDGELLM_KV_TYPE_DEFAULT, prompt);
+  const Ids f32_named = GreedyWithType(model, 0, EDGELLM_KV_TYPE_F32, prompt);
+  const Ids f16_v1 = GreedyWithType(model, 1, EDGELLM_KV_TYPE_DEFAULT, prompt);
+  const Ids f16 = GreedyWithType(model, 0, EDGELLM_KV_TYPE_F16, prompt);
+  const Ids f16_both = GreedyWithType(model, 1, EDGELLM_KV_TYPE_F16, prompt);
+  const Ids q8_0 = GreedyWithType(model, 0, EDGELLM_KV_TYPE_Q8_0, prompt);
+  CHECK(f32.count == 24 && SameIds(&f32, &f32_named));
+  CHECK(f16.count == 24 && SameIds(&f16, &f16_v1) && SameIds(&f16, &f16_both));
+  CHECK(q8_0.count == 24);
+
+  edgellm_options options = GreedyOptions();
+  edgellm_engine* engine = (edgellm_engine*)1;
+  options.kv_f16 = 1;
+  kv.type = EDGELLM_KV_TYPE_Q8_0;
+  CHECK(edgellm_load_kv_v2(model, &options, &kv, &engine) ==
+        EDGELLM_INVALID_ARGUMENT);
+  CHECK(engine == NULL);
+  CHECK(strstr(edgellm_last_error(), "kv_f16") != NULL);
+  options.kv_f16 = 0;
+  kv.type = 7;
+  CHECK(edgellm_load_kv_v2(model, &options, &kv, &engine) ==
+        EDGELLM_INVALID_ARGUMENT);
+  CHECK(strstr(edgellm_last_error(), "kv.type 7") != NULL);
+  /* The v1 fields inside are read as edgellm_load_kv reads them. */
+  edgellm_kv_options_v2_init(&kv);
+  kv.kv.context_shift = -2;
+  CHECK(edgellm_load_kv_v2(model, &options, &kv, &engine) ==
+        EDGELLM_INVALID_ARGUMENT);
+  CHECK(strstr(edgellm_last_error(), "context_shift") != NULL);
+  CHECK(edgellm_load_kv_v2(model, &options, NULL, &engine) == EDGELLM_OK);
+  edgellm_free(engine);
 }
 
 /* The KV cache's settings: slab or paged (block size, pool, prefix cache)
@@ -302,6 +379,7 @@ int main(int argc, char** argv) {
   edgellm_free(NULL);
 
   KvOptions(argv[1]);
+  KvType(argv[1]);
   if (failures == 0) printf("c_api_test: all checks passed\n");
   return failures == 0 ? 0 : 1;
 }

@@ -1,6 +1,6 @@
 """The C API (libedgellm.so) from Python through ctypes: load, generate with
 a callback, cancel from another thread, embed, the KV cache's settings,
-errors.
+errors, the KV cache's type.
 
 Usage: c_api_test.py LIBEDGELLM.so MODEL.gguf
 """
@@ -22,6 +22,10 @@ class Options(ctypes.Structure):
 class KvOptions(ctypes.Structure):
     _fields_ = [(name, ctypes.c_int32) for name in (
         "block_size", "blocks", "prefix_cache", "context_shift")]
+
+
+class KvOptionsV2(ctypes.Structure):
+    _fields_ = [("kv", KvOptions), ("type", ctypes.c_int32)]
 
 
 class KvBlocks(ctypes.Structure):
@@ -56,6 +60,7 @@ class Result(ctypes.Structure):
 CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int32,
                             ctypes.POINTER(ctypes.c_char), ctypes.c_size_t)
 OK, INVALID_ARGUMENT = 0, 3
+KV_DEFAULT, KV_F32, KV_F16, KV_Q8_0 = -1, 0, 1, 2
 FINISH_LENGTH, FINISH_STOP, FINISH_CANCELLED = 2, 1, 5
 
 lib = ctypes.CDLL(LIB)
@@ -66,6 +71,9 @@ lib.edgellm_load.argtypes = [ctypes.c_char_p, ctypes.POINTER(Options),
 lib.edgellm_load_kv.argtypes = [ctypes.c_char_p, ctypes.POINTER(Options),
                                 ctypes.POINTER(KvOptions),
                                 ctypes.POINTER(ctypes.c_void_p)]
+lib.edgellm_load_kv_v2.argtypes = [ctypes.c_char_p, ctypes.POINTER(Options),
+                                   ctypes.POINTER(KvOptionsV2),
+                                   ctypes.POINTER(ctypes.c_void_p)]
 lib.edgellm_get_kv_blocks.argtypes = [ctypes.c_void_p,
                                       ctypes.POINTER(KvBlocks)]
 lib.edgellm_free.argtypes = [ctypes.c_void_p]
@@ -288,6 +296,70 @@ class KvOptionsTest(unittest.TestCase):
         self.assertIn(b"context_shift", lib.edgellm_last_error())
         self.assertEqual(self.load(blocks=-1)[0], INVALID_ARGUMENT)
         self.assertIn(b"kv_blocks", lib.edgellm_last_error())
+
+
+class KvTypeTest(unittest.TestCase):
+    """The KV cache's type (edgellm_kv_options_v2, edgellm_load_kv_v2)."""
+
+    def load(self, kv_type, kv_f16=0, context_shift=None):
+        options = Options()
+        lib.edgellm_options_init(ctypes.byref(options))
+        options.threads = 1
+        options.context = 128
+        options.kv_f16 = kv_f16
+        kv = KvOptionsV2()
+        lib.edgellm_kv_options_v2_init(ctypes.byref(kv))
+        kv.type = kv_type
+        if context_shift is not None:
+            kv.kv.context_shift = context_shift
+        engine = ctypes.c_void_p()
+        status = lib.edgellm_load_kv_v2(MODEL.encode(), ctypes.byref(options),
+                                        ctypes.byref(kv), ctypes.byref(engine))
+        if status == OK:
+            self.addCleanup(lib.edgellm_free, engine)
+        return status, engine
+
+    def greedy_ids(self, kv_type, kv_f16=0):
+        status, engine = self.load(kv_type, kv_f16)
+        self.assertEqual(status, OK, lib.edgellm_last_error())
+        ids = []
+
+        def on_token(_, token, text, length):
+            ids.append(token)
+            return 0
+
+        status = lib.edgellm_generate(
+            engine, b"once upon a time there was a little cat",
+            ctypes.byref(generate_options(24)), CALLBACK(on_token), None,
+            None, None)
+        self.assertEqual(status, OK)
+        self.assertEqual(len(ids), 24)
+        return ids
+
+    def test_defaults(self):
+        kv = KvOptionsV2()
+        lib.edgellm_kv_options_v2_init(ctypes.byref(kv))
+        self.assertEqual((kv.kv.block_size, kv.kv.blocks, kv.kv.prefix_cache,
+                          kv.kv.context_shift, kv.type), (16, 0, 1, -1,
+                                                          KV_DEFAULT))
+
+    def test_types(self):
+        # The default follows kv_f16; F16 is what kv_f16 gives; q8_0 runs
+        # (the tiny model's head_dim 32 is whole Q8_0 blocks).
+        self.assertEqual(self.greedy_ids(KV_F32), self.greedy_ids(KV_DEFAULT))
+        f16 = self.greedy_ids(KV_F16)
+        self.assertEqual(self.greedy_ids(KV_DEFAULT, kv_f16=1), f16)
+        self.assertEqual(self.greedy_ids(KV_F16, kv_f16=1), f16)
+        self.greedy_ids(KV_Q8_0)
+
+    def test_bad_types_name_the_field(self):
+        self.assertEqual(self.load(KV_Q8_0, kv_f16=1)[0], INVALID_ARGUMENT)
+        self.assertIn(b"kv_f16", lib.edgellm_last_error())
+        self.assertEqual(self.load(7)[0], INVALID_ARGUMENT)
+        self.assertIn(b"kv.type 7", lib.edgellm_last_error())
+        self.assertEqual(self.load(KV_F32, context_shift=-2)[0],
+                         INVALID_ARGUMENT)
+        self.assertIn(b"context_shift", lib.edgellm_last_error())
 
 
 if __name__ == "__main__":

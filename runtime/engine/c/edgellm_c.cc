@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "runtime/engine/edgellm.h"
 #include "util/exception_status.h"
+#include "util/status_macros.h"
 #include "util/version.h"
 
 struct edgellm_engine {
@@ -114,6 +115,32 @@ absl::Status Drain(edgellm::GenerationStream& stream,
   }
 }
 
+// The engine's KV type for edgellm_kv_options_v2.type and the older
+// options.kv_f16, which must not contradict each other.
+absl::StatusOr<edgellm::KvCacheType> KvTypeFromC(int32_t type, int32_t kv_f16) {
+  switch (type) {
+    case EDGELLM_KV_TYPE_DEFAULT:
+      return kv_f16 != 0 ? edgellm::KvCacheType::kF16
+                         : edgellm::KvCacheType::kF32;
+    case EDGELLM_KV_TYPE_F16:
+      return edgellm::KvCacheType::kF16;
+    case EDGELLM_KV_TYPE_F32:
+    case EDGELLM_KV_TYPE_Q8_0:
+      if (kv_f16 != 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "kv.type ", type == EDGELLM_KV_TYPE_F32 ? "F32" : "Q8_0",
+            " contradicts options.kv_f16 (leave kv_f16 0 when setting a "
+            "type)"));
+      }
+      return type == EDGELLM_KV_TYPE_F32 ? edgellm::KvCacheType::kF32
+                                         : edgellm::KvCacheType::kQ8_0;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("kv.type ", type,
+                   ": not an edgellm_kv_type (-1 default, 0 f32, 1 f16, 2 "
+                   "q8_0)"));
+}
+
 }  // namespace
 
 extern "C" {
@@ -144,13 +171,30 @@ void edgellm_kv_options_init(edgellm_kv_options* kv) {
 edgellm_status edgellm_load(const char* model_path,
                             const edgellm_options* options,
                             edgellm_engine** engine) {
-  return edgellm_load_kv(model_path, options, nullptr, engine);
+  return edgellm_load_kv_v2(model_path, options, nullptr, engine);
 }
 
 edgellm_status edgellm_load_kv(const char* model_path,
                                const edgellm_options* options,
                                const edgellm_kv_options* kv,
                                edgellm_engine** engine) {
+  edgellm_kv_options_v2 v2;
+  edgellm_kv_options_v2_init(&v2);
+  if (kv != nullptr) v2.kv = *kv;
+  return edgellm_load_kv_v2(model_path, options, &v2, engine);
+}
+
+void edgellm_kv_options_v2_init(edgellm_kv_options_v2* kv) {
+  if (kv == nullptr) return;
+  *kv = {};
+  edgellm_kv_options_init(&kv->kv);
+  kv->type = EDGELLM_KV_TYPE_DEFAULT;
+}
+
+edgellm_status edgellm_load_kv_v2(const char* model_path,
+                                  const edgellm_options* options,
+                                  const edgellm_kv_options_v2* kv,
+                                  edgellm_engine** engine) {
   return Guarded("edgellm_load", [&]() -> absl::Status {
     if (engine == nullptr) {
       return absl::InvalidArgumentError("engine: NULL");
@@ -162,6 +206,9 @@ edgellm_status edgellm_load_kv(const char* model_path,
     edgellm_options c;
     edgellm_options_init(&c);
     if (options != nullptr) c = *options;
+    edgellm_kv_options_v2 k;
+    edgellm_kv_options_v2_init(&k);
+    if (kv != nullptr) k = *kv;
     edgellm::EngineOptions o;
     o.model_path = model_path;
     o.threads = c.threads;
@@ -169,16 +216,12 @@ edgellm_status edgellm_load_kv(const char* model_path,
     o.parallel = c.parallel;
     o.queue = c.queue;
     o.max_batch = c.max_batch;
-    o.kv_type =
-        c.kv_f16 != 0 ? edgellm::KvCacheType::kF16 : edgellm::KvCacheType::kF32;
+    EDGELLM_ASSIGN_OR_RETURN(o.kv_type, KvTypeFromC(k.type, c.kv_f16));
     o.embedding_slot = c.embeddings != 0;
-    edgellm_kv_options k;
-    edgellm_kv_options_init(&k);
-    if (kv != nullptr) k = *kv;
-    o.kv_block_size = k.block_size;
-    o.kv_blocks = k.blocks;
-    o.prefix_cache = k.prefix_cache != 0;
-    o.context_shift = k.context_shift;
+    o.kv_block_size = k.kv.block_size;
+    o.kv_blocks = k.kv.blocks;
+    o.prefix_cache = k.kv.prefix_cache != 0;
+    o.context_shift = k.kv.context_shift;
     absl::StatusOr<std::unique_ptr<edgellm::Engine>> loaded =
         edgellm::Engine::Load(o);
     if (!loaded.ok()) return loaded.status();

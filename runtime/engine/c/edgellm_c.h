@@ -124,6 +124,39 @@ edgellm_status edgellm_load_kv(const char* model_path,
                                const edgellm_kv_options* kv,
                                edgellm_engine** engine);
 
+/* The KV cache's element type (`edgellm serve --kv-type`). */
+typedef enum {
+  EDGELLM_KV_TYPE_DEFAULT = -1, /* as edgellm_options.kv_f16 says */
+  EDGELLM_KV_TYPE_F32 = 0,
+  EDGELLM_KV_TYPE_F16 = 1,
+  /* ggml's Q8_0 (blocks of 32 int8 values and an fp16 scale, 53% of f16's
+   * bytes); needs n_kv_heads x head_dim to be a multiple of 32. */
+  EDGELLM_KV_TYPE_Q8_0 = 2
+} edgellm_kv_type;
+
+/* edgellm_kv_options with the cache's element type: a new struct for the
+ * new setting, as the ABI rule above says (edgellm_kv_options stays as it
+ * was released). */
+typedef struct {
+  edgellm_kv_options kv;
+  /* An edgellm_kv_type. Anything but EDGELLM_KV_TYPE_DEFAULT needs
+   * edgellm_options.kv_f16 to be 0 or to agree (EDGELLM_KV_TYPE_F16). */
+  int32_t type;
+} edgellm_kv_options_v2;
+
+/* Fills `kv` with the defaults (kv as edgellm_kv_options_init, type
+ * EDGELLM_KV_TYPE_DEFAULT). */
+void edgellm_kv_options_v2_init(edgellm_kv_options_v2* kv);
+
+/* edgellm_load_kv with the KV cache's type too; `kv` may be NULL
+ * (defaults). A type the model cannot cache its keys and values in, an
+ * unknown type or one that contradicts options.kv_f16 is
+ * EDGELLM_INVALID_ARGUMENT. */
+edgellm_status edgellm_load_kv_v2(const char* model_path,
+                                  const edgellm_options* options,
+                                  const edgellm_kv_options_v2* kv,
+                                  edgellm_engine** engine);
+
 /* The paged KV cache's blocks now (all 0 for the slab). */
 typedef struct {
   int32_t total;  /* the pool of the full-context layers */
