@@ -308,6 +308,76 @@ TEST(QuantLinearTest, PackedRowsReadBackExactly) {
   }
 }
 
+// Every kernel called directly on row ranges that cut 16-row groups
+// anywhere (inside either half of 8, across the middle, a whole group plus
+// part of the next, the unpacked tail): the rows in the range equal the
+// reference GEMM's bit for bit and no other row is written. QuantLinear's
+// tasks start and end on whole groups, so only this reaches the kernels'
+// partial groups.
+TEST(QuantLinearTest, KernelsOnOddRowRangesEqualReference) {
+  std::mt19937 rng(17);
+  struct Range {
+    size_t begin, end;
+  };
+  const Range ranges[] = {{0, 37}, {3, 13}, {9, 15},  {1, 8},   {8, 16},
+                          {5, 21}, {7, 9},  {16, 37}, {29, 35}, {31, 33}};
+  const size_t rows = 37;  // 2 packed groups and 5 plain rows
+  for (const quant::QuantTypeTraits& t : quant::QuantTypes()) {
+    if (!t.is_weight_type() || t.type == TensorType::kQ8_0) continue;
+    const kernels::ActivationFormat& f = *kernels::ActivationFormatFor(t.type);
+    const size_t in = 3 * static_cast<size_t>(t.block_values);
+    const std::vector<uint8_t> w = RandomMatrix(t, rows, in, rng);
+    for (size_t batch : {1, 2, 5}) {
+      const std::vector<float> x = RandomActivations(batch, in, rng);
+      std::vector<uint8_t> xq(batch * f.RowBytes(in));
+      for (size_t b = 0; b < batch; ++b) {
+        f.quantize(x.data() + b * in, xq.data() + b * f.RowBytes(in),
+                   static_cast<int64_t>(in));
+      }
+      std::vector<float> bias(rows);
+      for (float& v : bias) v = std::normal_distribution<float>(0, 1)(rng);
+      kernels::QuantGemmArgs args{w.data(),
+                                  static_cast<size_t>(t.RowBytes(in)),
+                                  xq.data(),
+                                  f.RowBytes(in),
+                                  in / t.block_values,
+                                  batch,
+                                  batch == 2 ? bias.data() : nullptr,
+                                  nullptr,
+                                  rows};
+      std::vector<float> want(batch * rows);
+      args.y = want.data();
+      kernels::QuantGemmRef(t.type)(args, 0, rows);
+      for (const kernels::QuantGemmKernel& k :
+           kernels::QuantGemmKernels(t.type)) {
+        if (!k.supported()) continue;
+        std::vector<uint8_t> packed = w;
+        kernels::QuantGemmArgs ka = args;
+        if (k.pack != nullptr) {
+          ka.packed_rows =
+              k.pack(w.data(), rows, in / t.block_values, packed.data());
+          ka.w = packed.data();
+        }
+        for (const Range& r : ranges) {
+          std::vector<float> got(batch * rows, -7.0f);
+          ka.y = got.data();
+          k.fn(ka, r.begin, r.end);
+          for (size_t b = 0; b < batch; ++b) {
+            for (size_t o = 0; o < rows; ++o) {
+              const size_t i = b * rows + o;
+              const bool in_range = o >= r.begin && o < r.end;
+              ASSERT_EQ(Bits(got[i]), Bits(in_range ? want[i] : -7.0f))
+                  << t.name << " kernel " << k.name << " rows [" << r.begin
+                  << ", " << r.end << ") batch " << batch << " b " << b
+                  << " row " << o;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 // Several matrices of mixed types in one call equal separate calls.
 TEST(QuantLinearTest, MixedCallEqualsSeparateCalls) {
   std::unique_ptr<ThreadPool> owned = *ThreadPool::Create(2);

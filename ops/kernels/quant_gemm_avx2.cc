@@ -3,8 +3,10 @@
 // quant_pack16.h as the VNNI kernels: a 64-byte plane holds rows 0..7 of the
 // group in its first 32 bytes and rows 8..15 in the second, so one 256-bit
 // load gives 8 rows x 4 consecutive values, one row per int32 lane. A group
-// is processed as two halves of 8 rows (the second pass over a group's
-// records reads them from cache).
+// is processed as two halves of 8 rows: a decode step (batch 1) takes both
+// halves of each record before the next record, a prompt batch one half
+// after the other (the second pass over a group's records reads them from
+// cache).
 //
 // AVX2 has no vpdpbusd; its integer step is done with vpmaddubsw (unsigned
 // levels q times 4 broadcast activation bytes, adjacent products summed to
@@ -98,14 +100,16 @@ inline __m256i DupLow16(__m256i v) {
   return _mm256_or_si256(v, _mm256_slli_epi32(v, 16));
 }
 
-// y for rows [lo, hi) of a group whose lane 0 is row `base`; the vector v
-// holds rows base + 8h .. base + 8h + 7.
+// y for the rows of [lo, hi) in half h of a group whose lane 0 is row
+// `base`; the vector v holds rows base + 8h .. base + 8h + 7.
 inline void StoreRows(const QuantGemmArgs& a, size_t b, size_t base, int h,
                       int lo, int hi, __m256 v) {
   alignas(32) float lanes[kHalfRows];
   _mm256_store_ps(lanes, v);
   float* y = a.y + b * a.y_stride + base;
-  for (int r = lo; r < hi; ++r) {
+  const int r0 = lo > kHalfRows * h ? lo : kHalfRows * h;
+  const int r1 = hi < kHalfRows * (h + 1) ? hi : kHalfRows * (h + 1);
+  for (int r = r0; r < r1; ++r) {
     const float dot = lanes[r - kHalfRows * h];
     y[r] = a.bias != nullptr ? dot + a.bias[base + r] : dot;
   }
@@ -158,37 +162,48 @@ inline __m256i Dot32(const __m256i w[8], const int8_t* xq) {
 }
 
 // Q4_0 (kOffset 8) and Q5_0 (16): s = sum q x - kOffset * sum x per row
-// and block, then acc = fma(float(s), d_w * d_x, acc).
-template <typename Packed, int kOffset, int kT>
-void TileQ32(const QuantGemmArgs& a, const Packed* recs, size_t base, int h,
+// and block, then acc = fma(float(s), d_w * d_x, acc). Halves h0 .. h0 +
+// kH - 1 of the group, each record's halves in turn (see Gemm).
+template <typename Packed, int kOffset, int kT, int kH>
+void TileQ32(const QuantGemmArgs& a, const Packed* recs, size_t base, int h0,
              int lo, int hi, size_t t0) {
   const SideQ8_0& side = SideFor<kOffset>(a);
   const size_t nb = a.n_blocks;
-  __m256 acc[kT];
-  for (int t = 0; t < kT; ++t) acc[t] = _mm256_setzero_ps();
+  __m256 acc[kH][kT];
+  for (int u = 0; u < kH; ++u) {
+    for (int t = 0; t < kT; ++t) acc[u][t] = _mm256_setzero_ps();
+  }
 #pragma GCC unroll 1
   for (size_t k = 0; k < nb; ++k) {
     const Packed& p = recs[k];
     for (size_t l = 0; l < sizeof(Packed); l += 64) {
       Prefetch(reinterpret_cast<const char*>(&p) + l);
     }
-    __m256i w[8];
-    LoadLevels32(p, h, w);
-    const __m256 d = HalfScales(p.d, h);
+#pragma GCC unroll 2
+    for (int u = 0; u < kH; ++u) {
+      const int h = h0 + u;
+      __m256i w[8];
+      LoadLevels32(p, h, w);
+      const __m256 d = HalfScales(p.d, h);
 #pragma GCC unroll 4
-    for (int t = 0; t < kT; ++t) {
-      const size_t i = (t0 + t) * nb + k;
-      const int8_t* xq =
-          reinterpret_cast<const quant::BlockQ8_0*>(ActivationRow(a, t0 + t))[k]
-              .qs;
-      const __m256i s = _mm256_add_epi32(_mm256_set1_epi32(side.corr[i]),
-                                         Dot32<(kOffset > 8)>(w, xq));
-      acc[t] =
-          _mm256_fmadd_ps(_mm256_cvtepi32_ps(s),
-                          _mm256_mul_ps(d, _mm256_set1_ps(side.d[i])), acc[t]);
+      for (int t = 0; t < kT; ++t) {
+        const size_t i = (t0 + t) * nb + k;
+        const int8_t* xq = reinterpret_cast<const quant::BlockQ8_0*>(
+                               ActivationRow(a, t0 + t))[k]
+                               .qs;
+        const __m256i s = _mm256_add_epi32(_mm256_set1_epi32(side.corr[i]),
+                                           Dot32<(kOffset > 8)>(w, xq));
+        acc[u][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s),
+                                    _mm256_mul_ps(d, _mm256_set1_ps(side.d[i])),
+                                    acc[u][t]);
+      }
     }
   }
-  for (int t = 0; t < kT; ++t) StoreRows(a, t0 + t, base, h, lo, hi, acc[t]);
+  for (int u = 0; u < kH; ++u) {
+    for (int t = 0; t < kT; ++t) {
+      StoreRows(a, t0 + t, base, h0 + u, lo, hi, acc[u][t]);
+    }
+  }
 }
 
 // --- The K-quants x Q8_K ----------------------------------------------------
@@ -250,15 +265,16 @@ inline __m256i MinPair(const Scales12& s, int i) {
 // The 8 weight vectors of sub-block j (32 values) of half h of a Q4_K/Q5_K
 // record: w[2u] holds levels 32j + 8u + 0..3, w[2u + 1] levels 32j + 8u +
 // 4..7.
+// Prefetches the planes it reads when `prefetch` (the first half read).
 template <bool kHighBit>
 inline void LoadSubBlock32(const uint8_t (*q)[64], const uint8_t* hbits, int j,
-                           int h, __m256i w[8]) {
+                           int h, bool prefetch, __m256i w[8]) {
   __m256i hb;
   if constexpr (kHighBit) hb = LoadHalf(hbits, h);
   const __m256i one = _mm256_set1_epi8(1);
   for (int u = 0; u < 4; ++u) {
     const uint8_t* qv = q[4 * j + u];
-    Prefetch(qv);
+    if (prefetch) Prefetch(qv);
     const __m256i v = LoadHalf(qv, h);
     w[2 * u] = Low4(v);
     w[2 * u + 1] = High4(v);
@@ -294,14 +310,16 @@ inline __m256i ScaledDot32(const __m256i w[8], const int8_t* xq, int j,
   }
 }
 
-template <typename Packed, bool kHighBit, int kT>
-void TileQ4_5K(const QuantGemmArgs& a, const Packed* recs, size_t base, int h,
+template <typename Packed, bool kHighBit, int kT, int kH>
+void TileQ4_5K(const QuantGemmArgs& a, const Packed* recs, size_t base, int h0,
                int lo, int hi, size_t t0) {
   const size_t nb = a.n_blocks;
-  __m256 acc[kT], macc[kT];
-  for (int t = 0; t < kT; ++t) {
-    acc[t] = _mm256_setzero_ps();
-    macc[t] = _mm256_setzero_ps();
+  __m256 acc[kH][kT], macc[kH][kT];
+  for (int u = 0; u < kH; ++u) {
+    for (int t = 0; t < kT; ++t) {
+      acc[u][t] = _mm256_setzero_ps();
+      macc[u][t] = _mm256_setzero_ps();
+    }
   }
 #pragma GCC unroll 1
   for (size_t k = 0; k < nb; ++k) {
@@ -310,64 +328,89 @@ void TileQ4_5K(const QuantGemmArgs& a, const Packed* recs, size_t base, int h,
     for (int l = 0; l < 3; ++l) {
       Prefetch(reinterpret_cast<const char*>(p.s) + 64 * l);
     }
-    const Scales12 scales = DecodeScales12(p.s, h);
-    __m256i isum[kT];
-    for (int t = 0; t < kT; ++t) isum[t] = _mm256_setzero_si256();
+#pragma GCC unroll 2
+    for (int u = 0; u < kH; ++u) {
+      const int h = h0 + u;
+      const Scales12 scales = DecodeScales12(p.s, h);
+      __m256i isum[kT];
+      for (int t = 0; t < kT; ++t) isum[t] = _mm256_setzero_si256();
 #pragma GCC unroll 1
-    for (int j = 0; j < 8; ++j) {
-      __m256i w[8];
-      const uint8_t* hbits = nullptr;
-      if constexpr (kHighBit) {
-        hbits = reinterpret_cast<const PackedQ5_K&>(p).h[j];
-        Prefetch(hbits);
-      }
-      LoadSubBlock32<kHighBit>(p.q, hbits, j, h, w);
-      const __m256i sc_pair = DupLow16(ScaleOf(scales, j));
+      for (int j = 0; j < 8; ++j) {
+        __m256i w[8];
+        const uint8_t* hbits = nullptr;
+        if constexpr (kHighBit) {
+          hbits = reinterpret_cast<const PackedQ5_K&>(p).h[j];
+          if (u == 0) Prefetch(hbits);
+        }
+        LoadSubBlock32<kHighBit>(p.q, hbits, j, h, u == 0, w);
+        const __m256i sc_pair = DupLow16(ScaleOf(scales, j));
 #pragma GCC unroll 4
+        for (int t = 0; t < kT; ++t) {
+          isum[t] = _mm256_add_epi32(
+              isum[t],
+              ScaledDot32<kHighBit>(w, ActK(a, t0 + t, k).qs, j, sc_pair));
+        }
+      }
+      const __m256 d = HalfScales(p.d, h);
+      const __m256 dmin = HalfScales(p.dmin, h);
+      __m256i mp[4];
+      for (int i = 0; i < 4; ++i) mp[i] = MinPair(scales, i);
       for (int t = 0; t < kT; ++t) {
-        isum[t] = _mm256_add_epi32(
-            isum[t],
-            ScaledDot32<kHighBit>(w, ActK(a, t0 + t, k).qs, j, sc_pair));
+        const quant::BlockQ8_K& x = ActK(a, t0 + t, k);
+        __m256i msum = _mm256_setzero_si256();
+        for (int i = 0; i < 4; ++i) {
+          msum = _mm256_add_epi32(
+              msum, _mm256_madd_epi16(
+                        mp[i], _mm256_set1_epi32(SubBlockSumPair32(x, i))));
+        }
+        const __m256 dx = _mm256_set1_ps(x.d);
+        acc[u][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[t]),
+                                    _mm256_mul_ps(d, dx), acc[u][t]);
+        macc[u][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(msum),
+                                     _mm256_mul_ps(dmin, dx), macc[u][t]);
       }
     }
-    const __m256 d = HalfScales(p.d, h);
-    const __m256 dmin = HalfScales(p.dmin, h);
-    __m256i mp[4];
-    for (int i = 0; i < 4; ++i) mp[i] = MinPair(scales, i);
+  }
+  for (int u = 0; u < kH; ++u) {
     for (int t = 0; t < kT; ++t) {
-      const quant::BlockQ8_K& x = ActK(a, t0 + t, k);
-      __m256i msum = _mm256_setzero_si256();
-      for (int i = 0; i < 4; ++i) {
-        msum = _mm256_add_epi32(
-            msum, _mm256_madd_epi16(
-                      mp[i], _mm256_set1_epi32(SubBlockSumPair32(x, i))));
-      }
-      const __m256 dx = _mm256_set1_ps(x.d);
-      acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[t]),
-                               _mm256_mul_ps(d, dx), acc[t]);
-      macc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(msum),
-                                _mm256_mul_ps(dmin, dx), macc[t]);
+      StoreRows(a, t0 + t, base, h0 + u, lo, hi,
+                _mm256_sub_ps(acc[u][t], macc[u][t]));
     }
   }
-  for (int t = 0; t < kT; ++t) {
-    StoreRows(a, t0 + t, base, h, lo, hi, _mm256_sub_ps(acc[t], macc[t]));
-  }
 }
 
-// A signed int16 value in each lane's low half, duplicated into the high
-// half (for vpmaddwd).
-inline __m256i DupSigned16(__m256i v) {
-  return _mm256_or_si256(_mm256_and_si256(v, _mm256_set1_epi32(0xffff)),
-                         _mm256_slli_epi32(v, 16));
+// The int16 in the low (kHigh false) or high half of each 32-bit lane,
+// copied into both halves (for vpmaddwd): one byte shuffle.
+template <bool kHigh>
+inline __m256i DupHalf16(__m256i v) {
+  constexpr char b0 = kHigh ? 2 : 0, b1 = kHigh ? 3 : 1;
+  const __m256i pick = _mm256_setr_epi8(
+      b0, b1, b0, b1, b0 + 4, b1 + 4, b0 + 4, b1 + 4, b0 + 8, b1 + 8, b0 + 8,
+      b1 + 8, b0 + 12, b1 + 12, b0 + 12, b1 + 12, b0, b1, b0, b1, b0 + 4,
+      b1 + 4, b0 + 4, b1 + 4, b0 + 8, b1 + 8, b0 + 8, b1 + 8, b0 + 12, b1 + 12,
+      b0 + 12, b1 + 12);
+  return _mm256_shuffle_epi8(v, pick);
 }
 
-template <int kT>
+// The 2-bit field at bits [b, b + 2) of each byte of hp moved to bits 4-5
+// (zeros elsewhere): Q6_K's top bits placed above a nibble. b is even; the
+// shifts are 32-bit, but the mask keeps only bits that stayed in their
+// byte.
+inline __m256i TopBitsAt4(__m256i hp, int b) {
+  const __m256i at4 = b < 4    ? _mm256_slli_epi32(hp, 4 - b)
+                      : b == 4 ? hp
+                               : _mm256_srli_epi32(hp, b - 4);
+  return _mm256_and_si256(at4, _mm256_set1_epi8(0x30));
+}
+
+template <int kT, int kH>
 void TileQ6_K(const QuantGemmArgs& a, const PackedQ6_K* recs, size_t base,
-              int h, int lo, int hi, size_t t0) {
+              int h0, int lo, int hi, size_t t0) {
   const size_t nb = a.n_blocks;
-  __m256 acc[kT];
-  for (int t = 0; t < kT; ++t) acc[t] = _mm256_setzero_ps();
-  const __m256i three = _mm256_set1_epi8(3);
+  __m256 acc[kH][kT];
+  for (int u = 0; u < kH; ++u) {
+    for (int t = 0; t < kT; ++t) acc[u][t] = _mm256_setzero_ps();
+  }
 #pragma GCC unroll 1
   for (size_t k = 0; k < nb; ++k) {
     const PackedQ6_K& p = recs[k];
@@ -375,117 +418,128 @@ void TileQ6_K(const QuantGemmArgs& a, const PackedQ6_K* recs, size_t base,
     for (int l = 0; l < 4; ++l) {
       Prefetch(reinterpret_cast<const char*>(p.s) + 64 * l);
     }
-    // Scales 2i, 2i + 1 of rows 8h .. 8h + 7 as int16 pairs.
-    __m256i sp[8];
-    for (int i = 0; i < 8; ++i) {
-      sp[i] = _mm256_cvtepi8_epi16(_mm_loadu_si128(
-          reinterpret_cast<const __m128i*>(p.s[i] + 2 * kHalfRows * h)));
-    }
-    __m256i isum[kT];
-    for (int t = 0; t < kT; ++t) isum[t] = _mm256_setzero_si256();
-#pragma GCC unroll 1
-    for (int j = 0; j < 8; ++j) {  // 32 values: sub-blocks 2j and 2j + 1
-      Prefetch(p.h[2 * j]);
-      Prefetch(p.h[2 * j + 1]);
-      const __m256i h0 = LoadHalf(p.h[2 * j], h);
-      const __m256i h1 = LoadHalf(p.h[2 * j + 1], h);
-      __m256i w[8];
-      for (int u = 0; u < 4; ++u) {
-        const uint8_t* qv = p.q[4 * j + u];
-        Prefetch(qv);
-        const __m256i v = LoadHalf(qv, h);
-        // Half-groups 2u (values 8u + 0..3) and 2u + 1: plane p / 4, bits
-        // 2 (p % 4).
-        const int p0 = 2 * u, p1 = 2 * u + 1;
-        const __m256i hp0 = p0 < 4 ? h0 : h1, hp1 = p1 < 4 ? h0 : h1;
-        const __m256i top0 = _mm256_and_si256(Srl32(hp0, 2 * (p0 % 4)), three);
-        const __m256i top1 = _mm256_and_si256(Srl32(hp1, 2 * (p1 % 4)), three);
-        w[2 * u] = _mm256_or_si256(Low4(v), _mm256_slli_epi32(top0, 4));
-        w[2 * u + 1] = _mm256_or_si256(High4(v), _mm256_slli_epi32(top1, 4));
-      }
-      // The signed scales of sub-blocks 2j (low int16 of each lane) and
-      // 2j + 1 (high), each duplicated into both halves.
-      const __m256i sc_even = DupSigned16(sp[j]);
-      const __m256i sc_odd = DupSigned16(_mm256_srli_epi32(sp[j], 16));
-#pragma GCC unroll 4
-      for (int t = 0; t < kT; ++t) {
-        const int8_t* xq = ActK(a, t0 + t, k).qs + 32 * j;
-        // Levels <= 63: two pair sums at a time stay exact in int16.
-        __m256i s = _mm256_madd_epi16(
-            _mm256_add_epi16(Pairs(w[0], xq), Pairs(w[1], xq + 4)), sc_even);
-        s = _mm256_add_epi32(
-            s, _mm256_madd_epi16(
-                   _mm256_add_epi16(Pairs(w[2], xq + 8), Pairs(w[3], xq + 12)),
-                   sc_even));
-        s = _mm256_add_epi32(
-            s, _mm256_madd_epi16(
-                   _mm256_add_epi16(Pairs(w[4], xq + 16), Pairs(w[5], xq + 20)),
-                   sc_odd));
-        s = _mm256_add_epi32(
-            s, _mm256_madd_epi16(
-                   _mm256_add_epi16(Pairs(w[6], xq + 24), Pairs(w[7], xq + 28)),
-                   sc_odd));
-        isum[t] = _mm256_add_epi32(isum[t], s);
-      }
-    }
-    const __m256 d = HalfScales(p.d, h);
-    for (int t = 0; t < kT; ++t) {
-      const quant::BlockQ8_K& x = ActK(a, t0 + t, k);
-      // The levels' offset 32: minus 32 * sum_j sc_j * (sums of j).
-      __m256i off = _mm256_setzero_si256();
+#pragma GCC unroll 2
+    for (int hu = 0; hu < kH; ++hu) {
+      const int h = h0 + hu;
+      // Scales 2i, 2i + 1 of rows 8h .. 8h + 7 as int16 pairs.
+      __m256i sp[8];
       for (int i = 0; i < 8; ++i) {
-        off = _mm256_add_epi32(
-            off, _mm256_madd_epi16(sp[i],
-                                   _mm256_set1_epi32(Load32(x.bsums + 2 * i))));
+        sp[i] = _mm256_cvtepi8_epi16(_mm_loadu_si128(
+            reinterpret_cast<const __m128i*>(p.s[i] + 2 * kHalfRows * h)));
       }
-      const __m256i s = _mm256_sub_epi32(isum[t], _mm256_slli_epi32(off, 5));
-      acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s),
-                               _mm256_mul_ps(d, _mm256_set1_ps(x.d)), acc[t]);
+      __m256i isum[kT];
+      for (int t = 0; t < kT; ++t) isum[t] = _mm256_setzero_si256();
+#pragma GCC unroll 1
+      for (int j = 0; j < 8; ++j) {  // 32 values: sub-blocks 2j and 2j + 1
+        if (hu == 0) {
+          Prefetch(p.h[2 * j]);
+          Prefetch(p.h[2 * j + 1]);
+        }
+        const __m256i h0v = LoadHalf(p.h[2 * j], h);
+        const __m256i h1v = LoadHalf(p.h[2 * j + 1], h);
+        __m256i w[8];
+        for (int u = 0; u < 4; ++u) {
+          const uint8_t* qv = p.q[4 * j + u];
+          if (hu == 0) Prefetch(qv);
+          const __m256i v = LoadHalf(qv, h);
+          // Half-groups 2u (values 8u + 0..3) and 2u + 1: plane p / 4, bits
+          // 2 (p % 4). Two or three operations per vector (four or five
+          // before: the top bits shifted down, masked and shifted up).
+          const int p0 = 2 * u, p1 = 2 * u + 1;
+          const __m256i hp0 = p0 < 4 ? h0v : h1v, hp1 = p1 < 4 ? h0v : h1v;
+          w[2 * u] = _mm256_or_si256(Low4(v), TopBitsAt4(hp0, 2 * (p0 % 4)));
+          w[2 * u + 1] =
+              _mm256_or_si256(High4(v), TopBitsAt4(hp1, 2 * (p1 % 4)));
+        }
+        // The signed scales of sub-blocks 2j (low int16 of each lane) and
+        // 2j + 1 (high), each duplicated into both halves.
+        const __m256i sc_even = DupHalf16<false>(sp[j]);
+        const __m256i sc_odd = DupHalf16<true>(sp[j]);
+#pragma GCC unroll 4
+        for (int t = 0; t < kT; ++t) {
+          const int8_t* xq = ActK(a, t0 + t, k).qs + 32 * j;
+          // Levels <= 63: two pair sums at a time stay exact in int16.
+          __m256i s = _mm256_madd_epi16(
+              _mm256_add_epi16(Pairs(w[0], xq), Pairs(w[1], xq + 4)), sc_even);
+          s = _mm256_add_epi32(
+              s, _mm256_madd_epi16(_mm256_add_epi16(Pairs(w[2], xq + 8),
+                                                    Pairs(w[3], xq + 12)),
+                                   sc_even));
+          s = _mm256_add_epi32(
+              s, _mm256_madd_epi16(_mm256_add_epi16(Pairs(w[4], xq + 16),
+                                                    Pairs(w[5], xq + 20)),
+                                   sc_odd));
+          s = _mm256_add_epi32(
+              s, _mm256_madd_epi16(_mm256_add_epi16(Pairs(w[6], xq + 24),
+                                                    Pairs(w[7], xq + 28)),
+                                   sc_odd));
+          isum[t] = _mm256_add_epi32(isum[t], s);
+        }
+      }
+      const __m256 d = HalfScales(p.d, h);
+      for (int t = 0; t < kT; ++t) {
+        const quant::BlockQ8_K& x = ActK(a, t0 + t, k);
+        // The levels' offset 32: minus 32 * sum_j sc_j * (sums of j).
+        __m256i off = _mm256_setzero_si256();
+        for (int i = 0; i < 8; ++i) {
+          off = _mm256_add_epi32(
+              off, _mm256_madd_epi16(
+                       sp[i], _mm256_set1_epi32(Load32(x.bsums + 2 * i))));
+        }
+        const __m256i s = _mm256_sub_epi32(isum[t], _mm256_slli_epi32(off, 5));
+        acc[hu][t] =
+            _mm256_fmadd_ps(_mm256_cvtepi32_ps(s),
+                            _mm256_mul_ps(d, _mm256_set1_ps(x.d)), acc[hu][t]);
+      }
     }
   }
-  for (int t = 0; t < kT; ++t) StoreRows(a, t0 + t, base, h, lo, hi, acc[t]);
+  for (int u = 0; u < kH; ++u) {
+    for (int t = 0; t < kT; ++t) {
+      StoreRows(a, t0 + t, base, h0 + u, lo, hi, acc[u][t]);
+    }
+  }
 }
 
 // --- The driver -------------------------------------------------------------
 
 struct Q4_0Tiles {
   using Record = PackedQ4_0;
-  template <int kT>
+  template <int kT, int kH>
   static void Tile(const QuantGemmArgs& a, const Record* r, size_t base, int h,
                    int lo, int hi, size_t t0) {
-    TileQ32<PackedQ4_0, 8, kT>(a, r, base, h, lo, hi, t0);
+    TileQ32<PackedQ4_0, 8, kT, kH>(a, r, base, h, lo, hi, t0);
   }
 };
 struct Q5_0Tiles {
   using Record = PackedQ5_0;
-  template <int kT>
+  template <int kT, int kH>
   static void Tile(const QuantGemmArgs& a, const Record* r, size_t base, int h,
                    int lo, int hi, size_t t0) {
-    TileQ32<PackedQ5_0, 16, kT>(a, r, base, h, lo, hi, t0);
+    TileQ32<PackedQ5_0, 16, kT, kH>(a, r, base, h, lo, hi, t0);
   }
 };
 struct Q4_KTiles {
   using Record = PackedQ4_K;
-  template <int kT>
+  template <int kT, int kH>
   static void Tile(const QuantGemmArgs& a, const Record* r, size_t base, int h,
                    int lo, int hi, size_t t0) {
-    TileQ4_5K<PackedQ4_K, false, kT>(a, r, base, h, lo, hi, t0);
+    TileQ4_5K<PackedQ4_K, false, kT, kH>(a, r, base, h, lo, hi, t0);
   }
 };
 struct Q5_KTiles {
   using Record = PackedQ5_K;
-  template <int kT>
+  template <int kT, int kH>
   static void Tile(const QuantGemmArgs& a, const Record* r, size_t base, int h,
                    int lo, int hi, size_t t0) {
-    TileQ4_5K<PackedQ5_K, true, kT>(a, r, base, h, lo, hi, t0);
+    TileQ4_5K<PackedQ5_K, true, kT, kH>(a, r, base, h, lo, hi, t0);
   }
 };
 struct Q6_KTiles {
   using Record = PackedQ6_K;
-  template <int kT>
+  template <int kT, int kH>
   static void Tile(const QuantGemmArgs& a, const Record* r, size_t base, int h,
                    int lo, int hi, size_t t0) {
-    TileQ6_K<kT>(a, r, base, h, lo, hi, t0);
+    TileQ6_K<kT, kH>(a, r, base, h, lo, hi, t0);
   }
 };
 
@@ -495,19 +549,25 @@ void TileAnyTokens(int tokens, const QuantGemmArgs& a,
                    int hi, size_t t0) {
   switch (tokens) {
     case 1:
-      return Tiles::template Tile<1>(a, r, base, h, lo, hi, t0);
+      return Tiles::template Tile<1, 1>(a, r, base, h, lo, hi, t0);
     case 2:
-      return Tiles::template Tile<2>(a, r, base, h, lo, hi, t0);
+      return Tiles::template Tile<2, 1>(a, r, base, h, lo, hi, t0);
     case 3:
-      return Tiles::template Tile<3>(a, r, base, h, lo, hi, t0);
+      return Tiles::template Tile<3, 1>(a, r, base, h, lo, hi, t0);
     default:
-      return Tiles::template Tile<kTokenTile>(a, r, base, h, lo, hi, t0);
+      return Tiles::template Tile<kTokenTile, 1>(a, r, base, h, lo, hi, t0);
   }
 }
 
-// Rows [o_begin, o_end): whole packed groups, each as its two halves of 8
-// rows (rows [lo, hi) of the group stored), then any rows past packed_rows
-// through the reference row dot.
+// Rows [o_begin, o_end): whole packed groups, then any rows past
+// packed_rows through the reference row dot. A decode step (batch 1) reads
+// each record's two halves of 8 rows in turn, so the group streams from
+// memory once at an even pace; taking the halves one after the other
+// instead read the whole group from DRAM in the first pass and computed the
+// second from cache, leaving the memory idle for it. A prompt batch takes
+// the halves in turn (its tiles' accumulators leave no registers for a
+// second half; it is bound by compute, and the second pass reads the
+// group from cache).
 template <typename Tiles>
 void Gemm(const QuantGemmArgs& a, size_t o_begin, size_t o_end,
           QuantRowDotFn ref_dot) {
@@ -518,13 +578,14 @@ void Gemm(const QuantGemmArgs& a, size_t o_begin, size_t o_end,
     const size_t end = o_end < g + kPackRows ? o_end : g + kPackRows;
     const auto* recs = reinterpret_cast<const Record*>(
         static_cast<const uint8_t*>(a.w) + g * a.w_row_bytes);
+    const int lo = static_cast<int>(o - g), hi = static_cast<int>(end - g);
+    if (a.batch == 1 && lo < kHalfRows && hi > kHalfRows) {
+      Tiles::template Tile<1, 2>(a, recs, g, 0, lo, hi, 0);
+      o = end;
+      continue;
+    }
     for (int h = 0; h < 2; ++h) {
-      const int lo = o - g > size_t{kHalfRows} * h ? static_cast<int>(o - g)
-                                                   : kHalfRows * h;
-      const int hi = end - g < size_t{kHalfRows} * (h + 1)
-                         ? static_cast<int>(end - g)
-                         : kHalfRows * (h + 1);
-      if (lo >= hi) continue;
+      if (lo >= kHalfRows * (h + 1) || hi <= kHalfRows * h) continue;
       for (size_t t0 = 0; t0 < a.batch; t0 += kTokenTile) {
         const size_t left = a.batch - t0;
         TileAnyTokens<Tiles>(
