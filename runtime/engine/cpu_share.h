@@ -12,17 +12,18 @@
 //   - A turn is one forward pass: a decode step (with the prompt chunks
 //     batched beside it), an embedding chunk, or an encoder pass. Only one
 //     member of the share runs a pass at a time.
-//   - Round robin among the busy members: a member with work says so
-//     (SetBusy); when a turn ends, every other busy member is owed one (if
-//     it was not already), and a member waits while another has been owed
-//     a turn for longer (or, owed nothing itself, while any other is owed).
-//     So while a generation runs, one encoder pass at most comes between
-//     two of its decode steps, and one decode step at most between two
-//     encoder passes.
-//   - An encoder keeps its passes short while another member is busy
-//     (EngineOptions::shared_pass_tokens), so a running generation gets a
-//     step at least once per pass of that many tokens; alone, an encoder
-//     runs its full passes and a decoder never waits.
+//   - Turns are shared by time (time_share.h): each member is charged the
+//     time its turns took, over its weight (Join), and of the members with
+//     work (SetBusy) the one furthest behind goes next. While two members
+//     stay busy each gets its weight's share of the CPU time (half and half
+//     by default), within one turn.
+//   - A member that can cut its work (an encoder's batch) sizes its turn
+//     with budget_ns(): the time until the other busy member is due, about
+//     that member's last turn, so while a generation runs, one encoder pass
+//     of about one decode step comes between two of its steps. A pass that
+//     cannot be that short (one whole text is the least) is paid back with
+//     as many decode steps in a row. Alone, an encoder runs its full passes
+//     and a decoder never waits.
 //
 // Thread-safety: everything is thread-safe. Each scheduler thread holds one
 // Member and begins and ends its own turns.
@@ -31,10 +32,10 @@
 
 #include <cstdint>
 #include <memory>
-#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "runtime/engine/time_share.h"
 
 namespace edgellm {
 
@@ -42,31 +43,23 @@ class CpuShare : public std::enable_shared_from_this<CpuShare> {
  public:
   class Member;
 
-  static std::shared_ptr<CpuShare> Create();
+  // `clock` times the turns (tests pass a fake one).
+  static std::shared_ptr<CpuShare> Create(NanoClock clock = SteadyNanoClock());
   ~CpuShare();
 
-  // A new member, neither busy nor owed a turn. It leaves the share when
-  // destroyed (and must not hold a turn then).
-  std::unique_ptr<Member> Join();
+  // A new member, not busy, whose share of the time is `weight` over the
+  // busy members' weights. It leaves the share when destroyed (and must
+  // not hold a turn then).
+  std::unique_ptr<Member> Join(double weight = 1.0);
 
  private:
-  struct State {
-    bool busy = false;
-    // The share's `ended_` when this member was first owed a turn since its
-    // last; 0 = owed none.
-    int64_t owed_since = 0;
-    int64_t turns = 0;
-  };
+  explicit CpuShare(NanoClock clock);
 
-  CpuShare() = default;
-  // Whether `self` may begin a turn now.
-  bool MayTakeLocked(const State* self) const
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-
+  const NanoClock clock_;
   mutable absl::Mutex mu_;
   bool held_ ABSL_GUARDED_BY(mu_) = false;
-  int64_t ended_ ABSL_GUARDED_BY(mu_) = 0;  // turns ended, all members
-  std::vector<State*> members_ ABSL_GUARDED_BY(mu_);
+  int64_t turn_start_ ABSL_GUARDED_BY(mu_) = 0;  // the held turn's
+  TimeShare shares_ ABSL_GUARDED_BY(mu_);
 };
 
 class CpuShare::Member {
@@ -76,27 +69,31 @@ class CpuShare::Member {
   Member& operator=(const Member&) = delete;
 
   // Whether this member has work it will run turns for. While it is busy,
-  // the other members' turns alternate with its own; not busy, it is owed
+  // the others wait for it when it is further behind; not busy, it is owed
   // nothing. A member must not stay busy without taking its turns.
   void SetBusy(bool busy);
-  // Waits until no turn is held and no other member has been owed one for
-  // longer than this member (owed none itself: no other is owed), then
-  // holds it.
+  // Waits until no turn is held and this member is the one to go
+  // (TimeShare::IsNext), then holds it.
   void BeginTurn();
-  // Ends the held turn: every other busy member is owed one.
+  // Ends the held turn, charging its time to this member.
   void EndTurn();
 
   // Whether another member is busy (so a long job should take short turns).
   bool others_busy() const;
-  // Turns ended so far.
+  // How long the held turn may last before another busy member is due
+  // (TimeShare::Budget; TimeShare::kUnbounded with no other busy).
+  int64_t budget_ns() const;
+  // Turns ended so far, the time charged for them, and the last one's.
   int64_t turns() const;
+  int64_t charged_ns() const;
+  int64_t last_turn_ns() const;
 
  private:
   friend class CpuShare;
-  Member(std::shared_ptr<CpuShare> share, State* state);
+  Member(std::shared_ptr<CpuShare> share, TimeShare::Id id);
 
   const std::shared_ptr<CpuShare> share_;
-  State* const state_;  // owned, guarded by share_->mu_
+  const TimeShare::Id id_;
 };
 
 // Holds a turn of `member` for its scope; a null member holds nothing (an

@@ -108,11 +108,12 @@ TEST(CpuShareEngineTest, AGenerationKeepsStepsWhileALargeEmbedBatchRuns) {
       *std::max_element(got->tokens.begin(), got->tokens.end());
   ASSERT_LE(longest, kSharedPassTokens);
   EXPECT_EQ(e.batched_tokens, tokens);
-  // Passes of at most kSharedPassTokens tokens (whole texts, so at least
-  // kSharedPassTokens - longest + 1 in each but the last), not the 1,024
-  // of a pass alone.
+  // Passes of at most kSharedPassTokens tokens, not the 1,024 of a pass
+  // alone, and at least one whole text each (how many texts fit in a
+  // decode step's time depends on the machine: the time rule itself is
+  // checked on a fake clock in cpu_share_test and scheduler_test).
   EXPECT_GE(e.steps, (tokens + kSharedPassTokens - 1) / kSharedPassTokens);
-  EXPECT_LE(e.steps, tokens / (kSharedPassTokens - longest + 1) + 1);
+  EXPECT_LE(e.steps, static_cast<int64_t>(got->tokens.size()));
   // A decode step between every two passes.
   EXPECT_GE(decode_steps, e.steps - 1)
       << e.steps << " encoder passes, " << decode_steps << " decode steps";

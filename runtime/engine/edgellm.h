@@ -100,13 +100,15 @@ struct EngineOptions {
   // beside an encoder for Embed and Rerank: loaded with one
   // CpuShare::Create() (cpu_share.h), their schedulers take
   // turns, one forward pass each, so the engines' thread pools never run on
-  // the same cores at once and a flood of embeddings never stalls a
-  // generation (nor the other way round). Null: no turns.
+  // the same cores at once, and share the time half and half while both
+  // have work: a flood of embeddings never stalls a generation (nor the
+  // other way round). Null: no turns.
   std::shared_ptr<CpuShare> cpu_share;
-  // An encoder's tokens per forward pass while another engine of its
-  // cpu_share is busy (a generation waits at most one such pass for its
-  // next step; the rest of a batch goes in later passes). Alone, a pass
-  // holds up to max(context, 1024) tokens.
+  // The most tokens of an encoder's forward pass while another engine of
+  // its cpu_share is busy; within it a pass holds what fits in the time
+  // until the other is due (about one of its decode steps; always one whole
+  // text), the rest of a batch in later passes. Alone, a pass holds up to
+  // max(context, 1024) tokens.
   int32_t shared_pass_tokens = 128;
   // What Chat renders prompts with, overriding the model file's
   // `tokenizer.chat_template`: a hand-written template family ("chatml",

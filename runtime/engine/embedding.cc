@@ -99,9 +99,9 @@ void EmbeddingPass::Start(absl::Span<const int32_t> ids, int32_t slot,
   std::fill(sum_.begin(), sum_.end(), 0.0);
 }
 
-absl::Span<const model::BatchToken> EmbeddingPass::NextBatch() {
+absl::Span<const model::BatchToken> EmbeddingPass::NextBatch(int32_t most) {
   batch_.clear();
-  const int32_t n = std::min(max_batch_, end_ - fed_);
+  const int32_t n = std::min({max_batch_, end_ - fed_, std::max(most, 1)});
   const int32_t last = static_cast<int32_t>(ids_.size()) - 1;
   for (int32_t i = 0; i < n; ++i) {
     model::BatchToken t;

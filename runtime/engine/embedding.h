@@ -23,6 +23,7 @@
 #ifndef EDGELLM_RUNTIME_ENGINE_EMBEDDING_H_
 #define EDGELLM_RUNTIME_ENGINE_EMBEDDING_H_
 
+#include <climits>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -80,9 +81,12 @@ class EmbeddingPass {
   // Tokens the current pass skipped as cached.
   int32_t skipped() const { return skipped_; }
 
-  // The next chunk to run with ForwardHidden: consecutive positions on the
-  // slot; want_logits marks the rows pooling needs. Empty when done().
-  absl::Span<const model::BatchToken> NextBatch();
+  // The next chunk to run with ForwardHidden, of at most `most` tokens
+  // (and max_batch): consecutive positions on the slot; want_logits marks
+  // the rows pooling needs. Empty when done().
+  absl::Span<const model::BatchToken> NextBatch(int32_t most = INT32_MAX);
+  // Tokens still to run.
+  int32_t remaining() const { return end_ - fed_; }
 
   // Takes the hidden rows ForwardHidden wrote for the last NextBatch().
   void Consume(const float* hidden);

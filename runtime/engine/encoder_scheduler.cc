@@ -34,7 +34,8 @@ EncoderScheduler::EncoderScheduler(EncoderEngine* encoder,
                                    const EncoderSchedulerOptions& options)
     : encoder_(encoder),
       options_(options),
-      cpu_(options.cpu_share ? options.cpu_share->Join() : nullptr) {}
+      cpu_(options.cpu_share ? options.cpu_share->Join() : nullptr),
+      clock_(SteadyNanoClock()) {}
 
 absl::StatusOr<std::unique_ptr<EncoderScheduler>> EncoderScheduler::Create(
     EncoderEngine* encoder, const EncoderSchedulerOptions& options) {
@@ -122,11 +123,14 @@ std::vector<EncoderScheduler::Slice> EncoderScheduler::PlanPassLocked() {
   std::vector<Slice> pass;
   if (jobs_.empty()) return pass;
   const EncoderJob& first = jobs_.front()->request;
-  // Short passes while another engine of the share has work: it gets a
+  // While another engine of the share has work, passes of about the time
+  // until it is due (cpu_share.h), at most shared_pass_tokens: it gets its
   // turn after each.
   const int64_t budget =
       cpu_ != nullptr && cpu_->others_busy()
-          ? std::min(options_.pass_tokens, options_.shared_pass_tokens)
+          ? sizer_.Tokens(
+                cpu_->budget_ns(), 1,
+                std::min(options_.pass_tokens, options_.shared_pass_tokens))
           : options_.pass_tokens;
   int64_t tokens = 0;
   size_t sequences = 0;
@@ -237,16 +241,20 @@ void EncoderScheduler::Loop() {
         if (!s.job->started) s.job->started = now;
       }
     }
+    const int64_t start = clock_();
     const absl::Status status = RunPass(pass);
+    const int64_t took = clock_() - start;
     absl::MutexLock lock(&mu_);
     ++counters_.steps;
+    int64_t tokens = 0;
     for (const Slice& s : pass) {
       for (size_t i = s.begin; i < s.end; ++i) {
-        counters_.batched_tokens +=
-            static_cast<int64_t>(s.job->request.ids[i].size());
+        tokens += static_cast<int64_t>(s.job->request.ids[i].size());
       }
       if (!status.ok()) s.job->failed = status;
     }
+    counters_.batched_tokens += tokens;
+    if (status.ok()) sizer_.Observe(took, tokens);
     FinishDoneLocked(absl::Now());
   }
 }

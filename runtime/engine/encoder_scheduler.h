@@ -14,9 +14,12 @@
 //   - Sharing the CPU with a decoder's engine in the same process
 //     (`cpu_share`, cpu_share.h): each pass is a turn of the share, taken
 //     before the pass is planned, and while another member is busy (a
-//     generation running) a pass holds at most `shared_pass_tokens` tokens
-//     (but always one whole text): the rest of a batch goes in the next
-//     turns, so a generation gets a decode step between every two passes.
+//     generation running) a pass holds the tokens that fit in the turn's
+//     time budget (the time until the other member is due, at the tokens
+//     per second of the passes so far), at most `shared_pass_tokens`, and
+//     always one whole text: the rest of a batch goes in the next turns,
+//     so a generation gets a decode step between every two passes and
+//     each side about half the time.
 //
 //   - Admission: up to `queue` requests wait beyond the one running;
 //     beyond that Submit fails with RESOURCE_EXHAUSTED.
@@ -43,6 +46,7 @@
 #include "runtime/engine/cpu_share.h"
 #include "runtime/engine/edgellm.h"
 #include "runtime/engine/encoder_engine.h"
+#include "runtime/engine/time_share.h"
 #include "runtime/model/encoder_config.h"
 
 namespace edgellm::engine {
@@ -126,8 +130,11 @@ class EncoderScheduler {
   Engine::Counters counters_ ABSL_GUARDED_BY(mu_);
 
   std::vector<float> out_;  // one pass's outputs (scheduler thread)
-  // Its place in options_.cpu_share (null without one).
+  // Its place in options_.cpu_share (null without one), and how many
+  // tokens fit in a turn's time (learned from the passes, under mu_).
   const std::unique_ptr<CpuShare::Member> cpu_;
+  const NanoClock clock_;
+  PassSizer sizer_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
   absl::Mutex shutdown_mu_;  // serializes Shutdown calls
 };

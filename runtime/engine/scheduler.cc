@@ -84,7 +84,10 @@ Scheduler::Scheduler(BatchModel* model, const tokenizer::Tokenizer* tokenizer,
       kv_tables_(model->kv_tables()),
       kv_block_size_(kv_tables_ ? kv_tables_->block_size() : 0),
       kv_blocks_(kv_tables_ ? kv_tables_->pool().size() : 0),
-      cpu_(options.cpu_share ? options.cpu_share->Join() : nullptr) {
+      cpu_(options.cpu_share ? options.cpu_share->Join() : nullptr),
+      clock_(options.clock ? options.clock : SteadyNanoClock()) {
+  decode_flow_ = time_.Add(1.0);
+  embed_flow_ = time_.Add(options.embed_weight);
   counters_.kv_blocks_total = counters_.kv_blocks_free = kv_blocks_;
   slots_.resize(options.parallel);
   entries_.reserve(options.parallel);
@@ -305,8 +308,11 @@ void Scheduler::Loop() {
       StartAdmitted(std::move(admitted), absl::Now());
       admitted.clear();
       ReapCancelled(absl::Now());
-      EmbedStep(absl::Now());
-      Step();
+      if (!NextPass(absl::Now()) && cpu_ != nullptr) {
+        // Nothing could run (a queued request waits for KV blocks): other
+        // engines of the share must not wait for this one meanwhile.
+        cpu_->SetBusy(false);
+      }
       CountKvPositions();
     } catch (...) {
       // Per-request failures are caught where they happen; this is the
@@ -567,6 +573,18 @@ bool Scheduler::StartEmbedText() {
   return true;
 }
 
+bool Scheduler::NextPass(absl::Time now) {
+  const bool decoding = std::any_of(
+      slots_.begin(), slots_.end(),
+      [](const std::unique_ptr<Active>& a) { return a != nullptr; });
+  time_.SetBusy(decode_flow_, decoding);
+  time_.SetBusy(embed_flow_, embed_ != nullptr);
+  if (embed_ != nullptr && time_.IsNext(embed_flow_)) {
+    return EmbedStep(now) || Step();
+  }
+  return Step() || EmbedStep(now);
+}
+
 bool Scheduler::EmbedStep(absl::Time now) {
   if (embed_ == nullptr) return false;
   if (now >= embed_->request.deadline) {
@@ -580,10 +598,25 @@ bool Scheduler::EmbedStep(absl::Time now) {
     return false;
   }
   if (!embed_text_started_ && !StartEmbedText()) return false;
-  const absl::Span<const model::BatchToken> batch = embed_pass_->NextBatch();
+  // Beside a generation, a chunk of about the time until it is due, no
+  // less than embed_turn_steps decode steps; alone, max_batch tokens.
+  int64_t most = model_->max_batch();
+  if (time_.OthersBusy(embed_flow_)) {
+    const int64_t budget =
+        std::max(time_.Budget(embed_flow_),
+                 options_.embed_turn_steps * time_.last_ns(decode_flow_));
+    most = embed_sizer_.Tokens(budget, 1, most);
+  }
+  const absl::Span<const model::BatchToken> batch =
+      embed_pass_->NextBatch(static_cast<int32_t>(most));
   const absl::Status status = CatchExceptions("embedding forward pass", [&] {
     CpuTurn turn(cpu_.get());
-    return model_->ForwardHidden(batch, hidden_.data());
+    const int64_t start = clock_();
+    absl::Status s = model_->ForwardHidden(batch, hidden_.data());
+    const int64_t took = clock_() - start;
+    time_.Charge(embed_flow_, took);
+    embed_sizer_.Observe(took, static_cast<int64_t>(batch.size()));
+    return s;
   });
   {
     absl::MutexLock lock(&mu_);
@@ -711,7 +744,10 @@ bool Scheduler::Step() {
 
   const absl::Status status = CatchExceptions("forward pass", [&] {
     CpuTurn turn(cpu_.get());
-    return model_->Forward(batch_, logits_.data());
+    const int64_t start = clock_();
+    absl::Status s = model_->Forward(batch_, logits_.data());
+    time_.Charge(decode_flow_, clock_() - start);
+    return s;
   });
   if (!status.ok()) {
     for (const StepEntry& e : entries) {

@@ -33,13 +33,28 @@
 //   - Embeddings: SubmitEmbed queues an embedding request. One runs at a
 //     time on a KV slot reserved for it (slot `parallel`; the model needs
 //     parallel + 1 slots, else SubmitEmbed is UNIMPLEMENTED), so it never
-//     takes a generation's slot. Each loop iteration runs one chunk of it
-//     (at most max_batch tokens, BatchModel::ForwardHidden) before the
-//     decode step, so a long text delays decoding by one forward pass per
-//     step, not by the whole text. Cancellation and deadlines are checked
-//     between chunks. Embeddings share the wait queue: a request is refused
-//     with RESOURCE_EXHAUSTED when the generations waiting for a slot plus
-//     the embeddings waiting behind the running one would exceed `queue`.
+//     takes a generation's slot. It runs in chunks (BatchModel::
+//     ForwardHidden), each loop iteration running one forward pass: a
+//     decode step or an embedding chunk. Cancellation and deadlines are
+//     checked between chunks. Embeddings share the wait queue: a request
+//     is refused with RESOURCE_EXHAUSTED when the generations waiting for a
+//     slot plus the embeddings waiting behind the running one would exceed
+//     `queue`.
+//   - Fairness between them (time_share.h): decode steps and embedding
+//     chunks are two flows charged the time of their passes. While both
+//     have work, the one further behind runs next, so each gets its share
+//     of the time (`embed_weight` to the generations' 1: half each by
+//     default) within one pass. An embedding chunk holds the tokens that
+//     fit, at the chunks' measured speed, in the time until the
+//     generations are due but no less than `embed_turn_steps` (4) times the
+//     last decode step: a pass reads every weight once, about what a decode
+//     step costs, so chunks cut to one step's time would spend most of it
+//     on that; at four steps they spend at most a quarter. So between two
+//     decode steps there is at most one chunk, of about four steps' time,
+//     after which come about four steps in a row (a generation's tokens
+//     arrive in bursts at half its speed alone, the longest gap one step
+//     plus one chunk). With no generation running a chunk is max_batch
+//     tokens.
 //
 //   - Sharing the CPU (SchedulerOptions::cpu_share): every forward pass
 //     is a turn of the share, so the passes of other engines in the same
@@ -81,6 +96,7 @@
 #include "runtime/engine/edgellm.h"
 #include "runtime/engine/embedding.h"
 #include "runtime/engine/sequence.h"
+#include "runtime/engine/time_share.h"
 #include "runtime/model/transformer.h"
 #include "runtime/tokenizer/tokenizer.h"
 
@@ -155,6 +171,14 @@ struct SchedulerOptions {
   // scheduler's forward passes take turns with theirs, and it is busy while
   // it has requests running or waiting. Null: no turns.
   std::shared_ptr<CpuShare> cpu_share;
+  // The embeddings' share of the time against the generations' 1 while
+  // both have work, and the least time an embedding chunk is planned for
+  // then, in decode steps (see the fairness paragraph above).
+  double embed_weight = 1.0;
+  int32_t embed_turn_steps = 4;
+  // Times the passes for that; null: the steady clock (tests pass one that
+  // a fake model advances).
+  NanoClock clock;
 };
 
 class Scheduler {
@@ -214,6 +238,10 @@ class Scheduler {
                      absl::Time now);
   // Ends active sequences that were cancelled or timed out.
   void ReapCancelled(absl::Time now);
+  // One forward pass: a decode step or an embedding chunk, whichever is
+  // due (the other when the due one has nothing to run). False if nothing
+  // ran.
+  bool NextPass(absl::Time now);
   // One forward pass over all active sequences. False if nothing ran.
   bool Step();
   // Counts the KV positions the active sequences hold (for counters()).
@@ -288,6 +316,12 @@ class Scheduler {
   std::vector<float> hidden_;  // max_batch rows of hidden_size()
   // Its place in options_.cpu_share (null without one).
   std::unique_ptr<CpuShare::Member> cpu_;
+  // The time of decode steps against embedding chunks, and the embedding
+  // tokens that fit in a chunk's time.
+  const NanoClock clock_;
+  TimeShare time_;
+  TimeShare::Id decode_flow_ = 0, embed_flow_ = 0;
+  PassSizer embed_sizer_;
   std::thread thread_;
   absl::Mutex shutdown_mu_;  // serializes Shutdown calls
 };

@@ -8,11 +8,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -84,6 +86,7 @@ class FakeModel : public BatchModel {
            !max_rows_.compare_exchange_weak(seen, decode_like)) {
     }
     forwards_.fetch_add(1);
+    Record('d', batch.size());
     if (step_time_ > absl::ZeroDuration()) absl::SleepFor(step_time_);
     return absl::OkStatus();
   }
@@ -100,6 +103,7 @@ class FakeModel : public BatchModel {
       hidden += kHidden;
     }
     hidden_forwards_.fetch_add(1);
+    Record('e', batch.size());
     if (step_time_ > absl::ZeroDuration()) absl::SleepFor(step_time_);
     return absl::OkStatus();
   }
@@ -108,6 +112,24 @@ class FakeModel : public BatchModel {
   int32_t context() const override { return context_; }
   int32_t slots() const override { return slots_; }
   int32_t max_batch() const override { return max_batch_; }
+
+  // Passes cost `fixed` + `per_token` x tokens on clock() (the weights
+  // read once, then every token's arithmetic), whatever the real time.
+  void set_cost(int64_t fixed, int64_t per_token) {
+    fixed_cost_ = fixed;
+    token_cost_ = per_token;
+  }
+  NanoClock clock() {
+    return [this] { return now_.load(); };
+  }
+  struct Pass {
+    char kind;  // 'd': Forward (decode steps, prompts), 'e': ForwardHidden
+    int64_t tokens, cost;
+  };
+  std::vector<Pass> passes() const {
+    absl::MutexLock lock(&log_mu_);
+    return passes_;
+  }
 
   int32_t max_rows() const { return max_rows_.load(); }
   int64_t forwards() const { return forwards_.load(); }
@@ -137,8 +159,19 @@ class FakeModel : public BatchModel {
     return absl::OkStatus();
   }
 
+  void Record(char kind, size_t tokens) {
+    const int64_t cost = fixed_cost_ + token_cost_ * int64_t(tokens);
+    now_.fetch_add(cost);
+    absl::MutexLock lock(&log_mu_);
+    passes_.push_back({kind, int64_t(tokens), cost});
+  }
+
   const bool hidden_;
   const int32_t slots_, context_, max_batch_;
+  int64_t fixed_cost_ = 0, token_cost_ = 0;  // set before the scheduler runs
+  std::atomic<int64_t> now_{0};
+  mutable absl::Mutex log_mu_;
+  std::vector<Pass> passes_ ABSL_GUARDED_BY(log_mu_);
   const absl::Duration step_time_;
   std::vector<int32_t> next_pos_;  // scheduler thread only
   std::atomic<int32_t> max_rows_{0};
@@ -195,13 +228,16 @@ class SchedulerTest : public ::testing::Test {
  protected:
   // With `embed_slot`, the model has hidden states and one KV slot more
   // than `parallel`, for embeddings.
+  // `options` gives the rest of the scheduler's options.
   void Start(int32_t parallel, int32_t queue, int32_t context = 64,
              int32_t max_batch = 16, absl::Duration step = absl::ZeroDuration(),
-             bool embed_slot = false) {
+             bool embed_slot = false, SchedulerOptions o = {},
+             int64_t fixed_cost = 0, int64_t token_cost = 0) {
     tokenizer_ = LetterTokenizer();
     model_ = std::make_unique<FakeModel>(parallel + (embed_slot ? 1 : 0),
                                          context, max_batch, step, embed_slot);
-    SchedulerOptions o;
+    model_->set_cost(fixed_cost, token_cost);
+    if (fixed_cost + token_cost > 0) o.clock = model_->clock();
     o.parallel = parallel;
     o.queue = queue;
     absl::StatusOr<std::unique_ptr<Scheduler>> s =
@@ -526,6 +562,83 @@ TEST_F(SchedulerTest, EmbedRunsWhileGenerationsHoldEverySlot) {
   const size_t n = std::min<size_t>(text.size(), 20);
   EXPECT_EQ(text.substr(0, n), Expected(kA, 20).substr(0, n));
   EXPECT_GT(model_->hidden_forwards(), 1);
+}
+
+// The fairness rule of scheduler.h, on the fake model's clock (so exact,
+// whatever the machine): a pass costs 1,000 + 100 per token, so a decode
+// step 1,100 and the least embedding chunk (4 steps, 4,400) 34 tokens.
+TEST_F(SchedulerTest, EmbeddingsBesideAGenerationGetHalfTheTime) {
+  Start(1, 0, 4096, 64, absl::Microseconds(200), true, {}, 1'000, 100);
+  GenerateRequest endless = Greedy({kA}, 4000);
+  endless.options.ignore_eos = true;
+  auto running = scheduler_->Submit(endless);
+  ASSERT_TRUE(running.ok());
+  ASSERT_TRUE((*running)->Next(absl::Seconds(10)).has_value());  // decoding
+  std::vector<std::vector<int32_t>> texts(4, std::vector<int32_t>(400, kA));
+  auto call = scheduler_->SubmitEmbed(Embed(texts, Pooling::kMean));
+  ASSERT_TRUE(call.ok()) << call.status();
+  EmbedResult r = WaitFor(**call);
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  // Still generating: every chunk ran beside it.
+  EXPECT_EQ(scheduler_->counters().active, 1);
+  (*running)->Cancel();
+  Drain(**running);
+
+  // From the embedding's first chunk to its last.
+  const std::vector<FakeModel::Pass> all = model_->passes();
+  size_t first = all.size(), last = 0;
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (all[i].kind != 'e') continue;
+    first = std::min(first, i);
+    last = i;
+  }
+  ASSERT_LT(first, last);
+  int64_t decode_cost = 0, embed_cost = 0, embed_tokens = 0, longest = 0;
+  size_t steps_in_a_row = 0, most_in_a_row = 0;
+  for (size_t i = first; i <= last; ++i) {
+    const FakeModel::Pass& p = all[i];
+    if (p.kind == 'e') {
+      // One chunk at most between two decode steps.
+      if (i > first) {
+        EXPECT_EQ(all[i - 1].kind, 'd') << "pass " << i;
+      }
+      embed_cost += p.cost;
+      embed_tokens += p.tokens;
+      longest = std::max(longest, p.cost);
+      steps_in_a_row = 0;
+    } else {
+      EXPECT_EQ(p.tokens, 1) << "a decode step";
+      decode_cost += p.cost;
+      most_in_a_row = std::max(most_in_a_row, ++steps_in_a_row);
+    }
+  }
+  EXPECT_EQ(embed_tokens, 4 * 400);
+  // No chunk beyond the least turn (the size is learned from below), and
+  // the chunks are not cut to single tokens: at least 20 of them held 30
+  // tokens or more.
+  EXPECT_LE(longest, 4'400);
+  int big = 0;
+  for (size_t i = first; i <= last; ++i) {
+    if (all[i].kind == 'e' && all[i].tokens >= 30) ++big;
+  }
+  EXPECT_GE(big, 20);
+  // Half the time each, within one chunk and one step.
+  EXPECT_LE(std::llabs(decode_cost - embed_cost), longest + 1'100)
+      << decode_cost << " ns decoding, " << embed_cost << " ns embedding";
+  // After a chunk, as many steps as it took (4,400 / 1,100), one more at
+  // most.
+  EXPECT_LE(most_in_a_row, 5u);
+}
+
+TEST_F(SchedulerTest, EmbeddingsAloneRunWholeChunks) {
+  Start(1, 0, 4096, 64, absl::ZeroDuration(), true, {}, 1'000, 100);
+  auto call = scheduler_->SubmitEmbed(
+      Embed({std::vector<int32_t>(640, kA)}, Pooling::kMean));
+  ASSERT_TRUE(call.ok()) << call.status();
+  ASSERT_TRUE(WaitFor(**call).status.ok());
+  const std::vector<FakeModel::Pass> all = model_->passes();
+  ASSERT_EQ(all.size(), 10u);
+  for (const FakeModel::Pass& p : all) EXPECT_EQ(p.tokens, 64);
 }
 
 TEST_F(SchedulerTest, EmbedQueueIsBounded) {
