@@ -94,12 +94,6 @@ inline __m256i High4(__m256i q) {
   return _mm256_and_si256(_mm256_srli_epi16(q, 4), _mm256_set1_epi8(0x0f));
 }
 
-// A non-negative int16 value in each lane's low half, duplicated into the
-// high half: vpmaddwd with it multiplies both halves of a pair sum by it.
-inline __m256i DupLow16(__m256i v) {
-  return _mm256_or_si256(v, _mm256_slli_epi32(v, 16));
-}
-
 // y for the rows of [lo, hi) in half h of a group whose lane 0 is row
 // `base`; the vector v holds rows base + 8h .. base + 8h + 7.
 inline void StoreRows(const QuantGemmArgs& a, size_t b, size_t base, int h,
@@ -244,22 +238,30 @@ inline Scales12 DecodeScales12(const uint8_t (*s)[64], int h) {
                       _mm256_and_si256(_mm256_srli_epi32(s1, 2), top))};
 }
 
-// Byte b of each lane as an int32.
-inline __m256i LaneByte(__m256i v, int b) {
-  return _mm256_and_si256(Srl32(v, 8 * b), _mm256_set1_epi32(0xff));
+// Bytes b0 and b1 (0..3) of each 32-bit lane of v as the lane's low and
+// high int16 (zero-extended), in one vpshufb (it was a shift and a mask per
+// byte, then a shift and an or). With b0 == b1 the byte is in both halves,
+// as vpmaddwd wants a scale.
+inline __m256i LaneBytePair(__m256i v, int b0, int b1) {
+  const char z = static_cast<char>(0x80);  // vpshufb writes a zero
+  auto at = [](int lane, int b) { return static_cast<char>(4 * lane + b); };
+  const __m256i pick =
+      _mm256_setr_epi8(at(0, b0), z, at(0, b1), z, at(1, b0), z, at(1, b1), z,
+                       at(2, b0), z, at(2, b1), z, at(3, b0), z, at(3, b1), z,
+                       at(0, b0), z, at(0, b1), z, at(1, b0), z, at(1, b1), z,
+                       at(2, b0), z, at(2, b1), z, at(3, b0), z, at(3, b1), z);
+  return _mm256_shuffle_epi8(v, pick);
 }
 
-// Scale j (0..7) of each row as int32 lanes.
-inline __m256i ScaleOf(const Scales12& s, int j) {
-  return LaneByte(j < 4 ? s.sc03 : s.sc47, j % 4);
+// Scale j (0..7) of each row in both int16 halves of its lane.
+inline __m256i ScalePair(const Scales12& s, int j) {
+  return LaneBytePair(j < 4 ? s.sc03 : s.sc47, j % 4, j % 4);
 }
 
 // Minimums 2i and 2i + 1 of each row as an int16 pair (for vpmaddwd).
 inline __m256i MinPair(const Scales12& s, int i) {
-  const __m256i v = i < 2 ? s.m03 : s.m47;
   const int b = 2 * (i % 2);
-  return _mm256_or_si256(LaneByte(v, b),
-                         _mm256_slli_epi32(LaneByte(v, b + 1), 16));
+  return LaneBytePair(i < 2 ? s.m03 : s.m47, b, b + 1);
 }
 
 // The 8 weight vectors of sub-block j (32 values) of half h of a Q4_K/Q5_K
@@ -332,6 +334,12 @@ void TileQ4_5K(const QuantGemmArgs& a, const Packed* recs, size_t base, int h0,
     for (int u = 0; u < kH; ++u) {
       const int h = h0 + u;
       const Scales12 scales = DecodeScales12(p.s, h);
+      // The sub-block scales for vpmaddwd, formed before the loop over
+      // sub-blocks (which is not unrolled, so the byte picks stay
+      // constants).
+      __m256i sc_pairs[8];
+#pragma GCC unroll 8
+      for (int j = 0; j < 8; ++j) sc_pairs[j] = ScalePair(scales, j);
       __m256i isum[kT];
       for (int t = 0; t < kT; ++t) isum[t] = _mm256_setzero_si256();
 #pragma GCC unroll 1
@@ -343,7 +351,7 @@ void TileQ4_5K(const QuantGemmArgs& a, const Packed* recs, size_t base, int h0,
           if (u == 0) Prefetch(hbits);
         }
         LoadSubBlock32<kHighBit>(p.q, hbits, j, h, u == 0, w);
-        const __m256i sc_pair = DupLow16(ScaleOf(scales, j));
+        const __m256i sc_pair = sc_pairs[j];
 #pragma GCC unroll 4
         for (int t = 0; t < kT; ++t) {
           isum[t] = _mm256_add_epi32(
