@@ -74,8 +74,14 @@ using Q8_0UnpackRowFn = void (*)(const quant::BlockQ8_0* packed, size_t row,
 void Q8_0GemmRef(const Q8_0GemmArgs& args, size_t o_begin, size_t o_end);
 
 #if defined(__x86_64__)
-// AVX2 + FMA + F16C (kernels/q8_0_gemm_avx2.cc).
+// AVX2 + FMA + F16C (kernels/q8_0_gemm_avx2.cc): batches below
+// kQ8_0Avx2PromptMinBatch row by row, larger ones through
+// Q8_0GemmAvx2Prompt.
 void Q8_0GemmAvx2(const Q8_0GemmArgs& args, size_t o_begin, size_t o_end);
+inline constexpr size_t kQ8_0Avx2PromptMinBatch = 4;
+// Its prompt path (kernels/q8_0_gemm_avx2_prompt.cc), any batch: 8-row
+// groups transposed per call, tiles of 4 batch rows.
+void Q8_0GemmAvx2Prompt(const Q8_0GemmArgs& args, size_t o_begin, size_t o_end);
 // AVX-512 F/BW/VL + VNNI (kernels/q8_0_gemm_avx512vnni.cc).
 void Q8_0GemmAvx512Vnni(const Q8_0GemmArgs& args, size_t o_begin, size_t o_end);
 // Its pack function: each group of 16 rows becomes, per block, the 16 rows'

@@ -67,6 +67,9 @@ void QuantizeRowQ8_0ActivationsAvx2(const float* x, quant::BlockQ8_0* y,
 }
 
 void Q8_0GemmAvx2(const Q8_0GemmArgs& args, size_t o_begin, size_t o_end) {
+  if (args.batch >= kQ8_0Avx2PromptMinBatch) {
+    return Q8_0GemmAvx2Prompt(args, o_begin, o_end);
+  }
   Q8_0GemmX86<LaneDotAvx2>(args, o_begin, o_end);
 }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "ops/kernels/cpu_features.h"
 #include "ops/kernels/dispatch.h"
 #include "ops/kernels/q8_0_gemm_test_util.h"
 #include "quant/fp16.h"
@@ -34,9 +35,11 @@ constexpr size_t kIns[] = {32, 64, 96, 2080};
 // 33 = two 16-row groups and a partial third (the VNNI kernel's row tile);
 // 96 = six whole groups (its two-stream decode path over packed rows).
 constexpr size_t kOuts[] = {1, 3, 17, 33, 96, 257};
-// 1-3 are the VNNI kernel's three decode instantiations; 9, 17 and 20 reach
-// the tiled prompt paths with partial row and batch tiles.
-constexpr size_t kBatches[] = {1, 2, 3, 7, 9, 17, 20};
+// 1-3 are the VNNI kernel's three decode instantiations; 4 is where the
+// AVX2 and VNNI kernels' prompt paths start; 6, 7, 9, 17 and 20 reach their
+// tiles with partial row and batch tiles (AVX2: 4-row tiles and tails of
+// 2, 3, 1, 1, 0).
+constexpr size_t kBatches[] = {1, 2, 3, 4, 6, 7, 9, 17, 20};
 
 class Q8_0GemmKernelTest : public ::testing::TestWithParam<Q8_0GemmKernel> {
  protected:
@@ -139,6 +142,60 @@ TEST_P(Q8_0GemmKernelTest, IntegerSumsExact) {
     }
   }
 }
+
+#if defined(__x86_64__)
+// The AVX2 kernel's prompt path (8-row groups transposed per call, 4-row
+// batch tiles) called directly at every batch, also the decode sizes the
+// dispatch sends elsewhere, with integer sums checked exactly as above and
+// against the reference at odd shapes, split inside a group.
+TEST(Q8_0GemmAvx2PromptTest, EveryBatchBitIdenticalToReference) {
+  if (!CpuHasAvx2()) GTEST_SKIP() << "CPU lacks AVX2";
+  std::mt19937 rng(77);
+  for (size_t in : {32, 1024, 2080}) {
+    for (size_t out : {1, 7, 8, 9, 23, 64}) {
+      for (size_t batch = 1; batch <= 9; ++batch) {
+        const auto w = RandomWeights(out, in, rng);
+        const auto x = RandomActivations(batch, in, rng);
+        const auto want = RunKernel(&Q8_0GemmRef, w, x, in, out, batch, nullptr,
+                                    /*split=*/false);
+        const auto got = RunKernel(&Q8_0GemmAvx2Prompt, w, x, in, out, batch,
+                                   nullptr, /*split=*/true);
+        for (size_t i = 0; i < want.size(); ++i) {
+          ASSERT_EQ(Bits(got[i]), Bits(want[i]))
+              << "in=" << in << " out=" << out << " batch=" << batch
+              << " b=" << i / out << " o=" << i % out;
+        }
+      }
+    }
+  }
+  // Extreme values: weights of -128 and +127, activations of +-127 (the
+  // sign trick's and maddubs' limits), unit scales so the result is the
+  // exact integer sum.
+  std::uniform_int_distribution<int> wq(-128, 127), xq(-127, 127);
+  const size_t in = 96, out = 17, batch = 5;
+  std::vector<BlockQ8_0> w = UnitScaleBlocks(out, in, wq, rng);
+  std::vector<BlockQ8_0> x = UnitScaleBlocks(batch, in, xq, rng);
+  for (size_t i = 0; i < 32; ++i) {
+    w[0].qs[i] = -128;
+    w[in / 32].qs[i] = 127;
+    x[0].qs[i] = i % 2 == 0 ? 127 : -127;
+    x[1].qs[i] = -127;
+  }
+  const auto got = RunKernel(&Q8_0GemmAvx2Prompt, w, x, in, out, batch, nullptr,
+                             /*split=*/false);
+  for (size_t b = 0; b < batch; ++b) {
+    for (size_t o = 0; o < out; ++o) {
+      int64_t want = 0;
+      for (size_t i = 0; i < in; ++i) {
+        want += int64_t{w[o * in / 32 + i / 32].qs[i % 32]} *
+                x[b * in / 32 + i / 32].qs[i % 32];
+      }
+      ASSERT_EQ(got[b * out + o], static_cast<float>(want))
+          << "b=" << b << " o=" << o;
+    }
+  }
+}
+#endif
 
 INSTANTIATE_TEST_SUITE_P(
     AllKernels, Q8_0GemmKernelTest, ::testing::ValuesIn(Q8_0GemmKernels()),
