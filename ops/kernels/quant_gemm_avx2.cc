@@ -273,7 +273,6 @@ inline void LoadSubBlock32(const uint8_t (*q)[64], const uint8_t* hbits, int j,
                            int h, bool prefetch, __m256i w[8]) {
   __m256i hb;
   if constexpr (kHighBit) hb = LoadHalf(hbits, h);
-  const __m256i one = _mm256_set1_epi8(1);
   for (int u = 0; u < 4; ++u) {
     const uint8_t* qv = q[4 * j + u];
     if (prefetch) Prefetch(qv);
@@ -283,10 +282,9 @@ inline void LoadSubBlock32(const uint8_t (*q)[64], const uint8_t* hbits, int j,
     if constexpr (kHighBit) {
       // Bit p of each byte of hb is the fifth bit of that byte's value in
       // half-group p = 2u (low nibbles) and 2u + 1 (high).
-      const __m256i b0 = _mm256_and_si256(Srl32(hb, 2 * u), one);
-      const __m256i b1 = _mm256_and_si256(Srl32(hb, 2 * u + 1), one);
-      w[2 * u] = _mm256_or_si256(w[2 * u], _mm256_slli_epi32(b0, 4));
-      w[2 * u + 1] = _mm256_or_si256(w[2 * u + 1], _mm256_slli_epi32(b1, 4));
+      // Moved to bit 4 by one shift and a mask (as Q5_0's).
+      w[2 * u] = _mm256_or_si256(w[2 * u], FifthBit(hb, 2 * u));
+      w[2 * u + 1] = _mm256_or_si256(w[2 * u + 1], FifthBit(hb, 2 * u + 1));
     }
   }
 }
