@@ -1,6 +1,6 @@
 // Embeddings through the Engine's serving path (Engine::SubmitEmbed, the
 // queue and scheduler `edgellm serve` runs), printed as JSON (benchmarks are
-// programs that print JSON, never timed tests). Two parts:
+// programs that print JSON, never timed tests). Three parts:
 //
 //  1. "serving": an encoder model (default: random-weight bge-small files
 //     at F32 and Q8_0, as bench/encoder_bench writes them) answering N
@@ -9,17 +9,18 @@
 //     concurrent clients, which the encoder scheduler packs into shared
 //     forward passes). texts/s of both, alternating run by run.
 //  2. "flood": a decoder model (default: random smollm2-135m) whose Engine
-//     generates and embeds (Embed on the embedding slot, between decode
-//     steps): one greedy generation's decode tokens/s alone and while
-//     `--flood-clients` threads submit Embed requests of `--flood-texts`
-//     texts back to back, and the texts/s those embeds get with and without
-//     the generation. One Engine holds one model, so an encoder and a
-//     decoder are never served by the same engine; this is the case where
-//     embeddings and a generation share one.
+//     generates and embeds (Embed on the embedding slot, chunks sharing the
+//     scheduler's time with decode steps): one greedy generation's decode
+//     tokens/s alone and while `--flood-clients` threads submit Embed
+//     requests of `--flood-texts` texts back to back, and the texts/s those
+//     embeds get with and without the generation.
+//  3. "pair": the same contention between two engines of one process, the
+//     decoder generating and an encoder (default: random bge-small at Q8_0,
+//     or --encoder) embedding, with one CpuShare and without.
 //
 //   bazel run -c opt //bench:encoder_serving_bench -- --threads=2 \
 //       --requests=1,16,256 [--model=ENCODER.gguf ...] [--decoder=FILE.gguf]
-//       [--parts=serving,flood]
+//       [--encoder=ENCODER.gguf] [--parts=serving,flood,pair]
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -53,6 +54,7 @@ struct Flags {
   std::vector<std::string> models;  // encoders; empty: random bge-small
   std::string decoder;              // empty: random --decoder-shape
   std::string decoder_shape = "smollm2-135m";
+  std::string encoder;  // for "pair"; empty: random bge-small at Q8_0
   std::vector<int> requests = {1, 16, 256};
   int words = 14;  // per text: with [CLS] and [SEP], 16 tokens on bge-small
   int threads = 2;
@@ -62,6 +64,7 @@ struct Flags {
   int flood_texts = 16;
   bool serving = true;
   bool flood = true;
+  bool pair = true;
 };
 
 bool ParseFlags(int argc, char** argv, Flags* f) {
@@ -80,6 +83,8 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
       f->models.push_back(v);
     } else if ((v = value("decoder"))) {
       f->decoder = v;
+    } else if ((v = value("encoder"))) {
+      f->encoder = v;
     } else if ((v = value("decoder-shape"))) {
       f->decoder_shape = v;
     } else if ((v = value("requests"))) {
@@ -102,12 +107,14 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
     } else if ((v = value("flood-texts"))) {
       ok = positive(v, &f->flood_texts);
     } else if ((v = value("parts"))) {
-      f->serving = f->flood = false;
+      f->serving = f->flood = f->pair = false;
       for (absl::string_view s : absl::StrSplit(v, ',')) {
         if (s == "serving") {
           f->serving = true;
         } else if (s == "flood") {
           f->flood = true;
+        } else if (s == "pair") {
+          f->pair = true;
         } else {
           ok = false;
         }
@@ -119,9 +126,10 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
       std::fprintf(stderr,
                    "usage: encoder_serving_bench [--model=ENCODER.gguf ...] "
                    "[--decoder=F.gguf | --decoder-shape=NAME] "
+                   "[--encoder=ENCODER.gguf] "
                    "[--requests=1,16,256] [--words=14] [--threads=2] "
                    "[--repeats=3] [--gen-tokens=64] [--flood-clients=4] "
-                   "[--flood-texts=16] [--parts=serving,flood]\n");
+                   "[--flood-texts=16] [--parts=serving,flood,pair]\n");
       return false;
     }
   }
@@ -277,25 +285,19 @@ class Flood {
   std::atomic<int64_t> embedded_{0};
 };
 
-// Part 2: a generation alone and under an embedding flood, and the flood
-// alone for as long as the generation took.
-absl::StatusOr<json> FloodRows(const Flags& f, const std::string& model,
-                               std::mt19937& rng) {
-  absl::StatusOr<std::unique_ptr<edgellm::Engine>> engine =
-      edgellm::Engine::Load({.model_path = model,
-                             .threads = f.threads,
-                             .context = 512,
-                             .parallel = 1,
-                             .queue = f.flood_clients + 4});
-  if (!engine.ok()) return engine.status();
-  edgellm::Engine& e = **engine;
+// One greedy generation of f.gen_tokens on `gen`, timed alone and while an
+// embedding flood runs on `embed` (the same engine or another), and the
+// flood alone for as long as the generation with it took; `repeats` times,
+// alternating. The figures' medians and samples.
+absl::StatusOr<json> Contend(edgellm::Engine& gen, edgellm::Engine& embed,
+                             const Flags& f, std::mt19937& rng) {
   edgellm::GenerateRequest request;
   request.prompt = MakeTexts(1, 32, rng)[0];
   request.options.max_tokens = f.gen_tokens;
   request.options.ignore_eos = true;
   request.options.sampling.temperature = 0.0f;
   auto generate = [&]() -> absl::StatusOr<edgellm::RequestStats> {
-    absl::StatusOr<edgellm::GenerateResult> r = e.Generate(request);
+    absl::StatusOr<edgellm::GenerateResult> r = gen.Generate(request);
     if (!r.ok()) return r.status();
     return r->stats;
   };
@@ -312,7 +314,7 @@ absl::StatusOr<json> FloodRows(const Flags& f, const std::string& model,
     absl::StatusOr<edgellm::RequestStats> b;
     int64_t texts = 0;
     {
-      Flood flood(&e, f, rng);
+      Flood flood(&embed, f, rng);
       // Let the flood reach the engine before the generation starts.
       absl::SleepFor(absl::Milliseconds(50));
       b = generate();
@@ -324,28 +326,93 @@ absl::StatusOr<json> FloodRows(const Flags& f, const std::string& model,
     flooded.push_back(b->tokens_per_second());
     flood_with_gen.push_back(texts / absl::ToDoubleSeconds(took));
 
-    Flood flood(&e, f, rng);
+    Flood flood(&embed, f, rng);
     absl::SleepFor(took);
     const int64_t alone_texts = flood.Stop();
     if (flood.failed()) return absl::InternalError("an Embed failed");
     flood_alone.push_back(alone_texts / absl::ToDoubleSeconds(took));
   }
-  json row = {{"model", model},
-              {"quantization", e.info().quantization},
-              {"generated_tokens", f.gen_tokens},
+  const double ga = Median(alone), gf = Median(flooded);
+  const double ea = Median(flood_alone), ef = Median(flood_with_gen);
+  return json{{"generated_tokens", f.gen_tokens},
               {"flood_clients", f.flood_clients},
               {"flood_texts_per_request", f.flood_texts},
-              {"generation_tokens_per_s_alone", Median(alone)},
-              {"generation_tokens_per_s_with_flood", Median(flooded)},
-              {"embed_texts_per_s_with_generation", Median(flood_with_gen)},
-              {"embed_texts_per_s_alone", Median(flood_alone)},
+              {"generation_tokens_per_s_alone", ga},
+              {"generation_tokens_per_s_with_flood", gf},
+              {"embed_texts_per_s_with_generation", ef},
+              {"embed_texts_per_s_alone", ea},
+              // Each side's fraction of its speed alone: about 0.5 each is
+              // a fair half of the CPU each; their sum above 1 is what
+              // running both at once gains.
+              {"generation_fraction_of_alone", ga > 0 ? gf / ga : 0.0},
+              {"embed_fraction_of_alone", ea > 0 ? ef / ea : 0.0},
               {"all_generation_tokens_per_s_alone", alone},
-              {"all_generation_tokens_per_s_with_flood", flooded}};
+              {"all_generation_tokens_per_s_with_flood", flooded},
+              {"all_embed_texts_per_s_with_generation", flood_with_gen},
+              {"all_embed_texts_per_s_alone", flood_alone}};
+}
+
+void PrintContention(const std::string& what, const json& row) {
   std::fprintf(stderr,
                "%s: generation %.1f tok/s alone, %.1f with the flood; "
                "embeds %.1f texts/s beside it, %.1f alone\n",
-               model.c_str(), Median(alone), Median(flooded),
-               Median(flood_with_gen), Median(flood_alone));
+               what.c_str(), row["generation_tokens_per_s_alone"].get<double>(),
+               row["generation_tokens_per_s_with_flood"].get<double>(),
+               row["embed_texts_per_s_with_generation"].get<double>(),
+               row["embed_texts_per_s_alone"].get<double>());
+}
+
+// Part 2: one decoder engine that generates and embeds (its pooled hidden
+// states, on the embedding slot, between decode steps).
+absl::StatusOr<json> FloodRows(const Flags& f, const std::string& model,
+                               std::mt19937& rng) {
+  absl::StatusOr<std::unique_ptr<edgellm::Engine>> engine =
+      edgellm::Engine::Load({.model_path = model,
+                             .threads = f.threads,
+                             .context = 512,
+                             .parallel = 1,
+                             .queue = f.flood_clients + 4});
+  if (!engine.ok()) return engine.status();
+  absl::StatusOr<json> row = Contend(**engine, **engine, f, rng);
+  if (!row.ok()) return row.status();
+  (*row)["model"] = model;
+  (*row)["quantization"] = (*engine)->info().quantization;
+  PrintContention(model, *row);
+  return row;
+}
+
+// Part 3: a decoder engine generating beside an encoder engine embedding,
+// in one process, with one CpuShare (`shared`) or none (both thread pools
+// on the same cores at once).
+absl::StatusOr<json> PairRow(const Flags& f, const std::string& decoder,
+                             const std::string& encoder, bool shared,
+                             std::mt19937& rng) {
+  std::shared_ptr<edgellm::CpuShare> share =
+      shared ? edgellm::CpuShare::Create() : nullptr;
+  edgellm::EngineOptions d{.model_path = decoder,
+                           .threads = f.threads,
+                           .context = 512,
+                           .parallel = 1};
+  d.embedding_slot = false;
+  d.cpu_share = share;
+  edgellm::EngineOptions e{.model_path = encoder,
+                           .threads = f.threads,
+                           .queue = f.flood_clients + 4};
+  e.cpu_share = share;
+  absl::StatusOr<std::unique_ptr<edgellm::Engine>> gen =
+      edgellm::Engine::Load(d);
+  if (!gen.ok()) return gen.status();
+  absl::StatusOr<std::unique_ptr<edgellm::Engine>> embed =
+      edgellm::Engine::Load(e);
+  if (!embed.ok()) return embed.status();
+  absl::StatusOr<json> row = Contend(**gen, **embed, f, rng);
+  if (!row.ok()) return row.status();
+  (*row)["decoder"] = decoder;
+  (*row)["decoder_quantization"] = (*gen)->info().quantization;
+  (*row)["encoder"] = encoder;
+  (*row)["encoder_quantization"] = (*embed)->info().quantization;
+  (*row)["cpu_share"] = shared;
+  PrintContention(shared ? "pair, one CpuShare" : "pair, no CpuShare", *row);
   return row;
 }
 
@@ -369,7 +436,13 @@ int main(int argc, char** argv) {
       written.push_back(*path);
     }
   }
-  if (f.flood && f.decoder.empty()) {
+  if (f.pair && f.encoder.empty()) {
+    absl::StatusOr<std::string> path = WriteShape("bge-small", "q8_0");
+    if (!path.ok()) return Fail(path.status());
+    f.encoder = *path;
+    written.push_back(*path);
+  }
+  if ((f.flood || f.pair) && f.decoder.empty()) {
     absl::StatusOr<std::string> path = WriteShape(f.decoder_shape, "");
     if (!path.ok()) return Fail(path.status());
     f.decoder = *path;
@@ -401,6 +474,18 @@ int main(int argc, char** argv) {
     } else {
       code = Fail(r.status());
     }
+  }
+  if (f.pair && code == 0) {
+    json rows = json::array();
+    for (bool shared : {true, false}) {
+      absl::StatusOr<json> r = PairRow(f, f.decoder, f.encoder, shared, rng);
+      if (!r.ok()) {
+        code = Fail(r.status());
+        break;
+      }
+      rows.push_back(std::move(*r));
+    }
+    report["pair"] = rows;
   }
   report["load_average_1m_after"] = edgellm::bench::LoadAverage1m();
   for (const std::string& p : written) std::remove(p.c_str());
