@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "bench/median.h"
+#include "bench/size_list.h"
 #include "nlohmann/json.hpp"
 #include "ops/kernels/dispatch.h"
 #include "ops/kernels/q8_0_gemm.h"
@@ -50,23 +52,6 @@ std::vector<Shape> ParseShapes(const char* list) {
   return shapes;
 }
 
-std::vector<size_t> ParseSizes(const char* list) {
-  std::vector<size_t> out;
-  for (const char* p = list; *p != '\0';) {
-    char* end = nullptr;
-    const long v = std::strtol(p, &end, 10);
-    if (end == p || v <= 0 || (*end != ',' && *end != '\0')) return {};
-    out.push_back(static_cast<size_t>(v));
-    p = *end == ',' ? end + 1 : end;
-  }
-  return out;
-}
-
-double Median(std::vector<double> v) {
-  std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
-  return v[v.size() / 2];
-}
-
 // One kernel with its own (possibly packed) copy of the weights.
 struct Candidate {
   const kernels::Q8_0GemmKernel* kernel;
@@ -96,7 +81,7 @@ int main(int argc, char** argv) {
       shapes = ParseShapes(argv[i] + 9);
       ok = !shapes.empty();
     } else if (std::strncmp(argv[i], "--batches=", 10) == 0) {
-      batches = ParseSizes(argv[i] + 10);
+      batches = edgellm::bench::ParseSizes(argv[i] + 10);
       ok = !batches.empty();
     } else {
       ok = false;
@@ -153,7 +138,7 @@ int main(int argc, char** argv) {
         }
       }
       for (const Candidate& c : cands) {
-        const double sec = Median(c.seconds);
+        const double sec = edgellm::bench::Median(c.seconds);
         results.push_back(
             {{"kernel", c.kernel->name},
              {"out", s.out},

@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/size_list.h"
 #include "nlohmann/json.hpp"
 #include "ops/kernels/quant_dispatch.h"
 #include "ops/kernels/quant_gemm.h"
@@ -44,20 +45,6 @@ using Clock = std::chrono::steady_clock;
 constexpr TensorType kAllTypes[] = {TensorType::kQ4_0, TensorType::kQ5_0,
                                     TensorType::kQ4_K, TensorType::kQ5_K,
                                     TensorType::kQ6_K};
-
-// The comma-separated positive integers of `list`, or an empty vector if
-// one is not.
-std::vector<size_t> ParseSizes(const char* list) {
-  std::vector<size_t> out;
-  for (const char* p = list; *p != '\0';) {
-    char* end = nullptr;
-    const long v = std::strtol(p, &end, 10);
-    if (end == p || v <= 0 || (*end != ',' && *end != '\0')) return {};
-    out.push_back(static_cast<size_t>(v));
-    p = *end == ',' ? end + 1 : end;
-  }
-  return out;
-}
 
 // The types named in `list` (lower-case GGUF names, comma-separated) among
 // kAllTypes, or an empty vector if one is not.
@@ -109,7 +96,7 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::vector<size_t> one =
         std::strchr(argv[i], '=') != nullptr
-            ? ParseSizes(std::strchr(argv[i], '=') + 1)
+            ? edgellm::bench::ParseSizes(std::strchr(argv[i], '=') + 1)
             : std::vector<size_t>{};
     bool ok = true;
     if (std::strncmp(argv[i], "--iters=", 8) == 0) {
