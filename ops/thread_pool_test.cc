@@ -68,38 +68,36 @@ TEST(ThreadPoolTest, CallerSleepsWhileAWorkerFinishesItsItem) {
   auto pool = ThreadPool::Create(2);
   ASSERT_TRUE(pool.ok());
   constexpr auto kHold = std::chrono::milliseconds(30);
-  bool observed = false;
-  for (int attempt = 0; attempt < 50 && !observed; ++attempt) {
-    // A warm-up job keeps the worker polling, so it claims an item next.
-    ParallelFor(pool.value().get(), 2, 1, [](size_t, size_t) {});
-    const std::thread::id caller = std::this_thread::get_id();
-    std::atomic<bool> worker_ran{false};
-    std::atomic<bool> worker_done{false};
-    const double cpu0 = ThreadCpuSeconds();
-    const auto t0 = std::chrono::steady_clock::now();
-    ParallelFor(pool.value().get(), 2, 1, [&](size_t, size_t) {
-      if (std::this_thread::get_id() == caller) {
-        // Give the worker a moment to claim the other item.
-        const auto until =
-            std::chrono::steady_clock::now() + std::chrono::milliseconds(1);
-        while (!worker_ran && std::chrono::steady_clock::now() < until) {
-        }
-        return;
+  // However late the worker is scheduled, the caller's item holds on until
+  // the worker has taken the other one, so the caller cannot run both: the
+  // case under test happens on every run, not only when the timing allows.
+  // The caller waits asleep, so its CPU time below is the pool's own.
+  constexpr auto kClaimLimit = std::chrono::seconds(30);
+  const std::thread::id caller = std::this_thread::get_id();
+  std::atomic<bool> worker_ran{false};
+  std::atomic<bool> worker_done{false};
+  const double cpu0 = ThreadCpuSeconds();
+  const auto t0 = std::chrono::steady_clock::now();
+  ParallelFor(pool.value().get(), 2, 1, [&](size_t, size_t) {
+    if (std::this_thread::get_id() == caller) {
+      const auto until = std::chrono::steady_clock::now() + kClaimLimit;
+      while (!worker_ran && std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
       }
-      worker_ran = true;
-      std::this_thread::sleep_for(kHold);
-      worker_done = true;
-    });
-    const auto wall = std::chrono::steady_clock::now() - t0;
-    const double cpu = ThreadCpuSeconds() - cpu0;
-    if (!worker_ran) continue;  // the caller did both items
-    observed = true;
-    EXPECT_TRUE(worker_done.load());  // returned only after the item
-    EXPECT_GE(wall, kHold);
-    // Polling for the whole wait would cost ~30 ms of CPU.
-    EXPECT_LT(cpu, 0.010) << "the caller spun instead of sleeping";
-  }
-  EXPECT_TRUE(observed) << "the worker never claimed an item";
+      return;
+    }
+    worker_ran = true;
+    std::this_thread::sleep_for(kHold);
+    worker_done = true;
+  });
+  const auto wall = std::chrono::steady_clock::now() - t0;
+  const double cpu = ThreadCpuSeconds() - cpu0;
+  ASSERT_TRUE(worker_ran.load())
+      << "the worker did not take the other item within 30 s";
+  EXPECT_TRUE(worker_done.load());  // returned only after the item
+  EXPECT_GE(wall, kHold);
+  // Polling for the whole wait would cost ~30 ms of CPU.
+  EXPECT_LT(cpu, 0.010) << "the caller spun instead of sleeping";
 }
 
 TEST(ThreadPoolTest, PoolForWorkKeepsSmallCallsOnTheCaller) {
