@@ -11,9 +11,10 @@
 //  2. "flood": a decoder model (default: random smollm2-135m) whose Engine
 //     generates and embeds (Embed on the embedding slot, chunks sharing the
 //     scheduler's time with decode steps): one greedy generation's decode
-//     tokens/s alone and while `--flood-clients` threads submit Embed
-//     requests of `--flood-texts` texts back to back, and the texts/s those
-//     embeds get with and without the generation.
+//     tokens/s alone and, for `--window-seconds`, while `--flood-clients`
+//     threads submit Embed requests of `--flood-texts` texts back to back,
+//     and the texts/s those embeds get in such a window with and without
+//     the generation (Contend says how the window is counted).
 //  3. "pair": the same contention between two engines of one process, the
 //     decoder generating and an encoder (default: random bge-small at Q8_0,
 //     or --encoder) embedding, with one CpuShare and without.
@@ -37,6 +38,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "bench/bench_model_file.h"
@@ -61,7 +63,10 @@ struct Flags {
   int repeats = 3;
   int gen_tokens = 64;
   int flood_clients = 4;
-  int flood_texts = 16;
+  // Small requests, so that a window holds many of them (the rate counts
+  // whole requests).
+  int flood_texts = 4;
+  int window_seconds = 8;
   bool serving = true;
   bool flood = true;
   bool pair = true;
@@ -106,6 +111,8 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
       ok = positive(v, &f->flood_clients);
     } else if ((v = value("flood-texts"))) {
       ok = positive(v, &f->flood_texts);
+    } else if ((v = value("window-seconds"))) {
+      ok = positive(v, &f->window_seconds);
     } else if ((v = value("parts"))) {
       f->serving = f->flood = f->pair = false;
       for (absl::string_view s : absl::StrSplit(v, ',')) {
@@ -129,7 +136,8 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
                    "[--encoder=ENCODER.gguf] "
                    "[--requests=1,16,256] [--words=14] [--threads=2] "
                    "[--repeats=3] [--gen-tokens=64] [--flood-clients=4] "
-                   "[--flood-texts=16] [--parts=serving,flood,pair]\n");
+                   "[--flood-texts=4] [--window-seconds=8] "
+                   "[--parts=serving,flood,pair]\n");
       return false;
     }
   }
@@ -258,37 +266,71 @@ class Flood {
           request.texts = texts_;
           absl::StatusOr<edgellm::EmbedResult> r =
               engine->Embed(std::move(request));
+          absl::MutexLock lock(&mu_);
           if (!r.ok()) {
-            failed_.store(true);
+            failed_ = true;
             return;
           }
-          if (!stop_.load()) embedded_.fetch_add(r->vectors.size());
+          finished_.push_back({absl::Now(), r->vectors.size()});
         }
       });
     }
   }
-  // Stops the threads; the texts embedded before.
-  int64_t Stop() {
+  // Waits (up to `limit`) until `requests` requests have finished: from
+  // then on every client is in its steady cycle of requests.
+  void AwaitFinished(size_t requests, absl::Duration limit) {
+    absl::MutexLock lock(&mu_);
+    auto enough = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+      return failed_ || finished_.size() >= requests;
+    };
+    mu_.AwaitWithTimeout(absl::Condition(&enough), limit);
+  }
+  // The texts of the requests that finished within [from, to].
+  int64_t TextsBetween(absl::Time from, absl::Time to) {
+    absl::MutexLock lock(&mu_);
+    int64_t texts = 0;
+    for (const Finished& d : finished_) {
+      if (d.at >= from && d.at <= to) texts += static_cast<int64_t>(d.texts);
+    }
+    return texts;
+  }
+  void Stop() {
     stop_.store(true);
     for (std::thread& t : threads_) t.join();
     threads_.clear();
-    return embedded_.load();
   }
-  bool failed() const { return failed_.load(); }
+  bool failed() {
+    absl::MutexLock lock(&mu_);
+    return failed_;
+  }
   ~Flood() { Stop(); }
 
  private:
+  struct Finished {
+    absl::Time at;
+    size_t texts;
+  };
   const std::vector<std::string> texts_;
   std::vector<std::thread> threads_;
   std::atomic<bool> stop_{false};
-  std::atomic<bool> failed_{false};
-  std::atomic<int64_t> embedded_{0};
+  absl::Mutex mu_;
+  bool failed_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<Finished> finished_ ABSL_GUARDED_BY(mu_);
 };
 
-// One greedy generation of f.gen_tokens on `gen`, timed alone and while an
-// embedding flood runs on `embed` (the same engine or another), and the
-// flood alone for as long as the generation with it took; `repeats` times,
-// alternating. The figures' medians and samples.
+// The embed rate of a flood in its steady state: its requests run in
+// cycles (a client's next starts when its last ends; an encoder packs the
+// clients' texts into one pass), so counting from the flood's start, or
+// until every request in flight has ended, would count whole cycles that
+// fall partly outside the window. The window opens once every client has
+// finished a request (at most 60 s) and the rate is the texts of the
+// requests that finished inside it, over its length.
+constexpr absl::Duration kFloodWarmupLimit = absl::Seconds(60);
+
+// Greedy generations of f.gen_tokens on `gen`, one alone and then back to
+// back for at least --window-seconds while an embedding flood runs on
+// `embed` (the same engine or another), and the flood alone for as long;
+// `repeats` times, alternating. The figures' medians and samples.
 absl::StatusOr<json> Contend(edgellm::Engine& gen, edgellm::Engine& embed,
                              const Flags& f, std::mt19937& rng) {
   edgellm::GenerateRequest request;
@@ -304,37 +346,46 @@ absl::StatusOr<json> Contend(edgellm::Engine& gen, edgellm::Engine& embed,
   if (absl::StatusOr<edgellm::RequestStats> warm = generate(); !warm.ok()) {
     return warm.status();
   }
+  const absl::Duration window = absl::Seconds(f.window_seconds);
+  const size_t warm_requests = static_cast<size_t>(f.flood_clients);
   std::vector<double> alone, flooded, flood_with_gen, flood_alone;
   for (int r = 0; r < f.repeats; ++r) {
     absl::StatusOr<edgellm::RequestStats> a = generate();
     if (!a.ok()) return a.status();
     alone.push_back(a->tokens_per_second());
 
-    const absl::Time start = absl::Now();
-    absl::StatusOr<edgellm::RequestStats> b;
-    int64_t texts = 0;
+    absl::Duration took;
     {
       Flood flood(&embed, f, rng);
-      // Let the flood reach the engine before the generation starts.
-      absl::SleepFor(absl::Milliseconds(50));
-      b = generate();
-      texts = flood.Stop();
+      flood.AwaitFinished(warm_requests, kFloodWarmupLimit);
+      const absl::Time start = absl::Now();
+      std::vector<double> rates;  // of the generations in the window
+      while (rates.empty() || absl::Now() - start < window) {
+        absl::StatusOr<edgellm::RequestStats> b = generate();
+        if (!b.ok()) return b.status();
+        rates.push_back(b->tokens_per_second());
+      }
+      const absl::Time end = absl::Now();
+      took = end - start;
+      flooded.push_back(Median(rates));
+      flood_with_gen.push_back(flood.TextsBetween(start, end) /
+                               absl::ToDoubleSeconds(took));
+      flood.Stop();
       if (flood.failed()) return absl::InternalError("an Embed failed");
     }
-    if (!b.ok()) return b.status();
-    const absl::Duration took = absl::Now() - start;
-    flooded.push_back(b->tokens_per_second());
-    flood_with_gen.push_back(texts / absl::ToDoubleSeconds(took));
-
     Flood flood(&embed, f, rng);
+    flood.AwaitFinished(warm_requests, kFloodWarmupLimit);
+    const absl::Time start = absl::Now();
     absl::SleepFor(took);
-    const int64_t alone_texts = flood.Stop();
+    flood_alone.push_back(flood.TextsBetween(start, absl::Now()) /
+                          absl::ToDoubleSeconds(took));
+    flood.Stop();
     if (flood.failed()) return absl::InternalError("an Embed failed");
-    flood_alone.push_back(alone_texts / absl::ToDoubleSeconds(took));
   }
   const double ga = Median(alone), gf = Median(flooded);
   const double ea = Median(flood_alone), ef = Median(flood_with_gen);
   return json{{"generated_tokens", f.gen_tokens},
+              {"window_seconds", f.window_seconds},
               {"flood_clients", f.flood_clients},
               {"flood_texts_per_request", f.flood_texts},
               {"generation_tokens_per_s_alone", ga},
